@@ -1,0 +1,198 @@
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError } from './errors.ts';
+
+/** Where users and runs are stored. */
+export type DatabaseConfig =
+  | { kind: 'pglite'; dataDir: string }
+  | {
+      kind: 'postgres';
+      host: string;
+      port: number;
+      user: string;
+      password: string;
+      database: string;
+    };
+
+/** Which workflow engine runs the manifests. */
+export type EngineConfig =
+  | { kind: 'local'; maxProcesses: number }
+  | {
+      kind: 'argo';
+      serviceUrl: string;
+      token: string | undefined;
+      /** Skip TLS verification of the Argo Server (self-signed dev clusters). */
+      insecureSkipVerify: boolean;
+      timeoutMs: number;
+    };
+
+export interface S3Config {
+  accessKeyId: string;
+  secretAccessKey: string;
+  internalEndpointUrl: string;
+  publicEndpointUrl: string;
+  bucket: string;
+  region: string;
+}
+
+/** The service's whole configuration, read once at startup. */
+export interface Config {
+  dataDir: string;
+  db: DatabaseConfig;
+  /** Undefined in embedded mode until `ensureEmbeddedSecrets` fills it from the data dir. */
+  jwtSecretKey: string | undefined;
+  adminPassword: string | undefined;
+  engine: EngineConfig;
+  argoNamespace: string;
+  workflowPvcName: string;
+  serviceAccountName: string;
+  runnerImage: string;
+  imagePullPolicy: 'Always' | 'IfNotPresent';
+  environment: string | undefined;
+  maxParallelLimit: number;
+  dataoneNodeUrl: string;
+  s3: S3Config | undefined;
+  apiRootPath: string;
+  /** Server-side directories from which `/submit` accepts local recipe paths. */
+  recipeRoots: string[];
+  /** Allow remote recipe sources on loopback/private hosts (tests, local dev). */
+  allowPrivateSources: boolean;
+  tokenRateLimit: { perClient: number; perUsername: number; windowMs: number };
+}
+
+type Env = Record<string, string | undefined>;
+
+function defaultDataDir(env: Env): string {
+  const base = env.XDG_DATA_HOME || path.join(env.HOME || os.homedir(), '.local', 'share');
+  return path.join(base, 'ogdc-runner');
+}
+
+function required(env: Env, name: string, why: string): string {
+  const value = env[name];
+  if (value === undefined || value === '') {
+    throw new ConfigError(name, `${name} must be set ${why}.`);
+  }
+  return value;
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+    throw new ConfigError(name, `${name} must be a positive whole number, got "${raw}".`);
+  }
+  return Number(raw);
+}
+
+function httpUrl(env: Env, name: string, fallback?: string): string | undefined {
+  const raw = env[name] || fallback;
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `${name} must be an http(s) URL, got "${raw}".`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(name, `${name} must be an http(s) URL, got "${raw}".`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+function parseDbHost(raw: string): { host: string; port: number } {
+  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(raw);
+  if (!match || !match[1]) {
+    throw new ConfigError('OGDC_DB_HOST', `OGDC_DB_HOST must be "host" or "host:port", got "${raw}".`);
+  }
+  const port = match[2] ? Number(match[2]) : 5432;
+  if (port < 1 || port > 65535) {
+    throw new ConfigError('OGDC_DB_HOST', `OGDC_DB_HOST has an invalid port in "${raw}".`);
+  }
+  return { host: match[1].replace(/^\[|\]$/g, ''), port };
+}
+
+function normalizeRootPath(raw: string | undefined): string {
+  if (!raw || raw === '/') return '/';
+  if (!raw.startsWith('/')) {
+    throw new ConfigError('API_ROOT_PATH', `API_ROOT_PATH must start with "/", got "${raw}".`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+/** Reads and validates the environment; throws a ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const dataDir = path.resolve(env.OGDC_DATA_DIR || defaultDataDir(env));
+  let db: DatabaseConfig;
+  if (env.OGDC_DB_HOST) {
+    const { host, port } = parseDbHost(env.OGDC_DB_HOST);
+    const why = 'when OGDC_DB_HOST is set';
+    db = {
+      kind: 'postgres',
+      host,
+      port,
+      user: required(env, 'OGDC_DB_USERNAME', why),
+      password: required(env, 'OGDC_DB_PASSWORD', why),
+      database: env.OGDC_DB_NAME || 'ogdc',
+    };
+    required(env, 'OGDC_JWT_SECRET_KEY', why);
+    required(env, 'OGDC_ADMIN_PASSWORD', why);
+  } else {
+    db = { kind: 'pglite', dataDir: path.join(dataDir, 'db') };
+  }
+
+  const argoUrl = httpUrl(env, 'ARGO_WORKFLOWS_SERVICE_URL');
+  const engine: EngineConfig = argoUrl
+    ? {
+        kind: 'argo',
+        serviceUrl: argoUrl,
+        token: env.ARGO_TOKEN || undefined,
+        insecureSkipVerify: env.ARGO_INSECURE_SKIP_VERIFY === 'true',
+        timeoutMs: positiveInt(env, 'ARGO_TIMEOUT_MS', 10_000),
+      }
+    : { kind: 'local', maxProcesses: positiveInt(env, 'OGDC_LOCAL_MAX_PROCESSES', os.availableParallelism()) };
+
+  const tag = env.OGDC_RUNNER_IMAGE_TAG || 'latest';
+  const environment = env.ENVIRONMENT || undefined;
+
+  let s3: S3Config | undefined;
+  if (env.S3_SECRET_KEY_ID || env.S3_SECRET_KEY_KEY || env.INTERNAL_S3_ENDPOINT_URL) {
+    const why = 'when any S3_* variable is set';
+    const internal = httpUrl(env, 'INTERNAL_S3_ENDPOINT_URL') ?? required(env, 'INTERNAL_S3_ENDPOINT_URL', why);
+    s3 = {
+      accessKeyId: required(env, 'S3_SECRET_KEY_ID', why),
+      secretAccessKey: required(env, 'S3_SECRET_KEY_KEY', why),
+      internalEndpointUrl: internal,
+      publicEndpointUrl: httpUrl(env, 'PUBLIC_S3_ENDPOINT_URL') ?? internal,
+      bucket: env.S3_BUCKET || 'argo-workflows',
+      region: env.S3_REGION || 'us-east-1',
+    };
+  }
+
+  return {
+    dataDir,
+    db,
+    jwtSecretKey: env.OGDC_JWT_SECRET_KEY || undefined,
+    adminPassword: env.OGDC_ADMIN_PASSWORD || undefined,
+    engine,
+    argoNamespace: env.ARGO_NAMESPACE || 'qgnet',
+    workflowPvcName: env.OGDC_WORKFLOW_PVC_NAME || 'cephfs-qgnet-ogdc-workflow-pvc',
+    serviceAccountName: env.ARGO_SERVICE_ACCOUNT_NAME || 'argo-workflow',
+    runnerImage: environment === 'local' ? `ogdc-runner:${tag}` : `ghcr.io/qgreenland-net/ogdc-runner:${tag}`,
+    imagePullPolicy: environment === 'dev' ? 'Always' : 'IfNotPresent',
+    environment,
+    maxParallelLimit: positiveInt(env, 'OGDC_MAX_PARALLEL_LIMIT', 5),
+    dataoneNodeUrl: httpUrl(env, 'DATAONE_NODE_URL', 'https://arcticdata.io/metacat/d1/mn') as string,
+    s3,
+    apiRootPath: normalizeRootPath(env.API_ROOT_PATH),
+    recipeRoots: (env.OGDC_RECIPE_ROOTS || '')
+      .split(path.delimiter)
+      .filter(Boolean)
+      .map((p) => path.resolve(p)),
+    allowPrivateSources: env.OGDC_ALLOW_PRIVATE_SOURCES === 'true',
+    tokenRateLimit: {
+      perClient: positiveInt(env, 'OGDC_TOKEN_RATE_LIMIT_PER_CLIENT', 30),
+      perUsername: positiveInt(env, 'OGDC_TOKEN_RATE_LIMIT_PER_USERNAME', 10),
+      windowMs: positiveInt(env, 'OGDC_TOKEN_RATE_LIMIT_WINDOW_SECONDS', 60) * 1000,
+    },
+  };
+}

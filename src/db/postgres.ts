@@ -1,0 +1,79 @@
+import pg from 'pg';
+import type { Db, Queryable } from './types.ts';
+import { DatabaseUnavailableError } from './errors.ts';
+
+export interface PostgresOptions {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  max?: number;
+}
+
+// Connection-level failures (server down, refused, reset) become one typed error
+// so the HTTP edge can answer 503 instead of 500.
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
+
+function translate(err: unknown): unknown {
+  const code = (err as { code?: string }).code;
+  const message = err instanceof Error ? err.message : String(err);
+  if ((code && CONNECTION_CODES.has(code)) || /Connection terminated|timeout exceeded when trying to connect/i.test(message)) {
+    return new DatabaseUnavailableError('the database server is unreachable', { cause: err });
+  }
+  return err;
+}
+
+/** Opens a pooled connection to a PostgreSQL server. */
+export async function openPostgres(options: PostgresOptions): Promise<Db> {
+  const pool = new pg.Pool({
+    host: options.host,
+    port: options.port,
+    user: options.user,
+    password: options.password,
+    database: options.database,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: 2000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its server must not crash the process.
+  pool.on('error', () => {});
+  const wrap = (q: pg.Pool | pg.PoolClient): Queryable => ({
+    async query<R>(sql: string, params?: unknown[]): Promise<R[]> {
+      try {
+        const result = await q.query(sql, params);
+        return result.rows as R[];
+      } catch (err) {
+        throw translate(err);
+      }
+    },
+  });
+  const base = wrap(pool);
+  // Fail fast at startup when the server cannot be reached.
+  await base.query('SELECT 1');
+  return {
+    kind: 'postgres',
+    query: base.query,
+    async transaction(fn) {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        throw translate(err);
+      }
+      const tx = wrap(client);
+      try {
+        await tx.query('BEGIN');
+        const result = await fn(tx);
+        await tx.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

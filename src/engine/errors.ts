@@ -1,0 +1,34 @@
+/** The engine (Argo Server, artifact store) cannot be reached or failed; the service answers 503. */
+export class EngineUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EngineUnavailableError';
+  }
+}
+
+/** No workflow of that name exists on the engine. */
+export class WorkflowNotFoundError extends Error {
+  constructor(readonly workflowName: string) {
+    super(`workflow "${workflowName}" not found`);
+    this.name = 'WorkflowNotFoundError';
+  }
+}
+
+/** The engine refused a manifest (schema, unsupported field); `field` names what was refused. */
+export class ManifestRejectedError extends Error {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'ManifestRejectedError';
+  }
+}
+
+/** An artifact key has no object in the artifact repository. */
+export class ArtifactNotFoundError extends Error {
+  constructor(readonly key: string) {
+    super(`artifact "${key}" not found`);
+    this.name = 'ArtifactNotFoundError';
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The workflow engine: where an Argo Workflow manifest runs. Two implementations,
+ * chosen once at startup: `argo` (the Argo Server REST API) and `local` (this machine).
+ */
+
+/** An `argoproj.io/v1alpha1` Workflow, as Argo's JSON represents it. Spec and status are Argo's shapes. */
+export interface Workflow {
+  apiVersion: 'argoproj.io/v1alpha1';
+  kind: 'Workflow';
+  metadata: {
+    name?: string;
+    generateName?: string;
+    namespace?: string;
+    uid?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    creationTimestamp?: string;
+  };
+  spec: Record<string, unknown>;
+  status?: WorkflowStatus;
+}
+
+export type NodePhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Skipped' | 'Omitted';
+export type WorkflowPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error';
+
+export interface NodeStatus {
+  id: string;
+  name: string;
+  displayName: string;
+  type: 'Pod' | 'Steps' | 'StepGroup' | 'DAG' | 'TaskGroup' | 'Retry' | 'Skipped';
+  templateName?: string;
+  phase: NodePhase;
+  boundaryID?: string;
+  message?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  progress?: string;
+  inputs?: { parameters?: Array<{ name: string; value?: string }>; artifacts?: Array<Record<string, unknown>> };
+  outputs?: {
+    parameters?: Array<{ name: string; value?: string }>;
+    artifacts?: Array<Record<string, unknown>>;
+    result?: string;
+    exitCode?: string;
+  };
+  children?: string[];
+  outboundNodes?: string[];
+}
+
+export interface WorkflowStatus {
+  phase?: WorkflowPhase;
+  startedAt?: string;
+  finishedAt?: string;
+  progress?: string;
+  message?: string;
+  nodes?: Record<string, NodeStatus>;
+  outputs?: { parameters?: Array<{ name: string; value?: string }> };
+}
+
+/** One line of a node's log. */
+export interface LogLine {
+  /** Pod name as Argo names it. */
+  podName: string;
+  content: string;
+}
+
+export interface SubmitOptions {
+  /** `-p NAME=VALUE` overrides of `spec.arguments.parameters`. */
+  parameters?: Record<string, string>;
+}
+
+export interface LogOptions {
+  /** Only this node (node id or pod name); all nodes when absent. */
+  node?: string;
+  /** Keep streaming until the workflow finishes. */
+  follow?: boolean;
+}
+
+export interface Engine {
+  readonly kind: 'argo' | 'local';
+  /** Submits a manifest; resolves with the created Workflow (its `metadata.name` set). */
+  submit(manifest: Workflow, options?: SubmitOptions): Promise<Workflow>;
+  /** The workflow with its current status; throws WorkflowNotFoundError. */
+  get(name: string): Promise<Workflow>;
+  logs(name: string, options?: LogOptions): AsyncIterable<LogLine>;
+  /** Stops a running workflow (running nodes are terminated, the workflow ends Failed). */
+  stop(name: string): Promise<void>;
+  delete(name: string): Promise<void>;
+  /** Workflows whose labels match a Kubernetes label selector (`a=b,c=d`). */
+  list(labelSelector: string): Promise<Workflow[]>;
+  /** Stores an object in the workflow artifact repository under `key` (key-only artifacts read it). */
+  putArtifact(key: string, body: Buffer | string): Promise<void>;
+  /** Reads an object from the artifact repository; throws ArtifactNotFoundError. */
+  getArtifact(key: string): Promise<NodeJS.ReadableStream>;
+  /** Readiness: resolves when the engine can take work, throws EngineUnavailableError otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
