@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+
+/** A CLI command module: adds itself to the program. Heavy modules are imported inside the action. */
+export type RegisterCommand = (program: Command) => void;
+
+/** Every command, in the order `--help` lists them. Add new command modules here. */
+export const commands: Array<() => Promise<{ register: RegisterCommand }>> = [];
