@@ -37,7 +37,7 @@ export async function migrate(db: Db): Promise<string[]> {
       await tx.query('SELECT pg_advisory_xact_lock(4242001)');
       const done = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
       if (done.length > 0) return;
-      await tx.query(m.sql);
+      await tx.exec(m.sql);
       await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
       applied.push(m.name);
     });

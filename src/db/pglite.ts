@@ -12,16 +12,20 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
   } catch (cause) {
     throw new DatabaseUnavailableError(`cannot open the embedded database in ${dataDir ?? 'memory'}`, { cause });
   }
-  const wrap = (q: Pick<PGlite, 'query'>): Queryable => ({
+  const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     async query<R>(sql: string, params?: unknown[]): Promise<R[]> {
       const result = await q.query<R>(sql, params as unknown[] | undefined);
       return result.rows;
+    },
+    async exec(sql: string): Promise<void> {
+      await q.exec(sql);
     },
   });
   const base = wrap(pg);
   return {
     kind: 'pglite',
     query: base.query,
+    exec: base.exec,
     transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
     close: async () => {
       if (!pg.closed) await pg.close();

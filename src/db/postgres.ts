@@ -47,6 +47,14 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
         throw translate(err);
       }
     },
+    async exec(sql: string): Promise<void> {
+      try {
+        // Without parameters pg uses the simple protocol, which allows several statements.
+        await q.query(sql);
+      } catch (err) {
+        throw translate(err);
+      }
+    },
   });
   const base = wrap(pool);
   // Fail fast at startup when the server cannot be reached.
@@ -54,6 +62,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
   return {
     kind: 'postgres',
     query: base.query,
+    exec: base.exec,
     async transaction(fn) {
       let client: pg.PoolClient;
       try {

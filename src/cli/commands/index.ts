@@ -4,4 +4,7 @@ import type { Command } from 'commander';
 export type RegisterCommand = (program: Command) => void;
 
 /** Every command, in the order `--help` lists them. Add new command modules here. */
-export const commands: Array<() => Promise<{ register: RegisterCommand }>> = [];
+export const commands: Array<() => Promise<{ register: RegisterCommand }>> = [
+  () => import('./serve.ts'),
+  () => import('./create-user.ts'),
+];

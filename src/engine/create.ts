@@ -1,0 +1,20 @@
+import type { Config } from '../config/index.ts';
+import type { Db } from '../db/types.ts';
+import type { Engine } from './types.ts';
+
+/** The engine the configuration names: Argo when ARGO_WORKFLOWS_SERVICE_URL is set, else local. */
+export async function createEngine(config: Config, db: Db): Promise<Engine> {
+  if (config.engine.kind === 'argo') {
+    const { createArgoEngine } = await import('./argo/index.ts');
+    return createArgoEngine({
+      serviceUrl: config.engine.serviceUrl,
+      namespace: config.argoNamespace,
+      token: config.engine.token,
+      insecureSkipVerify: config.engine.insecureSkipVerify,
+      timeoutMs: config.engine.timeoutMs,
+      s3: config.s3,
+    });
+  }
+  const { createLocalEngine } = await import('./local/index.ts');
+  return createLocalEngine({ db, dataDir: config.dataDir, maxProcesses: config.engine.maxProcesses });
+}

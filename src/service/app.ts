@@ -1,0 +1,54 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { ServiceContext } from './context.ts';
+import { installErrorHandler } from './plugins/error-handler.ts';
+import { requireAuthentication } from './plugins/authenticate.ts';
+import { publicRoutes, authenticatedRoutes } from './routes/index.ts';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Builds the HTTP service: public routes, then everything else behind authentication. */
+export async function buildApp(ctx: ServiceContext, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT_BYTES,
+    ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } },
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+    // Tokens and passwords never reach the log: request logs carry method, path and status only.
+    logger: false,
+    ...options,
+  });
+  installErrorHandler(app);
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  const prefix = ctx.config.apiRootPath === '/' ? '' : ctx.config.apiRootPath;
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Open Geospatial Data Cloud (OGDC) API', version: ctx.version },
+      components: {
+        securitySchemes: {
+          OAuth2PasswordBearer: { type: 'oauth2', flows: { password: { tokenUrl: `${prefix}/token`, scopes: {} } } },
+        },
+      },
+    },
+  });
+
+  await app.register(
+    async (api) => {
+      // Form routes with no body at all still answer 422 naming each missing field.
+      api.addHook('preValidation', async (request) => {
+        if (request.body === undefined && (request.method === 'POST' || request.method === 'PUT')) request.body = {};
+      });
+      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      await api.register(swaggerUi, { routePrefix: '/', uiConfig: { url: `${prefix}/openapi.json` } as object });
+      for (const routes of publicRoutes) await api.register(routes, ctx);
+      await api.register(async (scope) => {
+        requireAuthentication(scope, ctx.auth);
+        for (const routes of authenticatedRoutes) await scope.register(routes, ctx);
+      });
+    },
+    { prefix },
+  );
+  return app;
+}

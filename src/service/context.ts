@@ -1,0 +1,13 @@
+import type { Config } from '../config/index.ts';
+import type { Db } from '../db/types.ts';
+import type { Engine } from '../engine/types.ts';
+import type { Auth } from './auth/service.ts';
+
+/** What the routes need, built once at startup and handed to each route plugin. */
+export interface ServiceContext {
+  config: Config;
+  db: Db;
+  auth: Auth;
+  engine: Engine | undefined;
+  version: string;
+}

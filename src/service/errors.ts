@@ -1,0 +1,57 @@
+/** Errors the HTTP edge turns into `{"detail": …}` responses; see error-handler.ts. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+const BEARER = { 'WWW-Authenticate': 'Bearer' };
+
+/** No or an invalid bearer token. */
+export class NotAuthenticatedError extends HttpError {
+  constructor(message = 'Not authenticated') {
+    super(401, message, BEARER);
+  }
+}
+
+/** A token that does not verify, has expired, or names a user who no longer exists. */
+export class InvalidCredentialsError extends HttpError {
+  constructor() {
+    super(401, 'Could not validate credentials.', BEARER);
+  }
+}
+
+export class ForbiddenError extends HttpError {
+  constructor(message: string) {
+    super(403, message);
+  }
+}
+
+export class NotFoundError extends HttpError {
+  constructor(message: string) {
+    super(404, message);
+  }
+}
+
+export class ConflictError extends HttpError {
+  constructor(message: string) {
+    super(409, message);
+  }
+}
+
+export class BadRequestError extends HttpError {
+  constructor(message: string) {
+    super(400, message);
+  }
+}
+
+export class TooManyRequestsError extends HttpError {
+  constructor(retryAfterSeconds: number) {
+    super(429, 'Too many login attempts; try again later.', { 'Retry-After': String(retryAfterSeconds) });
+  }
+}

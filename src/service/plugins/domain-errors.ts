@@ -1,0 +1,30 @@
+import { DatabaseUnavailableError } from '../../db/errors.ts';
+import { EngineUnavailableError, ManifestRejectedError, WorkflowNotFoundError } from '../../engine/errors.ts';
+import { UserExistsError } from '../users/errors.ts';
+
+/**
+ * Errors thrown by the modules below the HTTP edge and the status each means.
+ * One table, so routes never repeat instanceof ladders.
+ */
+const TABLE: Array<[new (...args: never[]) => Error, number, (e: Error) => string]> = [
+  [UserExistsError, 409, (e) => e.message],
+  [WorkflowNotFoundError, 404, (e) => `Workflow ${(e as WorkflowNotFoundError).workflowName} not found.`],
+  [ManifestRejectedError, 422, (e) => `The workflow engine refused the manifest: ${e.message}`],
+  [DatabaseUnavailableError, 503, () => 'The database is unavailable; try again shortly.'],
+  [EngineUnavailableError, 503, (e) => `The workflow engine is unavailable: ${e.message}`],
+];
+
+const extra: typeof TABLE = [];
+
+/** Lets a module register its own error classes (recipes, sources) with their status. */
+export function registerDomainError(type: new (...args: never[]) => Error, status: number, detail: (e: Error) => string = (e) => e.message): void {
+  extra.push([type, status, detail]);
+}
+
+/** The HTTP status and detail for a known error, or undefined. */
+export function mapDomainError(error: Error): { status: number; detail: string } | undefined {
+  for (const [type, status, detail] of [...TABLE, ...extra]) {
+    if (error instanceof type) return { status, detail: detail(error) };
+  }
+  return undefined;
+}

@@ -1,0 +1,28 @@
+/** Request and response schemas shared by several routes. */
+
+export const detailSchema = {
+  type: 'object',
+  properties: { detail: {} },
+  required: ['detail'],
+} as const;
+
+/** The OAuth2 password-flow form, as FastAPI's OAuth2PasswordRequestForm accepts it. */
+export const credentialsFormSchema = {
+  type: 'object',
+  required: ['username', 'password'],
+  properties: {
+    username: { type: 'string', minLength: 1, maxLength: 128 },
+    password: { type: 'string', maxLength: 1024 },
+    grant_type: { type: 'string', maxLength: 64 },
+    scope: { type: 'string', maxLength: 1024 },
+    client_id: { type: 'string', maxLength: 256 },
+    client_secret: { type: 'string', maxLength: 1024 },
+  },
+} as const;
+
+export interface CredentialsForm {
+  username: string;
+  password: string;
+}
+
+export const bearerSecurity = [{ OAuth2PasswordBearer: [] }];

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { Config } from '../config/index.ts';
+import { openDatabase } from '../db/index.ts';
+import type { Db } from '../db/types.ts';
+import type { Engine } from '../engine/types.ts';
+import { buildApp } from './app.ts';
+import { createAuth } from './auth/service.ts';
+import { hashPassword } from './auth/passwords.ts';
+import { persistentSecret } from './secrets.ts';
+import { findUserByName, insertUser } from './users/repository.ts';
+import { UserExistsError } from './users/errors.ts';
+import type { ServiceContext } from './context.ts';
+
+export const ADMIN_USERNAME = 'admin';
+
+/** The package version, reported by /version. */
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/** Fills the JWT key and admin password from 0600 files of the data dir in embedded mode. */
+export async function resolveSecrets(config: Config, notice: (line: string) => void = () => {}): Promise<{ jwtSecretKey: string; adminPassword: string }> {
+  const jwtSecretKey = config.jwtSecretKey ?? (await persistentSecret(config.dataDir, 'jwt-secret', 48)).value;
+  let adminPassword = config.adminPassword;
+  if (!adminPassword) {
+    const secret = await persistentSecret(config.dataDir, 'admin-password', 18);
+    adminPassword = secret.value;
+    notice(`The admin password is in ${secret.path}`);
+  }
+  return { jwtSecretKey, adminPassword };
+}
+
+/** Creates the `admin` user with the given password unless it exists. */
+export async function ensureAdmin(db: Db, password: string): Promise<void> {
+  if (await findUserByName(db, ADMIN_USERNAME)) return;
+  try {
+    await insertUser(db, { name: ADMIN_USERNAME, passwordHash: await hashPassword(password), isAdmin: true });
+  } catch (err) {
+    // Another instance created it at the same moment.
+    if (!(err instanceof UserExistsError)) throw err;
+  }
+}
+
+export interface RunningService {
+  app: FastifyInstance;
+  ctx: ServiceContext;
+  /** Stops taking requests, finishes in-flight ones, stops the engine, closes the database. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  fastify?: FastifyServerOptions;
+  notice?: (line: string) => void;
+  /** Use this database instead of opening the configured one (tests). */
+  db?: Db;
+  createEngine?: (config: Config, db: Db) => Promise<Engine | undefined>;
+}
+
+/** Opens the database, ensures the admin, starts the engine and builds the app (not yet listening). */
+export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
+  const { jwtSecretKey, adminPassword } = await resolveSecrets(config, options.notice);
+  const db = options.db ?? (await openDatabase(config.db));
+  let engine: Engine | undefined;
+  try {
+    await ensureAdmin(db, adminPassword);
+    engine = options.createEngine ? await options.createEngine(config, db) : undefined;
+    const ctx: ServiceContext = { config, db, auth: createAuth(db, jwtSecretKey), engine, version: VERSION };
+    const app = await buildApp(ctx, options.fastify);
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      ctx,
+      close() {
+        closing ??= (async () => {
+          await app.close();
+          await engine?.close();
+          await db.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await engine?.close().catch(() => {});
+    await db.close().catch(() => {});
+    throw err;
+  }
+}

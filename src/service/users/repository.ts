@@ -1,0 +1,87 @@
+import type { Queryable } from '../../db/types.ts';
+import { isUniqueViolation } from '../../db/errors.ts';
+import { UserExistsError } from './errors.ts';
+
+export interface User {
+  id: number;
+  name: string;
+  passwordHash: string;
+  isAdmin: boolean;
+  createdAt: Date;
+  /** Tokens issued before this instant are refused. */
+  passwordChangedAt: Date;
+  disabledAt: Date | null;
+}
+
+interface UserRow {
+  id: string | number;
+  name: string;
+  password_hash: string;
+  is_admin: boolean;
+  created_at: Date | string;
+  password_changed_at: Date | string;
+  disabled_at: Date | string | null;
+}
+
+const COLUMNS = 'id, name, password_hash, is_admin, created_at, password_changed_at, disabled_at';
+
+function toUser(row: UserRow): User {
+  return {
+    id: Number(row.id),
+    name: row.name,
+    passwordHash: row.password_hash,
+    isAdmin: row.is_admin,
+    createdAt: new Date(row.created_at),
+    passwordChangedAt: new Date(row.password_changed_at),
+    disabledAt: row.disabled_at === null ? null : new Date(row.disabled_at),
+  };
+}
+
+/** Finds a user by unique name. */
+export async function findUserByName(db: Queryable, name: string): Promise<User | undefined> {
+  const rows = await db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE name = $1`, [name]);
+  return rows[0] ? toUser(rows[0]) : undefined;
+}
+
+/** Inserts a user; the unique index decides races, the loser gets UserExistsError. */
+export async function insertUser(
+  db: Queryable,
+  user: { name: string; passwordHash: string; isAdmin?: boolean },
+): Promise<User> {
+  try {
+    const rows = await db.query<UserRow>(
+      `INSERT INTO users (name, password_hash, is_admin) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
+      [user.name, user.passwordHash, user.isAdmin ?? false],
+    );
+    return toUser(rows[0]!);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new UserExistsError(user.name);
+    throw err;
+  }
+}
+
+/** All users, oldest first. */
+export async function listUsers(db: Queryable): Promise<User[]> {
+  const rows = await db.query<UserRow>(`SELECT ${COLUMNS} FROM users ORDER BY id`);
+  return rows.map(toUser);
+}
+
+/** Replaces a user's password hash. */
+export async function updatePasswordHash(db: Queryable, userId: number, passwordHash: string): Promise<void> {
+  await db.query('UPDATE users SET password_hash = $2, password_changed_at = now(), updated_at = now() WHERE id = $1', [userId, passwordHash]);
+}
+
+/** Marks a user disabled (or enabled again with `disabled = false`). */
+export async function setUserDisabled(db: Queryable, name: string, disabled: boolean): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE users SET disabled_at = ${disabled ? 'now()' : 'NULL'}, updated_at = now() WHERE name = $1 RETURNING id`,
+    [name],
+  );
+  return rows.length > 0;
+}
+
+/** Deletes a user and, through the foreign key, their runs. */
+export async function deleteUser(db: Queryable, name: string): Promise<boolean> {
+  const rows = await db.query('DELETE FROM users WHERE name = $1 RETURNING id', [name]);
+  return rows.length > 0;
+}
