@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { S3Config } from '../../src/config/index.ts';
+import { S3ObjectNotFoundError, S3RequestError, S3UnavailableError } from '../../src/storage/errors.ts';
+import { createS3Client } from '../../src/storage/s3.ts';
+import { startS3Standin, type S3Standin } from '../standins/s3-server.ts';
+
+const keys = { accessKeyId: 'test-access', secretAccessKey: 'test/secret+key', bucket: 'argo-workflows' };
+let s3: S3Standin;
+let config: S3Config;
+
+before(async () => {
+  s3 = await startS3Standin(keys);
+  config = { ...keys, internalEndpointUrl: s3.url, publicEndpointUrl: s3.url, region: 'us-east-1' };
+});
+after(() => s3.close());
+
+async function text(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+test('puts, heads and gets an object under a key with slashes and spaces', async () => {
+  const client = createS3Client(config);
+  await client.putObject('wf-x1/my output.zip', 'zip bytes', 'application/zip');
+  assert.equal(s3.objects.get('wf-x1/my output.zip')?.toString(), 'zip bytes');
+  assert.deepEqual(await client.headObject('wf-x1/my output.zip'), { size: 9 });
+  assert.equal(await text(await client.getObject('wf-x1/my output.zip')), 'zip bytes');
+});
+
+test('head of a missing object is null and get throws S3ObjectNotFoundError naming the key', async () => {
+  const client = createS3Client(config);
+  assert.equal(await client.headObject('nope/missing.zip'), null);
+  await assert.rejects(client.getObject('nope/missing.zip'), (err: unknown) => {
+    assert.ok(err instanceof S3ObjectNotFoundError);
+    assert.equal(err.key, 'nope/missing.zip');
+    return true;
+  });
+});
+
+test('a presigned URL downloads the object with a plain GET', async () => {
+  s3.objects.set('wf-y2/recipe.zip', Buffer.from('presigned content'));
+  const url = createS3Client(config).presignGetUrl('wf-y2/recipe.zip', 7200);
+  const res = await fetch(url);
+  assert.equal(res.status, 200);
+  assert.equal(await res.text(), 'presigned content');
+});
+
+test('a presigned URL with a tampered signature or key is refused with SignatureDoesNotMatch', async () => {
+  s3.objects.set('wf-y3/a.zip', Buffer.from('a'));
+  s3.objects.set('wf-y3/b.zip', Buffer.from('b'));
+  const url = createS3Client(config).presignGetUrl('wf-y3/a.zip', 60);
+  const res = await fetch(url.replace('/a.zip', '/b.zip'));
+  assert.equal(res.status, 403);
+  assert.match(await res.text(), /<Code>SignatureDoesNotMatch<\/Code>/);
+});
+
+test('an expired presigned URL is refused with AccessDenied "Request has expired"', async () => {
+  s3.objects.set('wf-z3/old.zip', Buffer.from('old'));
+  const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+  const url = createS3Client(config, { now: () => twoHoursAgo }).presignGetUrl('wf-z3/old.zip', 3600);
+  const res = await fetch(url);
+  assert.equal(res.status, 403);
+  const body = await res.text();
+  assert.match(body, /<Code>AccessDenied<\/Code>/);
+  assert.match(body, /Request has expired/);
+});
+
+test('presigned URLs point at the public endpoint instead of the internal one', () => {
+  const client = createS3Client({
+    ...config,
+    internalEndpointUrl: 'http://minio.argo.svc:9000',
+    publicEndpointUrl: 'https://s3.example.org',
+  });
+  const url = new URL(client.presignGetUrl('wf-p1/out.zip', 7200));
+  assert.equal(url.origin, 'https://s3.example.org');
+  assert.equal(url.pathname, '/argo-workflows/wf-p1/out.zip');
+  assert.equal(url.searchParams.get('X-Amz-Expires'), '7200');
+  assert.ok(url.searchParams.get('X-Amz-Signature'));
+});
+
+test('a wrong secret key is refused by S3 and surfaces as S3RequestError with SignatureDoesNotMatch', async () => {
+  const client = createS3Client({ ...config, secretAccessKey: 'not-the-secret' });
+  await assert.rejects(client.putObject('k', 'v'), (err: unknown) => {
+    assert.ok(err instanceof S3RequestError);
+    assert.equal(err.status, 403);
+    assert.equal(err.s3Code, 'SignatureDoesNotMatch');
+    assert.match(err.message, /S3 refused PutObject "k" in bucket "argo-workflows": SignatureDoesNotMatch/);
+    return true;
+  });
+});
+
+test('an unreachable endpoint throws S3UnavailableError naming the endpoint', async () => {
+  const client = createS3Client({ ...config, internalEndpointUrl: 'http://127.0.0.1:1' }, { retries: 0 });
+  await assert.rejects(client.headObject('k'), (err: unknown) => {
+    assert.ok(err instanceof S3UnavailableError);
+    assert.match(err.message, /S3 endpoint http:\/\/127\.0\.0\.1:1 is unreachable: .*ECONNREFUSED/);
+    return true;
+  });
+});
