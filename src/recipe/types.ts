@@ -17,6 +17,8 @@ export interface ParallelConfig {
   enabled: boolean;
   partition_strategy: 'files';
   partition_size: number | null;
+  /** Cap on concurrent pods for this workflow (accepted as in the reference); absent when not set. */
+  max_parallelism?: number;
 }
 
 export interface ShellWorkflowConfig {
