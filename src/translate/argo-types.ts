@@ -1,0 +1,107 @@
+/**
+ * The subset of Argo Workflows' `argoproj.io/v1alpha1` Workflow that the translator emits.
+ * Field names and meanings follow Argo's JSON schema (`shared/argo/schema.json`); only what we
+ * emit is typed, and everything here is inside the local engine's supported subset.
+ * Object types are `type` aliases (not interfaces) so they stay assignable to the engine's
+ * `Record<string, unknown>` spec.
+ */
+
+/** A named string value: a template input/output, or an argument passed to one. */
+export type Parameter = {
+  name: string;
+  /** Literal value (may contain `{{...}}` tags Argo substitutes). */
+  value?: string;
+  /** Used when the caller passes no argument. */
+  default?: string;
+  /** Output parameters: read from a file the container wrote (one trailing newline trimmed). */
+  valueFrom?: { path: string };
+};
+
+/** A file or directory moved in or out of a container through the artifact repository. */
+export type Artifact = {
+  name: string;
+  /** Where the artifact appears (input) or is read from (output) inside the container. */
+  path?: string;
+  /** Arguments only: `{{steps.X.outputs.artifacts.Y}}`, the producer's stored artifact. */
+  from?: string;
+  /** `{none: {}}` stores raw bytes instead of Argo's default tar.gz. */
+  archive?: { none: Record<string, never> };
+  /** Key-only location in the default artifact repository (bucket and credentials come from it). */
+  s3?: { key: string };
+};
+
+/** Mounts a workflow volume into a container. */
+export type VolumeMount = {
+  name: string;
+  mountPath: string;
+};
+
+/** A workflow-level volume; we only use PersistentVolumeClaims. */
+export type Volume = {
+  name: string;
+  persistentVolumeClaim: { claimName: string };
+};
+
+/** The main container of a container template. */
+export type Container = {
+  image: string;
+  imagePullPolicy: 'Always' | 'IfNotPresent';
+  command: string[];
+  args?: string[];
+  volumeMounts?: VolumeMount[];
+};
+
+/** A script template: Argo writes `source` to a file and appends its path to `command`. */
+export type Script = {
+  image: string;
+  imagePullPolicy: 'Always' | 'IfNotPresent';
+  command: string[];
+  source: string;
+  volumeMounts?: VolumeMount[];
+};
+
+/** `withSequence`: one child per number; `count` is a string as in Argo's schema. */
+export type Sequence = { count: string };
+
+/** One step of a steps template. */
+export type WorkflowStep = {
+  name: string;
+  template: string;
+  arguments?: { parameters?: Parameter[]; artifacts?: Artifact[] };
+  withSequence?: Sequence;
+  /** A JSON list (usually `{{steps.X.outputs.result}}`); one child per element. */
+  withParam?: string;
+};
+
+export type Inputs = { parameters?: Parameter[]; artifacts?: Artifact[] };
+export type Outputs = { parameters?: Parameter[]; artifacts?: Artifact[] };
+
+/** A template: exactly one of `container`, `script` or `steps`. */
+export type Template = {
+  name: string;
+  inputs?: Inputs;
+  outputs?: Outputs;
+  container?: Container;
+  script?: Script;
+  /** Outer list: sequential groups; inner list: steps run in parallel. */
+  steps?: WorkflowStep[][];
+  retryStrategy?: { limit: string };
+};
+
+export type WorkflowMetadata = {
+  generateName: string;
+  namespace: string;
+  labels: Record<string, string>;
+};
+
+export type WorkflowSpec = {
+  entrypoint: string;
+  serviceAccountName: string;
+  /** Workflow-wide cap on running pods (parallel and visualization workflows). */
+  parallelism?: number;
+  volumes: Volume[];
+  artifactGC: { strategy: 'OnWorkflowDeletion' };
+  /** Succeeded workflows are deleted after this; failed ones are kept for inspection. */
+  ttlStrategy: { secondsAfterSuccess: number };
+  templates: Template[];
+};

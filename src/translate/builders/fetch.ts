@@ -1,0 +1,72 @@
+import type { InputFile } from '../../recipe/types.ts';
+import type { Template } from '../argo-types.ts';
+import { RUN_DIR } from '../layout.ts';
+import { shQuote } from '../quote.ts';
+import type { TranslateOptions } from '../types.ts';
+import { runnerContainer } from './workflow.ts';
+
+/** Where the parallel fetch step finds the uploaded input list. */
+export const INPUT_LIST_PATH = '/tmp/ogdc/inputs.tsv';
+
+/** Shell function downloading `$1` (URL) to `$DEST/$2` (file name), failing with a message naming the URL. */
+const FETCH_FUNCTION = `fetch_input() {
+  echo "fetch: $1 -> $2"
+  wget -nv --tries=3 -O "$DEST/$2" "$1" || { echo "fetch: could not download $1" >&2; exit 1; }
+}`;
+
+/** Script downloading each input, listed in the script itself, into `dest` under its file name. */
+export function inlineFetchScript(inputs: InputFile[], dest: string): string {
+  const calls = inputs.map((i) => `fetch_input ${shQuote(i.url)} ${shQuote(i.filename)}`);
+  return ['set -eu', `DEST=${dest}`, 'mkdir -p "$DEST"', FETCH_FUNCTION, ...calls, ''].join('\n');
+}
+
+/** Sequential `fetch`: every input into `/output_dir/`, handed on as the `output-dir` artifact. */
+export function buildSequentialFetchTemplate(inputs: InputFile[], options: TranslateOptions): Template {
+  return {
+    name: 'fetch',
+    container: runnerContainer(options, inlineFetchScript(inputs, '/output_dir'), { mountVolume: false }),
+    outputs: { artifacts: [{ name: 'output-dir', path: '/output_dir/' }] },
+  };
+}
+
+/**
+ * Script of the parallel `fetch`: reads `URL<TAB>NAME` lines from the uploaded list, downloads
+ * each into the run's `inputs/` folder and appends its name to `partitions/partition-<n>.txt`,
+ * `partitionSize` names per partition. The expected count guards against a list that does not
+ * match the manifest's partition count.
+ */
+export function listedFetchScript(expectedCount: number, partitionSize: number): string {
+  return `set -eu
+RUN_DIR=${RUN_DIR}
+DEST="$RUN_DIR/inputs"
+rm -rf "$DEST" "$RUN_DIR/partitions"
+mkdir -p "$DEST" "$RUN_DIR/partitions"
+${FETCH_FUNCTION}
+TAB=$(printf '\\t')
+n=0
+while IFS="$TAB" read -r url name; do
+  [ -n "$url" ] || continue
+  fetch_input "$url" "$name" < /dev/null
+  printf '%s\\n' "$name" >> "$RUN_DIR/partitions/partition-$((n / ${partitionSize})).txt"
+  n=$((n + 1))
+done < ${INPUT_LIST_PATH}
+if [ "$n" -ne ${expectedCount} ]; then
+  echo "fetch: the input list has $n entries, the workflow expects ${expectedCount}" >&2
+  exit 1
+fi
+`;
+}
+
+/** Parallel `fetch`: inputs onto the workflow volume, the list read from a key-only artifact. */
+export function buildParallelFetchTemplate(
+  inputListKey: string,
+  expectedCount: number,
+  partitionSize: number,
+  options: TranslateOptions,
+): Template {
+  return {
+    name: 'fetch',
+    inputs: { artifacts: [{ name: 'input-list', path: INPUT_LIST_PATH, s3: { key: inputListKey } }] },
+    container: runnerContainer(options, listedFetchScript(expectedCount, partitionSize), { mountVolume: true }),
+  };
+}

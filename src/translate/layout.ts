@@ -1,0 +1,20 @@
+/**
+ * Where things live on the workflow volume (mounted at `/mnt/workflow` in every pod).
+ * Published outputs sit at `<volume>/<recipe id>/`, the place the Python runner publishes to,
+ * so existing consumers keep finding them. Per-run scratch space lives under `_ogdc-runs/`:
+ * `_` cannot occur in a recipe id, so a recipe can never publish over it.
+ */
+
+export const VOLUME_NAME = 'workflow-volume';
+export const VOLUME_MOUNT_PATH = '/mnt/workflow';
+
+/** Folder holding a recipe's published output (pvc output, visualization results). */
+export function publishedDir(recipeId: string): string {
+  return `${VOLUME_MOUNT_PATH}/${recipeId}`;
+}
+
+/** Per-run scratch folder; `{{workflow.name}}` makes it unique per run. */
+export const RUN_DIR = `${VOLUME_MOUNT_PATH}/_ogdc-runs/{{workflow.name}}`;
+
+/** Publishing assembles the output here, then renames it into place in one step. */
+export const PUBLISH_STAGING_DIR = `${VOLUME_MOUNT_PATH}/_ogdc-publishing/{{workflow.name}}`;
