@@ -1,5 +1,3 @@
-import path from 'node:path';
-
 /**
  * A name that is safe to create inside the fetch directory: no separators, not
  * `.`/`..`. Names come from remote metadata and URLs, so they are untrusted.
@@ -11,7 +9,8 @@ export function safeFilename(name: string, fallback: string): string {
 
 /** The file name a URL input is saved under: the last segment of its path, decoded; undefined when there is none. */
 export function urlFilename(url: string): string | undefined {
-  const last = path.posix.basename(new URL(url).pathname);
+  const pathname = new URL(url).pathname;
+  const last = pathname.slice(pathname.lastIndexOf('/') + 1);
   if (last === '') return undefined;
   let decoded: string;
   try {

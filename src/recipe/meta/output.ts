@@ -22,14 +22,14 @@ export function checkOutput(check: Checker, value: unknown, workflowType: string
   if (!map || type === undefined) return undefined;
   if (type === 'dataone' && map.dataone_id !== undefined) check.string(map.dataone_id, join('output', 'dataone_id'));
 
-  const given = inferred ? `"dataone" (given by output.dataone_id ${JSON.stringify(map.dataone_id)})` : JSON.stringify(type);
+  const given = inferred ? `"dataone" (implied by output.dataone_id ${JSON.stringify(map.dataone_id)})` : JSON.stringify(type);
   let ok = true;
   if (workflowType === 'visualization' && type !== 'pvc') {
     check.report('output', `a visualization workflow can only publish to "pvc", but output is ${given}; use output: {type: pvc}`);
     ok = false;
   }
   if (type === 'dataone') {
-    check.report('output', `publishing to DataONE (output ${given}) is not supported yet; expected output type "pvc" or "temporary"`);
+    check.report('output', `publishing to DataONE is not supported yet; expected output type "pvc" or "temporary"`);
     ok = false;
   }
   return ok ? { type } : undefined;
