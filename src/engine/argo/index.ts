@@ -1,0 +1,171 @@
+/**
+ * The `argo` engine: workflows run on a real Argo Server, reached over its REST
+ * API (`/api/v1/workflows/{namespace}`); key-only artifacts live in the default
+ * artifact repository, the S3 bucket.
+ */
+import type { S3Config } from '../../config/index.ts';
+import { S3ObjectNotFoundError } from '../../storage/errors.ts';
+import { createS3Client, type S3Client } from '../../storage/s3.ts';
+import { ArtifactNotFoundError, EngineUnavailableError, ManifestRejectedError, WorkflowNotFoundError } from '../errors.ts';
+import type { Engine, LogLine, LogOptions, SubmitOptions, Workflow } from '../types.ts';
+import { ArgoApiError } from './errors.ts';
+import { createArgoHttp } from './http.ts';
+import { parseLogStream } from './logs.ts';
+import { applySubmitParameters } from './parameters.ts';
+import { podNameForNode } from './pod-name.ts';
+
+export interface ArgoEngineOptions {
+  /** Argo Server base URL, e.g. `https://argo.example.org:2746`. */
+  serviceUrl: string;
+  namespace: string;
+  /** ARGO_TOKEN, with or without its `Bearer ` prefix. */
+  token?: string;
+  insecureSkipVerify?: boolean;
+  /** Per-request limit (headers and body; a followed log stream only until its headers). */
+  timeoutMs?: number;
+  /** Extra attempts of idempotent calls after a connection error or 5xx. */
+  retries?: number;
+  s3?: S3Config;
+}
+
+/** A leading field path in an Argo validation message: `spec.entrypoint template …`, `/spec/templates/0: …`. */
+function fieldOf(message: string): string | undefined {
+  return /^((?:spec|metadata|templates)\b[\w.[\]/-]*|\/[\w./-]*)(?::|\s)/.exec(message)?.[1];
+}
+
+/** Builds an Engine over the Argo Server REST API. */
+export function createArgoEngine(options: ArgoEngineOptions): Engine {
+  const serviceUrl = options.serviceUrl.replace(/\/+$/, '');
+  const http = createArgoHttp({
+    serviceUrl,
+    token: options.token,
+    insecureSkipVerify: options.insecureSkipVerify,
+    timeoutMs: options.timeoutMs ?? 10_000,
+    retries: options.retries ?? 2,
+  });
+  const base = `/api/v1/workflows/${encodeURIComponent(options.namespace)}`;
+  const one = (name: string) => `${base}/${encodeURIComponent(name)}`;
+  let s3: S3Client | undefined;
+
+  function storage(action: string): S3Client {
+    if (!options.s3) {
+      throw new EngineUnavailableError(
+        `Cannot ${action}: the Argo engine keeps artifacts in S3, and no S3 is configured ` +
+          '(set S3_SECRET_KEY_ID, S3_SECRET_KEY_KEY and INTERNAL_S3_ENDPOINT_URL).',
+      );
+    }
+    s3 ??= createS3Client(options.s3, { timeoutMs: options.timeoutMs });
+    return s3;
+  }
+
+  function s3Failure(err: unknown, key: string): never {
+    if (err instanceof S3ObjectNotFoundError) throw new ArtifactNotFoundError(key);
+    throw new EngineUnavailableError(`Artifact store failed for "${key}": ${(err as Error).message}`, { cause: err });
+  }
+
+  /** Runs a call on one workflow, turning Argo's 404 into WorkflowNotFoundError. */
+  async function onWorkflow<T>(name: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (err instanceof ArgoApiError && err.status === 404) throw new WorkflowNotFoundError(name);
+      throw err;
+    }
+  }
+
+  return {
+    kind: 'argo',
+
+    async submit(manifest: Workflow, submitOptions: SubmitOptions = {}): Promise<Workflow> {
+      const workflow = applySubmitParameters(manifest, submitOptions.parameters);
+      try {
+        return await http.json<Workflow>({
+          operation: `submit workflow "${workflow.metadata.name ?? workflow.metadata.generateName ?? ''}"`,
+          method: 'POST',
+          path: base,
+          body: { namespace: options.namespace, workflow },
+        });
+      } catch (err) {
+        if (err instanceof ArgoApiError && err.status === 409) throw new ManifestRejectedError(err.argoMessage, 'metadata.name');
+        if (err instanceof ArgoApiError && (err.status === 400 || err.status === 422)) {
+          throw new ManifestRejectedError(err.argoMessage, fieldOf(err.argoMessage));
+        }
+        throw err;
+      }
+    },
+
+    get(name: string): Promise<Workflow> {
+      return onWorkflow(name, () => http.json<Workflow>({ operation: `get workflow "${name}"`, method: 'GET', path: one(name) }));
+    },
+
+    async *logs(name: string, logOptions: LogOptions = {}): AsyncIterable<LogLine> {
+      // Argo filters by pod name; callers may name a node by id or name, so map it through the workflow's nodes.
+      const podName = logOptions.node === undefined ? undefined : podNameForNode(await this.get(name), logOptions.node);
+      const response = await onWorkflow(name, () =>
+        http.stream({
+          operation: `stream the logs of "${name}"`,
+          method: 'GET',
+          path: `${one(name)}/log`,
+          query: { podName, 'logOptions.container': 'main', 'logOptions.follow': String(logOptions.follow ?? false) },
+        }),
+      );
+      yield* parseLogStream(response, { serviceUrl, workflow: name });
+    },
+
+    async stop(name: string): Promise<void> {
+      try {
+        await onWorkflow(name, () =>
+          http.json({
+            operation: `stop workflow "${name}"`,
+            method: 'PUT',
+            path: `${one(name)}/stop`,
+            body: {},
+            permanent: (e) => /cannot shutdown a completed workflow/.test(e.argoMessage),
+          }),
+        );
+      } catch (err) {
+        // Argo answers 500 when the workflow has already finished; it is stopped either way.
+        if (err instanceof ArgoApiError && /cannot shutdown a completed workflow/.test(err.argoMessage)) return;
+        throw err;
+      }
+    },
+
+    async delete(name: string): Promise<void> {
+      await onWorkflow(name, () => http.json({ operation: `delete workflow "${name}"`, method: 'DELETE', path: one(name) }));
+    },
+
+    async list(labelSelector: string): Promise<Workflow[]> {
+      const answer = await http.json<{ items?: Workflow[] | null }>({
+        operation: `list workflows labelled "${labelSelector}"`,
+        method: 'GET',
+        path: base,
+        query: { 'listOptions.labelSelector': labelSelector || undefined },
+      });
+      // Argo encodes an empty list as `"items": null`.
+      return answer.items ?? [];
+    },
+
+    async putArtifact(key: string, body: Buffer | string): Promise<void> {
+      const client = storage(`store artifact "${key}"`);
+      await client.putObject(key, body).catch((err: unknown) => s3Failure(err, key));
+    },
+
+    async getArtifact(key: string): Promise<NodeJS.ReadableStream> {
+      const client = storage(`read artifact "${key}"`);
+      return client.getObject(key).catch((err: unknown) => s3Failure(err, key));
+    },
+
+    async ping(): Promise<void> {
+      try {
+        await http.json({ operation: 'report its version', method: 'GET', path: '/api/v1/version' });
+      } catch (err) {
+        if (err instanceof EngineUnavailableError) throw err;
+        throw new EngineUnavailableError(`Argo Server at ${serviceUrl} is not ready: ${(err as Error).message}`, { cause: err });
+      }
+    },
+
+    async close(): Promise<void> {
+      http.close();
+    },
+  };
+}
