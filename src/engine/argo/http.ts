@@ -66,16 +66,28 @@ function authorization(token: string): string {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-class Unreachable extends Error {}
+/** The call got no HTTP answer; `stale` when a reused keep-alive socket turned out closed. */
+class Unreachable extends Error {
+  constructor(
+    message: string,
+    readonly stale = false,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
 
 /** Builds the request layer for one Argo Server. */
 export function createArgoHttp(options: ArgoHttpOptions): ArgoHttp {
   const base = new URL(options.serviceUrl);
   const basePath = base.pathname.replace(/\/+$/, '');
   const isHttps = base.protocol === 'https:';
-  const agent = isHttps
-    ? new https.Agent({ keepAlive: true, rejectUnauthorized: !options.insecureSkipVerify })
-    : new http.Agent({ keepAlive: true });
+  const makeAgent = (keepAlive: boolean) =>
+    isHttps ? new https.Agent({ keepAlive, rejectUnauthorized: !options.insecureSkipVerify }) : new http.Agent({ keepAlive });
+  const reusing = makeAgent(true);
+  // POSTs get a fresh connection each: a kept-alive socket the server has just closed would fail a create
+  // that can never be safely resent.
+  const fresh = makeAgent(false);
   const serviceUrl = options.serviceUrl.replace(/\/+$/, '');
 
   function urlOf(call: ArgoCall): URL {
@@ -93,7 +105,7 @@ export function createArgoHttp(options: ArgoHttpOptions): ArgoHttp {
     }
     const transport = isHttps ? https : http;
     return new Promise((resolve, reject) => {
-      const req = transport.request(urlOf(call), { method: call.method, headers, agent }, (response) => {
+      const req = transport.request(urlOf(call), { method: call.method, headers, agent: call.method === 'POST' ? fresh : reusing }, (response) => {
         clearTimeout(timer);
         resolve(response);
       });
@@ -103,9 +115,8 @@ export function createArgoHttp(options: ArgoHttpOptions): ArgoHttp {
       );
       req.on('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        // A kept-alive socket the server had just closed: the request never reached it, so even a POST may be resent.
-        if (req.reusedSocket && err.code === 'ECONNRESET') reject(Object.assign(new Unreachable('stale socket'), { stale: true }));
-        else reject(err instanceof Unreachable ? err : new Unreachable(`is unreachable: ${err.message}`, { cause: err }));
+        if (err instanceof Unreachable) reject(err);
+        else reject(new Unreachable(`is unreachable: ${err.message}`, req.reusedSocket && err.code === 'ECONNRESET', { cause: err }));
       });
       req.end(payload);
     });
@@ -128,7 +139,8 @@ export function createArgoHttp(options: ArgoHttpOptions): ArgoHttp {
         });
       } catch (err) {
         if (!(err instanceof Unreachable)) throw err;
-        if ((err as { stale?: boolean }).stale && staleResends++ < 1) {
+        // A kept-alive socket the server had just closed: the request never reached it, so resend once for free.
+        if (err.stale && staleResends++ < 1) {
           attempt--;
           continue;
         }
@@ -180,7 +192,8 @@ export function createArgoHttp(options: ArgoHttpOptions): ArgoHttp {
     },
 
     close() {
-      agent.destroy();
+      reusing.destroy();
+      fresh.destroy();
     },
   };
 }
