@@ -7,4 +7,5 @@ export type RegisterCommand = (program: Command) => void;
 export const commands: Array<() => Promise<{ register: RegisterCommand }>> = [
   () => import('./serve.ts'),
   () => import('./create-user.ts'),
+  () => import('./render.ts'),
 ];
