@@ -9,5 +9,7 @@ export interface ServiceContext {
   db: Db;
   auth: Auth;
   engine: Engine | undefined;
+  /** The JWT key; also signs output download links. */
+  secretKey: string;
   version: string;
 }

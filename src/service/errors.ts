@@ -8,6 +8,22 @@ export class HttpError extends Error {
     super(message);
     this.name = 'HttpError';
   }
+
+  /** What `detail` carries: the message, unless a subclass has structured detail. */
+  get detail(): unknown {
+    return this.message;
+  }
+}
+
+/** A request field that fails validation in code (not in a schema): 422 in FastAPI's list shape. */
+export class RequestValidationError extends HttpError {
+  constructor(readonly issues: Array<{ type: string; loc: Array<string | number>; msg: string }>) {
+    super(422, issues.map((i) => `${i.loc.join('.')}: ${i.msg}`).join('; '));
+  }
+
+  override get detail(): unknown {
+    return this.issues;
+  }
 }
 
 const BEARER = { 'WWW-Authenticate': 'Bearer' };

@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/index.ts';
 import { openDatabase } from '../db/index.ts';
 import type { Db } from '../db/types.ts';
-import type { Engine } from '../engine/types.ts';
+import type { Engine, Workflow } from '../engine/types.ts';
+import { recordWorkflowStatus } from './runs/refresh.ts';
 import { buildApp } from './app.ts';
 import { createAuth } from './auth/service.ts';
 import { hashPassword } from './auth/passwords.ts';
@@ -65,8 +66,14 @@ export async function startService(config: Config, options: StartOptions = {}): 
   try {
     await ensureAdmin(db, adminPassword);
     engine = options.createEngine ? await options.createEngine(config, db) : undefined;
-    const ctx: ServiceContext = { config, db, auth: createAuth(db, jwtSecretKey), engine, version: VERSION };
+    const ctx: ServiceContext = { config, db, auth: createAuth(db, jwtSecretKey), engine, secretKey: jwtSecretKey, version: VERSION };
     const app = await buildApp(ctx, options.fastify);
+    // The local engine reports its own progress: keep the runs table current without anyone polling.
+    const unsubscribe = engine && 'onUpdate' in engine
+      ? (engine as Engine & { onUpdate(l: (wf: Workflow) => void): () => void }).onUpdate((wf) => {
+          recordWorkflowStatus(ctx, wf).catch((err: unknown) => app.log.warn({ err, workflow: wf.metadata.name }, 'could not record run status'));
+        })
+      : undefined;
     let closing: Promise<void> | undefined;
     return {
       app,
@@ -74,6 +81,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
       close() {
         closing ??= (async () => {
           await app.close();
+          unsubscribe?.();
           await engine?.close();
           await db.close();
         })();

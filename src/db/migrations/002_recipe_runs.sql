@@ -19,3 +19,5 @@ CREATE TABLE recipe_runs (
 CREATE UNIQUE INDEX recipe_runs_workflow_name_key ON recipe_runs (workflow_name);
 CREATE INDEX recipe_runs_user_submitted_idx ON recipe_runs (user_id, submitted_at DESC);
 CREATE INDEX recipe_runs_recipe_idx ON recipe_runs (recipe_id, submitted_at DESC);
+-- At most one unfinished run per recipe: concurrent submissions of one recipe get exactly one winner.
+CREATE UNIQUE INDEX recipe_runs_one_active_per_recipe ON recipe_runs (recipe_id) WHERE finished_at IS NULL;

@@ -49,7 +49,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.status(422).send({ detail: error.validation.map((e) => toIssue(context, e)) });
     }
     if (error instanceof HttpError) {
-      return reply.status(error.statusCode).headers(error.headers).send({ detail: error.message });
+      return reply.status(error.statusCode).headers(error.headers).send({ detail: error.detail });
     }
     const mapped = mapDomainError(error);
     if (mapped) {

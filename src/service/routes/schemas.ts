@@ -26,3 +26,10 @@ export interface CredentialsForm {
 }
 
 export const bearerSecurity = [{ OAuth2PasswordBearer: [] }];
+
+/** A workflow name in a path: a DNS-1123 subdomain as Kubernetes names are. */
+export const workflowNameParams = {
+  type: 'object',
+  required: ['workflow_name'],
+  properties: { workflow_name: { type: 'string', minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' } },
+} as const;

@@ -1,0 +1,48 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ServiceContext } from '../context.ts';
+import { NotFoundError } from '../errors.ts';
+import { visibleRun } from '../runs/visible.ts';
+import { refreshRun } from '../runs/refresh.ts';
+import { requireEngine } from '../runs/engine.ts';
+import { outputKey } from '../outputs/location.ts';
+import { signDownload } from '../outputs/signing.ts';
+import { bearerSecurity, detailSchema, workflowNameParams } from './schemas.ts';
+
+/** How long a download link stays valid, as the reference's presigned URLs. */
+export const OUTPUT_URL_LIFETIME_SECONDS = 60 * 60;
+
+function baseUrl(request: FastifyRequest, ctx: ServiceContext): string {
+  const prefix = ctx.config.apiRootPath === '/' ? '' : ctx.config.apiRootPath;
+  return `${request.protocol}://${request.host}${prefix}`;
+}
+
+/** GET /output/{workflow_name}: a time-limited URL of the zip of a finished `temporary` output. */
+export async function outputRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
+  app.get<{ Params: { workflow_name: string } }>(
+    '/output/:workflow_name',
+    {
+      schema: {
+        summary: "A download URL for a finished run's temporary output",
+        security: bearerSecurity,
+        params: workflowNameParams,
+        response: { 200: { type: 'object', properties: { data_url: { type: 'string' } }, required: ['data_url'] }, 404: detailSchema },
+      },
+    },
+    async (request) => {
+      const name = request.params.workflow_name;
+      const { run } = await refreshRun(ctx, await visibleRun(ctx, request.user, name));
+      const notFound = (why: string) => new NotFoundError(`The requested output for ${name} was not found: ${why}.`);
+      if (run.outputType !== 'temporary') throw notFound(`recipe ${run.recipeId} publishes to "${run.outputType}", not to a temporary download`);
+      if (run.phase !== 'Succeeded') throw notFound(`the run has not succeeded (status: ${run.phase ?? 'unknown'})`);
+      const key = outputKey(run);
+      const engine = requireEngine(ctx);
+      if (engine.kind === 'argo') {
+        const { presignedOutputUrl } = await import('../outputs/s3.ts');
+        return { data_url: await presignedOutputUrl(ctx, key, OUTPUT_URL_LIFETIME_SECONDS) };
+      }
+      const path = `/outputs/${encodeURIComponent(name)}/${encodeURIComponent(`${run.recipeId}.zip`)}`;
+      const expires = Math.floor(Date.now() / 1000) + OUTPUT_URL_LIFETIME_SECONDS;
+      return { data_url: `${baseUrl(request, ctx)}${path}?${signDownload(ctx.secretKey, path, expires)}` };
+    },
+  );
+}

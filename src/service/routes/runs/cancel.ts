@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import type { ServiceContext } from '../../context.ts';
+import { ConflictError } from '../../errors.ts';
+import { visibleRun } from '../../runs/visible.ts';
+import { refreshRun } from '../../runs/refresh.ts';
+import { requireEngine } from '../../runs/engine.ts';
+import { FINISHED_PHASES } from '../../runs/repository.ts';
+import { bearerSecurity, detailSchema, workflowNameParams } from '../schemas.ts';
+
+/** POST /runs/{name}/cancel: stops a running run; its nodes end Failed. */
+export async function cancelRunRoute(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
+  app.post<{ Params: { workflow_name: string } }>(
+    '/runs/:workflow_name/cancel',
+    {
+      schema: {
+        summary: 'Cancel a running recipe run',
+        security: bearerSecurity,
+        params: workflowNameParams,
+        response: { 200: { type: 'object', properties: { message: { type: 'string' } } }, 404: detailSchema, 409: detailSchema },
+      },
+    },
+    async (request) => {
+      const name = request.params.workflow_name;
+      const { run } = await refreshRun(ctx, await visibleRun(ctx, request.user, name));
+      if (run.phase && FINISHED_PHASES.has(run.phase)) throw new ConflictError(`Workflow ${name} has already finished (${run.phase}).`);
+      await requireEngine(ctx).stop(name);
+      await refreshRun(ctx, run);
+      request.log.info({ workflow: name }, 'run cancelled');
+      return { message: `Workflow ${name} is being stopped.` };
+    },
+  );
+}

@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify';
+import type { ServiceContext } from '../../context.ts';
+import type { NodeStatus } from '../../../engine/types.ts';
+import { visibleRun } from '../../runs/visible.ts';
+import { refreshRun } from '../../runs/refresh.ts';
+import { bearerSecurity, detailSchema, workflowNameParams } from '../schemas.ts';
+import { runSchema, runSummary } from './shape.ts';
+
+const nodeSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    display_name: { type: 'string' },
+    type: { type: 'string' },
+    template: { type: ['string', 'null'] },
+    phase: { type: 'string' },
+    message: { type: ['string', 'null'] },
+    started_at: { type: ['string', 'null'] },
+    finished_at: { type: ['string', 'null'] },
+    exit_code: { type: ['string', 'null'] },
+  },
+} as const;
+
+function nodeView(node: NodeStatus) {
+  return {
+    id: node.id,
+    name: node.name,
+    display_name: node.displayName,
+    type: node.type,
+    template: node.templateName ?? null,
+    phase: node.phase,
+    message: node.message ?? null,
+    started_at: node.startedAt ?? null,
+    finished_at: node.finishedAt ?? null,
+    exit_code: node.outputs?.exitCode ?? null,
+  };
+}
+
+/** GET /runs/{name}: one run with its workflow nodes, phases and progress. */
+export async function runDetailRoute(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
+  app.get<{ Params: { workflow_name: string } }>(
+    '/runs/:workflow_name',
+    {
+      schema: {
+        summary: 'One recipe run in detail',
+        security: bearerSecurity,
+        params: workflowNameParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: { ...runSchema.properties, output_available: { type: 'boolean' }, nodes: { type: 'array', items: nodeSchema } },
+          },
+          404: detailSchema,
+        },
+      },
+    },
+    async (request) => {
+      const { run, workflow } = await refreshRun(ctx, await visibleRun(ctx, request.user, request.params.workflow_name));
+      const nodes = Object.values(workflow?.status?.nodes ?? {})
+        .sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '') || a.name.localeCompare(b.name))
+        .map(nodeView);
+      return { ...runSummary(run), output_available: run.outputType === 'temporary' && run.phase === 'Succeeded', nodes };
+    },
+  );
+}

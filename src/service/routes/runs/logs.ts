@@ -1,0 +1,41 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { ServiceContext } from '../../context.ts';
+import type { LogLine } from '../../../engine/types.ts';
+import { visibleRun } from '../../runs/visible.ts';
+import { requireEngine } from '../../runs/engine.ts';
+import { bearerSecurity, detailSchema, workflowNameParams } from '../schemas.ts';
+
+async function* asText(lines: AsyncIterable<LogLine>): AsyncIterable<string> {
+  for await (const line of lines) yield `${line.podName}: ${line.content}\n`;
+}
+
+/** GET /runs/{name}/logs[?node=…&follow=true]: the run's logs as text, `pod: line` per line. */
+export async function runLogsRoute(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
+  app.get<{ Params: { workflow_name: string }; Querystring: { node?: string; follow?: boolean } }>(
+    '/runs/:workflow_name/logs',
+    {
+      schema: {
+        summary: "Stream a run's logs (all nodes, or one node by id or pod name)",
+        security: bearerSecurity,
+        params: workflowNameParams,
+        querystring: { type: 'object', properties: { node: { type: 'string', maxLength: 300 }, follow: { type: 'boolean', default: false } } },
+        response: { 404: detailSchema },
+      },
+    },
+    async (request, reply) => {
+      const run = await visibleRun(ctx, request.user, request.params.workflow_name);
+      if (!run.workflowName) return reply.type('text/plain; charset=utf-8').send('');
+      const lines = requireEngine(ctx).logs(run.workflowName, { node: request.query.node, follow: request.query.follow });
+      // Pull the first line before answering, so engine errors still become a proper status.
+      const iterator = asText(lines)[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      const rest = { [Symbol.asyncIterator]: () => iterator };
+      async function* all() {
+        if (!first.done) yield first.value;
+        yield* rest;
+      }
+      return reply.type('text/plain; charset=utf-8').send(Readable.from(all()));
+    },
+  );
+}

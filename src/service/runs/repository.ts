@@ -1,0 +1,163 @@
+import type { Queryable } from '../../db/types.ts';
+import { isUniqueViolation } from '../../db/errors.ts';
+import { RunInProgressError } from './errors.ts';
+
+/** A recipe run as the runs table records it. */
+export interface Run {
+  id: number;
+  userId: number;
+  username: string;
+  recipePath: string;
+  recipeId: string;
+  recipeName: string;
+  workflowName: string | null;
+  engine: string;
+  outputType: string;
+  overwrite: boolean;
+  phase: string | null;
+  progress: string | null;
+  message: string | null;
+  submittedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+interface RunRow {
+  id: string | number;
+  user_id: string | number;
+  username: string;
+  recipe_path: string;
+  recipe_id: string;
+  recipe_name: string;
+  workflow_name: string | null;
+  engine: string;
+  output_type: string;
+  overwrite: boolean;
+  phase: string | null;
+  progress: string | null;
+  message: string | null;
+  submitted_at: Date | string;
+  started_at: Date | string | null;
+  finished_at: Date | string | null;
+}
+
+const date = (v: Date | string | null): Date | null => (v === null ? null : new Date(v));
+
+function toRun(row: RunRow): Run {
+  return {
+    id: Number(row.id),
+    userId: Number(row.user_id),
+    username: row.username,
+    recipePath: row.recipe_path,
+    recipeId: row.recipe_id,
+    recipeName: row.recipe_name,
+    workflowName: row.workflow_name,
+    engine: row.engine,
+    outputType: row.output_type,
+    overwrite: row.overwrite,
+    phase: row.phase,
+    progress: row.progress,
+    message: row.message,
+    submittedAt: new Date(row.submitted_at),
+    startedAt: date(row.started_at),
+    finishedAt: date(row.finished_at),
+  };
+}
+
+const SELECT = `SELECT r.*, u.name AS username FROM recipe_runs r JOIN users u ON u.id = r.user_id`;
+
+export const FINISHED_PHASES = new Set(['Succeeded', 'Failed', 'Error']);
+
+/**
+ * Reserves a run of a recipe before anything is submitted. The partial unique
+ * index on unfinished runs makes the first of several racing submissions win;
+ * the others get RunInProgressError.
+ */
+export async function reserveRun(
+  db: Queryable,
+  run: { userId: number; recipePath: string; recipeId: string; recipeName: string; engine: string; outputType: string; overwrite: boolean },
+): Promise<number> {
+  try {
+    const rows = await db.query<{ id: string | number }>(
+      `INSERT INTO recipe_runs (user_id, recipe_path, recipe_id, recipe_name, engine, output_type, overwrite, phase)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'Pending') RETURNING id`,
+      [run.userId, run.recipePath, run.recipeId, run.recipeName, run.engine, run.outputType, run.overwrite],
+    );
+    return Number(rows[0]!.id);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new RunInProgressError(run.recipeId);
+    throw err;
+  }
+}
+
+/** Records the engine's name for a reserved run once it was submitted. */
+export async function markSubmitted(db: Queryable, runId: number, workflowName: string, phase: string | null): Promise<void> {
+  await db.query('UPDATE recipe_runs SET workflow_name = $2, phase = COALESCE($3, phase) WHERE id = $1', [runId, workflowName, phase]);
+}
+
+/** Ends a reserved run that never reached the engine, saying why. */
+export async function markNotSubmitted(db: Queryable, runId: number, message: string): Promise<void> {
+  await db.query(`UPDATE recipe_runs SET phase = 'Error', message = $2, finished_at = now() WHERE id = $1`, [runId, message]);
+}
+
+/** Whether a successful run has published this recipe's output to the volume. */
+export async function isPublished(db: Queryable, recipeId: string): Promise<boolean> {
+  const rows = await db.query(
+    `SELECT 1 FROM recipe_runs WHERE recipe_id = $1 AND output_type = 'pvc' AND phase = 'Succeeded' LIMIT 1`,
+    [recipeId],
+  );
+  return rows.length > 0;
+}
+
+/** A run by workflow name, visible to `viewer` (their own, or any for admin). */
+export async function findRun(db: Queryable, workflowName: string, viewer: { id: number; isAdmin: boolean }): Promise<Run | undefined> {
+  const rows = await db.query<RunRow>(`${SELECT} WHERE r.workflow_name = $1 AND ($2::boolean OR r.user_id = $3)`, [
+    workflowName,
+    viewer.isAdmin,
+    viewer.id,
+  ]);
+  return rows[0] ? toRun(rows[0]) : undefined;
+}
+
+/** A page of runs, newest first: the viewer's own, or everyone's for admin. */
+export async function listRuns(
+  db: Queryable,
+  viewer: { id: number; isAdmin: boolean },
+  page: { limit: number; offset: number },
+): Promise<{ runs: Run[]; total: number }> {
+  const where = '($1::boolean OR r.user_id = $2)';
+  const [rows, count] = await Promise.all([
+    db.query<RunRow>(`${SELECT} WHERE ${where} ORDER BY r.submitted_at DESC, r.id DESC LIMIT $3 OFFSET $4`, [
+      viewer.isAdmin,
+      viewer.id,
+      page.limit,
+      page.offset,
+    ]),
+    db.query<{ n: string | number }>(`SELECT count(*) AS n FROM recipe_runs r WHERE ${where}`, [viewer.isAdmin, viewer.id]),
+  ]);
+  return { runs: rows.map(toRun), total: Number(count[0]!.n) };
+}
+
+/** Brings a run's phase, progress and timestamps up to date with the engine. */
+export async function updateRunStatus(
+  db: Queryable,
+  workflowName: string,
+  status: { phase: string | null; progress: string | null; message: string | null; startedAt: string | null; finishedAt: string | null },
+): Promise<void> {
+  const finished = status.phase !== null && FINISHED_PHASES.has(status.phase);
+  await db.query(
+    `UPDATE recipe_runs SET phase = $2, progress = $3, message = $4,
+       started_at = COALESCE(started_at, $5::timestamptz),
+       finished_at = CASE WHEN $7::boolean THEN COALESCE(finished_at, $6::timestamptz, now()) ELSE NULL END
+     WHERE workflow_name = $1
+       AND (phase IS DISTINCT FROM $2 OR progress IS DISTINCT FROM $3 OR message IS DISTINCT FROM $4
+            OR (finished_at IS NULL) = $7::boolean)`,
+    [workflowName, status.phase, status.progress, status.message, status.startedAt, status.finishedAt, finished],
+  );
+}
+
+/** A run by workflow name regardless of owner (for signed download links). */
+export async function findRunByWorkflowName(db: Queryable, workflowName: string): Promise<Run | undefined> {
+  const rows = await db.query<RunRow>(`${SELECT} WHERE r.workflow_name = $1`, [workflowName]);
+  return rows[0] ? toRun(rows[0]) : undefined;
+}
