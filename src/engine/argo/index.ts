@@ -73,6 +73,10 @@ export function createArgoEngine(options: ArgoEngineOptions): Engine {
     }
   }
 
+  function get(name: string): Promise<Workflow> {
+    return onWorkflow(name, () => http.json<Workflow>({ operation: `get workflow "${name}"`, method: 'GET', path: one(name) }));
+  }
+
   return {
     kind: 'argo',
 
@@ -94,13 +98,11 @@ export function createArgoEngine(options: ArgoEngineOptions): Engine {
       }
     },
 
-    get(name: string): Promise<Workflow> {
-      return onWorkflow(name, () => http.json<Workflow>({ operation: `get workflow "${name}"`, method: 'GET', path: one(name) }));
-    },
+    get,
 
     async *logs(name: string, logOptions: LogOptions = {}): AsyncIterable<LogLine> {
       // Argo filters by pod name; callers may name a node by id or name, so map it through the workflow's nodes.
-      const podName = logOptions.node === undefined ? undefined : podNameForNode(await this.get(name), logOptions.node);
+      const podName = logOptions.node === undefined ? undefined : podNameForNode(await get(name), logOptions.node);
       const response = await onWorkflow(name, () =>
         http.stream({
           operation: `stream the logs of "${name}"`,
