@@ -1,5 +1,10 @@
-/** The S3 endpoint could not be reached, timed out, or answered 5xx. */
-export class S3UnavailableError extends Error {
+import { EngineUnavailableError } from '../engine/errors.ts';
+
+/**
+ * The S3 endpoint could not be reached, timed out, or answered 5xx. The artifact store is part
+ * of the engine, so this is an EngineUnavailableError (the service answers 503).
+ */
+export class S3UnavailableError extends EngineUnavailableError {
   constructor(
     readonly endpoint: string,
     readonly operation: string,

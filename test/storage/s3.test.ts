@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { S3Config } from '../../src/config/index.ts';
+import { EngineUnavailableError } from '../../src/engine/errors.ts';
 import { S3ObjectNotFoundError, S3RequestError, S3UnavailableError } from '../../src/storage/errors.ts';
 import { createS3Client } from '../../src/storage/s3.ts';
 import { startS3Standin, type S3Standin } from '../standins/s3-server.ts';
@@ -91,10 +92,11 @@ test('a wrong secret key is refused by S3 and surfaces as S3RequestError with Si
   });
 });
 
-test('an unreachable endpoint throws S3UnavailableError naming the endpoint', async () => {
+test('an unreachable endpoint throws S3UnavailableError (an EngineUnavailableError) naming the endpoint', async () => {
   const client = createS3Client({ ...config, internalEndpointUrl: 'http://127.0.0.1:1' }, { retries: 0 });
   await assert.rejects(client.headObject('k'), (err: unknown) => {
     assert.ok(err instanceof S3UnavailableError);
+    assert.ok(err instanceof EngineUnavailableError);
     assert.match(err.message, /S3 endpoint http:\/\/127\.0\.0\.1:1 is unreachable: .*ECONNREFUSED/);
     return true;
   });
