@@ -4,7 +4,7 @@ import type { Config } from '../config/index.ts';
 import { openDatabase } from '../db/index.ts';
 import type { Db } from '../db/types.ts';
 import type { Engine, Workflow } from '../engine/types.ts';
-import { recordWorkflowStatus } from './runs/refresh.ts';
+import { reconcileUnfinishedRuns, recordWorkflowStatus } from './runs/refresh.ts';
 import { buildApp } from './app.ts';
 import { createAuth } from './auth/service.ts';
 import { hashPassword } from './auth/passwords.ts';
@@ -74,6 +74,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
           recordWorkflowStatus(ctx, wf).catch((err: unknown) => app.log.warn({ err, workflow: wf.metadata.name }, 'could not record run status'));
         })
       : undefined;
+    await reconcileUnfinishedRuns(ctx).catch((err: unknown) => app.log.warn({ err }, 'could not reconcile unfinished runs'));
     let closing: Promise<void> | undefined;
     return {
       app,

@@ -5,7 +5,13 @@ export type RegisterCommand = (program: Command) => void;
 
 /** Every command, in the order `--help` lists them. Add new command modules here. */
 export const commands: Array<() => Promise<{ register: RegisterCommand }>> = [
-  () => import('./serve.ts'),
+  () => import('./submit.ts'),
+  () => import('./check-workflow-status.ts'),
+  () => import('./get-output.ts'),
+  () => import('./runs.ts'),
+  () => import('./logs.ts'),
+  () => import('./cancel.ts'),
   () => import('./create-user.ts'),
+  () => import('./serve.ts'),
   () => import('./render.ts'),
 ];

@@ -49,3 +49,28 @@ export async function refreshRun(ctx: ServiceContext, run: Run): Promise<{ run: 
     return { run: { ...run, phase: 'Error', message, finishedAt: new Date() }, workflow: undefined };
   }
 }
+
+/**
+ * At startup: runs left unfinished by a previous process are brought up to date
+ * (the local engine has marked what it could not resume), and reservations that
+ * never reached the engine are ended, so no run stays in progress forever.
+ */
+export async function reconcileUnfinishedRuns(ctx: ServiceContext): Promise<void> {
+  await ctx.db.query(
+    `UPDATE recipe_runs SET phase = 'Error', message = 'not submitted: the service stopped before the workflow was submitted', finished_at = now()
+     WHERE finished_at IS NULL AND workflow_name IS NULL AND submitted_at < now() - interval '10 minutes'`,
+  );
+  if (!ctx.engine) return;
+  const rows = await ctx.db.query<{ workflow_name: string }>(
+    'SELECT workflow_name FROM recipe_runs WHERE finished_at IS NULL AND workflow_name IS NOT NULL AND engine = $1',
+    [ctx.engine.kind],
+  );
+  for (const { workflow_name } of rows) {
+    try {
+      await recordWorkflowStatus(ctx, await ctx.engine.get(workflow_name));
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) continue;
+      await updateRunStatus(ctx.db, workflow_name, { phase: 'Error', progress: null, message: 'the workflow no longer exists on the engine', startedAt: null, finishedAt: null });
+    }
+  }
+}
