@@ -59,7 +59,14 @@ function timestamp(): string {
 }
 
 /** Starts the stand-in on 127.0.0.1 (port from the OS); `tls` serves https with that key and certificate. */
-export async function startArgoStandin(options: { token?: string; tls?: { key: string; cert: string } } = {}): Promise<ArgoStandin> {
+export async function startArgoStandin(
+  options: {
+    token?: string;
+    tls?: { key: string; cert: string };
+    /** Called with each created workflow, e.g. to move it along with `setStatus` as a controller would. */
+    onSubmit?: (workflow: Workflow) => void;
+  } = {},
+): Promise<ArgoStandin> {
   const workflows = new Map<string, Workflow>();
   const logs = new Map<string, LogLine[]>();
   const followers = new Map<string, Set<{ res: http.ServerResponse; podName?: string }>>();
@@ -121,7 +128,10 @@ export async function startArgoStandin(options: { token?: string; tls?: { key: s
       status: { phase: 'Pending' },
     };
     workflows.set(name, created);
-    return created;
+    // Answer with the workflow as created, before any controller-like hook moves it on, as Argo does.
+    const answer = structuredClone(created);
+    options.onSubmit?.(created);
+    return answer;
   }
 
   function stop(wf: Workflow): Workflow {

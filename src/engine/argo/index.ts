@@ -36,11 +36,12 @@ function fieldOf(message: string): string | undefined {
 /** Builds an Engine over the Argo Server REST API. */
 export function createArgoEngine(options: ArgoEngineOptions): Engine {
   const serviceUrl = options.serviceUrl.replace(/\/+$/, '');
+  const timeoutMs = options.timeoutMs ?? 10_000;
   const http = createArgoHttp({
     serviceUrl,
     token: options.token,
     insecureSkipVerify: options.insecureSkipVerify,
-    timeoutMs: options.timeoutMs ?? 10_000,
+    timeoutMs,
     retries: options.retries ?? 2,
   });
   const base = `/api/v1/workflows/${encodeURIComponent(options.namespace)}`;
@@ -54,7 +55,7 @@ export function createArgoEngine(options: ArgoEngineOptions): Engine {
           '(set S3_SECRET_KEY_ID, S3_SECRET_KEY_KEY and INTERNAL_S3_ENDPOINT_URL).',
       );
     }
-    s3 ??= createS3Client(options.s3, { timeoutMs: options.timeoutMs });
+    s3 ??= createS3Client(options.s3, { timeoutMs });
     return s3;
   }
 
@@ -111,7 +112,7 @@ export function createArgoEngine(options: ArgoEngineOptions): Engine {
           query: { podName, 'logOptions.container': 'main', 'logOptions.follow': String(logOptions.follow ?? false) },
         }),
       );
-      yield* parseLogStream(response, { serviceUrl, workflow: name });
+      yield* parseLogStream(response, { serviceUrl, workflow: name, idleTimeoutMs: logOptions.follow ? undefined : timeoutMs });
     },
 
     async stop(name: string): Promise<void> {

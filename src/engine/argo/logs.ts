@@ -12,8 +12,18 @@ interface StreamMessage {
  * objects (gRPC-gateway streaming), or an `{"error": …}` object when the stream fails.
  * Stopping the iteration early closes the connection.
  */
-export async function* parseLogStream(response: http.IncomingMessage, context: { serviceUrl: string; workflow: string }): AsyncGenerator<LogLine> {
+export async function* parseLogStream(
+  response: http.IncomingMessage,
+  context: { serviceUrl: string; workflow: string; idleTimeoutMs?: number },
+): AsyncGenerator<LogLine> {
   let pending = '';
+  // A finished log answer that stalls is cut off; a followed one may be silent for as long as a step is.
+  let idle: NodeJS.Timeout | undefined;
+  const armIdle = () => {
+    if (context.idleTimeoutMs === undefined) return;
+    clearTimeout(idle);
+    idle = setTimeout(() => response.destroy(new Error(`no log data within ${context.idleTimeoutMs} ms`)), context.idleTimeoutMs);
+  };
   const parse = (line: string): LogLine | undefined => {
     if (!line.trim()) return undefined;
     let message: StreamMessage;
@@ -35,7 +45,9 @@ export async function* parseLogStream(response: http.IncomingMessage, context: {
   };
   try {
     response.setEncoding('utf8');
+    armIdle();
     for await (const chunk of response) {
+      armIdle();
       pending += chunk as string;
       let newline: number;
       while ((newline = pending.indexOf('\n')) >= 0) {
@@ -52,6 +64,7 @@ export async function* parseLogStream(response: http.IncomingMessage, context: {
       cause: err,
     });
   } finally {
+    clearTimeout(idle);
     response.destroy();
   }
 }

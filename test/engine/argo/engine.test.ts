@@ -184,3 +184,15 @@ test('workflows of another namespace are not visible', async () => {
   await assert.rejects(other.get(metadata.name!), WorkflowNotFoundError);
   await other.close();
 });
+
+test('the stand-in onSubmit hook can move a new workflow along like a controller', async (t) => {
+  const driven = await startArgoStandin({
+    onSubmit: (wf) => driven.setStatus(wf.metadata.name!, { phase: 'Running', progress: '0/1' }),
+  });
+  t.after(() => driven.close());
+  const client = createArgoEngine({ serviceUrl: driven.url, namespace: 'qgnet' });
+  t.after(() => client.close());
+  const created = await client.submit(helloManifest());
+  assert.equal(created.status?.phase, 'Pending');
+  assert.equal((await client.get(created.metadata.name!)).status?.phase, 'Running');
+});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -137,4 +138,31 @@ test('a self-signed Argo Server is accepted with insecureSkipVerify and refused 
     return true;
   });
   await strict.close();
+});
+
+test('a finished log answer that stalls is cut off with EngineUnavailableError after the timeout', async (t) => {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write(`${JSON.stringify({ result: { podName: 'wf-1', content: 'first line' } })}\n`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  const engine = createArgoEngine({ serviceUrl: url, namespace: 'qgnet', timeoutMs: 150, retries: 0 });
+  t.after(() => engine.close());
+  const seen: string[] = [];
+  await assert.rejects(
+    (async () => {
+      for await (const line of engine.logs('wf-1')) seen.push(line.content);
+    })(),
+    (err: unknown) => {
+      assert.ok(err instanceof EngineUnavailableError);
+      assert.equal(err.message, `Argo Server at ${url} broke off the logs of "wf-1": no log data within 150 ms`);
+      return true;
+    },
+  );
+  assert.deepEqual(seen, ['first line']);
 });
