@@ -2,6 +2,7 @@ import { DatabaseUnavailableError } from '../../db/errors.ts';
 import { EngineUnavailableError, ManifestRejectedError, WorkflowNotFoundError } from '../../engine/errors.ts';
 import { UserExistsError } from '../users/errors.ts';
 import { S3UnavailableError } from '../../storage/errors.ts';
+import { TranslationError } from '../../translate/errors.ts';
 import { DataoneUnavailableError, RecipeSourceError, RecipeSourceUnavailableError, RecipeValidationError } from '../../recipe/errors.ts';
 
 /**
@@ -13,9 +14,10 @@ const TABLE: Array<[new (...args: never[]) => Error, number, (e: Error) => strin
   [WorkflowNotFoundError, 404, (e) => `Workflow ${(e as WorkflowNotFoundError).workflowName} not found.`],
   [ManifestRejectedError, 422, (e) => `The workflow engine refused the manifest: ${e.message}`],
   [DatabaseUnavailableError, 503, () => 'The database is unavailable; try again shortly.'],
-  [EngineUnavailableError, 503, (e) => `The workflow engine is unavailable: ${e.message}`],
   [S3UnavailableError, 503, (e) => `The artifact store is unavailable: ${e.message}`],
+  [EngineUnavailableError, 503, (e) => `The workflow engine is unavailable: ${e.message}`],
   [RecipeValidationError, 422, (e) => `Recipe is invalid:\n${e.message}`],
+  [TranslationError, 422, (e) => `Recipe cannot be translated into a workflow: ${e.message}`],
   [RecipeSourceError, 400, (e) => e.message],
   [RecipeSourceUnavailableError, 400, (e) => `The recipe could not be fetched: ${e.message}`],
   [DataoneUnavailableError, 503, (e) => e.message],
