@@ -69,7 +69,15 @@ export function createArgoEngine(options: ArgoEngineOptions): Engine {
     try {
       return await call();
     } catch (err) {
-      if (err instanceof ArgoApiError && err.status === 404) throw new WorkflowNotFoundError(name);
+      if (err instanceof ArgoApiError && err.status === 404) {
+        // Argo's own 404 carries gRPC code 5 (NotFound); any other 404 means the URL reaches something else.
+        if (err.grpcCode === 5) throw new WorkflowNotFoundError(name);
+        throw new EngineUnavailableError(
+          `Argo Server at ${serviceUrl} answered 404 without Argo's error body to ${err.operation} ` +
+            `(is ARGO_WORKFLOWS_SERVICE_URL the Argo Server?): ${err.argoMessage}`,
+          { cause: err },
+        );
+      }
       throw err;
     }
   }

@@ -166,3 +166,17 @@ test('a finished log answer that stalls is cut off with EngineUnavailableError a
   );
   assert.deepEqual(seen, ['first line']);
 });
+
+test('a 404 that is not Argo\'s (wrong URL, a proxy page) is EngineUnavailableError, not WorkflowNotFoundError', async (t) => {
+  const server = http.createServer((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  const engine = createArgoEngine({ serviceUrl: url, namespace: 'qgnet' });
+  t.after(() => engine.close());
+  await assert.rejects(engine.get('wf-1'), (err: unknown) => {
+    assert.ok(err instanceof EngineUnavailableError);
+    assert.match(err.message, /answered 404 without Argo's error body to get workflow "wf-1" \(is ARGO_WORKFLOWS_SERVICE_URL the Argo Server\?\): <h1>Not Found<\/h1>/);
+    return true;
+  });
+});
