@@ -1,7 +1,7 @@
 import { DatabaseUnavailableError } from '../../db/errors.ts';
 import { EngineUnavailableError, ManifestRejectedError, WorkflowNotFoundError } from '../../engine/errors.ts';
 import { UserExistsError } from '../users/errors.ts';
-import { S3UnavailableError } from '../../storage/errors.ts';
+import { S3RequestError, S3UnavailableError } from '../../storage/errors.ts';
 import { TranslationError } from '../../translate/errors.ts';
 import { DataoneUnavailableError, RecipeSourceError, RecipeSourceUnavailableError, RecipeValidationError } from '../../recipe/errors.ts';
 
@@ -15,6 +15,7 @@ const TABLE: Array<[new (...args: never[]) => Error, number, (e: Error) => strin
   [ManifestRejectedError, 422, (e) => `The workflow engine refused the manifest: ${e.message}`],
   [DatabaseUnavailableError, 503, () => 'The database is unavailable; try again shortly.'],
   [S3UnavailableError, 503, (e) => `The artifact store is unavailable: ${e.message}`],
+  [S3RequestError, 503, (e) => `The artifact store refused the request: ${e.message}`],
   [EngineUnavailableError, 503, (e) => `The workflow engine is unavailable: ${e.message}`],
   [RecipeValidationError, 422, (e) => `Recipe is invalid:\n${e.message}`],
   [TranslationError, 422, (e) => `Recipe cannot be translated into a workflow: ${e.message}`],
@@ -23,16 +24,10 @@ const TABLE: Array<[new (...args: never[]) => Error, number, (e: Error) => strin
   [DataoneUnavailableError, 503, (e) => e.message],
 ];
 
-const extra: typeof TABLE = [];
-
-/** Lets a module register its own error classes (recipes, sources) with their status. */
-export function registerDomainError(type: new (...args: never[]) => Error, status: number, detail: (e: Error) => string = (e) => e.message): void {
-  extra.push([type, status, detail]);
-}
 
 /** The HTTP status and detail for a known error, or undefined. */
 export function mapDomainError(error: Error): { status: number; detail: string } | undefined {
-  for (const [type, status, detail] of [...TABLE, ...extra]) {
+  for (const [type, status, detail] of TABLE) {
     if (error instanceof type) return { status, detail: detail(error) };
   }
   return undefined;
