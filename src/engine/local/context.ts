@@ -1,0 +1,144 @@
+/** What one running workflow carries through its templates: status, variables, limits, and the stop switch. */
+import type { NodePhase, NodeStatus, Workflow } from '../types.ts';
+import type { ArtifactStore } from './artifact-store.ts';
+import { nodeId } from './names.ts';
+import type { Semaphore } from './semaphore.ts';
+
+export type Obj = Record<string, unknown>;
+
+/** A template as the manifest spells it (only the fields the local engine reads are typed). */
+export interface Template extends Obj {
+  name: string;
+  container?: Obj;
+  script?: Obj & { source?: string };
+  steps?: Obj[][];
+  dag?: { tasks: Obj[]; target?: string; failFast?: boolean };
+  inputs?: { parameters?: Obj[]; artifacts?: Obj[] };
+  outputs?: { parameters?: Obj[]; artifacts?: Obj[] };
+  retryStrategy?: Obj;
+  activeDeadlineSeconds?: number | string;
+  parallelism?: number | string;
+  volumes?: Obj[];
+}
+
+/** A stored artifact as a node's outputs list it. */
+export interface ArtifactRef extends Obj {
+  name: string;
+  path?: string;
+  s3?: { key: string };
+  archive?: Obj;
+}
+
+/** A running pod the stop switch can kill. */
+export interface Killable {
+  kill(message: string): void;
+}
+
+export interface RunContext {
+  readonly name: string;
+  readonly wf: Workflow;
+  readonly nodes: Record<string, NodeStatus>;
+  readonly spec: Obj;
+  readonly templates: Map<string, Template>;
+  /** workflow.* variables; `workflow.outputs.parameters.*` grow while it runs. */
+  readonly globals: Record<string, string>;
+  readonly wfDir: string;
+  readonly dataDir: string;
+  readonly store: ArtifactStore;
+  readonly sandbox: 'bwrap' | 'none';
+  /** Engine-wide cap on processes. */
+  readonly processSlots: Semaphore;
+  /** `spec.parallelism`: pods pending or running. */
+  readonly podSlots: Semaphore;
+  readonly running: Set<Killable>;
+  /** Set by stop() or the workflow deadline: no new nodes, running pods killed with this message. */
+  stopped?: { nodeMessage: string; workflowMessage?: string };
+  /** Marks a node changed (persistence is batched). */
+  touch(node: NodeStatus): void;
+  log(msg: string): void;
+}
+
+/** RFC 3339 UTC without fractions, as Kubernetes writes times. */
+export function now(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+const FULFILLED: NodePhase[] = ['Succeeded', 'Failed', 'Error', 'Skipped', 'Omitted'];
+
+/** Whether a phase is final. */
+export function isFulfilled(phase: NodePhase): boolean {
+  return FULFILLED.includes(phase);
+}
+
+function displayNameOf(ctx: RunContext, name: string, boundaryId: string | undefined): string {
+  if (!boundaryId) return name;
+  const boundary = ctx.nodes[boundaryId];
+  let rest = boundary && name.startsWith(boundary.name) ? name.slice(boundary.name.length) : name;
+  rest = rest.replace(/^\[\d+\]\./, '').replace(/^\./, '');
+  return rest;
+}
+
+/** Creates a node in the status (ids and display names as Argo makes them). */
+export function createNode(
+  ctx: RunContext,
+  init: { name: string; type: NodeStatus['type']; templateName?: string; boundaryId?: string; phase: NodePhase; message?: string },
+): NodeStatus {
+  const node: NodeStatus = {
+    id: nodeId(ctx.name, init.name),
+    name: init.name,
+    displayName: displayNameOf(ctx, init.name, init.boundaryId),
+    type: init.type,
+    ...(init.templateName ? { templateName: init.templateName } : {}),
+    phase: init.phase,
+    ...(init.boundaryId ? { boundaryID: init.boundaryId } : {}),
+    ...(init.message ? { message: init.message } : {}),
+    startedAt: now(),
+  };
+  if (isFulfilled(init.phase)) node.finishedAt = node.startedAt;
+  if (init.type === 'Pod') node.progress = '0/1';
+  ctx.nodes[node.id] = node;
+  ctx.touch(node);
+  return node;
+}
+
+/** Sets a node's phase (and message), stamping `finishedAt` when it is final. */
+export function setPhase(ctx: RunContext, node: NodeStatus, phase: NodePhase, message?: string): void {
+  node.phase = phase;
+  if (message) node.message = message;
+  if (isFulfilled(phase)) node.finishedAt = now();
+  if (node.type === 'Pod') node.progress = phase === 'Succeeded' ? '1/1' : '0/1';
+  ctx.touch(node);
+}
+
+/** Adds an edge parent → child once. */
+export function addChild(ctx: RunContext, parentId: string, childId: string): void {
+  const parent = ctx.nodes[parentId];
+  if (!parent) return;
+  parent.children ??= [];
+  if (!parent.children.includes(childId)) parent.children.push(childId);
+  ctx.touch(parent);
+}
+
+/** Argo's outbound nodes: where the next step's edges start (SEMANTICS §8). */
+export function outboundNodes(ctx: RunContext, id: string): string[] {
+  const node = ctx.nodes[id];
+  if (!node) return [];
+  switch (node.type) {
+    case 'Pod':
+    case 'Skipped':
+      return [id];
+    case 'Retry': {
+      const last = node.children?.[node.children.length - 1];
+      return last ? outboundNodes(ctx, last) : [id];
+    }
+    case 'TaskGroup':
+      return (node.children ?? []).flatMap((c) => outboundNodes(ctx, c));
+    default:
+      return node.outboundNodes && node.outboundNodes.length > 0 ? node.outboundNodes : [id];
+  }
+}
+
+/** The stop state, read fresh (a helper so narrowing from an earlier check does not hide later changes). */
+export function stopState(ctx: RunContext): RunContext['stopped'] {
+  return ctx.stopped;
+}

@@ -1,0 +1,59 @@
+/** Errors raised while the local engine runs a workflow; each carries the facts the node message needs. */
+
+/** A `{{tag}}` could not be resolved where Argo requires it (loop expansion, step references). */
+export class UnresolvedVariableError extends Error {
+  constructor(readonly tag: string) {
+    super(`failed to resolve {{${tag}}}`);
+    this.name = 'UnresolvedVariableError';
+  }
+}
+
+/** A `when` condition that does not parse or does not give a boolean. */
+export class WhenExpressionError extends Error {
+  constructor(
+    readonly expression: string,
+    readonly reason: string,
+  ) {
+    super(`Invalid 'when' expression '${expression}': ${reason}`);
+    this.name = 'WhenExpressionError';
+  }
+}
+
+/** A DAG task's `depends` that does not parse. */
+export class DependsExpressionError extends Error {
+  constructor(
+    readonly expression: string,
+    readonly reason: string,
+  ) {
+    super(`invalid depends expression '${expression}': ${reason}`);
+    this.name = 'DependsExpressionError';
+  }
+}
+
+/** `withItems`/`withParam`/`withSequence` could not be expanded. */
+export class LoopExpansionError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LoopExpansionError';
+  }
+}
+
+/** `sandbox: 'bwrap'` was asked for but bubblewrap is not installed or does not work here. */
+export class SandboxUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SandboxUnavailableError';
+  }
+}
+
+/** A node's pod could not be set up or its outputs collected (Argo's executor errors): the node ends `Error`. */
+export class PodSetupError extends Error {
+  constructor(
+    readonly nodeName: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'PodSetupError';
+  }
+}

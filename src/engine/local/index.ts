@@ -1,0 +1,221 @@
+/** The local workflow engine: runs Argo Workflow manifests on this machine (DESIGN §6). */
+import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { validateWorkflowManifest } from '../../argo/schema.ts';
+import type { Db } from '../../db/types.ts';
+import { ManifestRejectedError, WorkflowNotFoundError } from '../errors.ts';
+import type { Engine, LogLine, LogOptions, SubmitOptions, Workflow } from '../types.ts';
+import { ArtifactStore } from './artifact-store.ts';
+import { now, type Obj } from './context.ts';
+import { SandboxUnavailableError } from './errors.ts';
+import { streamLogs } from './logs.ts';
+import { generateWorkflowName } from './names.ts';
+import { ActiveRun } from './run.ts';
+import { bwrapWorks } from './sandbox.ts';
+import { Semaphore } from './semaphore.ts';
+import { WorkflowStore } from './store.ts';
+import { checkLocalSubset } from './subset.ts';
+import { applyParameters, deleteAfter, parseLabelSelector } from './submit-helpers.ts';
+
+export interface LocalEngineOptions {
+  /** A migrated database (migration 003 holds the engine's tables). */
+  db: Db;
+  /** Volumes, artifacts, node folders and logs live here. */
+  dataDir: string;
+  /** Processes running at once across all workflows; default: the number of cores. */
+  maxProcesses?: number;
+  /** `auto`: bubblewrap when it works here, else path rewriting (with one warning). */
+  sandbox?: 'auto' | 'bwrap' | 'none';
+  /** Namespace given to workflows that name none. */
+  namespace?: string;
+  log?: (msg: string) => void;
+}
+
+export interface LocalEngine extends Engine {
+  /** Calls `listener` with a snapshot on phase changes and batched progress; returns an unsubscribe function. */
+  onUpdate(listener: (wf: Workflow) => void): () => void;
+  /** Resolves with the final Workflow. */
+  wait(name: string): Promise<Workflow>;
+}
+
+export const RESTART_MESSAGE = 'workflow interrupted by a service restart';
+
+/** Creates the engine: recovers workflows a previous process left running, then takes work. */
+export async function createLocalEngine(options: LocalEngineOptions): Promise<LocalEngine> {
+  const log = options.log ?? ((msg: string) => process.stderr.write(`${msg}\n`));
+  const dataDir = path.resolve(options.dataDir);
+  await mkdir(path.join(dataDir, 'artifacts'), { recursive: true });
+  let sandbox: 'bwrap' | 'none';
+  const wanted = options.sandbox ?? 'auto';
+  if (wanted === 'none') sandbox = 'none';
+  else if (await bwrapWorks()) sandbox = 'bwrap';
+  else if (wanted === 'bwrap') throw new SandboxUnavailableError('bubblewrap (bwrap) is not installed or cannot create a sandbox on this machine');
+  else sandbox = 'none';
+  if (sandbox === 'none') {
+    log('local engine: no sandbox (bubblewrap unavailable or disabled): declared paths such as /input_dir are rewritten to per-node folders in commands, args and env');
+  }
+  const db = new WorkflowStore(options.db);
+  const artifacts = new ArtifactStore(path.join(dataDir, 'artifacts'));
+  const processSlots = new Semaphore(options.maxProcesses ?? availableParallelism());
+  const active = new Map<string, ActiveRun>();
+  const listeners = new Set<(wf: Workflow) => void>();
+  const ttlTimers = new Map<string, NodeJS.Timeout>();
+  const wfDir = (name: string) => path.join(dataDir, 'workflows', name);
+  let closed = false;
+
+  const interrupted = await db.markInterrupted(RESTART_MESSAGE, now());
+  if (interrupted.length > 0) log(`local engine: marked ${interrupted.length} interrupted workflow(s) as Error: ${interrupted.join(', ')}`);
+
+  const notify = (wf: Workflow) => {
+    for (const l of listeners) {
+      try {
+        l(wf);
+      } catch (err) {
+        log(`local engine: update listener failed: ${(err as Error).message}`);
+      }
+    }
+  };
+
+  const remove = async (name: string): Promise<void> => {
+    const wf = await db.load(name);
+    if (!wf) throw new WorkflowNotFoundError(name);
+    const run = active.get(name);
+    if (run) {
+      run.stop("Stopped with strategy 'Stop'");
+      await run.done;
+    }
+    clearTimeout(ttlTimers.get(name));
+    ttlTimers.delete(name);
+    await db.delete(name);
+    await rm(wfDir(name), { recursive: true, force: true });
+    if ((wf.spec.artifactGC as Obj | undefined)?.strategy === 'OnWorkflowDeletion') await artifacts.deletePrefix(`${name}/`);
+  };
+
+  const scheduleTtl = (name: string, at: Date) => {
+    const timer = setTimeout(() => {
+      ttlTimers.delete(name);
+      remove(name).catch((err: unknown) => {
+        if (!(err instanceof WorkflowNotFoundError)) log(`local engine: TTL deletion of ${name} failed: ${(err as Error).message}`);
+      });
+    }, Math.max(0, at.getTime() - Date.now()));
+    timer.unref();
+    ttlTimers.set(name, timer);
+  };
+  for (const { name, deleteAfter: at } of await db.expiring()) scheduleTtl(name, at);
+
+  const get = async (name: string): Promise<Workflow> => {
+    const run = active.get(name);
+    if (run) return run.snapshot();
+    const wf = await db.load(name);
+    if (!wf) throw new WorkflowNotFoundError(name);
+    return wf;
+  };
+
+  const engine: LocalEngine = {
+    kind: 'local',
+
+    async submit(manifest: Workflow, submitOptions?: SubmitOptions): Promise<Workflow> {
+      if (closed) throw new ManifestRejectedError('the local engine is closed');
+      const validation = validateWorkflowManifest(manifest);
+      if (!validation.valid) {
+        const first = validation.errors[0] ?? '/';
+        const field = first.split(':')[0]!.replace(/^\//, '').replace(/\//g, '.');
+        throw new ManifestRejectedError(`manifest does not match Argo's Workflow schema: ${validation.errors.slice(0, 5).join('; ')}`, field || undefined);
+      }
+      const wf = structuredClone(manifest);
+      delete wf.status;
+      checkLocalSubset(wf);
+      applyParameters(wf, submitOptions?.parameters ?? {});
+      if (!wf.metadata.name && !wf.metadata.generateName) throw new ManifestRejectedError('metadata.name or metadata.generateName is required', 'metadata.name');
+      wf.metadata.namespace ??= options.namespace ?? 'default';
+      wf.metadata.uid = randomUUID();
+      wf.metadata.creationTimestamp = now();
+      wf.metadata.labels = { ...wf.metadata.labels, 'workflows.argoproj.io/phase': 'Running' };
+      const fixedName = wf.metadata.name;
+      for (let attempt = 0; ; attempt++) {
+        wf.metadata.name = fixedName ?? generateWorkflowName(wf.metadata.generateName!);
+        if (await db.insert({ ...wf, status: { phase: 'Running', startedAt: wf.metadata.creationTimestamp } })) break;
+        if (fixedName || attempt > 5) throw new ManifestRejectedError(`workflow "${wf.metadata.name}" already exists`, 'metadata.name');
+      }
+      const name = wf.metadata.name;
+      const run = new ActiveRun(wf, {
+        dataDir,
+        store: artifacts,
+        sandbox,
+        processSlots,
+        log,
+        persist: (snapshot, nodes) => db.save(snapshot, nodes),
+        notify,
+      });
+      active.set(name, run);
+      const first = run.snapshot();
+      void run.done.then(async (final) => {
+        const at = deleteAfter(final);
+        if (at) {
+          await db.save(final, [], at).catch((err: unknown) => log(`local engine: saving TTL of ${name} failed: ${(err as Error).message}`));
+          scheduleTtl(name, at);
+        }
+        active.delete(name);
+        notify(final);
+      });
+      return first;
+    },
+
+    get,
+
+    logs(name: string, logOptions?: LogOptions): AsyncIterable<LogLine> {
+      return {
+        [Symbol.asyncIterator]: () => streamLogs(() => get(name), wfDir(name), logOptions ?? {})[Symbol.asyncIterator](),
+      };
+    },
+
+    async stop(name: string): Promise<void> {
+      const run = active.get(name);
+      if (!run) {
+        await get(name);
+        return;
+      }
+      run.stop("Stopped with strategy 'Stop'", "Stopped with strategy 'Stop'");
+      await run.done;
+    },
+
+    delete: remove,
+
+    async list(labelSelector: string): Promise<Workflow[]> {
+      const found = await db.list(parseLabelSelector(labelSelector));
+      return Promise.all(found.map((wf) => active.get(wf.metadata.name!)?.snapshot() ?? wf));
+    },
+
+    putArtifact: (key, body) => artifacts.put(key, body),
+    getArtifact: (key) => artifacts.get(key),
+
+    async ping(): Promise<void> {
+      await options.db.query('SELECT 1 FROM local_workflows LIMIT 1');
+    },
+
+    onUpdate(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async wait(name: string): Promise<Workflow> {
+      const run = active.get(name);
+      if (run) {
+        await run.done;
+        return get(name);
+      }
+      return get(name);
+    },
+
+    async close(): Promise<void> {
+      closed = true;
+      const runs = [...active.values()];
+      for (const run of runs) run.stop('Stopped: the local engine was closed', 'workflow interrupted: the local engine was closed', 'Error');
+      await Promise.all(runs.map((r) => r.done));
+      for (const t of ttlTimers.values()) clearTimeout(t);
+    },
+  };
+  return engine;
+}

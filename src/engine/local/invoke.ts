@@ -1,0 +1,113 @@
+/**
+ * What steps and DAG tasks share: resolving a call's references and loop items, its `when`, and running it
+ * (SEMANTICS §2, §3, §5).
+ */
+import type { NodeStatus } from '../types.ts';
+import { createNode, type ArtifactRef, type Obj, type RunContext } from './context.ts';
+import { LoopExpansionError, UnresolvedVariableError, WhenExpressionError } from './errors.ts';
+import { itemsFromList, itemsFromParam, itemsFromSequence, itemVariables, loopChildSuffix, type LoopItem } from './loops.ts';
+import type { Scope } from './scope.ts';
+import { mapLookup, substituteObject, tagsIn } from './substitute.ts';
+import { executeTemplate, type CallArguments } from './template.ts';
+import { evaluateWhen } from './when.ts';
+
+/** A step or task after reference resolution: one call, or one per loop item. */
+export type Expansion = { kind: 'single'; call: Obj } | { kind: 'loop'; items: Array<{ suffix: string; call: Obj }> };
+
+/** Resolves `steps.*`/`tasks.*` references, then expands loop items (each strictly substituted). */
+export function expandCall(call: Obj, scope: Scope): Expansion {
+  const { arguments: args, ...rest } = call as Obj & { arguments?: Obj };
+  const refStrict = (tag: string) => tag.startsWith(`${scope.prefix}.`);
+  const resolved = substituteObject({ ...rest, arguments: { parameters: (args?.parameters as unknown) ?? [] } }, scope.lookup, refStrict) as Obj;
+  resolved.arguments = { ...(resolved.arguments as Obj), artifacts: (args?.artifacts as unknown) ?? [] };
+  let items: LoopItem[] | undefined;
+  if (Array.isArray(resolved.withItems) && resolved.withItems.length > 0) items = itemsFromList(resolved.withItems);
+  else if (resolved.withParam !== undefined) items = itemsFromParam(String(resolved.withParam));
+  else if (resolved.withSequence !== undefined) items = itemsFromSequence(resolved.withSequence as Obj);
+  if (!items) return { kind: 'single', call: resolved };
+  const isItemTag = (tag: string) => tag === 'item' || tag.startsWith('item.');
+  return {
+    kind: 'loop',
+    items: items.map((item) => {
+      const { withItems: _a, withParam: _b, withSequence: _c, ...body } = resolved;
+      return { suffix: loopChildSuffix(item), call: substituteObject(body, mapLookup(itemVariables(item.value)), isItemTag) };
+    }),
+  };
+}
+
+/** Step/task arguments in the form templates take; artifact `from` looked up in the scope. */
+export function callArguments(call: Obj, scope: Scope): CallArguments {
+  const args = (call.arguments ?? {}) as Obj;
+  const parameters = ((args.parameters as Obj[] | undefined) ?? []).map((p) => ({
+    name: String(p.name),
+    value: p.value === undefined ? undefined : typeof p.value === 'string' ? p.value : JSON.stringify(p.value),
+  }));
+  const artifacts: NonNullable<CallArguments['artifacts']> = [];
+  for (const a of (args.artifacts as Obj[] | undefined) ?? []) {
+    const name = String(a.name);
+    if (typeof a.from === 'string') {
+      const tag = tagsIn(a.from)[0] ?? a.from;
+      const ref = scope.artifacts.get(tag);
+      if (!ref) {
+        if (a.optional === true) continue;
+        throw new UnresolvedVariableError(tag);
+      }
+      artifacts.push({ name, source: ref });
+    } else if (typeof (a.s3 as Obj | undefined)?.key === 'string') {
+      artifacts.push({ name, source: { name, s3: { key: String((a.s3 as Obj).key) } } as ArtifactRef });
+    } else if (typeof (a.raw as Obj | undefined)?.data === 'string') {
+      artifacts.push({ name, raw: String((a.raw as Obj).data) });
+    }
+  }
+  return { parameters, artifacts };
+}
+
+/** Whether a processing error (bad when, withParam, unresolved reference) is one a step reports on its node. */
+export function isCallError(err: unknown): err is Error {
+  return err instanceof WhenExpressionError || err instanceof LoopExpansionError || err instanceof UnresolvedVariableError;
+}
+
+export interface RunCallOptions {
+  nodeName: string;
+  boundaryId: string;
+  kind: 'steps' | 'tasks';
+  displayName: string;
+  captureResult: boolean;
+  link(id: string): void;
+}
+
+/** Evaluates `when`, then runs the call's template; a false `when` gives a Skipped node. */
+export async function runCall(ctx: RunContext, call: Obj, scope: Scope, o: RunCallOptions): Promise<NodeStatus | undefined> {
+  if (ctx.stopped) return undefined;
+  const templateName = String(call.template);
+  try {
+    if (call.when !== undefined && call.when !== '') {
+      const expr = String(call.when);
+      if (!evaluateWhen(expr)) {
+        const node = createNode(ctx, { name: o.nodeName, type: 'Skipped', templateName, boundaryId: o.boundaryId, phase: 'Skipped', message: `when '${expr}' evaluated false` });
+        o.link(node.id);
+        return node;
+      }
+    }
+    const args = callArguments(call, scope);
+    return await executeTemplate(ctx, {
+      nodeName: o.nodeName,
+      templateName,
+      boundaryId: o.boundaryId,
+      arguments: args,
+      callerName: { kind: o.kind, name: o.displayName },
+      captureResult: o.captureResult,
+      link: o.link,
+    });
+  } catch (err) {
+    if (!isCallError(err)) throw err;
+    const node = createNode(ctx, { name: o.nodeName, type: 'Skipped', templateName, boundaryId: o.boundaryId, phase: 'Error', message: err.message });
+    o.link(node.id);
+    return node;
+  }
+}
+
+/** Whether the template text references NAME's `outputs.result` (Argo only captures stdout then). */
+export function referencesResult(templateText: string, kind: 'steps' | 'tasks', name: string): boolean {
+  return templateText.includes(`${kind}.${name}.outputs.result`) || templateText.includes(`['${name}'].outputs.result`);
+}

@@ -1,0 +1,124 @@
+/** Loop expansion: `withItems`, `withParam`, `withSequence` items, their variables and child names (SEMANTICS §3). */
+import { LoopExpansionError } from './errors.ts';
+
+export interface LoopItem {
+  index: number;
+  /** The item as JSON data. */
+  value: unknown;
+}
+
+/** Go's json.Marshal order: map keys sorted, compact. */
+export function sortedJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    return `{${Object.keys(obj)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${sortedJson(obj[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Go's `%v` formatting of decoded JSON. */
+function goFormat(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return `[${value.map(goFormat).join(' ')}]`;
+  if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    return `map[${Object.keys(obj)
+      .sort()
+      .map((k) => `${k}:${goFormat(obj[k])}`)
+      .join(' ')}]`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The text `{{item}}` stands for. */
+export function itemText(value: unknown): string {
+  return typeof value === 'string' ? value : sortedJson(value);
+}
+
+/** `item` and `item.KEY` variables of one item. */
+export function itemVariables(value: unknown): Record<string, string> {
+  const vars: Record<string, string> = { item: itemText(value) };
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) vars[`item.${k}`] = itemText(v);
+  }
+  return vars;
+}
+
+/** The child name suffix `(i:desc)`. */
+export function loopChildSuffix(item: LoopItem): string {
+  const v = item.value;
+  let desc: string;
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    const obj = v as Record<string, unknown>;
+    desc = Object.keys(obj)
+      .sort()
+      .map((k) => `${k}:${goFormat(obj[k])}`)
+      .join(',');
+  } else {
+    desc = goFormat(v);
+  }
+  return `(${item.index}:${desc.replace(/[()]/g, '')})`;
+}
+
+/** `withItems` as loop items. */
+export function itemsFromList(list: unknown[]): LoopItem[] {
+  return list.map((value, index) => ({ index, value }));
+}
+
+/** `withParam` after substitution: must be a JSON list. */
+export function itemsFromParam(text: string): LoopItem[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new LoopExpansionError(`withParam value could not be parsed as a JSON list: ${text}: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) throw new LoopExpansionError(`withParam value could not be parsed as a JSON list: ${text}: not a list`);
+  return itemsFromList(parsed);
+}
+
+function toInt(field: string, raw: unknown): number {
+  const n = typeof raw === 'number' ? raw : Number(String(raw).trim());
+  if (!Number.isInteger(n)) throw new LoopExpansionError(`withSequence.${field} must be an integer, got '${String(raw)}'`);
+  return n;
+}
+
+/** Go `fmt.Sprintf(format, i)` for the integer verbs Argo examples use (%d, %x, %X, %o with flags and width). */
+export function formatSequenceValue(format: string, i: number): string {
+  return format.replace(/%([-0+ ]*)(\d*)([dxXobs%])/g, (_whole, flags: string, width: string, verb: string) => {
+    if (verb === '%') return '%';
+    const abs = Math.abs(i);
+    let digits = verb === 'x' ? abs.toString(16) : verb === 'X' ? abs.toString(16).toUpperCase() : verb === 'o' ? abs.toString(8) : verb === 'b' ? abs.toString(2) : String(abs);
+    const sign = i < 0 ? '-' : flags.includes('+') ? '+' : '';
+    const w = Number(width || 0);
+    if (flags.includes('-')) return (sign + digits).padEnd(w, ' ');
+    if (flags.includes('0')) digits = digits.padStart(Math.max(0, w - sign.length), '0');
+    return (sign + digits).padStart(w, ' ');
+  });
+}
+
+/** `withSequence` (already substituted) as string items, counting down when start > end. */
+export function itemsFromSequence(seq: { start?: unknown; end?: unknown; count?: unknown; format?: string }): LoopItem[] {
+  const start = seq.start === undefined || seq.start === '' ? 0 : toInt('start', seq.start);
+  let end: number;
+  if (seq.count !== undefined && seq.count !== '') {
+    const count = toInt('count', seq.count);
+    if (count === 0) return [];
+    end = start + count - 1;
+  } else if (seq.end !== undefined && seq.end !== '') {
+    end = toInt('end', seq.end);
+  } else {
+    throw new LoopExpansionError('withSequence needs either end or count');
+  }
+  const format = seq.format || '%d';
+  const items: LoopItem[] = [];
+  const step = start <= end ? 1 : -1;
+  for (let i = start, index = 0; step > 0 ? i <= end : i >= end; i += step, index++) {
+    items.push({ index, value: formatSequenceValue(format, i) });
+  }
+  return items;
+}

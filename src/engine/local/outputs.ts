@@ -1,0 +1,41 @@
+/** Outputs of steps/dag templates, taken from their scope (SEMANTICS §10). */
+import type { NodeStatus } from '../types.ts';
+import type { ArtifactRef, Obj, RunContext, Template } from './context.ts';
+import { UnresolvedVariableError } from './errors.ts';
+import type { Scope } from './scope.ts';
+import { mapLookup, substituteString, tagsIn } from './substitute.ts';
+
+/** Fills `node.outputs` from `valueFrom.parameter` / `expression` / `default` and artifact `from`; throws when one cannot be resolved. */
+export function resolveTemplateOutputs(ctx: RunContext, node: NodeStatus, tmpl: Template, scope: Scope | undefined, inputVars: Record<string, string>): void {
+  const lookup = (tag: string) => scope?.lookup(tag) ?? mapLookup(inputVars)(tag);
+  for (const p of tmpl.outputs?.parameters ?? []) {
+    const vf = (p.valueFrom ?? {}) as Obj;
+    let value: string | undefined;
+    if (typeof vf.parameter === 'string') {
+      try {
+        value = substituteString(vf.parameter, lookup, () => true);
+      } catch (err) {
+        if (!(err instanceof UnresolvedVariableError)) throw err;
+      }
+    } else if (typeof vf.expression === 'string') {
+      value = lookup(vf.expression.trim());
+    } else if (p.value !== undefined) {
+      value = String(p.value);
+    }
+    if (value === undefined && vf.default !== undefined) value = String(vf.default);
+    if (value === undefined) throw new UnresolvedVariableError(String(vf.parameter ?? vf.expression ?? `outputs.parameters.${String(p.name)}`).replace(/^\{\{|\}\}$/g, ''));
+    (node.outputs ??= {}).parameters = [...(node.outputs.parameters ?? []), { name: String(p.name), value }];
+    if (typeof p.globalName === 'string') ctx.globals[`workflow.outputs.parameters.${p.globalName}`] = value;
+  }
+  for (const a of tmpl.outputs?.artifacts ?? []) {
+    const tag = typeof a.from === 'string' ? tagsIn(a.from)[0] : undefined;
+    const ref = tag ? scope?.artifacts.get(tag) : undefined;
+    if (!ref) {
+      if (a.optional) continue;
+      throw new UnresolvedVariableError(tag ?? `outputs.artifacts.${String(a.name)}`);
+    }
+    const art: ArtifactRef = { ...ref, name: String(a.name) };
+    (node.outputs ??= {}).artifacts = [...(node.outputs.artifacts ?? []), art];
+  }
+  ctx.touch(node);
+}

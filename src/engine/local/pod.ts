@@ -1,0 +1,257 @@
+/** Runs one container/script node as a host process (SEMANTICS §1, §9) and collects its outputs. */
+import { spawn } from 'node:child_process';
+import { constants, createWriteStream } from 'node:fs';
+import { access, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { NodeStatus } from '../types.ts';
+import { createNode, setPhase, type ArtifactRef, type Killable, type Obj, type RunContext, type Template } from './context.ts';
+import { PodSetupError } from './errors.ts';
+import { podMounts } from './mounts.ts';
+import { podName } from './names.ts';
+import { bwrapArgs, hostPathOf, makeRewriter, type Mount } from './sandbox.ts';
+
+const RESULT_LIMIT = 256 * 1024;
+const SCRIPT_PATH = '/argo/staging/script';
+
+/** One input artifact after argument resolution. */
+export interface InputArtifact {
+  name: string;
+  path: string;
+  source?: ArtifactRef;
+  raw?: string;
+  optional: boolean;
+}
+
+export interface PodRequest {
+  nodeName: string;
+  templateName: string;
+  boundaryId?: string;
+  /** The template with its variables substituted. */
+  tmpl: Template;
+  inputs: NodeStatus['inputs'];
+  inputArtifacts: InputArtifact[];
+  captureResult: boolean;
+  link(id: string): void;
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.X_OK);
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the command can start: an existing executable path, or a name found on PATH. */
+async function commandExists(cmd: string, envPath: string, mounts: Mount[], sandboxed: boolean): Promise<boolean> {
+  if (cmd.includes('/')) return isExecutable(sandboxed ? (hostPathOf(mounts, cmd) ?? cmd) : cmd);
+  for (const dir of envPath.split(':').filter(Boolean)) {
+    if (await isExecutable(path.join(dir, cmd))) return true;
+  }
+  return false;
+}
+
+async function loadInputs(ctx: RunContext, req: PodRequest, mounts: Mount[]): Promise<void> {
+  for (const art of req.inputArtifacts) {
+    const dest = hostPathOf(mounts, path.posix.normalize(art.path));
+    if (!dest) throw new PodSetupError(req.nodeName, `input artifact '${art.name}' has no path`);
+    await mkdir(path.dirname(dest), { recursive: true });
+    if (art.raw !== undefined) {
+      await writeFile(dest, art.raw);
+      continue;
+    }
+    const key = art.source?.s3?.key;
+    const loaded = key ? await ctx.store.load(key, dest, art.source?.archive && 'none' in art.source.archive ? 'none' : 'auto') : false;
+    if (!loaded && !art.optional) {
+      throw new PodSetupError(req.nodeName, `failed to load artifact '${art.name}': ${key ? `key '${key}' not found in the artifact repository` : 'no source'}`);
+    }
+  }
+}
+
+async function collectOutputs(ctx: RunContext, node: NodeStatus, req: PodRequest, mounts: Mount[], pod: string): Promise<void> {
+  const outputs = (node.outputs ??= {});
+  for (const p of req.tmpl.outputs?.parameters ?? []) {
+    const vf = (p.valueFrom ?? {}) as Obj;
+    const file = hostPathOf(mounts, path.posix.normalize(String(vf.path)));
+    let value: string | undefined;
+    try {
+      value = (await readFile(file ?? '', 'utf8')).replace(/\n$/, '');
+    } catch {
+      if (vf.default !== undefined) value = String(vf.default);
+      else throw new PodSetupError(node.name, `open ${String(vf.path)}: no such file or directory (output parameter '${String(p.name)}')`);
+    }
+    (outputs.parameters ??= []).push({ name: String(p.name), value });
+    if (typeof p.globalName === 'string') ctx.globals[`workflow.outputs.parameters.${p.globalName}`] = value;
+  }
+  for (const a of req.tmpl.outputs?.artifacts ?? []) {
+    const artPath = path.posix.normalize(String(a.path));
+    const none = (a.archive as Obj | undefined)?.none !== undefined;
+    const explicitKey = (a.s3 as Obj | undefined)?.key;
+    const key = typeof explicitKey === 'string' ? explicitKey : `${ctx.name}/${pod}/${none ? path.posix.basename(artPath) : `${String(a.name)}.tgz`}`;
+    const saved = await ctx.store.save(hostPathOf(mounts, artPath) ?? '', key, none ? 'none' : 'tgz');
+    if (!saved) {
+      if (a.optional) continue;
+      throw new PodSetupError(node.name, `output artifact '${String(a.name)}': ${artPath}: no such file or directory`);
+    }
+    (outputs.artifacts ??= []).push({ name: String(a.name), path: artPath, s3: { key }, ...(none ? { archive: { none: {} } } : {}) });
+  }
+}
+
+/** Creates the Pod node, runs its process (sandboxed or with rewritten paths), records phase and outputs. */
+export async function runPod(ctx: RunContext, req: PodRequest): Promise<NodeStatus | undefined> {
+  const releasePod = await ctx.podSlots.acquire();
+  try {
+    if (ctx.stopped) return undefined;
+    const node = createNode(ctx, { name: req.nodeName, type: 'Pod', templateName: req.templateName, boundaryId: req.boundaryId, phase: 'Pending' });
+    if (req.inputs && (req.inputs.parameters?.length || req.inputs.artifacts?.length)) node.inputs = req.inputs;
+    req.link(node.id);
+    await execute(ctx, node, req);
+    return node;
+  } finally {
+    releasePod();
+  }
+}
+
+async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Promise<void> {
+  const pod = podName(ctx.name, node.name, req.templateName);
+  const nodeDir = path.join(ctx.wfDir, 'nodes', node.id);
+  const sandboxed = ctx.sandbox === 'bwrap';
+  let mounts: Mount[];
+  try {
+    await mkdir(nodeDir, { recursive: true });
+    mounts = await podMounts(ctx, node, req.tmpl, nodeDir);
+    await loadInputs(ctx, req, mounts);
+  } catch (err) {
+    setPhase(ctx, node, 'Error', err instanceof Error ? err.message : String(err));
+    return;
+  }
+  const body = (req.tmpl.container ?? req.tmpl.script ?? {}) as Obj;
+  let argv = [...((body.command as unknown[]) ?? []), ...((body.args as unknown[]) ?? [])].map(String);
+  if (req.tmpl.script) {
+    const scriptFile = path.join(nodeDir, 'script');
+    await writeFile(scriptFile, String(req.tmpl.script.source ?? ''), { mode: 0o755 });
+    if (sandboxed) mounts.push({ path: SCRIPT_PATH, host: scriptFile });
+    argv.push(sandboxed ? SCRIPT_PATH : scriptFile);
+  }
+  const env: Record<string, string> = { ...(process.env as Record<string, string>) };
+  for (const e of (body.env as Obj[] | undefined) ?? []) env[String(e.name)] = String(e.value ?? '');
+  const podDir = typeof body.workingDir === 'string' ? body.workingDir : undefined;
+  let cwd: string;
+  if (sandboxed) {
+    cwd = podDir ?? '/';
+  } else {
+    const rewrite = makeRewriter(mounts);
+    argv = argv.map(rewrite);
+    for (const e of (body.env as Obj[] | undefined) ?? []) env[String(e.name)] = rewrite(String(e.value ?? ''));
+    env.TMPDIR = hostPathOf(mounts, '/tmp')!;
+    cwd = podDir ? (hostPathOf(mounts, podDir) ?? podDir) : path.join(nodeDir, 'root');
+  }
+  // An optional input that was not supplied leaves nothing to mount.
+  const present: Mount[] = [];
+  for (const m of mounts) if (await stat(m.host).catch(() => undefined)) present.push(m);
+  const cmd = argv[0]!;
+  if (!(await commandExists(cmd, env.PATH ?? '', present, sandboxed))) {
+    node.outputs = { ...node.outputs, exitCode: '127' };
+    setPhase(ctx, node, 'Failed', `main: command "${cmd}" not found: exec: "${cmd}": executable file not found in $PATH`);
+    return;
+  }
+  const releaseProcess = await ctx.processSlots.acquire();
+  try {
+    if (ctx.stopped) {
+      setPhase(ctx, node, 'Failed', ctx.stopped.nodeMessage);
+      return;
+    }
+    await runProcess(ctx, node, req, { argv, env, cwd, mounts: present, nodeDir, sandboxed, pod });
+  } finally {
+    releaseProcess();
+  }
+}
+
+interface Launch {
+  argv: string[];
+  env: Record<string, string>;
+  cwd: string;
+  mounts: Mount[];
+  nodeDir: string;
+  sandboxed: boolean;
+  pod: string;
+}
+
+async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l: Launch): Promise<void> {
+  const [file, ...args] = l.sandboxed ? ['bwrap', ...bwrapArgs(l.mounts, l.cwd), ...l.argv] : l.argv;
+  const log = createWriteStream(path.join(l.nodeDir, 'main.log'));
+  const stdout: Buffer[] = [];
+  let stdoutBytes = 0;
+  let killedWith: string | undefined;
+  const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+    const child = spawn(file!, args, { cwd: l.cwd, env: l.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    setPhase(ctx, node, 'Running');
+    const handle: Killable = {
+      kill(message) {
+        if (killedWith || child.pid === undefined) return;
+        killedWith = message;
+        try {
+          process.kill(-child.pid, 'SIGTERM');
+        } catch {
+          /* already gone */
+        }
+        setTimeout(() => {
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            /* already gone */
+          }
+        }, 2000).unref();
+      },
+    };
+    ctx.running.add(handle);
+    const deadline = Number(req.tmpl.activeDeadlineSeconds ?? 0);
+    const timer = deadline > 0 ? setTimeout(() => handle.kill('Pod was active on the node longer than the specified deadline'), deadline * 1000) : undefined;
+    child.stdout.on('data', (chunk: Buffer) => {
+      log.write(chunk);
+      if (!req.captureResult) return;
+      stdout.push(chunk);
+      stdoutBytes += chunk.length;
+      while (stdoutBytes - (stdout[0]?.length ?? 0) >= RESULT_LIMIT) stdoutBytes -= stdout.shift()!.length;
+    });
+    child.stderr.on('data', (chunk: Buffer) => log.write(chunk));
+    const done = (r: { code: number | null; signal: NodeJS.Signals | null; error?: Error }) => {
+      if (timer) clearTimeout(timer);
+      ctx.running.delete(handle);
+      resolve(r);
+    };
+    child.on('error', (error) => done({ code: null, signal: null, error }));
+    child.on('close', (code, signal) => done({ code, signal }));
+  });
+  await new Promise<void>((resolve) => log.end(resolve));
+  if (outcome.error) {
+    setPhase(ctx, node, 'Error', `main: failed to start "${l.argv[0]}": ${outcome.error.message}`);
+    return;
+  }
+  const exitCode = outcome.code ?? 128 + (outcome.signal ? (signalNumber(outcome.signal) ?? 9) : 9);
+  node.outputs = { exitCode: String(exitCode) };
+  if (req.captureResult) {
+    let text = Buffer.concat(stdout).toString('utf8');
+    if (Buffer.byteLength(text) > RESULT_LIMIT) text = Buffer.from(text).subarray(-RESULT_LIMIT).toString('utf8');
+    node.outputs.result = text.replace(/\n$/, '');
+  }
+  let failure: { phase: 'Failed' | 'Error'; message: string } | undefined;
+  if (killedWith) failure = { phase: 'Failed', message: killedWith };
+  else if (exitCode !== 0) failure = { phase: 'Failed', message: `main: Error (exit code ${exitCode})` };
+  try {
+    await collectOutputs(ctx, node, req, l.mounts, l.pod);
+  } catch (err) {
+    failure ??= { phase: 'Error', message: (err as Error).message };
+  }
+  // The pod's private files are gone with the pod in Argo too; logs stay.
+  await rm(path.join(l.nodeDir, 'root'), { recursive: true, force: true }).catch(() => undefined);
+  await rm(path.join(l.nodeDir, 'volumes'), { recursive: true, force: true }).catch(() => undefined);
+  if (failure) setPhase(ctx, node, failure.phase, failure.message);
+  else setPhase(ctx, node, 'Succeeded');
+}
+
+function signalNumber(signal: NodeJS.Signals): number | undefined {
+  const table: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
+  return table[signal];
+}

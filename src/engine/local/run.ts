@@ -1,0 +1,164 @@
+/** One workflow running in this process: its context, the stop switch, batched persistence and final status. */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { NodeStatus, Workflow, WorkflowPhase } from '../types.ts';
+import type { ArtifactStore } from './artifact-store.ts';
+import { now, type Obj, type RunContext, type Template } from './context.ts';
+import { updateProgress } from './progress.ts';
+import { Semaphore } from './semaphore.ts';
+import { mapLookup, substituteObject } from './substitute.ts';
+import { executeTemplate } from './template.ts';
+
+const FLUSH_DELAY_MS = 250;
+
+export interface RunDeps {
+  dataDir: string;
+  store: ArtifactStore;
+  sandbox: 'bwrap' | 'none';
+  processSlots: Semaphore;
+  log(msg: string): void;
+  /** Persists the workflow status and changed nodes. */
+  persist(wf: Workflow, nodes: NodeStatus[]): Promise<void>;
+  /** Called with a snapshot on phase changes and after each batched save. */
+  notify(wf: Workflow): void;
+}
+
+function globalsOf(wf: Workflow): Record<string, string> {
+  const params = ((wf.spec.arguments as Obj | undefined)?.parameters as Obj[] | undefined) ?? [];
+  const g: Record<string, string> = {
+    'workflow.name': wf.metadata.name!,
+    'workflow.namespace': wf.metadata.namespace ?? '',
+    'workflow.uid': wf.metadata.uid ?? '',
+    'workflow.mainEntrypoint': String(wf.spec.entrypoint),
+    'workflow.creationTimestamp': wf.metadata.creationTimestamp ?? '',
+    'workflow.status': 'Running',
+    'workflow.parameters': JSON.stringify(params.map((p) => ({ name: p.name, value: p.value }))),
+  };
+  for (const p of params) if (p.value !== undefined) g[`workflow.parameters.${String(p.name)}`] = String(p.value);
+  return g;
+}
+
+export class ActiveRun {
+  readonly ctx: RunContext;
+  readonly done: Promise<Workflow>;
+  private readonly dirty = new Set<string>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private deadline: NodeJS.Timeout | undefined;
+  private forcedPhase: WorkflowPhase | undefined;
+
+  constructor(
+    readonly wf: Workflow,
+    private readonly deps: RunDeps,
+  ) {
+    const name = wf.metadata.name!;
+    const globals = globalsOf(wf);
+    // Global variables go into the spec once, at start, as Argo does.
+    const spec = substituteObject(wf.spec, mapLookup(globals));
+    wf.status = { phase: 'Running', startedAt: now(), progress: '0/0', nodes: {} };
+    this.ctx = {
+      name,
+      wf,
+      nodes: wf.status.nodes!,
+      spec,
+      templates: new Map(((spec.templates as Template[] | undefined) ?? []).map((t) => [t.name, t])),
+      globals,
+      wfDir: path.join(deps.dataDir, 'workflows', name),
+      dataDir: deps.dataDir,
+      store: deps.store,
+      sandbox: deps.sandbox,
+      processSlots: deps.processSlots,
+      podSlots: new Semaphore(Number(spec.parallelism ?? 0) || undefined),
+      running: new Set(),
+      touch: (node) => this.touch(node),
+      log: deps.log,
+    };
+    this.done = this.run();
+  }
+
+  private touch(node: NodeStatus): void {
+    this.dirty.add(node.id);
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush();
+    }, FLUSH_DELAY_MS);
+  }
+
+  /** Saves the changed nodes; saves are chained so they never overlap. */
+  flush(): Promise<void> {
+    const ids = [...this.dirty];
+    this.dirty.clear();
+    const nodes = ids.map((id) => this.ctx.nodes[id]).filter((n): n is NodeStatus => n !== undefined).map((n) => structuredClone(n));
+    this.wf.status!.progress = updateProgress(this.ctx.nodes);
+    const snapshot = this.snapshot();
+    this.flushing = this.flushing
+      .then(() => this.deps.persist(snapshot, nodes))
+      .catch((err: unknown) => this.deps.log(`local engine: saving workflow ${this.ctx.name} failed: ${(err as Error).message}`));
+    this.deps.notify(snapshot);
+    return this.flushing;
+  }
+
+  /** A deep copy of the workflow as Argo would report it now. */
+  snapshot(): Workflow {
+    this.wf.status!.progress = updateProgress(this.ctx.nodes);
+    return structuredClone(this.wf);
+  }
+
+  /** Kills running pods and creates no new nodes; the workflow ends Failed (or `phase`) with `workflowMessage`. */
+  stop(nodeMessage: string, workflowMessage?: string, phase?: WorkflowPhase): void {
+    if (this.ctx.stopped) return;
+    this.ctx.stopped = { nodeMessage, workflowMessage };
+    this.forcedPhase = phase;
+    for (const pod of this.ctx.running) pod.kill(nodeMessage);
+  }
+
+  private async run(): Promise<Workflow> {
+    const spec = this.ctx.spec;
+    const deadline = Number(spec.activeDeadlineSeconds ?? 0);
+    if (deadline > 0) this.deadline = setTimeout(() => this.stop('Step exceeded its deadline'), deadline * 1000);
+    this.deps.notify(this.snapshot());
+    let root: NodeStatus | undefined;
+    try {
+      const args = ((spec.arguments as Obj | undefined)?.parameters as Obj[] | undefined) ?? [];
+      root = await executeTemplate(this.ctx, {
+        nodeName: this.ctx.name,
+        templateName: String(spec.entrypoint),
+        arguments: { parameters: args.map((p) => ({ name: String(p.name), value: p.value === undefined ? undefined : String(p.value) })) },
+        captureResult: false,
+        link: () => undefined,
+      });
+    } catch (err) {
+      this.deps.log(`local engine: workflow ${this.ctx.name} crashed: ${(err as Error).stack ?? String(err)}`);
+      this.wf.status!.message = `local engine error: ${(err as Error).message}`;
+      this.forcedPhase = 'Error';
+    } finally {
+      if (this.deadline) clearTimeout(this.deadline);
+    }
+    return this.finish(root);
+  }
+
+  private async finish(root: NodeStatus | undefined): Promise<Workflow> {
+    const status = this.wf.status!;
+    let phase: WorkflowPhase = 'Failed';
+    if (root) phase = root.phase === 'Skipped' || root.phase === 'Omitted' ? 'Succeeded' : root.phase === 'Succeeded' || root.phase === 'Failed' || root.phase === 'Error' ? root.phase : 'Failed';
+    if (this.forcedPhase) phase = this.forcedPhase;
+    status.phase = phase;
+    const message = this.ctx.stopped?.workflowMessage ?? status.message ?? root?.message ?? this.ctx.stopped?.nodeMessage;
+    if (message && phase !== 'Succeeded') status.message = message;
+    else delete status.message;
+    status.finishedAt = now();
+    const outputs = Object.entries(this.ctx.globals)
+      .filter(([k]) => k.startsWith('workflow.outputs.parameters.'))
+      .map(([k, value]) => ({ name: k.slice('workflow.outputs.parameters.'.length), value }));
+    if (outputs.length > 0) status.outputs = { parameters: outputs };
+    (status as Obj).conditions = [{ type: 'Completed', status: 'True' }];
+    this.wf.metadata.labels = { ...this.wf.metadata.labels, 'workflows.argoproj.io/completed': 'true', 'workflows.argoproj.io/phase': phase };
+    // Argo deletes volumeClaimTemplates PVCs when the workflow completes.
+    await rm(path.join(this.ctx.wfDir, 'volumes'), { recursive: true, force: true }).catch(() => undefined);
+    for (const id of Object.keys(this.ctx.nodes)) this.dirty.add(id);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    await this.flush();
+    return this.snapshot();
+  }
+}

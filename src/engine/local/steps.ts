@@ -1,0 +1,79 @@
+/** Steps templates: sequential groups of parallel steps (SEMANTICS §7). */
+import type { NodeStatus } from '../types.ts';
+import { addChild, createNode, outboundNodes, setPhase, stopState, type Obj, type RunContext, type Template } from './context.ts';
+import { expandCall, isCallError, referencesResult, runCall } from './invoke.ts';
+import { Scope } from './scope.ts';
+import { Semaphore } from './semaphore.ts';
+
+/** Whether a failed child is excused by its step's `continueOn`. */
+export function continues(step: Obj, phase: NodeStatus['phase']): boolean {
+  const c = (step.continueOn ?? {}) as Obj;
+  return (phase === 'Failed' && c.failed === true) || (phase === 'Error' && c.error === true);
+}
+
+/** Runs the groups of a steps template under `node`; sets its phase and outbound nodes; returns its scope. */
+export async function runSteps(ctx: RunContext, node: NodeStatus, tmpl: Template): Promise<Scope> {
+  const scope = new Scope('steps');
+  const text = JSON.stringify(tmpl.steps);
+  const slots = new Semaphore(Number(tmpl.parallelism ?? 0) || undefined);
+  let previous: string[] = [];
+  const groups = tmpl.steps ?? [];
+  for (let gi = 0; gi < groups.length; gi++) {
+    if (ctx.stopped) {
+      setPhase(ctx, node, 'Failed', ctx.stopped.nodeMessage);
+      return scope;
+    }
+    const group = createNode(ctx, { name: `${node.name}[${gi}]`, type: 'StepGroup', templateName: tmpl.name, boundaryId: node.id, phase: 'Running' });
+    if (gi === 0) addChild(ctx, node.id, group.id);
+    else for (const id of previous) addChild(ctx, id, group.id);
+    const link = (id: string) => addChild(ctx, group.id, id);
+    let groupError: string | undefined;
+    const outcomes = await Promise.all(
+      groups[gi]!.map(async (step) => {
+        const name = String(step.name);
+        const base = `${group.name}.${name}`;
+        const opts = { boundaryId: node.id, kind: 'steps' as const, captureResult: referencesResult(text, 'steps', name), link };
+        try {
+          const exp = expandCall(step, scope);
+          if (exp.kind === 'single') {
+            const child = await slots.run(() => runCall(ctx, exp.call, scope, { ...opts, nodeName: base, displayName: name }));
+            if (child) scope.recordNode(name, child);
+            return { step, children: child ? [child] : [] };
+          }
+          if (exp.items.length === 0) {
+            const skipped = createNode(ctx, { name: base, type: 'Skipped', templateName: String(step.template), boundaryId: node.id, phase: 'Skipped', message: 'Skipped, empty params' });
+            link(skipped.id);
+            scope.recordLoop(name, group, []);
+            return { step, children: [skipped] };
+          }
+          const children = await Promise.all(
+            exp.items.map((item) => slots.run(() => runCall(ctx, item.call, scope, { ...opts, nodeName: `${base}${item.suffix}`, displayName: `${name}${item.suffix}` }))),
+          );
+          const created = children.filter((c): c is NodeStatus => c !== undefined);
+          scope.recordLoop(name, group, created);
+          return { step, children: created };
+        } catch (err) {
+          if (!isCallError(err)) throw err;
+          groupError ??= err.message;
+          return { step, children: [] as NodeStatus[] };
+        }
+      }),
+    );
+    for (const o of outcomes) {
+      for (const c of o.children) if (c.type === 'Skipped' && c.phase === 'Error') groupError ??= c.message;
+    }
+    const failed = outcomes.flatMap((o) => o.children.filter((c) => (c.phase === 'Failed' || c.phase === 'Error') && !continues(o.step, c.phase)));
+    if (groupError !== undefined) setPhase(ctx, group, 'Error', groupError);
+    else if (failed.length > 0) setPhase(ctx, group, 'Failed', `child '${failed[0]!.id}' failed`);
+    else if (stopState(ctx) && outcomes.some((o) => o.children.length === 0)) setPhase(ctx, group, 'Failed', stopState(ctx)!.nodeMessage);
+    else setPhase(ctx, group, 'Succeeded');
+    if (group.phase !== 'Succeeded') {
+      setPhase(ctx, node, 'Failed', group.message);
+      return scope;
+    }
+    previous = outcomes.flatMap((o) => o.children.flatMap((c) => outboundNodes(ctx, c.id)));
+  }
+  node.outboundNodes = previous;
+  setPhase(ctx, node, 'Succeeded');
+  return scope;
+}

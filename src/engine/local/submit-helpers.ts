@@ -1,0 +1,48 @@
+/** Submit-time helpers: `-p` overrides, label selectors, TTL (SEMANTICS §10, §13). */
+import { ManifestRejectedError } from '../errors.ts';
+import type { Workflow } from '../types.ts';
+import type { Obj } from './context.ts';
+
+/** Applies `-p NAME=VALUE` overrides (an override drops the parameter's enum), then checks enums. */
+export function applyParameters(wf: Workflow, overrides: Record<string, string>): void {
+  const args = ((wf.spec.arguments ??= {}) as Obj);
+  const params = ((args.parameters ??= []) as Obj[]);
+  for (const [name, value] of Object.entries(overrides)) {
+    const existing = params.find((p) => p.name === name);
+    if (existing) {
+      existing.value = value;
+      delete existing.enum;
+      delete existing.valueFrom;
+    } else params.push({ name, value });
+  }
+  params.forEach((p, i) => {
+    if (p.value === undefined && p.default !== undefined) p.value = p.default;
+    if (p.value !== undefined && typeof p.value !== 'string') p.value = JSON.stringify(p.value);
+    const allowed = p.enum as unknown[] | undefined;
+    if (allowed && allowed.length > 0 && !allowed.map(String).includes(String(p.value))) {
+      throw new ManifestRejectedError(`spec.arguments.parameters[${i}] (${String(p.name)}): value '${String(p.value)}' is not one of ${allowed.map(String).join(', ')}`, `spec.arguments.parameters[${i}].value`);
+    }
+  });
+}
+
+/** `a=b,c==d` → `{a: 'b', c: 'd'}`; other selector forms are refused. */
+export function parseLabelSelector(selector: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const part of selector.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([^=!\s]+)\s*==?\s*([^=!\s]*)$/.exec(part);
+    if (!m) throw new ManifestRejectedError(`unsupported label selector '${part}' (only key=value is supported)`, 'labelSelector');
+    labels[m[1]!] = m[2]!;
+  }
+  return labels;
+}
+
+/** When a finished workflow is deleted per `ttlStrategy`, or undefined. */
+export function deleteAfter(wf: Workflow): Date | undefined {
+  const ttl = wf.spec.ttlStrategy as Obj | undefined;
+  const finished = wf.status?.finishedAt;
+  if (!ttl || !finished) return undefined;
+  const phase = wf.status?.phase;
+  const seconds = (phase === 'Succeeded' ? ttl.secondsAfterSuccess : phase === 'Failed' ? ttl.secondsAfterFailure : undefined) ?? ttl.secondsAfterCompletion;
+  if (seconds === undefined || seconds === null) return undefined;
+  return new Date(new Date(finished).getTime() + Number(seconds) * 1000);
+}

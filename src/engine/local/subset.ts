@@ -1,0 +1,191 @@
+/**
+ * The part of Argo the local engine runs (DESIGN §6). Anything outside it is refused at submit, naming the
+ * field, so nothing is silently ignored.
+ */
+import { ManifestRejectedError } from '../errors.ts';
+import type { Workflow } from '../types.ts';
+import { dependsTasks, parseDepends } from './depends.ts';
+import { DependsExpressionError } from './errors.ts';
+
+type Obj = Record<string, unknown>;
+/** Allowed keys → how to check the value (`true`: accept as is). */
+type Shape = { [key: string]: true | Shape | ((value: unknown, path: string) => void) };
+
+const listOf = (shape: Shape) => (value: unknown, path: string) => {
+  if (!Array.isArray(value)) return;
+  value.forEach((v, i) => checkShape(v, shape, `${path}[${i}]`));
+};
+
+const S3: Shape = { key: true };
+const ARCHIVE: Shape = { none: true, tar: true };
+const ARTIFACT: Shape = { name: true, path: true, from: true, s3: S3, raw: { data: true }, archive: ARCHIVE, optional: true, mode: true };
+const PARAMETER: Shape = { name: true, value: true, default: true, enum: true, description: true };
+const OUTPUT_PARAMETER: Shape = {
+  name: true,
+  globalName: true,
+  description: true,
+  valueFrom: { path: true, default: true, parameter: true, expression: true },
+};
+const ARGUMENTS: Shape = { parameters: listOf(PARAMETER), artifacts: listOf({ name: true, from: true, s3: S3, raw: { data: true }, optional: true }) };
+const VOLUME_MOUNT: Shape = { name: true, mountPath: true, subPath: true, readOnly: true };
+const VOLUME: Shape = { name: true, emptyDir: true, persistentVolumeClaim: { claimName: true, readOnly: true } };
+const CONTAINER: Shape = {
+  name: true,
+  image: true,
+  command: true,
+  args: true,
+  env: listOf({ name: true, value: true }),
+  workingDir: true,
+  resources: true,
+  imagePullPolicy: true,
+  volumeMounts: listOf(VOLUME_MOUNT),
+  securityContext: true,
+};
+const LOOP_AND_CALL: Shape = {
+  name: true,
+  template: true,
+  arguments: ARGUMENTS,
+  when: true,
+  withItems: true,
+  withParam: true,
+  withSequence: { start: true, end: true, count: true, format: true },
+  continueOn: { error: true, failed: true },
+};
+const TEMPLATE: Shape = {
+  name: true,
+  container: CONTAINER,
+  script: { ...CONTAINER, source: true },
+  steps: (value, path) => {
+    if (!Array.isArray(value)) return;
+    value.forEach((group, g) => listOf(LOOP_AND_CALL)(group, `${path}[${g}]`));
+  },
+  dag: { tasks: listOf({ ...LOOP_AND_CALL, depends: true, dependencies: true }), target: true, failFast: true },
+  inputs: { parameters: listOf(PARAMETER), artifacts: listOf(ARTIFACT) },
+  outputs: { parameters: listOf(OUTPUT_PARAMETER), artifacts: listOf(ARTIFACT) },
+  retryStrategy: { limit: true, retryPolicy: true, backoff: { duration: true, factor: true, maxDuration: true, cap: true } },
+  activeDeadlineSeconds: true,
+  parallelism: true,
+  failFast: true,
+  volumes: listOf(VOLUME),
+  metadata: { labels: true, annotations: true },
+  serviceAccountName: true,
+  nodeSelector: true,
+  tolerations: true,
+  affinity: true,
+  securityContext: true,
+};
+const SPEC: Shape = {
+  entrypoint: true,
+  templates: listOf(TEMPLATE),
+  arguments: ARGUMENTS,
+  parallelism: true,
+  activeDeadlineSeconds: true,
+  ttlStrategy: { secondsAfterCompletion: true, secondsAfterSuccess: true, secondsAfterFailure: true },
+  serviceAccountName: true,
+  artifactGC: true,
+  podGC: true,
+  volumes: listOf(VOLUME),
+  volumeClaimTemplates: listOf({ metadata: { name: true, labels: true, annotations: true }, spec: true }),
+  volumeClaimGC: true,
+  retryStrategy: TEMPLATE.retryStrategy!,
+  nodeSelector: true,
+  tolerations: true,
+  affinity: true,
+  securityContext: true,
+  imagePullSecrets: true,
+  podMetadata: true,
+  archiveLogs: true,
+};
+
+function checkShape(value: unknown, shape: Shape, path: string): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+  for (const [key, v] of Object.entries(value as Obj)) {
+    const rule = shape[key];
+    const here = `${path}.${key}`;
+    if (rule === undefined) throw new ManifestRejectedError(`${here} is not supported by the local engine`, here);
+    if (rule === true) continue;
+    if (typeof rule === 'function') rule(v, here);
+    else checkShape(v, rule, here);
+  }
+}
+
+function reject(field: string, message: string): never {
+  throw new ManifestRejectedError(`${field}: ${message}`, field);
+}
+
+/** Finds the first string under `value` containing an expression tag `{{=`. */
+function findExpressionTag(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('{{=') ? path : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const hit = findExpressionTag(value[i], `${path}[${i}]`);
+      if (hit) return hit;
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value as Obj)) {
+      const hit = findExpressionTag(v, `${path}.${k}`);
+      if (hit) return hit;
+    }
+  }
+  return undefined;
+}
+
+function checkTemplate(t: Obj, i: number, names: Set<string>): void {
+  const path = `spec.templates[${i}]`;
+  const kinds = ['container', 'script', 'steps', 'dag'].filter((k) => t[k] !== undefined);
+  if (kinds.length !== 1) reject(path, kinds.length === 0 ? 'template has no container, script, steps or dag' : `template has more than one kind (${kinds.join(', ')})`);
+  const body = (t.container ?? t.script) as Obj | undefined;
+  if (body && (!Array.isArray(body.command) || body.command.length === 0)) {
+    reject(`${path}.${kinds[0]}.command`, 'a command is required by the local engine (images are not pulled, so their entrypoint is unknown)');
+  }
+  for (const [j, p] of (((t.outputs as Obj | undefined)?.parameters as Obj[] | undefined) ?? []).entries()) {
+    const vf = p.valueFrom as Obj | undefined;
+    if (body && vf && vf.path === undefined) reject(`${path}.outputs.parameters[${j}].valueFrom.path`, 'container and script outputs need valueFrom.path');
+    if (vf?.expression !== undefined && !/^\s*(steps|tasks)\.[\w-]+\.outputs\.(result|parameters\.[\w-]+)\s*$/.test(String(vf.expression))) {
+      reject(`${path}.outputs.parameters[${j}].valueFrom.expression`, 'only a plain steps.X.outputs… / tasks.X.outputs… reference is supported by the local engine');
+    }
+  }
+  const rs = t.retryStrategy as Obj | undefined;
+  if (rs?.retryPolicy !== undefined && !['Always', 'OnFailure', 'OnError', 'OnTransientError'].includes(String(rs.retryPolicy))) {
+    reject(`${path}.retryStrategy.retryPolicy`, `unknown retry policy '${String(rs.retryPolicy)}'`);
+  }
+  const calls: Array<[Obj, string]> = [];
+  if (Array.isArray(t.steps)) (t.steps as Obj[][]).forEach((g, gi) => g.forEach((s, si) => calls.push([s, `${path}.steps[${gi}][${si}]`])));
+  const dag = t.dag as Obj | undefined;
+  if (dag) {
+    const tasks = (dag.tasks as Obj[] | undefined) ?? [];
+    const taskNames = new Set(tasks.map((x) => String(x.name)));
+    const usesDepends = tasks.some((x) => x.depends !== undefined);
+    tasks.forEach((task, ti) => {
+      const tp = `${path}.dag.tasks[${ti}]`;
+      calls.push([task, tp]);
+      if (usesDepends && task.continueOn !== undefined) reject(`${tp}.continueOn`, 'continueOn cannot be used in a DAG that uses depends');
+      let refs: Set<string>;
+      try {
+        refs = task.depends !== undefined ? dependsTasks(parseDepends(String(task.depends))) : new Set(((task.dependencies as string[] | undefined) ?? []).map(String));
+      } catch (err) {
+        if (err instanceof DependsExpressionError) reject(`${tp}.depends`, err.message);
+        throw err;
+      }
+      for (const r of refs) if (!taskNames.has(r)) reject(`${tp}.${task.depends !== undefined ? 'depends' : 'dependencies'}`, `task '${r}' does not exist in this dag`);
+    });
+    for (const target of String(dag.target ?? '').split(/\s+/).filter(Boolean)) {
+      if (!taskNames.has(target)) reject(`${path}.dag.target`, `task '${target}' does not exist in this dag`);
+    }
+  }
+  for (const [call, cp] of calls) {
+    if (!names.has(String(call.template))) reject(`${cp}.template`, `template '${String(call.template)}' not found`);
+  }
+}
+
+/** Throws ManifestRejectedError naming the first field the local engine cannot run. */
+export function checkLocalSubset(manifest: Workflow): void {
+  checkShape(manifest.spec, SPEC, 'spec');
+  const exprAt = findExpressionTag(manifest.spec, 'spec');
+  if (exprAt) reject(exprAt, 'expression tags {{=…}} are not supported by the local engine');
+  const templates = (manifest.spec.templates as Obj[] | undefined) ?? [];
+  const names = new Set(templates.map((t) => String(t.name)));
+  if (!manifest.spec.entrypoint) reject('spec.entrypoint', 'an entrypoint is required');
+  if (!names.has(String(manifest.spec.entrypoint))) reject('spec.entrypoint', `template '${String(manifest.spec.entrypoint)}' not found`);
+  templates.forEach((t, i) => checkTemplate(t, i, names));
+}

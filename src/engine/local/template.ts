@@ -1,0 +1,162 @@
+/** Executes one template invocation: inputs, substitution, node creation, retries (SEMANTICS §2, §9). */
+import path from 'node:path';
+import type { NodeStatus } from '../types.ts';
+import { addChild, createNode, setPhase, stopState, type ArtifactRef, type Obj, type RunContext, type Template } from './context.ts';
+import { runDag } from './dag.ts';
+import { podName } from './names.ts';
+import { runPod, type InputArtifact } from './pod.ts';
+import { resolveTemplateOutputs } from './outputs.ts';
+import { runSteps } from './steps.ts';
+import { mapLookup, substituteObject } from './substitute.ts';
+
+/** Arguments a caller passes: parameter values already substituted, artifacts resolved to stored refs. */
+export interface CallArguments {
+  parameters?: Array<{ name: string; value?: string }>;
+  artifacts?: Array<{ name: string; source?: ArtifactRef; raw?: string }>;
+}
+
+export interface TemplateCall {
+  nodeName: string;
+  templateName: string;
+  boundaryId?: string;
+  arguments: CallArguments;
+  /** `steps.name` / `tasks.name` of the calling step. */
+  callerName?: { kind: 'steps' | 'tasks'; name: string };
+  captureResult: boolean;
+  /** Attaches the created node to its parent(s). */
+  link(id: string): void;
+}
+
+const RETRYABLE: Record<string, Array<NodeStatus['phase']>> = {
+  Always: ['Failed', 'Error'],
+  OnFailure: ['Failed'],
+  OnError: ['Error'],
+  OnTransientError: [],
+};
+
+/** Seconds from Argo duration text (`30`, `30s`, `2m`, `1h`). */
+function seconds(raw: unknown): number {
+  if (raw === undefined || raw === null || raw === '') return 0;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(String(raw).trim());
+  if (!m) return 0;
+  const factor = { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] ?? 's']!;
+  return Number(m[1]) * factor;
+}
+
+/** Runs a template call, wrapping it in a Retry node when a retryStrategy applies. Undefined: not created (stopped). */
+export async function executeTemplate(ctx: RunContext, call: TemplateCall): Promise<NodeStatus | undefined> {
+  const tmpl = ctx.templates.get(call.templateName)!;
+  const strategy = (tmpl.retryStrategy ?? ctx.spec.retryStrategy) as Obj | undefined;
+  if (!strategy) return executeOnce(ctx, call, undefined);
+  if (ctx.stopped) return undefined;
+  const retry = createNode(ctx, { name: call.nodeName, type: 'Retry', templateName: call.templateName, boundaryId: call.boundaryId, phase: 'Running' });
+  call.link(retry.id);
+  const limit = strategy.limit === undefined ? Infinity : Number(strategy.limit);
+  const retryable = RETRYABLE[String(strategy.retryPolicy ?? 'OnFailure')] ?? ['Failed'];
+  const backoff = strategy.backoff as Obj | undefined;
+  const firstStart = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    const child = await executeOnce(ctx, { ...call, nodeName: `${call.nodeName}(${attempt})`, link: (id) => addChild(ctx, retry.id, id) }, attempt);
+    if (!child) {
+      setPhase(ctx, retry, 'Failed', stopState(ctx)?.nodeMessage);
+      return retry;
+    }
+    if (child.inputs) retry.inputs = child.inputs;
+    if (child.outputs) retry.outputs = child.outputs;
+    if (child.phase === 'Succeeded') {
+      setPhase(ctx, retry, 'Succeeded');
+      return retry;
+    }
+    if (!retryable.includes(child.phase) || ctx.stopped) {
+      setPhase(ctx, retry, child.phase, child.message);
+      return retry;
+    }
+    if (attempt >= limit) {
+      setPhase(ctx, retry, child.phase, 'No more retries left');
+      return retry;
+    }
+    if (backoff) {
+      let wait = seconds(backoff.duration) * Math.pow(Number(backoff.factor ?? 1) || 1, attempt);
+      if (backoff.cap !== undefined) wait = Math.min(wait, seconds(backoff.cap));
+      const max = seconds(backoff.maxDuration);
+      if (max > 0 && (Date.now() - firstStart) / 1000 + wait > max) {
+        setPhase(ctx, retry, child.phase, 'Max duration limit exceeded');
+        return retry;
+      }
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait * 1000));
+    }
+  }
+}
+
+function inputVariables(ctx: RunContext, call: TemplateCall, tmpl: Template, params: Array<{ name: string; value: string }>, retries: number | undefined): Record<string, string> {
+  const vars: Record<string, string> = {
+    'node.name': call.nodeName,
+    'pod.name': podName(ctx.name, call.nodeName, call.templateName),
+    'inputs.parameters': JSON.stringify(params),
+  };
+  if (call.callerName) vars[`${call.callerName.kind}.name`] = call.callerName.name;
+  if (retries !== undefined) vars.retries = String(retries);
+  for (const p of params) vars[`inputs.parameters.${p.name}`] = p.value;
+  for (const a of tmpl.inputs?.artifacts ?? []) if (a.path) vars[`inputs.artifacts.${String(a.name)}.path`] = String(a.path);
+  for (const a of tmpl.outputs?.artifacts ?? []) if (a.path) vars[`outputs.artifacts.${String(a.name)}.path`] = String(a.path);
+  for (const p of tmpl.outputs?.parameters ?? []) {
+    const vf = p.valueFrom as Obj | undefined;
+    if (vf?.path) vars[`outputs.parameters.${String(p.name)}.path`] = String(vf.path);
+  }
+  return vars;
+}
+
+async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number | undefined): Promise<NodeStatus | undefined> {
+  if (ctx.stopped) return undefined;
+  const raw = ctx.templates.get(call.templateName)!;
+  const params: Array<{ name: string; value: string }> = [];
+  for (const p of raw.inputs?.parameters ?? []) {
+    const name = String(p.name);
+    const arg = call.arguments.parameters?.find((a) => a.name === name);
+    const value = arg?.value ?? p.value ?? p.default;
+    if (value === undefined || value === null) {
+      const node = createNode(ctx, { name: call.nodeName, type: 'Skipped', templateName: call.templateName, boundaryId: call.boundaryId, phase: 'Error', message: `inputs.parameters.${name} was not supplied` });
+      call.link(node.id);
+      return node;
+    }
+    params.push({ name, value: typeof value === 'string' ? value : JSON.stringify(value) });
+  }
+  const vars = inputVariables(ctx, call, raw, params, retries);
+  const tmpl = substituteObject(raw, mapLookup(vars, ctx.globals));
+  const inputs: NodeStatus['inputs'] = {};
+  if (params.length > 0) inputs.parameters = params;
+  const inputArtifacts: InputArtifact[] = [];
+  for (const a of tmpl.inputs?.artifacts ?? []) {
+    const arg = call.arguments.artifacts?.find((x) => x.name === a.name);
+    const ownKey = (a.s3 as Obj | undefined)?.key;
+    const ownRaw = (a.raw as Obj | undefined)?.data;
+    const source: ArtifactRef | undefined = arg?.source ?? (typeof ownKey === 'string' ? { name: String(a.name), s3: { key: ownKey }, ...(a.archive ? { archive: a.archive as Obj } : {}) } : undefined);
+    const rawData = arg?.raw ?? (typeof ownRaw === 'string' ? ownRaw : undefined);
+    inputArtifacts.push({ name: String(a.name), path: String(a.path ?? path.posix.join('/tmp', String(a.name))), source, raw: rawData, optional: a.optional === true });
+    if (source) (inputs.artifacts ??= []).push({ name: String(a.name), path: a.path, ...(source.s3 ? { s3: source.s3 } : {}) });
+  }
+  if (tmpl.container || tmpl.script) {
+    return runPod(ctx, {
+      nodeName: call.nodeName,
+      templateName: call.templateName,
+      boundaryId: call.boundaryId,
+      tmpl,
+      inputs,
+      inputArtifacts,
+      captureResult: call.captureResult,
+      link: call.link,
+    });
+  }
+  const node = createNode(ctx, { name: call.nodeName, type: tmpl.steps ? 'Steps' : 'DAG', templateName: call.templateName, boundaryId: call.boundaryId, phase: 'Running' });
+  if (inputs.parameters || inputs.artifacts) node.inputs = inputs;
+  call.link(node.id);
+  const scope = tmpl.steps ? await runSteps(ctx, node, tmpl) : await runDag(ctx, node, tmpl);
+  if (node.phase === 'Succeeded') {
+    try {
+      resolveTemplateOutputs(ctx, node, tmpl, scope, vars);
+    } catch (err) {
+      setPhase(ctx, node, 'Error', (err as Error).message);
+    }
+  }
+  return node;
+}

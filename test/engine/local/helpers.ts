@@ -1,0 +1,63 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+import { parse } from 'yaml';
+import { createLocalEngine, type LocalEngine } from '../../../src/engine/local/index.ts';
+import type { NodeStatus, Workflow } from '../../../src/engine/types.ts';
+import type { Db } from '../../../src/db/types.ts';
+import { dbTargets } from '../../helpers/db.ts';
+
+export const EXAMPLES = path.resolve(import.meta.dirname, '..', '..', '..', '..', 'shared', 'argo', 'examples');
+
+export interface Harness {
+  engine: LocalEngine;
+  db: Db;
+  dataDir: string;
+  logs: string[];
+}
+
+/** A local engine on a fresh in-memory PGlite and a temporary data dir, closed after the test. */
+export async function harness(t: TestContext, options: { sandbox?: 'auto' | 'bwrap' | 'none'; maxProcesses?: number; db?: Db; dataDir?: string } = {}): Promise<Harness> {
+  const db = options.db ?? (await dbTargets()[0]!.open());
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'ogdc-local-')));
+  const logs: string[] = [];
+  const engine = await createLocalEngine({ db, dataDir, sandbox: options.sandbox ?? 'auto', maxProcesses: options.maxProcesses ?? 4, log: (m) => logs.push(m) });
+  t.after(async () => {
+    await engine.close();
+    if (!options.db) await db.close();
+    if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+  return { engine, db, dataDir, logs };
+}
+
+export async function example(name: string): Promise<Workflow> {
+  return parse(await readFile(path.join(EXAMPLES, `${name}.yaml`), 'utf8')) as Workflow;
+}
+
+export function manifest(yaml: string): Workflow {
+  return parse(yaml) as Workflow;
+}
+
+/** Submits and waits for the final workflow. */
+export async function run(engine: LocalEngine, wf: Workflow, parameters?: Record<string, string>): Promise<Workflow> {
+  const submitted = await engine.submit(wf, { parameters });
+  return engine.wait(submitted.metadata.name!);
+}
+
+export function nodes(wf: Workflow): NodeStatus[] {
+  return Object.values(wf.status?.nodes ?? {});
+}
+
+export function nodeByDisplay(wf: Workflow, displayName: string): NodeStatus {
+  const found = nodes(wf).filter((n) => n.displayName === displayName);
+  if (found.length !== 1) throw new Error(`expected one node named ${displayName}, found ${found.length}: ${nodes(wf).map((n) => n.displayName).join(', ')}`);
+  return found[0]!;
+}
+
+/** All log lines of a finished workflow, as `content` strings per pod. */
+export async function logText(engine: LocalEngine, name: string, node?: string): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const l of engine.logs(name, { node })) lines.push(l.content);
+  return lines;
+}
