@@ -7,6 +7,8 @@ export type RegisterCommand = (program: Command) => void;
 export const commands: Array<() => Promise<{ register: RegisterCommand }>> = [
   () => import('./submit.ts'),
   () => import('./check-workflow-status.ts'),
+  () => import('./validate-recipe.ts'),
+  () => import('./validate-all-recipes.ts'),
   () => import('./get-output.ts'),
   () => import('./runs.ts'),
   () => import('./logs.ts'),

@@ -11,5 +11,6 @@ export function fetchFailureReason(error: unknown, timeoutMs: number): string {
   if (err?.name === 'AbortError') return 'the request was aborted';
   const cause = err?.cause;
   if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
+  if (cause?.message) return cause.message;
   return err?.message ?? String(error);
 }

@@ -32,7 +32,12 @@ export async function assertLocalPathAllowed(target: string, allow: boolean | st
  * prompts, no hooks and only the https/http/ssh/git/file transports.
  */
 export async function cloneRepo(repoUrl: string, ref: string | undefined, dest: string, options: CloneOptions, label: string): Promise<void> {
-  const url = new URL(repoUrl);
+  let url: URL;
+  try {
+    url = new URL(repoUrl);
+  } catch (error) {
+    throw new RecipeSourceError(label, `${label}: ${JSON.stringify(repoUrl)} is not a repository URL`, { cause: error });
+  }
   if (url.protocol === 'file:') {
     await assertLocalPathAllowed(fileURLToPath(url), options.allowLocalPaths, label);
   } else {
