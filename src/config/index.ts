@@ -57,6 +57,8 @@ export interface Config {
   recipeRoots: string[];
   /** Allow remote recipe sources on loopback/private hosts (tests, local dev). */
   allowPrivateSources: boolean;
+  /** Where `github://` recipe paths are downloaded from. */
+  githubBaseUrl: string;
   tokenRateLimit: { perClient: number; perUsername: number; windowMs: number };
 }
 
@@ -189,6 +191,7 @@ export function loadConfig(env: Env = process.env): Config {
       .filter(Boolean)
       .map((p) => path.resolve(p)),
     allowPrivateSources: env.OGDC_ALLOW_PRIVATE_SOURCES === 'true',
+    githubBaseUrl: httpUrl(env, 'OGDC_GITHUB_BASE_URL', 'https://codeload.github.com') as string,
     tokenRateLimit: {
       perClient: positiveInt(env, 'OGDC_TOKEN_RATE_LIMIT_PER_CLIENT', 30),
       perUsername: positiveInt(env, 'OGDC_TOKEN_RATE_LIMIT_PER_USERNAME', 10),

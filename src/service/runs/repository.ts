@@ -161,3 +161,9 @@ export async function findRunByWorkflowName(db: Queryable, workflowName: string)
   const rows = await db.query<RunRow>(`${SELECT} WHERE r.workflow_name = $1`, [workflowName]);
   return rows[0] ? toRun(rows[0]) : undefined;
 }
+
+/** The unfinished run of a recipe, if any. */
+export async function findActiveRun(db: Queryable, recipeId: string): Promise<Run | undefined> {
+  const rows = await db.query<RunRow>(`${SELECT} WHERE r.recipe_id = $1 AND r.finished_at IS NULL`, [recipeId]);
+  return rows[0] ? toRun(rows[0]) : undefined;
+}

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../context.ts';
 import type { User } from '../users/repository.ts';
-import type { RecipeSource } from '../../recipe/sources/index.ts';
+import type { RecipeSource } from '../../recipe/sources.ts';
 import { EngineUnavailableError } from '../../engine/errors.ts';
-import { AlreadyPublishedError } from './errors.ts';
-import { isPublished, markNotSubmitted, markSubmitted, reserveRun } from './repository.ts';
+import { AlreadyPublishedError, RunInProgressError } from './errors.ts';
+import { refreshRun } from './refresh.ts';
+import { findActiveRun, isPublished, markNotSubmitted, markSubmitted, reserveRun } from './repository.ts';
 import { requireEngine } from './engine.ts';
 
 export interface Submission {
   /** What the user named: a recipe path/URL, or `upload:<file name>` for an uploaded archive. */
   label: string;
-  source: RecipeSource;
+  /** A location as the user typed it, or an uploaded archive. */
+  source: { kind: 'text'; text: string } | Extract<RecipeSource, { kind: 'archive' }>;
   overwrite: boolean;
 }
 
@@ -21,14 +23,17 @@ export interface Submission {
  */
 export async function submitRecipe(ctx: ServiceContext, user: User, submission: Submission): Promise<string> {
   const engine = requireEngine(ctx);
-  const { stageRecipe } = await import('../../recipe/sources/index.ts');
+  const { parseRecipeSource, stageRecipe } = await import('../../recipe/sources.ts');
   const { loadRecipe } = await import('../../recipe/load.ts');
   const { translateRecipe } = await import('../../translate/index.ts');
   const { config } = ctx;
 
-  const staged = await stageRecipe(submission.source, {
-    allowLocalPaths: config.recipeRoots,
+  const source = submission.source.kind === 'text' ? parseRecipeSource(submission.source.text) : submission.source;
+  const staged = await stageRecipe(source, {
+    // Server-side paths only under the configured roots; none configured means none allowed.
+    allowLocalPaths: config.recipeRoots.length > 0 ? config.recipeRoots : false,
     allowPrivateHosts: config.allowPrivateSources,
+    githubBaseUrl: config.githubBaseUrl,
   });
   let recipe;
   try {
@@ -53,7 +58,7 @@ export async function submitRecipe(ctx: ServiceContext, user: User, submission: 
     uploadPrefix: `ogdc-inputs/${randomUUID()}`,
   });
 
-  const runId = await reserveRun(ctx.db, {
+  const reservation = {
     userId: user.id,
     recipePath: submission.label,
     recipeId: id,
@@ -61,7 +66,17 @@ export async function submitRecipe(ctx: ServiceContext, user: User, submission: 
     engine: engine.kind,
     outputType: output.type,
     overwrite: submission.overwrite,
-  });
+  };
+  let runId: number;
+  try {
+    runId = await reserveRun(ctx.db, reservation);
+  } catch (err) {
+    if (!(err instanceof RunInProgressError)) throw err;
+    // The runs table may not know yet that the other run has finished: ask the engine, then try once more.
+    const active = await findActiveRun(ctx.db, id);
+    if (active) await refreshRun(ctx, active);
+    runId = await reserveRun(ctx.db, reservation);
+  }
   try {
     for (const upload of translation.uploads) await engine.putArtifact(upload.key, upload.body);
     const created = await engine.submit(translation.workflow);
