@@ -64,8 +64,8 @@ export async function stageRecipe(source: RecipeSource, options: StageOptions): 
   const base = await mkdtemp(path.join(os.tmpdir(), 'ogdc-recipe-'));
   const cleanup = () => rm(base, { recursive: true, force: true });
   const dir = path.join(base, 'recipe');
+  const work = stageInto(source, base, dir, options, limits, signal, label);
   try {
-    const work = stageInto(source, base, dir, options, limits, signal, label);
     // Local copies and extraction do not watch the signal; the race bounds them too.
     await new Promise<void>((resolve, reject) => {
       const onAbort = () =>
@@ -76,6 +76,8 @@ export async function stageRecipe(source: RecipeSource, options: StageOptions): 
     });
   } catch (error) {
     await cleanup();
+    // After a timeout the work may still be writing: remove what it leaves once it stops.
+    work.then(cleanup, cleanup).catch(() => undefined);
     throw error;
   }
   return { dir, cleanup };

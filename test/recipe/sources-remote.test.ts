@@ -146,3 +146,41 @@ describe('github:// sources', () => {
     assert.match(error.message, /is a loopback, private or link-local address/);
   });
 });
+
+describe('staging and resolution time bounds', () => {
+  it('gives up on a GitHub stand-in that never answers, naming the source', async () => {
+    const server = createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const error = await rejected(
+        stageRecipe(parseRecipeSource('github://org:repo@main/r'), { ...OPTIONS, githubBaseUrl: baseUrl, timeoutMs: 300 }),
+        RecipeSourceUnavailableError,
+      );
+      assert.match(error.message, /^recipe source "github:\/\/org:repo@main\/r"/);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('gives up on a DataONE node that never answers, naming the node', async () => {
+    const server = createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const nodeUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mn`;
+    const { writeRecipeDir } = await import('../helpers/recipe-dir.ts');
+    const { DataoneUnavailableError } = await import('../../src/recipe/errors.ts');
+    const recipe = await writeRecipeDir({
+      'meta.yml': 'name: "Slow"\nworkflow: {type: shell}\ninput:\n  params:\n    - {type: dataone, dataset_identifier: "resource_map_x"}\n',
+      'recipe.sh': 'true\n',
+    });
+    cleanups.push(recipe.cleanup);
+    try {
+      const error = await rejected(loadRecipe(recipe.dir, { dataoneNodeUrl: nodeUrl, timeoutMs: 300 }), DataoneUnavailableError);
+      assert.equal(error.message, `DataONE node ${nodeUrl} could not be queried for dataset "resource_map_x": no answer within 300 ms`);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
