@@ -45,7 +45,8 @@ export function parseRecipeSource(text: string): RecipeSource {
   if (trimmed === '') throw new RecipeSourceError(text, `empty recipe source; ${UNSUPPORTED}`);
   if (parseRemote(trimmed)) return { kind: 'remote', url: trimmed };
   if (/^file:\/\//i.test(trimmed)) return { kind: 'path', path: fileURLToPath(trimmed) };
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) throw new RecipeSourceError(text, `unsupported recipe source ${JSON.stringify(trimmed)}; ${UNSUPPORTED}`);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed))
+    throw new RecipeSourceError(text, `unsupported recipe source ${JSON.stringify(trimmed)}; ${UNSUPPORTED}`);
   return { kind: 'path', path: trimmed };
 }
 
@@ -69,7 +70,11 @@ export async function stageRecipe(source: RecipeSource, options: StageOptions): 
     // Local copies and extraction do not watch the signal; the race bounds them too.
     await new Promise<void>((resolve, reject) => {
       const onAbort = () =>
-        reject(new RecipeSourceUnavailableError(label, `${label}: staging did not finish within ${limits.timeoutMs} ms`, { cause: signal.reason }));
+        reject(
+          new RecipeSourceUnavailableError(label, `${label}: staging did not finish within ${limits.timeoutMs} ms`, {
+            cause: signal.reason,
+          }),
+        );
       if (signal.aborted) onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
       work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
@@ -94,7 +99,8 @@ async function stageInto(
 ): Promise<void> {
   const archiveFile = path.join(base, 'recipe.tar.gz');
   if (source.kind === 'archive') {
-    if (source.data.length > limits.maxDownloadBytes) throw new RecipeSourceError(label, `${label} is larger than ${limits.maxDownloadBytes} bytes`);
+    if (source.data.length > limits.maxDownloadBytes)
+      throw new RecipeSourceError(label, `${label} is larger than ${limits.maxDownloadBytes} bytes`);
     await writeFile(archiveFile, source.data);
     await extractInto(archiveFile, dir, limits, label);
     return;
@@ -104,7 +110,8 @@ async function stageInto(
     const info = await stat(real);
     if (info.isDirectory()) return copyRecipeTree(real, dir, limits, label);
     if (info.isFile() && /\.(tar\.gz|tgz|tar)$/i.test(real)) {
-      if (info.size > limits.maxDownloadBytes) throw new RecipeSourceError(label, `${label} is larger than ${limits.maxDownloadBytes} bytes`);
+      if (info.size > limits.maxDownloadBytes)
+        throw new RecipeSourceError(label, `${label} is larger than ${limits.maxDownloadBytes} bytes`);
       await copyFile(real, archiveFile);
       await extractInto(archiveFile, dir, limits, label);
       return;

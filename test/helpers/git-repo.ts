@@ -10,10 +10,16 @@ export type RepoFile = string | { link: string };
  * Creates a git repository in a temp directory with `files` committed on
  * branch `main`, plus any `tags`. Returns its path and a `file://` URL.
  */
-export async function makeGitRepo(files: Record<string, RepoFile>, tags: string[] = []): Promise<{ dir: string; url: string; cleanup(): Promise<void> }> {
+export async function makeGitRepo(
+  files: Record<string, RepoFile>,
+  tags: string[] = [],
+): Promise<{ dir: string; url: string; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ogdc-git-repo-'));
   const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.org', '-c', 'init.defaultBranch=main', ...args], { cwd: dir, stdio: 'pipe' });
+    execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.org', '-c', 'init.defaultBranch=main', ...args], {
+      cwd: dir,
+      stdio: 'pipe',
+    });
   git('init', '-q');
   for (const [name, content] of Object.entries(files)) {
     const full = path.join(dir, name);

@@ -77,10 +77,20 @@ describe('validate-recipe and validate-all-recipes commands', () => {
     );
     cleanups.push(repo.cleanup);
     const output = collector();
-    const code = await validateAllRecipesCommand(repo.dir, { ref: 'v2', checkUrls: false, env: { DATAONE_NODE_URL: node.url }, out: output.out });
+    const code = await validateAllRecipesCommand(repo.dir, {
+      ref: 'v2',
+      checkUrls: false,
+      env: { DATAONE_NODE_URL: node.url },
+      out: output.out,
+    });
     assert.equal(code, 1);
     const text = output.text();
-    assert.ok(text.startsWith(`Cloning ${repo.dir}@v2...\nFound 3 recipes to validate\n\n✓ agb-plant\n✓ seal-tags\n✗ viz-workflow\n  meta.yml: output (line `), text);
+    assert.ok(
+      text.startsWith(
+        `Cloning ${repo.dir}@v2...\nFound 3 recipes to validate\n\n✓ agb-plant\n✓ seal-tags\n✗ viz-workflow\n  meta.yml: output (line `,
+      ),
+      text,
+    );
     assert.ok(text.endsWith('\nValidation Results:\n  Valid: 2\n  Invalid: 1\n\nFailed recipes:\n  - viz-workflow\n'), text);
   });
 
@@ -100,12 +110,22 @@ describe('validate-recipe and validate-all-recipes commands', () => {
     const checked = collector();
     assert.equal(await validateAllRecipesCommand(repo.url, { ref: 'main', checkUrls: true, env: {}, out: checked.out }), 1);
     assert.match(checked.text(), /URL validation enabled\n/);
-    assert.match(checked.text(), new RegExp(`✗ broken\n  meta\\.yml: input\\.params\\[0\\]\\.value \\(line 5\\): URL check failed for ${files.url}/gone\\.tif: HTTP 404\n`));
+    assert.match(
+      checked.text(),
+      new RegExp(
+        `✗ broken\n  meta\\.yml: input\\.params\\[0\\]\\.value \\(line 5\\): URL check failed for ${files.url}/gone\\.tif: HTTP 404\n`,
+      ),
+    );
     assert.match(checked.text(), /✓ good\n/);
   });
 
   it('validate-all-recipes reports a repository that cannot be cloned or has no recipes', async () => {
-    const error = await validateAllRecipesCommand('/nonexistent/repo', { ref: 'main', checkUrls: false, env: {}, out: collector().out }).then(
+    const error = await validateAllRecipesCommand('/nonexistent/repo', {
+      ref: 'main',
+      checkUrls: false,
+      env: {},
+      out: collector().out,
+    }).then(
       () => assert.fail('expected a clone failure'),
       (e: unknown) => e,
     );

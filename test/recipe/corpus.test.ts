@@ -22,7 +22,10 @@ describe('the shared recipe corpus gives the README verdicts', () => {
     assert.equal(recipe.config.output.type, 'temporary');
     assert.equal(recipe.steps.length, 1);
     assert.match(recipe.steps[0]!, /^ogr2ogr /);
-    assert.deepEqual(recipe.inputs.map((i) => i.filename), ['ct71_ODV.csv']);
+    assert.deepEqual(
+      recipe.inputs.map((i) => i.filename),
+      ['ct71_ODV.csv'],
+    );
     const input = recipe.inputs[0]!;
     assert.equal(input.identifier, 'urn:uuid:resource_map_urn:uuid:cfe3fbb2-0585-40b5-8243-8fa47fcfeb9b/ct71_ODV.csv');
     assert.equal(input.url, `${node.url}/v2/object/${encodeURIComponent(input.identifier!)}`);
@@ -71,7 +74,10 @@ describe('the shared recipe corpus gives the README verdicts', () => {
     const onOutput = error.problems.filter((p) => p.path === 'output');
     assert.ok(onOutput.length >= 1);
     assert.ok(onOutput.every((p) => p.file === 'meta.yml'));
-    assert.match(error.message, /^meta\.yml: output \(line \d+\): a visualization workflow can only publish to "pvc", but output is "dataone" \(implied by output\.dataone_id "TODO"\)/m);
+    assert.match(
+      error.message,
+      /^meta\.yml: output \(line \d+\): a visualization workflow can only publish to "pvc", but output is "dataone" \(implied by output\.dataone_id "TODO"\)/m,
+    );
     assert.match(error.message, /publishing to DataONE is not supported yet/);
     assert.doesNotMatch(error.message, /unknown key/, 'dataone_id belongs to a dataone output and is not an unknown key');
   });
@@ -80,7 +86,10 @@ describe('the shared recipe corpus gives the README verdicts', () => {
     const recipe = await load('upstream-tests/test_shell_workflow_recipe_dir');
     assert.equal(recipe.config.id, 'test-ogdc-workflow');
     assert.deepEqual(recipe.config.output, { type: 'pvc' });
-    assert.deepEqual(recipe.inputs.map((i) => i.filename), ['arctic_circle.geojson']);
+    assert.deepEqual(
+      recipe.inputs.map((i) => i.filename),
+      ['arctic_circle.geojson'],
+    );
     assert.deepEqual(recipe.config.workflow, {
       type: 'shell',
       sh_file: 'recipe.sh',

@@ -79,7 +79,10 @@ output:
         ['meta.yml', 'output.bucket', 15],
       ],
     );
-    assert.match(error.message, /^meta\.yml: workflow\.parallel\.partition_sise \(line 7\): unknown key; expected one of "enabled", "partition_strategy", "partition_size", "max_parallelism"$/m);
+    assert.match(
+      error.message,
+      /^meta\.yml: workflow\.parallel\.partition_sise \(line 7\): unknown key; expected one of "enabled", "partition_strategy", "partition_size", "max_parallelism"$/m,
+    );
     assert.match(error.message, /^meta\.yml: colour \(line 2\): unknown key; expected one of "name", "workflow", "input", "output"$/m);
   });
 
@@ -109,7 +112,10 @@ output:
 
   it('refuses an sh_file outside the recipe directory and one with no steps', async () => {
     let error = await problemsOf({ 'meta.yml': GOOD_META.replace('type: shell', 'type: shell\n  sh_file: ../etc/passwd') });
-    assert.match(error.message, /workflow\.sh_file \(line 4\): expected a file name relative to the recipe directory, got "\.\.\/etc\/passwd"/);
+    assert.match(
+      error.message,
+      /workflow\.sh_file \(line 4\): expected a file name relative to the recipe directory, got "\.\.\/etc\/passwd"/,
+    );
     error = await problemsOf({ 'meta.yml': GOOD_META, 'recipe.sh': '# only a comment\n\n' });
     assert.match(error.message, /workflow\.sh_file.*has no steps/);
   });
@@ -117,7 +123,10 @@ output:
   it('reports a config.json that is missing or not JSON', async () => {
     const viz = GOOD_META.replace('type: shell', 'type: visualization\n  config_file: config.json');
     let error = await problemsOf({ 'meta.yml': viz });
-    assert.match(error.message, /^meta\.yml: workflow\.config_file \(line 4\): file "config\.json" does not exist in the recipe directory$/m);
+    assert.match(
+      error.message,
+      /^meta\.yml: workflow\.config_file \(line 4\): file "config\.json" does not exist in the recipe directory$/m,
+    );
     error = await problemsOf({ 'meta.yml': viz, 'config.json': '{"a": 1,}' });
     assert.match(error.message, /^meta\.yml: workflow\.config_file \(line 4\): file "config\.json" is not valid JSON: /m);
     error = await problemsOf({ 'meta.yml': viz, 'config.json': '[1, 2]' });
@@ -125,7 +134,9 @@ output:
   });
 
   it('rejects shell keys in a visualization workflow and vice versa', async () => {
-    const error = await problemsOf({ 'meta.yml': GOOD_META.replace('type: shell', 'type: visualization\n  sh_file: recipe.sh\n  batch_size: 0') });
+    const error = await problemsOf({
+      'meta.yml': GOOD_META.replace('type: shell', 'type: visualization\n  sh_file: recipe.sh\n  batch_size: 0'),
+    });
     assert.deepEqual(
       error.problems.map((p) => p.path),
       ['workflow.sh_file', 'workflow.batch_size'],
@@ -144,8 +155,14 @@ output:
   type: s3
 `,
     });
-    assert.deepEqual(error.problems.map((p) => p.path), ['name', 'workflow.type', 'input.params', 'output.type']);
-    assert.match(error.message, /name \(line 1\): expected only letters, digits, spaces, "\." and "-" \(pattern \^\[a-zA-Z0-9 \.-\]\+\$\), got "bad_name"/);
+    assert.deepEqual(
+      error.problems.map((p) => p.path),
+      ['name', 'workflow.type', 'input.params', 'output.type'],
+    );
+    assert.match(
+      error.message,
+      /name \(line 1\): expected only letters, digits, spaces, "\." and "-" \(pattern \^\[a-zA-Z0-9 \.-\]\+\$\), got "bad_name"/,
+    );
     assert.match(error.message, /workflow\.type \(line 3\): expected one of "shell", "visualization", got the string "bash"/);
     assert.match(error.message, /input\.params \(line 5\): expected a list of at least one input, got an empty list/);
     assert.match(error.message, /output\.type \(line 7\): expected one of "pvc", "temporary", "dataone", got the string "s3"/);
@@ -159,25 +176,27 @@ output:
 `,
       'recipe.sh': 'true\n',
     });
-    assert.deepEqual(error.problems.map((p) => p.path), [
-      'name',
-      'workflow.parallel.enabled',
-      'workflow.parallel.partition_strategy',
-      'workflow.parallel.partition_size',
-      'input',
-    ]);
+    assert.deepEqual(
+      error.problems.map((p) => p.path),
+      ['name', 'workflow.parallel.enabled', 'workflow.parallel.partition_strategy', 'workflow.parallel.partition_size', 'input'],
+    );
     assert.match(error.message, /meta\.yml: name: required key is missing; expected a string/);
     assert.match(error.message, /partition_size \(line 3\): expected a positive whole number or null, got number -1/);
   });
 
   it('says a dataone output is not publishable yet, naming output', async () => {
     const error = await problemsOf({ 'meta.yml': GOOD_META + 'output:\n  type: dataone\n', 'recipe.sh': 'true\n' });
-    assert.equal(error.message, 'meta.yml: output (line 8): publishing to DataONE is not supported yet; expected output type "pvc" or "temporary"');
+    assert.equal(
+      error.message,
+      'meta.yml: output (line 8): publishing to DataONE is not supported yet; expected output type "pvc" or "temporary"',
+    );
   });
 
   it('refuses non-http URL inputs and unsupported input types', async () => {
     const error = await problemsOf({
-      'meta.yml': GOOD_META.replace('https://example.org/data/file.tif', 'file:///etc/passwd') + '    - type: pvc_mount\n      claim_name: x\n      path: y\n',
+      'meta.yml':
+        GOOD_META.replace('https://example.org/data/file.tif', 'file:///etc/passwd') +
+        '    - type: pvc_mount\n      claim_name: x\n      path: y\n',
       'recipe.sh': 'true\n',
     });
     assert.match(error.message, /input\.params\[0\]\.value \(line 7\): expected an http\(s\) URL, got the string "file:\/\/\/etc\/passwd"/);
@@ -186,11 +205,20 @@ output:
 
   it('resolves a case-insensitive ? glob and lists the available names when nothing matches', async () => {
     const dataone = (filename: string) =>
-      GOOD_META.replace(/- type: url\n\s+value: .*\n/, `- type: dataone\n      dataset_identifier: "resource_map_urn:uuid:abc"\n      filename: "${filename}"\n`);
+      GOOD_META.replace(
+        /- type: url\n\s+value: .*\n/,
+        `- type: dataone\n      dataset_identifier: "resource_map_urn:uuid:abc"\n      filename: "${filename}"\n`,
+      );
     const recipe = await loadFiles({ 'meta.yml': dataone('t??.csv'), 'recipe.sh': 'true\n' });
-    assert.deepEqual(recipe.inputs.map((i) => i.filename), ['two.csv']);
+    assert.deepEqual(
+      recipe.inputs.map((i) => i.filename),
+      ['two.csv'],
+    );
     const all = await loadFiles({ 'meta.yml': dataone('*.csv'), 'recipe.sh': 'true\n' });
-    assert.deepEqual(all.inputs.map((i) => i.filename), ['one.csv', 'two.csv', 'Three.CSV']);
+    assert.deepEqual(
+      all.inputs.map((i) => i.filename),
+      ['one.csv', 'two.csv', 'Three.CSV'],
+    );
 
     const error = await problemsOf({ 'meta.yml': dataone('four.csv'), 'recipe.sh': 'true\n' });
     assert.equal(
@@ -204,14 +232,20 @@ output:
       'meta.yml': GOOD_META.replace(/- type: url\n\s+value: .*\n/, '- type: dataone\n      dataset_identifier: "doi:10.1/not-a-package"\n'),
       'recipe.sh': 'true\n',
     });
-    assert.match(error.message, /input\.params\[0\]\.dataset_identifier \(line 7\): dataset "doi:10\.1\/not-a-package" has no data objects on http:\/\/127\.0\.0\.1:\d+\/metacat\/d1\/mn; expected a data package identifier/);
+    assert.match(
+      error.message,
+      /input\.params\[0\]\.dataset_identifier \(line 7\): dataset "doi:10\.1\/not-a-package" has no data objects on http:\/\/127\.0\.0\.1:\d+\/metacat\/d1\/mn; expected a data package identifier/,
+    );
   });
 
   it('names the node when the DataONE node cannot be reached', async () => {
     const dead = await startDataoneStandin({});
     await dead.close();
     const files = {
-      'meta.yml': GOOD_META.replace(/- type: url\n\s+value: .*\n/, '- type: dataone\n      dataset_identifier: "resource_map_urn:uuid:abc"\n'),
+      'meta.yml': GOOD_META.replace(
+        /- type: url\n\s+value: .*\n/,
+        '- type: dataone\n      dataset_identifier: "resource_map_urn:uuid:abc"\n',
+      ),
       'recipe.sh': 'true\n',
     };
     const error = await loadFiles(files, { dataoneNodeUrl: dead.url }).then(
@@ -220,10 +254,18 @@ output:
     );
     assert.ok(error instanceof DataoneUnavailableError);
     assert.equal(error.nodeUrl, dead.url);
-    assert.match(error.message, new RegExp(`^DataONE node ${dead.url.replaceAll('.', '\\.')} could not be queried for dataset "resource_map_urn:uuid:abc": ECONNREFUSED`));
+    assert.match(
+      error.message,
+      new RegExp(
+        `^DataONE node ${dead.url.replaceAll('.', '\\.')} could not be queried for dataset "resource_map_urn:uuid:abc": ECONNREFUSED`,
+      ),
+    );
 
     // With other problems present the recipe is invalid anyway, and the message says DataONE went unchecked.
-    const invalid = await problemsOf({ ...files, 'meta.yml': files['meta.yml'].replace('Good recipe', 'bad_name') }, { dataoneNodeUrl: dead.url });
+    const invalid = await problemsOf(
+      { ...files, 'meta.yml': files['meta.yml'].replace('Good recipe', 'bad_name') },
+      { dataoneNodeUrl: dead.url },
+    );
     assert.match(invalid.message, /^meta\.yml: input\.params \(line \d\): DataONE inputs could not be checked: DataONE node http/m);
   });
 
@@ -231,7 +273,12 @@ output:
     const dead = await startDataoneStandin({});
     await dead.close();
     const recipe = await loadFiles(
-      { 'meta.yml': GOOD_META.replace('https://example.org/data/file.tif', 'https://example.org/x.tif') + '    - {type: dataone, dataset_identifier: "resource_map_urn:uuid:abc"}\n', 'recipe.sh': 'true\n' },
+      {
+        'meta.yml':
+          GOOD_META.replace('https://example.org/data/file.tif', 'https://example.org/x.tif') +
+          '    - {type: dataone, dataset_identifier: "resource_map_urn:uuid:abc"}\n',
+        'recipe.sh': 'true\n',
+      },
       { dataoneNodeUrl: dead.url, resolveInputs: false },
     );
     assert.deepEqual(recipe.inputs, [{ url: 'https://example.org/x.tif', filename: 'x.tif' }]);
@@ -246,7 +293,10 @@ output:
     );
     assert.equal(error.message, `meta.yml: input.params[0].value (line 7): URL check failed for ${base}/missing.tif: HTTP 404`);
     const objectUrl = `${node.url}/v2/object/${encodeURIComponent('urn:uuid:resource_map_urn:uuid:abc/one.csv')}`;
-    const ok = await loadFiles({ 'meta.yml': GOOD_META.replace('https://example.org/data/file.tif', objectUrl), 'recipe.sh': 'true\n' }, { checkUrls: true });
+    const ok = await loadFiles(
+      { 'meta.yml': GOOD_META.replace('https://example.org/data/file.tif', objectUrl), 'recipe.sh': 'true\n' },
+      { checkUrls: true },
+    );
     assert.equal(ok.inputs[0]!.url, objectUrl);
   });
 });

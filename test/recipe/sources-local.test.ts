@@ -43,12 +43,30 @@ describe('parseRecipeSource', () => {
   });
 
   it('refuses unsupported and malformed sources with the accepted forms', () => {
-    assert.match(refusedSync(() => parseRecipeSource('https://example.org/recipe/')), /unsupported recipe source "https:\/\/example\.org\/recipe\/"; expected a recipe directory, a \.tar\.gz file, git\+URL/);
-    assert.match(refusedSync(() => parseRecipeSource('github://org/repo/path')), /expected github:\/\/ORG:REPO@REF\/PATH/);
-    assert.match(refusedSync(() => parseRecipeSource('git+https://h/r.git@main#../../etc')), /must stay inside the repository/);
-    assert.match(refusedSync(() => parseRecipeSource('git+https://h/r.git@--upload-pack=x')), /is not a valid git ref/);
-    assert.match(refusedSync(() => parseRecipeSource('git+ext::sh -c id')), /expected git\+URL\[@REF\]\[#PATH\]/);
-    assert.match(refusedSync(() => parseRecipeSource('  ')), /empty recipe source/);
+    assert.match(
+      refusedSync(() => parseRecipeSource('https://example.org/recipe/')),
+      /unsupported recipe source "https:\/\/example\.org\/recipe\/"; expected a recipe directory, a \.tar\.gz file, git\+URL/,
+    );
+    assert.match(
+      refusedSync(() => parseRecipeSource('github://org/repo/path')),
+      /expected github:\/\/ORG:REPO@REF\/PATH/,
+    );
+    assert.match(
+      refusedSync(() => parseRecipeSource('git+https://h/r.git@main#../../etc')),
+      /must stay inside the repository/,
+    );
+    assert.match(
+      refusedSync(() => parseRecipeSource('git+https://h/r.git@--upload-pack=x')),
+      /is not a valid git ref/,
+    );
+    assert.match(
+      refusedSync(() => parseRecipeSource('git+ext::sh -c id')),
+      /expected git\+URL\[@REF\]\[#PATH\]/,
+    );
+    assert.match(
+      refusedSync(() => parseRecipeSource('  ')),
+      /empty recipe source/,
+    );
   });
 });
 
@@ -64,7 +82,13 @@ function refusedSync(fn: () => unknown): string {
 
 describe('archive sources', () => {
   it('stages a recipe at the archive root, and cleanup removes it', async () => {
-    const staged = await stageRecipe(archive([{ name: 'meta.yml', content: META }, { name: 'recipe.sh', content: 'true\n' }]), OPTIONS);
+    const staged = await stageRecipe(
+      archive([
+        { name: 'meta.yml', content: META },
+        { name: 'recipe.sh', content: 'true\n' },
+      ]),
+      OPTIONS,
+    );
     assert.deepEqual((await readdir(staged.dir)).sort(), ['meta.yml', 'recipe.sh']);
     const recipe = await loadRecipe(staged.dir, { dataoneNodeUrl: 'http://127.0.0.1:9' });
     assert.equal(recipe.config.id, 'archived');
@@ -74,7 +98,11 @@ describe('archive sources', () => {
 
   it('stages a recipe inside a single top-level folder', async () => {
     const staged = await stageRecipe(
-      archive([{ name: 'seal-tags/', type: '5' }, { name: 'seal-tags/meta.yml', content: META }, { name: 'seal-tags/recipe.sh', content: 'true\n' }]),
+      archive([
+        { name: 'seal-tags/', type: '5' },
+        { name: 'seal-tags/meta.yml', content: META },
+        { name: 'seal-tags/recipe.sh', content: 'true\n' },
+      ]),
       OPTIONS,
     );
     cleanups.push(staged.cleanup);
@@ -82,7 +110,15 @@ describe('archive sources', () => {
   });
 
   it('refuses an archive without meta.yml at the root or in one folder', async () => {
-    const error = await refused(stageRecipe(archive([{ name: 'a/meta.yml', content: META }, { name: 'b/x', content: '' }]), OPTIONS));
+    const error = await refused(
+      stageRecipe(
+        archive([
+          { name: 'a/meta.yml', content: META },
+          { name: 'b/x', content: '' },
+        ]),
+        OPTIONS,
+      ),
+    );
     assert.match(error.message, /no meta\.yml at the archive root or in its single top-level folder/);
   });
 
@@ -123,7 +159,15 @@ describe('archive sources', () => {
     const many = Array.from({ length: 8 }, (_, i) => ({ name: `f${i}.txt`, content: 'x' }));
     let error = await refused(stageRecipe(archive([{ name: 'meta.yml', content: META }, ...many]), { ...OPTIONS, maxFiles: 5 }));
     assert.match(error.message, /more than 5 files and directories/);
-    error = await refused(stageRecipe(archive([{ name: 'meta.yml', content: META }, { name: 'big', content: 'x'.repeat(5000) }]), { ...OPTIONS, maxBytes: 4096 }));
+    error = await refused(
+      stageRecipe(
+        archive([
+          { name: 'meta.yml', content: META },
+          { name: 'big', content: 'x'.repeat(5000) },
+        ]),
+        { ...OPTIONS, maxBytes: 4096 },
+      ),
+    );
     assert.match(error.message, /more than 4096 bytes of files/);
     error = await refused(stageRecipe(archive([{ name: 'meta.yml', content: META }]), { ...OPTIONS, maxDownloadBytes: 10 }));
     assert.match(error.message, /the uploaded recipe archive is larger than 10 bytes/);
@@ -147,7 +191,10 @@ describe('archive sources', () => {
 
 describe('local directory sources', () => {
   it('copies a corpus recipe', async () => {
-    const staged = await stageRecipe({ kind: 'path', path: path.join(recipeCorpusDir(), 'upstream-tests/test_viz_workflow_recipe_dir') }, OPTIONS);
+    const staged = await stageRecipe(
+      { kind: 'path', path: path.join(recipeCorpusDir(), 'upstream-tests/test_viz_workflow_recipe_dir') },
+      OPTIONS,
+    );
     cleanups.push(staged.cleanup);
     assert.deepEqual((await readdir(staged.dir)).sort(), ['config.json', 'meta.yml']);
   });

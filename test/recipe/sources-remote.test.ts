@@ -9,7 +9,8 @@ import { type StageOptions, parseRecipeSource, stageRecipe } from '../../src/rec
 import { makeGitRepo } from '../helpers/git-repo.ts';
 import { buildTarGz } from '../helpers/tar-builder.ts';
 
-const META = (name: string) => `name: "${name}"\nworkflow: {type: shell}\ninput:\n  params:\n    - {type: url, value: "https://example.org/a.tif"}\n`;
+const META = (name: string) =>
+  `name: "${name}"\nworkflow: {type: shell}\ninput:\n  params:\n    - {type: url, value: "https://example.org/a.tif"}\n`;
 const OPTIONS: StageOptions = { allowLocalPaths: true, allowPrivateHosts: true, timeoutMs: 20_000 };
 const cleanups: Array<() => Promise<void>> = [];
 after(() => Promise.all(cleanups.map((c) => c())));
@@ -81,7 +82,10 @@ describe('git sources', () => {
   });
 
   it('refuses loopback hosts unless private hosts are allowed, and reports unreachable ones', async () => {
-    const error = await rejected(stage('git+http://127.0.0.1:9/recipes.git@main#one', { ...OPTIONS, allowPrivateHosts: false }), RecipeSourceError);
+    const error = await rejected(
+      stage('git+http://127.0.0.1:9/recipes.git@main#one', { ...OPTIONS, allowPrivateHosts: false }),
+      RecipeSourceError,
+    );
     assert.match(error.message, /host "127\.0\.0\.1" \(127\.0\.0\.1\) is a loopback, private or link-local address/);
     const down = await rejected(stage('git+http://127.0.0.1:9/recipes.git@main#one'), RecipeSourceUnavailableError);
     assert.match(down.message, /git clone of http:\/\/127\.0\.0\.1:9\/recipes\.git failed/);
@@ -122,14 +126,23 @@ describe('github:// sources', () => {
   });
 
   it('refuses links inside the recipe folder', async () => {
-    const error = await rejected(stage('github://qgreenland-net:ogdc-recipes@main/recipes/bad', { ...OPTIONS, githubBaseUrl: baseUrl }), RecipeSourceError);
+    const error = await rejected(
+      stage('github://qgreenland-net:ogdc-recipes@main/recipes/bad', { ...OPTIONS, githubBaseUrl: baseUrl }),
+      RecipeSourceError,
+    );
     assert.match(error.message, /"ogdc-recipes-main\/recipes\/bad\/recipe\.sh": is a symbolic link/);
   });
 
   it('says when the path, repository or ref does not exist', async () => {
-    let error = await rejected(stage('github://qgreenland-net:ogdc-recipes@main/recipes/nope', { ...OPTIONS, githubBaseUrl: baseUrl }), RecipeSourceError);
+    let error = await rejected(
+      stage('github://qgreenland-net:ogdc-recipes@main/recipes/nope', { ...OPTIONS, githubBaseUrl: baseUrl }),
+      RecipeSourceError,
+    );
     assert.match(error.message, /the path "recipes\/nope" does not exist/);
-    error = await rejected(stage('github://qgreenland-net:ogdc-recipes@dev/recipes/seal-tags', { ...OPTIONS, githubBaseUrl: baseUrl }), RecipeSourceError);
+    error = await rejected(
+      stage('github://qgreenland-net:ogdc-recipes@dev/recipes/seal-tags', { ...OPTIONS, githubBaseUrl: baseUrl }),
+      RecipeSourceError,
+    );
     assert.match(error.message, /repository qgreenland-net\/ogdc-recipes or ref "dev" not found/);
   });
 
@@ -140,7 +153,11 @@ describe('github:// sources', () => {
     );
     assert.match(error.message, /the archive is larger than 100 bytes/);
     error = await rejected(
-      stage('github://qgreenland-net:ogdc-recipes@main/recipes/seal-tags', { ...OPTIONS, githubBaseUrl: baseUrl, allowPrivateHosts: false }),
+      stage('github://qgreenland-net:ogdc-recipes@main/recipes/seal-tags', {
+        ...OPTIONS,
+        githubBaseUrl: baseUrl,
+        allowPrivateHosts: false,
+      }),
       RecipeSourceError,
     );
     assert.match(error.message, /is a loopback, private or link-local address/);

@@ -42,7 +42,13 @@ export async function validateAllRecipesCommand(location: string, options: Valid
   try {
     const clone = path.join(base, 'repo');
     try {
-      await cloneRepo(repoUrl(location), options.ref, clone, { allowLocalPaths: true, allowPrivateHosts: true, timeoutMs: 300_000 }, location);
+      await cloneRepo(
+        repoUrl(location),
+        options.ref,
+        clone,
+        { allowLocalPaths: true, allowPrivateHosts: true, timeoutMs: 300_000 },
+        location,
+      );
     } catch (error) {
       if (error instanceof errors.RecipeSourceError || error instanceof errors.RecipeSourceUnavailableError) {
         throw new CliError(`Failed to clone repository: ${error.message}`);

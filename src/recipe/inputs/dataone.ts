@@ -39,10 +39,13 @@ export async function listDatasetObjects(datasetId: string, options: DataoneQuer
   const pageSize = options.pageSize ?? 50;
   const maxObjects = options.maxObjects ?? 100_000;
   const docs: Array<Record<string, unknown>> = [];
-  for (let start = 0; ; ) {
+  for (let start = 0; ;) {
     const page = await querySolr(node, datasetId, start, pageSize, options);
     if (page.numFound > maxObjects) {
-      throw new DataoneUnavailableError(node, `DataONE node ${node} reports ${page.numFound} objects in dataset "${datasetId}", more than the limit of ${maxObjects}`);
+      throw new DataoneUnavailableError(
+        node,
+        `DataONE node ${node} reports ${page.numFound} objects in dataset "${datasetId}", more than the limit of ${maxObjects}`,
+      );
     }
     docs.push(...page.docs);
     start += page.docs.length;
@@ -66,17 +69,25 @@ async function querySolr(node: string, datasetId: string, start: number, rows: n
   try {
     response = await fetch(url, { headers: { accept: 'application/json' }, signal: timeoutSignal(timeoutMs, options.signal) });
     if (!response.ok) {
-      throw new DataoneUnavailableError(node, `DataONE node ${node} answered HTTP ${response.status} to the query for dataset "${datasetId}"`);
+      throw new DataoneUnavailableError(
+        node,
+        `DataONE node ${node} answered HTTP ${response.status} to the query for dataset "${datasetId}"`,
+      );
     }
     body = await response.json();
   } catch (error) {
     if (error instanceof DataoneUnavailableError) throw error;
     const reason = error instanceof SyntaxError ? 'its answer is not JSON' : fetchFailureReason(error, timeoutMs);
-    throw new DataoneUnavailableError(node, `DataONE node ${node} could not be queried for dataset "${datasetId}": ${reason}`, { cause: error });
+    throw new DataoneUnavailableError(node, `DataONE node ${node} could not be queried for dataset "${datasetId}": ${reason}`, {
+      cause: error,
+    });
   }
   const answer = (body as { response?: { numFound?: unknown; docs?: unknown } })?.response;
   if (!answer || typeof answer.numFound !== 'number' || !Array.isArray(answer.docs)) {
-    throw new DataoneUnavailableError(node, `DataONE node ${node} gave an answer without response.numFound/docs for dataset "${datasetId}"`);
+    throw new DataoneUnavailableError(
+      node,
+      `DataONE node ${node} gave an answer without response.numFound/docs for dataset "${datasetId}"`,
+    );
   }
   return { numFound: answer.numFound, docs: answer.docs as Array<Record<string, unknown>> };
 }

@@ -37,7 +37,8 @@ export async function resolveInputs(check: Checker, params: Array<InputParam | u
     if (param === undefined) continue;
     if (param.type === 'url') {
       const filename = urlFilename(param.value);
-      if (filename === undefined) check.report(`${path}.value`, `cannot name the downloaded file: the URL path of ${JSON.stringify(param.value)} has no file name`);
+      if (filename === undefined)
+        check.report(`${path}.value`, `cannot name the downloaded file: the URL path of ${JSON.stringify(param.value)} has no file name`);
       else files.push([{ url: param.value, filename }]);
       continue;
     }
@@ -77,8 +78,13 @@ function selectObjects(
   const matched = pattern === undefined ? objects : objects.filter((o) => matchesFilename(o.filename, pattern));
   if (matched.length === 0) {
     const names = objects.map((o) => JSON.stringify(o.filename));
-    const shown = names.slice(0, MAX_LISTED_NAMES).join(', ') + (names.length > MAX_LISTED_NAMES ? `, and ${names.length - MAX_LISTED_NAMES} more` : '');
-    check.report(`${path}.filename`, `no file in dataset ${JSON.stringify(datasetId)} matches ${JSON.stringify(pattern)}; available files: ${shown}`);
+    const shown =
+      names.slice(0, MAX_LISTED_NAMES).join(', ') +
+      (names.length > MAX_LISTED_NAMES ? `, and ${names.length - MAX_LISTED_NAMES} more` : '');
+    check.report(
+      `${path}.filename`,
+      `no file in dataset ${JSON.stringify(datasetId)} matches ${JSON.stringify(pattern)}; available files: ${shown}`,
+    );
     return [];
   }
   return matched.map((o) => {

@@ -28,7 +28,10 @@ export function checkInput(check: Checker, value: unknown): Array<InputParam | u
 function checkParam(check: Checker, value: unknown, path: string): InputParam | undefined {
   const rawType = isRecord(value) ? value.type : undefined;
   if (rawType === 'pvc_mount' || rawType === 'file_system') {
-    check.report(join(path, 'type'), `${JSON.stringify(rawType)} inputs are not supported by this runner; expected one of ${quoteList(INPUT_TYPES)}`);
+    check.report(
+      join(path, 'type'),
+      `${JSON.stringify(rawType)} inputs are not supported by this runner; expected one of ${quoteList(INPUT_TYPES)}`,
+    );
     return undefined;
   }
   const type = isRecord(value) ? check.oneOf(rawType, join(path, 'type'), INPUT_TYPES) : undefined;

@@ -21,7 +21,13 @@ interface Scan {
  * links or special files, bounded count and size; anything wrong refuses the
  * whole archive, listing the offending entries.
  */
-export async function extractRecipeArchive(file: string, dest: string, limits: StageLimits, label: string, within?: string): Promise<string> {
+export async function extractRecipeArchive(
+  file: string,
+  dest: string,
+  limits: StageLimits,
+  label: string,
+  within?: string,
+): Promise<string> {
   const first = await scanArchive(file, limits, label, () => true);
   let prefix: string;
   if (within !== undefined) {
@@ -55,7 +61,8 @@ export async function extractRecipeArchive(file: string, dest: string, limits: S
     strip,
     strict: true,
     // Regular files and directories only (the scan already refused anything else inside the recipe).
-    filter: (p, entry) => selected(normalise(p)) && (FILE_TYPES.has((entry as ReadEntry).type) || (entry as ReadEntry).type === 'Directory'),
+    filter: (p, entry) =>
+      selected(normalise(p)) && (FILE_TYPES.has((entry as ReadEntry).type) || (entry as ReadEntry).type === 'Directory'),
     // Permissions from the archive are not trusted: files are readable, never setuid.
     fmode: 0o644,
     dmode: 0o755,
@@ -89,11 +96,14 @@ function scanArchive(file: string, limits: StageLimits, label: string, selected:
         if (p === '' || p === '.') return;
         scan.paths.push(p);
         if (!selected(p)) return;
-        if (path.posix.isAbsolute(raw) || /^[a-zA-Z]:/.test(raw)) scan.problems.push(`${JSON.stringify(raw)}: absolute paths are not allowed`);
+        if (path.posix.isAbsolute(raw) || /^[a-zA-Z]:/.test(raw))
+          scan.problems.push(`${JSON.stringify(raw)}: absolute paths are not allowed`);
         else if (p.split('/').includes('..')) scan.problems.push(`${JSON.stringify(raw)}: ".." in paths is not allowed`);
         if (entry.type === 'SymbolicLink' || entry.type === 'Link') {
           const kind = entry.type === 'Link' ? 'hard link' : 'symbolic link';
-          scan.problems.push(`${JSON.stringify(raw)}: is a ${kind} (to ${JSON.stringify(entry.linkpath)}); links are not allowed in recipes`);
+          scan.problems.push(
+            `${JSON.stringify(raw)}: is a ${kind} (to ${JSON.stringify(entry.linkpath)}); links are not allowed in recipes`,
+          );
         } else if (!FILE_TYPES.has(entry.type) && entry.type !== 'Directory') {
           scan.problems.push(`${JSON.stringify(raw)}: entries of type ${entry.type} are not allowed; only files and directories`);
         }
@@ -107,7 +117,11 @@ function scanArchive(file: string, limits: StageLimits, label: string, selected:
     });
     parser.on('abort', reject);
     parser.on('error', (error: Error) =>
-      reject(error instanceof RecipeSourceError ? error : new RecipeSourceError(label, `${label} is not a readable tar.gz archive: ${error.message}`, { cause: error })),
+      reject(
+        error instanceof RecipeSourceError
+          ? error
+          : new RecipeSourceError(label, `${label} is not a readable tar.gz archive: ${error.message}`, { cause: error }),
+      ),
     );
     parser.on('end', () => resolve(scan));
     const stream = createReadStream(file);

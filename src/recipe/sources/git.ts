@@ -31,7 +31,13 @@ export async function assertLocalPathAllowed(target: string, allow: boolean | st
  * `git clone --depth 1 [--branch REF] URL dest`, bounded in time, with no
  * prompts, no hooks and only the https/http/ssh/git/file transports.
  */
-export async function cloneRepo(repoUrl: string, ref: string | undefined, dest: string, options: CloneOptions, label: string): Promise<void> {
+export async function cloneRepo(
+  repoUrl: string,
+  ref: string | undefined,
+  dest: string,
+  options: CloneOptions,
+  label: string,
+): Promise<void> {
   let url: URL;
   try {
     url = new URL(repoUrl);
@@ -44,16 +50,29 @@ export async function cloneRepo(repoUrl: string, ref: string | undefined, dest: 
     await assertPublicHost(url.hostname, options.allowPrivateHosts, label);
   }
   const args = [
-    '-c', 'protocol.allow=never',
-    '-c', 'protocol.https.allow=always',
-    '-c', 'protocol.http.allow=always',
-    '-c', 'protocol.ssh.allow=always',
-    '-c', 'protocol.git.allow=always',
-    '-c', `protocol.file.allow=${options.allowLocalPaths === false ? 'never' : 'always'}`,
-    '-c', 'core.hooksPath=/dev/null',
-    'clone', '--depth', '1', '--no-tags', '--single-branch',
+    '-c',
+    'protocol.allow=never',
+    '-c',
+    'protocol.https.allow=always',
+    '-c',
+    'protocol.http.allow=always',
+    '-c',
+    'protocol.ssh.allow=always',
+    '-c',
+    'protocol.git.allow=always',
+    '-c',
+    `protocol.file.allow=${options.allowLocalPaths === false ? 'never' : 'always'}`,
+    '-c',
+    'core.hooksPath=/dev/null',
+    'clone',
+    '--depth',
+    '1',
+    '--no-tags',
+    '--single-branch',
     ...(ref === undefined ? [] : ['--branch', ref]),
-    '--', repoUrl, dest,
+    '--',
+    repoUrl,
+    dest,
   ];
   await new Promise<void>((resolve, reject) => {
     execFile(
@@ -63,12 +82,20 @@ export async function cloneRepo(repoUrl: string, ref: string | undefined, dest: 
         timeout: options.timeoutMs,
         signal: options.signal,
         maxBuffer: 1024 * 1024,
-        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true', SSH_ASKPASS: 'true', GIT_SSH_COMMAND: 'ssh -o BatchMode=yes' },
+        env: {
+          ...process.env,
+          GIT_TERMINAL_PROMPT: '0',
+          GIT_ASKPASS: 'true',
+          SSH_ASKPASS: 'true',
+          GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
+        },
       },
       (error, _stdout, stderr) => {
         if (!error) return resolve();
         const killed = (error as { killed?: boolean }).killed || error.name === 'AbortError';
-        const detail = killed ? `did not finish within ${options.timeoutMs} ms` : String(stderr).trim().split('\n').slice(-3).join(' ') || error.message;
+        const detail = killed
+          ? `did not finish within ${options.timeoutMs} ms`
+          : String(stderr).trim().split('\n').slice(-3).join(' ') || error.message;
         const missingRef = ref !== undefined && /Remote branch .* not found|couldn't find remote ref/i.test(String(stderr));
         reject(
           missingRef

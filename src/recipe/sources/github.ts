@@ -26,10 +26,17 @@ export async function downloadGithubArchive(
   try {
     response = await fetch(url, { signal: options.signal, redirect: 'follow' });
   } catch (error) {
-    throw new RecipeSourceUnavailableError(label, `${label}: downloading ${url} failed: ${fetchFailureReason(error, options.limits.timeoutMs)}`, { cause: error });
+    throw new RecipeSourceUnavailableError(
+      label,
+      `${label}: downloading ${url} failed: ${fetchFailureReason(error, options.limits.timeoutMs)}`,
+      { cause: error },
+    );
   }
   if (response.status === 404) {
-    throw new RecipeSourceError(label, `${label}: repository ${spec.org}/${spec.repo} or ref ${JSON.stringify(spec.ref)} not found (${url} answered 404)`);
+    throw new RecipeSourceError(
+      label,
+      `${label}: repository ${spec.org}/${spec.repo} or ref ${JSON.stringify(spec.ref)} not found (${url} answered 404)`,
+    );
   }
   if (!response.ok || !response.body) {
     throw new RecipeSourceUnavailableError(label, `${label}: downloading ${url} failed: HTTP ${response.status}`);
@@ -50,6 +57,10 @@ export async function downloadGithubArchive(
     await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), bound, createWriteStream(file));
   } catch (error) {
     if (error instanceof RecipeSourceError) throw error;
-    throw new RecipeSourceUnavailableError(label, `${label}: downloading ${url} failed: ${fetchFailureReason(error, options.limits.timeoutMs)}`, { cause: error });
+    throw new RecipeSourceUnavailableError(
+      label,
+      `${label}: downloading ${url} failed: ${fetchFailureReason(error, options.limits.timeoutMs)}`,
+      { cause: error },
+    );
   }
 }

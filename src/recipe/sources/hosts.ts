@@ -48,6 +48,9 @@ export async function assertPublicHost(host: string, allowPrivate: boolean, labe
   }
   const bad = addresses.find(isPrivateAddress);
   if (bad !== undefined) {
-    throw new RecipeSourceError(label, `${label}: host ${JSON.stringify(bare)} (${bad}) is a loopback, private or link-local address, which is not allowed here`);
+    throw new RecipeSourceError(
+      label,
+      `${label}: host ${JSON.stringify(bare)} (${bad}) is a loopback, private or link-local address, which is not allowed here`,
+    );
   }
 }

@@ -38,7 +38,10 @@ export function parseRemote(text: string): GitSpec | GithubSpec | undefined {
 function parseGithub(text: string): GithubSpec {
   const match = /^github:\/\/([A-Za-z0-9][A-Za-z0-9-]*):([A-Za-z0-9._-]+)@([^/]+)(?:\/(.*))?$/.exec(text);
   if (!match) {
-    throw new RecipeSourceError(text, `${text}: expected github://ORG:REPO@REF/PATH, e.g. github://qgreenland-net:ogdc-recipes@main/recipes/seal-tags`);
+    throw new RecipeSourceError(
+      text,
+      `${text}: expected github://ORG:REPO@REF/PATH, e.g. github://qgreenland-net:ogdc-recipes@main/recipes/seal-tags`,
+    );
   }
   const [, org, repo, ref, rest] = match;
   return { kind: 'github', org: org!, repo: repo!, ref: checkRef(ref!, text), path: checkSubpath(rest ?? '', text) };
