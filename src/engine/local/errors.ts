@@ -57,3 +57,15 @@ export class PodSetupError extends Error {
     this.name = 'PodSetupError';
   }
 }
+
+/** A workflow file that cannot be read or parsed; names the file. */
+export class ManifestFileError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}: ${message}`, options);
+    this.name = 'ManifestFileError';
+  }
+}

@@ -128,9 +128,11 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
   }
   const body = (req.tmpl.container ?? req.tmpl.script ?? {}) as Obj;
   let argv = [...((body.command as unknown[]) ?? []), ...((body.args as unknown[]) ?? [])].map(String);
+  const rewrite = sandboxed ? (t: string) => t : makeRewriter(mounts);
+  argv = argv.map(rewrite);
   if (req.tmpl.script) {
     const scriptFile = path.join(nodeDir, 'script');
-    await writeFile(scriptFile, String(req.tmpl.script.source ?? ''), { mode: 0o755 });
+    await writeFile(scriptFile, rewrite(String(req.tmpl.script.source ?? '')), { mode: 0o755 });
     if (sandboxed) mounts.push({ path: SCRIPT_PATH, host: scriptFile });
     argv.push(sandboxed ? SCRIPT_PATH : scriptFile);
   }
@@ -141,8 +143,6 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
   if (sandboxed) {
     cwd = podDir ?? '/';
   } else {
-    const rewrite = makeRewriter(mounts);
-    argv = argv.map(rewrite);
     for (const e of (body.env as Obj[] | undefined) ?? []) env[String(e.name)] = rewrite(String(e.value ?? ''));
     env.TMPDIR = hostPathOf(mounts, '/tmp')!;
     cwd = podDir ? (hostPathOf(mounts, podDir) ?? podDir) : path.join(nodeDir, 'root');

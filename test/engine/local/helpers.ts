@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { parse } from 'yaml';
 import { createLocalEngine, type LocalEngine } from '../../../src/engine/local/index.ts';
+import { parseWorkflowText, readWorkflowFile } from '../../../src/engine/local/manifest-file.ts';
 import type { NodeStatus, Workflow } from '../../../src/engine/types.ts';
 import type { Db } from '../../../src/db/types.ts';
 import { dbTargets } from '../../helpers/db.ts';
@@ -32,11 +32,11 @@ export async function harness(t: TestContext, options: { sandbox?: 'auto' | 'bwr
 }
 
 export async function example(name: string): Promise<Workflow> {
-  return parse(await readFile(path.join(EXAMPLES, `${name}.yaml`), 'utf8')) as Workflow;
+  return readWorkflowFile(path.join(EXAMPLES, `${name}.yaml`));
 }
 
 export function manifest(yaml: string): Workflow {
-  return parse(yaml) as Workflow;
+  return parseWorkflowText(yaml, 'inline');
 }
 
 /** Submits and waits for the final workflow. */
