@@ -86,7 +86,9 @@ export function translateParallelShell(recipe: Recipe, options: TranslateOptions
     ...recipe.steps.map((line, i) => buildParallelStepTemplate(i, line, options)),
     buildPublishTemplate(recipe, { kind: 'volume', dirs: finalDirs }, options),
   ];
-  const spec = buildSpec(recipe, options, templates, options.maxParallelLimit);
+  // A recipe may ask for less parallelism than the service allows, never more.
+  const parallelism = Math.min(options.maxParallelLimit, recipe.config.workflow.parallel.max_parallelism ?? Infinity);
+  const spec = buildSpec(recipe, options, templates, parallelism);
   const workflow = buildWorkflow(buildMetadata(recipe, 'parallel-shell', options), spec);
   return { workflow, uploads: [{ key: inputListKey, body: inputsTsv(inputs) }] };
 }

@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CliError } from '../errors.ts';
 
@@ -13,29 +12,28 @@ export interface RenderOptions {
  * Prints the Argo Workflow manifest a recipe directory translates to, without submitting it;
  * for parallel recipes also says which objects a submission would store first. Returns the exit code.
  */
-export async function renderRecipe(recipeDir: string, options: RenderOptions): Promise<number> {
-  const info = await stat(recipeDir).catch(() => undefined);
-  if (!info?.isDirectory()) throw new CliError(`render: ${recipeDir} is not a recipe directory`, 2);
-
+export async function renderRecipe(location: string, options: RenderOptions): Promise<number> {
   const { loadConfig } = await import('../../config/index.ts');
   const { loadRecipe } = await import('../../recipe/load.ts');
+  const { parseRecipeSource, stageRecipe } = await import('../../recipe/sources.ts');
   const { translateRecipe } = await import('../../translate/index.ts');
+  const { translateOptionsFrom } = await import('../../translate/options.ts');
   const { randomUUID } = await import('node:crypto');
 
   // Only deployment settings are read: DB and JWT variables are not needed to render.
   const config = loadConfig(options.env);
-  const recipe = await loadRecipe(recipeDir, { dataoneNodeUrl: config.dataoneNodeUrl });
-  const { workflow, uploads } = translateRecipe(recipe, {
-    namespace: config.argoNamespace,
-    pvcName: config.workflowPvcName,
-    serviceAccountName: config.serviceAccountName,
-    runnerImage: config.runnerImage,
-    imagePullPolicy: config.imagePullPolicy,
-    maxParallelLimit: config.maxParallelLimit,
-    submitter: options.env.OGDC_API_USERNAME || undefined,
-    overwrite: false,
-    uploadPrefix: `ogdc-inputs/${randomUUID()}`,
-  });
+  // The user's own machine: local paths and private hosts are theirs to name.
+  const staged = await stageRecipe(parseRecipeSource(location), { allowLocalPaths: true, allowPrivateHosts: true, githubBaseUrl: config.githubBaseUrl });
+  let recipe;
+  try {
+    recipe = await loadRecipe(staged.dir, { dataoneNodeUrl: config.dataoneNodeUrl });
+  } finally {
+    await staged.cleanup();
+  }
+  const { workflow, uploads } = translateRecipe(
+    recipe,
+    translateOptionsFrom(config, { submitter: options.env.OGDC_API_USERNAME || undefined, overwrite: false, uploadPrefix: `ogdc-inputs/${randomUUID()}` }),
+  );
 
   if (options.format === 'json') {
     options.stdout(`${JSON.stringify(workflow, null, 2)}\n`);
@@ -54,8 +52,8 @@ export async function renderRecipe(recipeDir: string, options: RenderOptions): P
 export function register(program: Command): void {
   program
     .command('render')
-    .description('Print the Argo Workflow manifest of a local recipe directory without submitting it')
-    .argument('<recipe>', 'recipe directory (with meta.yml)')
+    .description('Print the Argo Workflow manifest a recipe translates to, without submitting it')
+    .argument('<recipe>', 'recipe directory, .tar.gz, git+URL@REF#PATH or github://ORG:REPO@REF/PATH')
     .option('--format <format>', 'yaml or json', 'yaml')
     .action(async (recipe: string, opts: { format: string }) => {
       if (opts.format !== 'yaml' && opts.format !== 'json') {

@@ -26,6 +26,7 @@ export async function submitRecipe(ctx: ServiceContext, user: User, submission: 
   const { parseRecipeSource, stageRecipe } = await import('../../recipe/sources.ts');
   const { loadRecipe } = await import('../../recipe/load.ts');
   const { translateRecipe } = await import('../../translate/index.ts');
+  const { translateOptionsFrom } = await import('../../translate/options.ts');
   const { config } = ctx;
 
   const source = submission.source.kind === 'text' ? parseRecipeSource(submission.source.text) : submission.source;
@@ -46,17 +47,10 @@ export async function submitRecipe(ctx: ServiceContext, user: User, submission: 
   if (output.type === 'pvc' && !submission.overwrite && (await isPublished(ctx.db, id))) {
     throw new AlreadyPublishedError(id);
   }
-  const translation = translateRecipe(recipe, {
-    namespace: config.argoNamespace,
-    pvcName: config.workflowPvcName,
-    serviceAccountName: config.serviceAccountName,
-    runnerImage: config.runnerImage,
-    imagePullPolicy: config.imagePullPolicy,
-    maxParallelLimit: config.maxParallelLimit,
-    submitter: user.name,
-    overwrite: submission.overwrite,
-    uploadPrefix: `ogdc-inputs/${randomUUID()}`,
-  });
+  const translation = translateRecipe(
+    recipe,
+    translateOptionsFrom(config, { submitter: user.name, overwrite: submission.overwrite, uploadPrefix: `ogdc-inputs/${randomUUID()}` }),
+  );
 
   const reservation = {
     userId: user.id,

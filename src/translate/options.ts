@@ -1,0 +1,18 @@
+import type { Config } from '../config/index.ts';
+import type { TranslateOptions } from './types.ts';
+
+/** Translation settings from the service configuration, for one submission. */
+export function translateOptionsFrom(
+  config: Config,
+  submission: { submitter: string | undefined; overwrite: boolean; uploadPrefix: string },
+): TranslateOptions {
+  return {
+    namespace: config.argoNamespace,
+    pvcName: config.workflowPvcName,
+    serviceAccountName: config.serviceAccountName,
+    runnerImage: config.runnerImage,
+    imagePullPolicy: config.imagePullPolicy,
+    maxParallelLimit: config.maxParallelLimit,
+    ...submission,
+  };
+}
