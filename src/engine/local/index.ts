@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { validateWorkflowManifest } from '../../argo/schema.ts';
 import type { Db } from '../../db/types.ts';
 import { ManifestRejectedError, WorkflowNotFoundError } from '../errors.ts';
 import type { Engine, LogLine, LogOptions, SubmitOptions, Workflow } from '../types.ts';
@@ -17,7 +16,7 @@ import { bwrapWorks } from './sandbox.ts';
 import { Semaphore } from './semaphore.ts';
 import { WorkflowStore } from './store.ts';
 import { checkLocalSubset } from './subset.ts';
-import { applyParameters, deleteAfter, parseLabelSelector } from './submit-helpers.ts';
+import { applyParameters, deleteAfter, parseLabelSelector, schemaProblems } from './submit-helpers.ts';
 
 export interface LocalEngineOptions {
   /** A migrated database (migration 003 holds the engine's tables). */
@@ -118,11 +117,10 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
 
     async submit(manifest: Workflow, submitOptions?: SubmitOptions): Promise<Workflow> {
       if (closed) throw new ManifestRejectedError('the local engine is closed');
-      const validation = validateWorkflowManifest(manifest);
-      if (!validation.valid) {
-        const first = validation.errors[0] ?? '/';
-        const field = first.split(':')[0]!.replace(/^\//, '').replace(/\//g, '.');
-        throw new ManifestRejectedError(`manifest does not match Argo's Workflow schema: ${validation.errors.slice(0, 5).join('; ')}`, field || undefined);
+      const problems = schemaProblems(manifest);
+      if (problems.length > 0) {
+        const field = problems[0]!.split(':')[0]!.replace(/^\//, '').replace(/\//g, '.');
+        throw new ManifestRejectedError(`manifest does not match Argo's Workflow schema: ${problems.slice(0, 5).join('; ')}`, field || undefined);
       }
       const wf = structuredClone(manifest);
       delete wf.status;

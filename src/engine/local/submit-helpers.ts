@@ -1,4 +1,5 @@
 /** Submit-time helpers: `-p` overrides, label selectors, TTL (SEMANTICS §10, §13). */
+import { validateWorkflowManifest } from '../../argo/schema.ts';
 import { ManifestRejectedError } from '../errors.ts';
 import type { Workflow } from '../types.ts';
 import type { Obj } from './context.ts';
@@ -45,4 +46,26 @@ export function deleteAfter(wf: Workflow): Date | undefined {
   const seconds = (phase === 'Succeeded' ? ttl.secondsAfterSuccess : phase === 'Failed' ? ttl.secondsAfterFailure : undefined) ?? ttl.secondsAfterCompletion;
   if (seconds === undefined || seconds === null) return undefined;
   return new Date(new Date(finished).getTime() + Number(seconds) * 1000);
+}
+
+function valueAt(root: unknown, pointer: string): unknown {
+  let v = root;
+  for (const part of pointer.split('/').slice(1)) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return v;
+}
+
+/**
+ * Argo's schema types IntOrString fields (retryStrategy.limit, activeDeadlineSeconds…) as strings, while Argo
+ * itself takes `limit: 10`; a number where the schema wants a string is therefore not a problem.
+ */
+export function schemaProblems(manifest: Workflow): string[] {
+  const validation = validateWorkflowManifest(manifest);
+  if (validation.valid) return [];
+  return validation.errors.filter((e) => {
+    const m = /^(.*): must be string$/.exec(e);
+    return !(m && typeof valueAt(manifest, m[1]!) === 'number');
+  });
 }
