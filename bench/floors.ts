@@ -3,9 +3,6 @@
  * (no tsx loader, no application code): a bare Fastify server answering
  * `/user`'s JSON, and a process that only opens PGlite.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { startProcess, type BenchProcess } from './process.ts';
 import { REPO_ROOT } from './service.ts';
 
@@ -45,20 +42,7 @@ export async function startBareFastify(): Promise<BenchProcess & { url: string }
   return { ...proc, url: proc.ready };
 }
 
-/** The memory floor of the embedded mode: a node process holding one open PGlite database on disk. */
-export async function startBarePglite(): Promise<BenchProcess> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'ogdc-bench-pglite-'));
-  try {
-    const proc = await evalModule('bare PGlite', BARE_PGLITE, /pglite open/, [path.join(dir, 'db')]);
-    return {
-      ...proc,
-      async stop() {
-        await proc.stop();
-        await rm(dir, { recursive: true, force: true });
-      },
-    };
-  } catch (err) {
-    await rm(dir, { recursive: true, force: true });
-    throw err;
-  }
+/** The memory floor of the embedded mode: a node process holding one open PGlite database in `dbDir` (created when absent). */
+export function startBarePglite(dbDir: string): Promise<BenchProcess> {
+  return evalModule('bare PGlite', BARE_PGLITE, /pglite open/, [dbDir]);
 }

@@ -2,7 +2,6 @@
  * The service under test as a real separate process (`ogdc-runner serve`),
  * plus a logged-in client for it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,32 +32,21 @@ function baseEnv(dataDir: string): Record<string, string> {
   };
 }
 
-/** Starts `node bin/ogdc-runner.js serve --port 0` with `env` added to the base environment. */
-export async function startServiceProcess(label: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ogdc-bench-data-'));
-  let proc: BenchProcess;
-  try {
-    proc = await startProcess({
-      label,
-      command: process.execPath,
-      args: [path.join(REPO_ROOT, 'bin/ogdc-runner.js'), 'serve', '--host', '127.0.0.1', '--port', '0'],
-      cwd: REPO_ROOT,
-      env: { ...baseEnv(dataDir), ...env },
-      readyPattern: /listening on (http:\/\/[^/\s]+)/,
-    });
-  } catch (err) {
-    await rm(dataDir, { recursive: true, force: true });
-    throw err;
-  }
-  return {
-    ...proc,
-    url: proc.ready,
-    dataDir,
-    async stop() {
-      await proc.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+/**
+ * Starts `node bin/ogdc-runner.js serve --port 0` on `dataDir` (owned by the
+ * caller, so a second start on it measures a restart), with `env` added to the
+ * base environment.
+ */
+export async function startServiceProcess(label: string, dataDir: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+  const proc = await startProcess({
+    label,
+    command: process.execPath,
+    args: [path.join(REPO_ROOT, 'bin/ogdc-runner.js'), 'serve', '--host', '127.0.0.1', '--port', '0'],
+    cwd: REPO_ROOT,
+    env: { ...baseEnv(dataDir), ...env },
+    readyPattern: /listening on (http:\/\/[^/\s]+)/,
+  });
+  return { ...proc, url: proc.ready, dataDir };
 }
 
 /** Logs in through `POST /token` and returns the bearer token. */
@@ -79,4 +67,17 @@ export async function getJson<T>(url: string, token: string): Promise<T> {
   const text = await res.text();
   if (res.status !== 200) throw new UnexpectedResponseError(`GET ${url}`, res.status, text);
   return JSON.parse(text) as T;
+}
+
+const FINISHED = new Set(['Succeeded', 'Failed', 'Error']);
+
+/** Polls `/status/{name}` until the run has finished; resolves with its phase. */
+export async function waitForRun(url: string, token: string, name: string, timeoutMs = 60_000): Promise<string> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const { status } = await getJson<{ status: string | null }>(`${url}/status/${name}`, token);
+    if (status && FINISHED.has(status)) return status;
+    if (Date.now() > until) throw new UnexpectedResponseError(`GET ${url}/status/${name}`, 200, `still ${status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }

@@ -1,0 +1,61 @@
+/** The HTTP load phases, each driven by wrk from its own process. */
+import { runWrk, type WrkResult } from './wrk.ts';
+import { UnexpectedResponseError } from './errors.ts';
+import { ADMIN_PASSWORD } from './service.ts';
+
+export interface LoadSettings {
+  durationSeconds: number;
+  /** Concurrent connections of the throughput runs. */
+  connections: number;
+}
+
+export interface TokenLoadFigure {
+  /** `/user` p99 with one sequential client and nothing else running. */
+  quiet: WrkResult;
+  /** The same client while another hammers `/token`. */
+  loaded: WrkResult;
+  token: WrkResult;
+  ratio: number;
+}
+
+function ensureClean(what: string, result: WrkResult): WrkResult {
+  if (result.errors > 0) throw new UnexpectedResponseError(`${what} under wrk`, 0, `${result.errors} of ${result.requests} requests failed (${result.non2xx} non-2xx answers)`);
+  return result;
+}
+
+/** Throughput and latency of an authenticated GET at full load. */
+export async function authenticatedThroughput(url: string, token: string, settings: LoadSettings): Promise<WrkResult> {
+  const result = await runWrk({
+    url,
+    connections: settings.connections,
+    durationSeconds: settings.durationSeconds,
+    request: { headers: { Authorization: `Bearer ${token}` } },
+  });
+  return ensureClean(`GET ${url}`, result);
+}
+
+/**
+ * `/user` latency from one sequential client, quiet and then while another
+ * wrk logs in over and over: argon2 runs on libuv's pool, so the event loop
+ * keeps answering `/user`; a hash on the loop would show as a p99 of ~one hash.
+ */
+export async function userUnderTokenLoad(baseUrl: string, token: string, settings: LoadSettings, tokenConnections: number): Promise<TokenLoadFigure> {
+  const user = () =>
+    runWrk({ url: `${baseUrl}/user`, connections: 1, durationSeconds: settings.durationSeconds, request: { headers: { Authorization: `Bearer ${token}` } } });
+  const quiet = ensureClean('GET /user (quiet)', await user());
+  const tokenRun = runWrk({
+    url: `${baseUrl}/token`,
+    connections: tokenConnections,
+    // Started first and running longer, so the whole /user run overlaps the load.
+    durationSeconds: settings.durationSeconds + 2,
+    request: {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username: 'admin', password: ADMIN_PASSWORD }).toString(),
+    },
+  });
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const loaded = ensureClean('GET /user (under /token load)', await user());
+  const tokenResult = ensureClean('POST /token', await tokenRun);
+  return { quiet, loaded, token: tokenResult, ratio: loaded.p99Ms / quiet.p99Ms };
+}
