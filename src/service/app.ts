@@ -5,6 +5,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { ServiceContext } from './context.ts';
 import { installErrorHandler } from './plugins/error-handler.ts';
 import { requireAuthentication } from './plugins/authenticate.ts';
+import { clientErrorHandler, frameworkErrors } from './plugins/client-error.ts';
+import { withSafeLogging } from './plugins/logging.ts';
+import { echoRequestId, requestIdOf } from './plugins/request-id.ts';
 import { publicRoutes, authenticatedRoutes } from './routes/index.ts';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -13,14 +16,20 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 export async function buildApp(ctx: ServiceContext, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
-    ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } },
-    requestIdHeader: 'x-request-id',
-    genReqId: () => crypto.randomUUID(),
-    // Tokens and passwords never reach the log: request logs carry method, path and status only.
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+    // requestIdOf reads x-request-id itself, refusing ids that are not short plain tokens.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    clientErrorHandler,
+    frameworkErrors,
+    // Long enough for any workflow name (253), so the route schemas judge them and name the field.
+    maxParamLength: 300,
+    // Tokens and passwords never reach the log: request logs carry method, path (credentials redacted) and status only.
     logger: false,
-    ...options,
+    ...withSafeLogging(options),
   });
   installErrorHandler(app);
+  echoRequestId(app);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   const prefix = ctx.config.apiRootPath === '/' ? '' : ctx.config.apiRootPath;
   await app.register(swagger, {

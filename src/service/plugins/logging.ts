@@ -1,0 +1,36 @@
+import type { FastifyRequest, FastifyServerOptions } from 'fastify';
+
+// Query parameters that are credentials: the signature of a download link works
+// like a password until the link expires.
+const SECRET_PARAMS = ['signature', 'token', 'access_token', 'password', 'X-Amz-Signature', 'X-Amz-Credential'];
+
+/** The URL with credential-like query values replaced by `[redacted]`. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  let changed = false;
+  for (const name of SECRET_PARAMS) {
+    if (params.has(name)) {
+      params.set(name, '[redacted]');
+      changed = true;
+    }
+  }
+  return changed ? `${url.slice(0, q)}?${params.toString()}` : url;
+}
+
+/**
+ * What a request contributes to a log line: method, URL without credentials and
+ * the client address. Headers are left out on purpose: `authorization` carries tokens.
+ */
+function requestSerializer(req: FastifyRequest): Record<string, unknown> {
+  return { method: req.method, url: redactUrl(req.url), remoteAddress: req.ip };
+}
+
+/** Adds the credential-free request serializer to a logger configuration given as options. */
+export function withSafeLogging(options: FastifyServerOptions): FastifyServerOptions {
+  const logger = options.logger === true ? {} : options.logger;
+  if (!logger || typeof logger !== 'object') return options;
+  const serializers = (logger as { serializers?: Record<string, unknown> }).serializers;
+  return { ...options, logger: { ...logger, serializers: { req: requestSerializer, ...serializers } } };
+}
