@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import type { Db, Queryable } from './types.ts';
-import { DatabaseUnavailableError } from './errors.ts';
+import { DatabaseUnavailableError, translateInputError } from './errors.ts';
 
 /** Opens the embedded database; `dataDir` undefined means in memory (tests). */
 export async function openPglite(dataDir: string | undefined): Promise<Db> {
@@ -14,8 +14,12 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
   }
   const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     async query<R>(sql: string, params?: unknown[]): Promise<R[]> {
-      const result = await q.query<R>(sql, params as unknown[] | undefined);
-      return result.rows;
+      try {
+        const result = await q.query<R>(sql, params as unknown[] | undefined);
+        return result.rows;
+      } catch (err) {
+        throw translateInputError(err);
+      }
     },
     async exec(sql: string): Promise<void> {
       await q.exec(sql);

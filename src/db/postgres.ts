@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Db, Queryable } from './types.ts';
-import { DatabaseUnavailableError } from './errors.ts';
+import { DatabaseUnavailableError, translateInputError } from './errors.ts';
 
 export interface PostgresOptions {
   host: string;
@@ -21,7 +21,7 @@ function translate(err: unknown): unknown {
   if ((code && CONNECTION_CODES.has(code)) || /Connection terminated|timeout exceeded when trying to connect/i.test(message)) {
     return new DatabaseUnavailableError('the database server is unreachable', { cause: err });
   }
-  return err;
+  return translateInputError(err);
 }
 
 /** Opens a pooled connection to a PostgreSQL server. */

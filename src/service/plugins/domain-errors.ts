@@ -1,4 +1,4 @@
-import { DatabaseUnavailableError } from '../../db/errors.ts';
+import { DatabaseInputError, DatabaseUnavailableError } from '../../db/errors.ts';
 import { EngineUnavailableError, ManifestRejectedError, WorkflowNotFoundError } from '../../engine/errors.ts';
 import { UserExistsError } from '../users/errors.ts';
 import { S3RequestError, S3UnavailableError } from '../../storage/errors.ts';
@@ -13,6 +13,7 @@ const TABLE: Array<[new (...args: never[]) => Error, number, (e: Error) => strin
   [UserExistsError, 409, (e) => e.message],
   [WorkflowNotFoundError, 404, (e) => `Workflow ${(e as WorkflowNotFoundError).workflowName} not found.`],
   [ManifestRejectedError, 422, (e) => `The workflow engine refused the manifest: ${e.message}`],
+  [DatabaseInputError, 400, (e) => `Bad request: ${e.message}.`],
   [DatabaseUnavailableError, 503, () => 'The database is unavailable; try again shortly.'],
   [S3UnavailableError, 503, (e) => `The artifact store is unavailable: ${e.message}`],
   [S3RequestError, 503, (e) => `The artifact store refused the request: ${e.message}`],
