@@ -115,14 +115,15 @@ function scanArchive(file: string, limits: StageLimits, label: string, selected:
         }
       },
     });
-    parser.on('abort', reject);
-    parser.on('error', (error: Error) =>
+    // tar aborts on corrupt gzip data and on its decompression-ratio guard: both are the archive's fault.
+    const refuse = (error: Error) =>
       reject(
         error instanceof RecipeSourceError
           ? error
           : new RecipeSourceError(label, `${label} is not a readable tar.gz archive: ${error.message}`, { cause: error }),
-      ),
-    );
+      );
+    parser.on('abort', refuse);
+    parser.on('error', refuse);
     parser.on('end', () => resolve(scan));
     const stream = createReadStream(file);
     stream.on('error', reject);
