@@ -3,6 +3,7 @@ import type { ServiceContext } from '../context.ts';
 import { pythonIsoUtc } from '../auth/service.ts';
 import { visibleRun } from '../runs/visible.ts';
 import { refreshRun } from '../runs/refresh.ts';
+import { FINISHED_PHASES } from '../runs/repository.ts';
 import { bearerSecurity, detailSchema, workflowNameParams } from './schemas.ts';
 
 /** GET /status/{workflow_name}: the run's Argo phase, read from the engine. */
@@ -26,8 +27,9 @@ export async function statusRoutes(app: FastifyInstance, ctx: ServiceContext): P
     },
     async (request) => {
       const run = await visibleRun(ctx, request.user, request.params.workflow_name);
-      const { run: current } = await refreshRun(ctx, run);
-      return { recipe_workflow_name: request.params.workflow_name, status: current.phase, timestamp: pythonIsoUtc(new Date()) };
+      // A finished phase is final: answer from the runs table instead of asking the engine again.
+      const phase = run.phase && FINISHED_PHASES.has(run.phase) ? run.phase : (await refreshRun(ctx, run)).run.phase;
+      return { recipe_workflow_name: request.params.workflow_name, status: phase, timestamp: pythonIsoUtc(new Date()) };
     },
   );
 }
