@@ -60,6 +60,12 @@ export interface Config {
   /** Where `github://` recipe paths are downloaded from. */
   githubBaseUrl: string;
   tokenRateLimit: { perClient: number; perUsername: number; windowMs: number };
+  /**
+   * Which proxies' `X-Forwarded-For` names the client (Fastify's `trustProxy`):
+   * false (default: the socket address is the client), true, a hop count, or
+   * comma-separated addresses/CIDRs. Behind an ingress, per-client rate limits need it.
+   */
+  trustProxy: boolean | number | string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -111,6 +117,15 @@ function parseDbHost(raw: string): { host: string; port: number } {
     throw new ConfigError('OGDC_DB_HOST', `OGDC_DB_HOST has an invalid port in "${raw}".`);
   }
   return { host: match[1].replace(/^\[|\]$/g, ''), port };
+}
+
+function trustProxy(env: Env): boolean | number | string {
+  const raw = (env.OGDC_TRUST_PROXY ?? '').trim();
+  if (raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (/^[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*$/.test(raw)) return raw;
+  throw new ConfigError('OGDC_TRUST_PROXY', `OGDC_TRUST_PROXY must be true, false, a hop count or comma-separated proxy addresses/CIDRs, got "${raw}".`);
 }
 
 function normalizeRootPath(raw: string | undefined): string {
@@ -197,5 +212,6 @@ export function loadConfig(env: Env = process.env): Config {
       perUsername: positiveInt(env, 'OGDC_TOKEN_RATE_LIMIT_PER_USERNAME', 10),
       windowMs: positiveInt(env, 'OGDC_TOKEN_RATE_LIMIT_WINDOW_SECONDS', 60) * 1000,
     },
+    trustProxy: trustProxy(env),
   };
 }
