@@ -4,6 +4,7 @@ import { buildTarGz } from '../helpers/tar-builder.ts';
 import { startArgoStandin, type ArgoStandin } from '../standins/argo-server.ts';
 import { createEngine } from '../../src/engine/create.ts';
 import type { StartOptions } from '../../src/service/start.ts';
+import type { DatabaseConfig } from '../../src/config/index.ts';
 
 export { dbTargets };
 
@@ -37,7 +38,7 @@ export interface ArgoBackedService {
 export async function startArgoBackedService(
   target: DbTarget,
   env: Record<string, string> = {},
-  options: StartOptions = {},
+  options: StartOptions & { dbConfig?: DatabaseConfig } = {},
 ): Promise<ArgoBackedService> {
   const argo = await startArgoStandin();
   try {
