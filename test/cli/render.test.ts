@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { validateWorkflowManifest } from '../../src/argo/schema.ts';
 import { renderRecipe } from '../../src/cli/commands/render.ts';
+import { RecipeSourceError } from '../../src/recipe/errors.ts';
 import { CliError } from '../../src/cli/errors.ts';
 import { runCli } from '../helpers/cli.ts';
 import { recipeCorpusDir } from '../helpers/recipe-corpus.ts';
@@ -39,8 +40,8 @@ describe('ogdc-runner render', () => {
     assert.match(stderr, /^Submitting stores ogdc-inputs\/[0-9a-f-]{36}\/inputs\.tsv \(\d+ bytes\) in the artifact repository first\.$/m);
   });
 
-  it('refuses a path that is not a directory', async () => {
-    await assert.rejects(render('no-such-recipe', 'yaml'), (e: unknown) => e instanceof CliError && /is not a recipe directory/.test(e.message));
+  it('refuses a path that does not exist, naming it', async () => {
+    await assert.rejects(render('no-such-recipe', 'yaml'), (e: unknown) => e instanceof RecipeSourceError && /no-such-recipe.*does not exist/.test(e.message));
   });
 
   it('runs from the command line and reports an invalid recipe with its problems', async () => {
