@@ -5,7 +5,6 @@ import { parse } from 'yaml';
 import { validateWorkflowManifest } from '../../src/argo/schema.ts';
 import { renderRecipe } from '../../src/cli/commands/render.ts';
 import { RecipeSourceError } from '../../src/recipe/errors.ts';
-import { CliError } from '../../src/cli/errors.ts';
 import { runCli } from '../helpers/cli.ts';
 import { recipeCorpusDir } from '../helpers/recipe-corpus.ts';
 
