@@ -13,7 +13,7 @@ export const credentialsFormSchema = {
   properties: {
     username: { type: 'string', minLength: 1, maxLength: 128 },
     password: { type: 'string', maxLength: 1024 },
-    grant_type: { type: 'string', maxLength: 64 },
+    grant_type: { type: 'string', maxLength: 64, pattern: '^password$' },
     scope: { type: 'string', maxLength: 1024 },
     client_id: { type: 'string', maxLength: 256 },
     client_secret: { type: 'string', maxLength: 1024 },
