@@ -16,4 +16,5 @@ export const commands: Array<() => Promise<{ register: RegisterCommand }>> = [
   () => import('./create-user.ts'),
   () => import('./serve.ts'),
   () => import('./render.ts'),
+  () => import('./run-workflow.ts'),
 ];

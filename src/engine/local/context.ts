@@ -3,6 +3,7 @@ import type { NodePhase, NodeStatus, Workflow } from '../types.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { nodeId } from './names.ts';
 import type { Semaphore } from './semaphore.ts';
+import type { Spawner } from './spawner.ts';
 
 export type Obj = Record<string, unknown>;
 
@@ -51,6 +52,7 @@ export interface RunContext {
   /** `spec.parallelism`: pods pending or running. */
   readonly podSlots: Semaphore;
   readonly running: Set<Killable>;
+  readonly spawner: Spawner;
   /** Set by stop() or the workflow deadline: no new nodes, running pods killed with this message. */
   stopped?: { nodeMessage: string; workflowMessage?: string };
   /** Marks a node changed (persistence is batched). */

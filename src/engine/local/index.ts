@@ -14,6 +14,7 @@ import { generateWorkflowName } from './names.ts';
 import { ActiveRun } from './run.ts';
 import { bwrapWorks } from './sandbox.ts';
 import { Semaphore } from './semaphore.ts';
+import { Spawner } from './spawner.ts';
 import { WorkflowStore } from './store.ts';
 import { checkLocalSubset } from './subset.ts';
 import { applyParameters, deleteAfter, parseLabelSelector, schemaProblems } from './submit-helpers.ts';
@@ -58,6 +59,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   const db = new WorkflowStore(options.db);
   const artifacts = new ArtifactStore(path.join(dataDir, 'artifacts'));
   const processSlots = new Semaphore(options.maxProcesses ?? availableParallelism());
+  const spawner = new Spawner();
   const active = new Map<string, ActiveRun>();
   const listeners = new Set<(wf: Workflow) => void>();
   const ttlTimers = new Map<string, NodeJS.Timeout>();
@@ -143,6 +145,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
         store: artifacts,
         sandbox,
         processSlots,
+        spawner,
         log,
         persist: (snapshot, nodes) => db.save(snapshot, nodes),
         notify,
@@ -200,11 +203,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
 
     async wait(name: string): Promise<Workflow> {
       const run = active.get(name);
-      if (run) {
-        await run.done;
-        return get(name);
-      }
-      return get(name);
+      return run ? run.done : get(name);
     },
 
     async close(): Promise<void> {
@@ -213,6 +212,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       for (const run of runs) run.stop('Stopped: the local engine was closed', 'workflow interrupted: the local engine was closed', 'Error');
       await Promise.all(runs.map((r) => r.done));
       for (const t of ttlTimers.values()) clearTimeout(t);
+      await spawner.close();
     },
   };
   return engine;

@@ -1,6 +1,5 @@
 /** Runs one container/script node as a host process (SEMANTICS §1, §9) and collects its outputs. */
-import { spawn } from 'node:child_process';
-import { constants, createWriteStream } from 'node:fs';
+import { constants } from 'node:fs';
 import { access, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { NodeStatus } from '../types.ts';
@@ -10,7 +9,6 @@ import { podMounts } from './mounts.ts';
 import { podName } from './names.ts';
 import { bwrapArgs, hostPathOf, makeRewriter, type Mount } from './sandbox.ts';
 
-const RESULT_LIMIT = 256 * 1024;
 const SCRIPT_PATH = '/argo/staging/script';
 
 /** One input artifact after argument resolution. */
@@ -136,7 +134,7 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
     if (sandboxed) mounts.push({ path: SCRIPT_PATH, host: scriptFile });
     argv.push(sandboxed ? SCRIPT_PATH : scriptFile);
   }
-  const env: Record<string, string> = { ...(process.env as Record<string, string>) };
+  const env: Record<string, string> = {};
   for (const e of (body.env as Obj[] | undefined) ?? []) env[String(e.name)] = String(e.value ?? '');
   const podDir = typeof body.workingDir === 'string' ? body.workingDir : undefined;
   let cwd: string;
@@ -151,7 +149,7 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
   const present: Mount[] = [];
   for (const m of mounts) if (await stat(m.host).catch(() => undefined)) present.push(m);
   const cmd = argv[0]!;
-  if (!(await commandExists(cmd, env.PATH ?? '', present, sandboxed))) {
+  if (!(await commandExists(cmd, env.PATH ?? process.env.PATH ?? '', present, sandboxed))) {
     node.outputs = { ...node.outputs, exitCode: '127' };
     setPhase(ctx, node, 'Failed', `main: command "${cmd}" not found: exec: "${cmd}": executable file not found in $PATH`);
     return;
@@ -162,7 +160,7 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
       setPhase(ctx, node, 'Failed', ctx.stopped.nodeMessage);
       return;
     }
-    await runProcess(ctx, node, req, { argv, env, cwd, mounts: present, nodeDir, sandboxed, pod });
+    await runProcess(ctx, node, req, { argv, env, cwd, mounts: present, nodeDir, sandboxed, pod, releaseProcess });
   } finally {
     releaseProcess();
   }
@@ -176,66 +174,38 @@ interface Launch {
   nodeDir: string;
   sandboxed: boolean;
   pod: string;
+  /** Frees the process slot once the process has exited (collecting outputs needs none). */
+  releaseProcess: () => void;
 }
 
 async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l: Launch): Promise<void> {
   const [file, ...args] = l.sandboxed ? ['bwrap', ...bwrapArgs(l.mounts, l.cwd), ...l.argv] : l.argv;
-  const log = createWriteStream(path.join(l.nodeDir, 'main.log'));
-  const stdout: Buffer[] = [];
-  let stdoutBytes = 0;
   let killedWith: string | undefined;
-  const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
-    const child = spawn(file!, args, { cwd: l.cwd, env: l.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    setPhase(ctx, node, 'Running');
-    const handle: Killable = {
-      kill(message) {
-        if (killedWith || child.pid === undefined) return;
-        killedWith = message;
-        try {
-          process.kill(-child.pid, 'SIGTERM');
-        } catch {
-          /* already gone */
-        }
-        setTimeout(() => {
-          try {
-            process.kill(-child.pid!, 'SIGKILL');
-          } catch {
-            /* already gone */
-          }
-        }, 2000).unref();
-      },
-    };
-    ctx.running.add(handle);
-    const deadline = Number(req.tmpl.activeDeadlineSeconds ?? 0);
-    const timer = deadline > 0 ? setTimeout(() => handle.kill('Pod was active on the node longer than the specified deadline'), deadline * 1000) : undefined;
-    child.stdout.on('data', (chunk: Buffer) => {
-      log.write(chunk);
-      if (!req.captureResult) return;
-      stdout.push(chunk);
-      stdoutBytes += chunk.length;
-      while (stdoutBytes - (stdout[0]?.length ?? 0) >= RESULT_LIMIT) stdoutBytes -= stdout.shift()!.length;
-    });
-    child.stderr.on('data', (chunk: Buffer) => log.write(chunk));
-    const done = (r: { code: number | null; signal: NodeJS.Signals | null; error?: Error }) => {
-      if (timer) clearTimeout(timer);
-      ctx.running.delete(handle);
-      resolve(r);
-    };
-    child.on('error', (error) => done({ code: null, signal: null, error }));
-    child.on('close', (code, signal) => done({ code, signal }));
-  });
-  await new Promise<void>((resolve) => log.end(resolve));
-  if (outcome.error) {
-    setPhase(ctx, node, 'Error', `main: failed to start "${l.argv[0]}": ${outcome.error.message}`);
+  const proc = ctx.spawner.spawn({ file: file!, args, cwd: l.sandboxed ? '/' : l.cwd, env: l.env, log: path.join(l.nodeDir, 'main.log'), capture: req.captureResult });
+  const handle: Killable = {
+    kill(message) {
+      if (killedWith) return;
+      killedWith = message;
+      proc.kill('SIGTERM');
+      setTimeout(() => proc.kill('SIGKILL'), 2000).unref();
+    },
+  };
+  ctx.running.add(handle);
+  const deadline = Number(req.tmpl.activeDeadlineSeconds ?? 0);
+  const timer = deadline > 0 ? setTimeout(() => handle.kill('Pod was active on the node longer than the specified deadline'), deadline * 1000) : undefined;
+  await proc.started;
+  if (!killedWith) setPhase(ctx, node, 'Running');
+  const outcome = await proc.done;
+  l.releaseProcess();
+  if (timer) clearTimeout(timer);
+  ctx.running.delete(handle);
+  if (outcome.error && outcome.code === null && !killedWith) {
+    setPhase(ctx, node, 'Error', `main: failed to start "${l.argv[0]}": ${outcome.error}`);
     return;
   }
   const exitCode = outcome.code ?? 128 + (outcome.signal ? (signalNumber(outcome.signal) ?? 9) : 9);
   node.outputs = { exitCode: String(exitCode) };
-  if (req.captureResult) {
-    let text = Buffer.concat(stdout).toString('utf8');
-    if (Buffer.byteLength(text) > RESULT_LIMIT) text = Buffer.from(text).subarray(-RESULT_LIMIT).toString('utf8');
-    node.outputs.result = text.replace(/\n$/, '');
-  }
+  if (req.captureResult) node.outputs.result = (outcome.result ?? '').replace(/\n$/, '');
   let failure: { phase: 'Failed' | 'Error'; message: string } | undefined;
   if (killedWith) failure = { phase: 'Failed', message: killedWith };
   else if (exitCode !== 0) failure = { phase: 'Failed', message: `main: Error (exit code ${exitCode})` };

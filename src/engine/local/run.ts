@@ -6,6 +6,7 @@ import type { ArtifactStore } from './artifact-store.ts';
 import { now, type Obj, type RunContext, type Template } from './context.ts';
 import { updateProgress } from './progress.ts';
 import { Semaphore } from './semaphore.ts';
+import type { Spawner } from './spawner.ts';
 import { mapLookup, substituteObject } from './substitute.ts';
 import { executeTemplate } from './template.ts';
 
@@ -16,6 +17,7 @@ export interface RunDeps {
   store: ArtifactStore;
   sandbox: 'bwrap' | 'none';
   processSlots: Semaphore;
+  spawner: Spawner;
   log(msg: string): void;
   /** Persists the workflow status and changed nodes. */
   persist(wf: Workflow, nodes: NodeStatus[]): Promise<void>;
@@ -70,6 +72,7 @@ export class ActiveRun {
       processSlots: deps.processSlots,
       podSlots: new Semaphore(Number(spec.parallelism ?? 0) || undefined),
       running: new Set(),
+      spawner: deps.spawner,
       touch: (node) => this.touch(node),
       log: deps.log,
     };

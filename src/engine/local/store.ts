@@ -54,7 +54,8 @@ export class WorkflowStore {
       const n = parseJson<NodeStatus>(r.status);
       nodes[n.id] = n;
     }
-    return { ...manifest, status: { ...status, ...(nodeRows.length > 0 ? { nodes } : {}) } };
+    // jsonb does not keep key order; give the workflow Argo's.
+    return { apiVersion: manifest.apiVersion, kind: manifest.kind, metadata: manifest.metadata, spec: manifest.spec, status: { ...status, ...(nodeRows.length > 0 ? { nodes } : {}) } };
   }
 
   async load(name: string): Promise<Workflow | undefined> {
