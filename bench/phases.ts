@@ -37,8 +37,8 @@ export async function startInputServer(): Promise<{ url: string; close(): Promis
   return { url: `http://127.0.0.1:${port}/data/input.txt`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-async function withService<T>(label: string, dataDir: string, env: Record<string, string>, fn: (s: ServiceProcess) => Promise<T>): Promise<T> {
-  const service = await startServiceProcess(label, dataDir, env);
+async function withService<T>(label: string, dataDir: string, env: Record<string, string>, fn: (s: ServiceProcess) => Promise<T>, entry?: string): Promise<T> {
+  const service = await startServiceProcess(label, dataDir, env, entry);
   try {
     return await fn(service);
   } finally {
@@ -138,5 +138,22 @@ export async function argoSubmitPhase(settings: PhaseSettings): Promise<LatencyF
   } finally {
     await argo.close();
     await s3.close();
+  }
+}
+
+/** Idle RSS of the compiled service (no tsx loader) on PGlite and, when given, PostgreSQL. */
+export async function compiledMemoryPhase(settings: PhaseSettings, entry: string): Promise<{ pgliteRssBytes: number; postgresRssBytes?: number }> {
+  const idle = async (s: ServiceProcess) => {
+    await settle();
+    return s.rssBytes();
+  };
+  const pgliteRssBytes = await withService('compiled service on PGlite', path.join(settings.root, 'compiled-pglite'), {}, idle, entry);
+  const pg = await startPostgres();
+  if ('unavailable' in pg) return { pgliteRssBytes };
+  try {
+    const postgresRssBytes = await withService('compiled service on PostgreSQL', path.join(settings.root, 'compiled-postgres'), pg.env, idle, entry);
+    return { pgliteRssBytes, postgresRssBytes };
+  } finally {
+    await pg.stop();
   }
 }

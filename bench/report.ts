@@ -28,6 +28,8 @@ export interface BenchResults {
   submit: { argo: LatencyFigure; local: LatencyFigure };
   manifests: ManifestFigure[];
   fanout: FanoutFigure;
+  /** Idle RSS of the same service compiled by tsc and run by plain node (no tsx loader). */
+  compiled: { pgliteRssBytes: number; postgresRssBytes?: number } | { unavailable: string };
 }
 
 export interface Target {
@@ -145,6 +147,11 @@ export function formatTable(r: BenchResults): string {
   ];
   if (!('unavailable' in r.postgres)) mem.push(['service on PostgreSQL', mb(r.postgres.idleRssBytes)]);
   else mem.push(['service on PostgreSQL', `not measured: ${r.postgres.unavailable}`]);
+  if ('unavailable' in r.compiled) mem.push(['compiled service (tsc, no tsx)', `not measured: ${r.compiled.unavailable}`]);
+  else {
+    mem.push(['compiled service (tsc, no tsx) on PGlite, first start', mb(r.compiled.pgliteRssBytes)]);
+    if (r.compiled.postgresRssBytes) mem.push(['compiled service (tsc, no tsx) on PostgreSQL', mb(r.compiled.postgresRssBytes)]);
+  }
   out.push(table(['idle resident memory (RSS)', 'RSS'], mem), '');
 
   const rows = targets(r).map((x) => [x.name, `${fmt(x.value, 2)} ${x.unit}`, `${x.atLeast ? '≥' : '≤'} ${x.limit} ${x.unit}`, x.pass ? 'PASS' : 'MISS']);

@@ -12,7 +12,8 @@ import { parseArgs } from 'node:util';
 import { measureFanout } from './fanout.ts';
 import { startBareFastify, startBarePglite } from './floors.ts';
 import { measureManifest } from './manifest.ts';
-import { argoSubmitPhase, pglitePhase, postgresPhase, startInputServer, warnLogPhase, type PhaseSettings } from './phases.ts';
+import { buildService } from './build.ts';
+import { argoSubmitPhase, compiledMemoryPhase, pglitePhase, postgresPhase, startInputServer, warnLogPhase, type PhaseSettings } from './phases.ts';
 import type { BenchProcess } from './process.ts';
 import { formatJson, formatTable, type BenchResults } from './report.ts';
 import { runWrk } from './wrk.ts';
@@ -54,6 +55,20 @@ async function floors(settings: PhaseSettings): Promise<BenchResults['floor']> {
   }
 }
 
+async function compiledMemory(settings: PhaseSettings): Promise<BenchResults['compiled']> {
+  let build;
+  try {
+    build = await buildService();
+  } catch (err) {
+    return { unavailable: (err as Error).message };
+  }
+  try {
+    return await compiledMemoryPhase(settings, build.entry);
+  } finally {
+    await build.remove();
+  }
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: { json: { type: 'boolean', default: false }, duration: { type: 'string', default: '5' }, submissions: { type: 'string', default: '40' } },
@@ -89,6 +104,8 @@ async function main(): Promise<number> {
     const postgres = await postgresPhase(settings);
     progress('service with the Argo Server stand-in');
     const argoSubmit = await argoSubmitPhase(settings);
+    progress('compiled service (tsc to .bench-dist, plain node): idle memory');
+    const compiled = await compiledMemory(settings);
 
     const results: BenchResults = {
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
@@ -102,6 +119,7 @@ async function main(): Promise<number> {
       submit: { argo: argoSubmit, local: pglite.submitLocal },
       manifests,
       fanout,
+      compiled,
     };
     if (values.json) {
       process.stderr.write(formatTable(results));
