@@ -42,7 +42,7 @@ export async function startArgoBackedService(
 ): Promise<ArgoBackedService> {
   const argo = await startArgoStandin();
   try {
-    const svc = await startTestService(target, { ARGO_WORKFLOWS_SERVICE_URL: argo.url, ARGO_TIMEOUT_MS: '2000', ...env }, { createEngine, ...options });
+    const svc = await startTestService(target, { ARGO_WORKFLOWS_SERVICE_URL: argo.url, ...env }, { createEngine, ...options });
     return {
       svc,
       argo,

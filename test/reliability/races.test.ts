@@ -1,0 +1,81 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { dbTargets, bearer, recipeArchive, startArgoBackedService, type ArgoBackedService } from './setup.ts';
+
+for (const target of dbTargets()) {
+  describe(`races on ${target.name}`, () => {
+    let s: ArgoBackedService;
+    let alice: string;
+    let bob: string;
+    before(async () => {
+      s = await startArgoBackedService(target);
+      alice = await s.svc.userToken('alice');
+      bob = await s.svc.userToken('bob');
+    });
+    after(() => s.stop());
+
+    const upload = (token: string, archive: Buffer, query = '') =>
+      s.svc.app.inject({ method: 'POST', url: `/submit${query}`, headers: bearer(token, { 'content-type': 'application/gzip' }), payload: archive });
+    const runsOf = async (recipeId: string) =>
+      s.svc.ctx.db.query<{ workflow_name: string | null; phase: string | null; finished_at: unknown }>(
+        'SELECT workflow_name, phase, finished_at FROM recipe_runs WHERE recipe_id = $1 ORDER BY id',
+        [recipeId],
+      );
+
+    it('gives concurrent submissions of one recipe exactly one winner; the others get 409 and leave no row', async () => {
+      const archive = recipeArchive('Race recipe');
+      const results = await Promise.all([alice, bob, alice, bob, alice, bob].map((t) => upload(t, archive)));
+      const codes = results.map((r) => r.statusCode).sort();
+      assert.deepEqual(codes, [200, 409, 409, 409, 409, 409], results.map((r) => r.body).join('\n'));
+      for (const r of results.filter((x) => x.statusCode === 409)) {
+        assert.equal(r.json().detail, 'A run of recipe race-recipe is still in progress; wait for it to finish or cancel it.');
+      }
+      const winner = results.find((r) => r.statusCode === 200)!.json().recipe_workflow_name as string;
+      const rows = await runsOf('race-recipe');
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0]!.workflow_name, winner);
+      assert.deepEqual([...s.argo.workflows.keys()].filter((n) => n.startsWith('race-recipe-')), [winner]);
+
+      // Once it has finished and published, an overwrite race again has one winner.
+      s.argo.setStatus(winner, { phase: 'Succeeded', progress: '3/3', finishedAt: '2026-01-01T00:00:00Z' });
+      const admin = await s.svc.adminToken();
+      assert.equal((await s.svc.app.inject({ url: `/status/${winner}`, headers: bearer(admin) })).json().status, 'Succeeded');
+      const published = await upload(bob, archive);
+      assert.equal(published.statusCode, 409);
+      assert.match(published.json().detail, /already been published/);
+      const again = await Promise.all([alice, alice, alice, alice].map((t) => upload(t, archive, '?overwrite=true')));
+      assert.deepEqual(again.map((r) => r.statusCode).sort(), [200, 409, 409, 409]);
+      assert.equal((await runsOf('race-recipe')).length, 2);
+    });
+
+    it('lets concurrent submissions of different recipes all through', async () => {
+      const results = await Promise.all([1, 2, 3, 4].map((i) => upload(alice, recipeArchive(`Parallel recipe ${i}`))));
+      assert.deepEqual(results.map((r) => r.statusCode), [200, 200, 200, 200], results.map((r) => r.body).join('\n'));
+      assert.equal(new Set(results.map((r) => r.json().recipe_workflow_name)).size, 4);
+    });
+
+    it('answers concurrent status reads consistently while the workflow moves on, writing no extra rows', async () => {
+      const res = await upload(alice, recipeArchive('Status race'));
+      assert.equal(res.statusCode, 200, res.body);
+      const name = res.json().recipe_workflow_name as string;
+      const read = () => s.svc.app.inject({ url: `/status/${name}`, headers: bearer(alice) });
+      const first = await Promise.all(Array.from({ length: 20 }, read));
+      assert.deepEqual(new Set(first.map((r) => `${r.statusCode} ${r.json().status}`)), new Set(['200 Pending']));
+
+      const during = Array.from({ length: 20 }, read);
+      s.argo.setStatus(name, { phase: 'Running', progress: '1/3', startedAt: '2026-01-01T00:00:00Z' });
+      const mixed = await Promise.all(during);
+      for (const r of mixed) {
+        assert.equal(r.statusCode, 200);
+        assert.ok(['Pending', 'Running'].includes(r.json().status), r.body);
+      }
+      s.argo.setStatus(name, { phase: 'Failed', progress: '1/3', message: 'step failed', finishedAt: '2026-01-01T00:01:00Z' });
+      const last = await Promise.all(Array.from({ length: 20 }, read));
+      assert.deepEqual(new Set(last.map((r) => r.json().status)), new Set(['Failed']));
+      const rows = await runsOf('status-race');
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0]!.phase, 'Failed');
+      assert.notEqual(rows[0]!.finished_at, null);
+    });
+  });
+}
