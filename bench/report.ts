@@ -18,7 +18,7 @@ export interface ServiceFigures {
 export interface BenchResults {
   command: string;
   machine: { nproc: number; memory: string; cpu: string; node: string; date: string };
-  settings: { durationSeconds: number; connections: number; tokenConnections: number };
+  settings: { durationSeconds: number; connections: number; tokenConnections: number; repeats: number };
   floor: { user: WrkResult; pgliteRssBytes: number; pgliteRestartRssBytes: number };
   pglite: ServiceFigures;
   postgres: ServiceFigures | { unavailable: string };
@@ -86,7 +86,10 @@ export function formatTable(r: BenchResults): string {
   const out: string[] = [];
   const m = r.machine;
   out.push(`ogdc-runner benchmark — ${m.date}`, `machine: ${m.nproc} cores (${m.cpu}), ${m.memory} RAM, node ${m.node}`);
-  out.push(`wrk: ${r.settings.durationSeconds} s per phase, ${r.settings.connections} connections (throughput), 1 (latency), ${r.settings.tokenConnections} on /token`, '');
+  out.push(
+    `wrk: ${r.settings.durationSeconds} s per run, ${r.settings.connections} connections (throughput: best of ${r.settings.repeats}), 1 (latency), ${r.settings.tokenConnections} on /token`,
+    '',
+  );
 
   const http: string[][] = [wrkRow('bare Fastify GET /user (floor)', r.floor.user)];
   http.push(wrkRow('PGlite   GET /user', r.pglite.user, r.floor.user), wrkRow('PGlite   GET /status/{name}', r.pglite.status, r.floor.user));

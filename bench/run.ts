@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --duration SECONDS]`: starts the service (PGlite
+ * `npm run bench [-- --json --duration SECONDS --repeats N --submissions N]`: starts the service (PGlite
  * and PostgreSQL), the floors and the stand-ins as separate processes, drives
  * load with wrk, and prints the figures with their targets. Never part of
  * `npm test`: it takes minutes and its figures depend on the machine.
@@ -16,7 +16,7 @@ import { buildService } from './build.ts';
 import { argoSubmitPhase, compiledMemoryPhase, pglitePhase, postgresPhase, startInputServer, warnLogPhase, type PhaseSettings } from './phases.ts';
 import type { BenchProcess } from './process.ts';
 import { formatJson, formatTable, type BenchResults } from './report.ts';
-import { runWrk } from './wrk.ts';
+import { throughput } from './load.ts';
 
 const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -48,7 +48,7 @@ async function floors(settings: PhaseSettings): Promise<BenchResults['floor']> {
   const pgliteRestartRssBytes = await idleRss(() => startBarePglite(dbDir));
   const fastify = await startBareFastify();
   try {
-    const user = await runWrk({ url: `${fastify.url}/user`, connections: settings.connections, durationSeconds: settings.durationSeconds });
+    const user = await throughput(`${fastify.url}/user`, settings);
     return { user, pgliteRssBytes, pgliteRestartRssBytes };
   } finally {
     await fastify.stop();
@@ -71,18 +71,20 @@ async function compiledMemory(settings: PhaseSettings): Promise<BenchResults['co
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { json: { type: 'boolean', default: false }, duration: { type: 'string', default: '5' }, submissions: { type: 'string', default: '40' } },
+    options: { json: { type: 'boolean', default: false }, duration: { type: 'string', default: '5' }, submissions: { type: 'string', default: '40' }, repeats: { type: 'string', default: '2' } },
   });
   const durationSeconds = Number(values.duration);
   const submissions = Number(values.submissions);
   if (!Number.isInteger(durationSeconds) || durationSeconds < 1) throw new Error(`--duration must be a whole number of seconds, got "${values.duration}"`);
   if (!Number.isInteger(submissions) || submissions < 5) throw new Error(`--submissions must be a whole number ≥ 5, got "${values.submissions}"`);
 
+  if (!Number.isInteger(Number(values.repeats)) || Number(values.repeats) < 1) throw new Error(`--repeats must be a whole number ≥ 1, got "${values.repeats}"`);
   const root = await mkdtemp(path.join(os.tmpdir(), 'ogdc-bench-'));
   const input = await startInputServer();
   const settings: PhaseSettings = {
     durationSeconds,
     connections: 16,
+    repeats: Number(values.repeats),
     tokenConnections: os.availableParallelism(),
     root,
     inputUrl: input.url,
@@ -110,7 +112,7 @@ async function main(): Promise<number> {
     const results: BenchResults = {
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
       machine: machine(),
-      settings: { durationSeconds, connections: settings.connections, tokenConnections: settings.tokenConnections },
+      settings: { durationSeconds, connections: settings.connections, tokenConnections: settings.tokenConnections, repeats: settings.repeats },
       floor,
       pglite: pglite.figures,
       postgres,
