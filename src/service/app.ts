@@ -23,7 +23,7 @@ export async function buildApp(ctx: ServiceContext, options: FastifyServerOption
     clientErrorHandler,
     frameworkErrors,
     // Long enough for any workflow name (253), so the route schemas judge them and name the field.
-    maxParamLength: 300,
+    routerOptions: { maxParamLength: 300 },
     trustProxy: ctx.config.trustProxy as FastifyServerOptions['trustProxy'],
     // Tokens and passwords never reach the log: request logs carry method, path (credentials redacted) and status only.
     logger: false,
