@@ -1,0 +1,118 @@
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { BIN } from '../helpers/cli.ts';
+import { TEST_ADMIN_PASSWORD, TEST_JWT_SECRET } from '../helpers/service.ts';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves with the first line of `stream` that `match` accepts (rejects if the process ends first). */
+function waitForLine(child: ChildProcess, stream: NodeJS.ReadableStream, match: (line: string) => boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop()!;
+      const hit = lines.find(match);
+      if (hit !== undefined) {
+        stream.off('data', onData);
+        child.off('exit', onExit);
+        resolve(hit);
+      }
+    };
+    const onExit = (code: number | null) => reject(new Error(`the service exited (${code}) before the expected line`));
+    stream.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+function connectOutcome(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+  });
+}
+
+describe('shutdown of `ogdc-runner serve`', () => {
+  const cleanup: Array<() => Promise<void>> = [];
+  after(async () => {
+    for (const c of cleanup) await c();
+  });
+
+  it('on SIGTERM stops accepting connections, finishes the in-flight request, closes the database and exits 0', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ogdc-shutdown-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port)], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: dataDir,
+        OGDC_DATA_DIR: dataDir,
+        OGDC_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+        OGDC_JWT_SECRET_KEY: TEST_JWT_SECRET,
+        OGDC_LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    cleanup.push(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    await waitForLine(child, child.stderr!, (l) => l.includes('OGDC service listening on'));
+
+    // A login whose body is only half sent: the request is in flight until the rest arrives.
+    const body = new URLSearchParams({ username: 'admin', password: TEST_ADMIN_PASSWORD }).toString();
+    const socket = net.connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (d) => (answer += d));
+    const answered = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write(
+      `POST /token HTTP/1.1\r\nHost: x\r\nX-Request-Id: in-flight-login\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
+    );
+    await waitForLine(child, child.stdout!, (l) => l.includes('"in-flight-login"') && l.includes('incoming request'));
+
+    child.kill('SIGTERM');
+    await waitForLine(child, child.stderr!, (l) => l.includes('SIGTERM received'));
+    // The listener is closed at once; wait for that without a timing assertion.
+    let outcome = await connectOutcome(port);
+    while (outcome === 'connected') outcome = await connectOutcome(port);
+    assert.equal(outcome, 'ECONNREFUSED');
+
+    // write, not end: a half-closed socket would make Node abort the request.
+    socket.write(body.slice(10));
+    await answered;
+    assert.match(answer, /^HTTP\/1\.1 200 OK/);
+    assert.match(answer, /"access_token":"[\w-]+\.[\w-]+\.[\w-]+"/);
+
+    assert.equal(await exited, 0, stderr);
+    // The embedded database was closed cleanly: another process can open the same data dir.
+    const { openPglite } = await import('../../src/db/pglite.ts');
+    const db = await openPglite(path.join(dataDir, 'db'));
+    try {
+      const admins = await db.query<{ n: string | number }>("SELECT count(*) AS n FROM users WHERE name = 'admin'");
+      assert.equal(Number(admins[0]!.n), 1);
+    } finally {
+      await db.close();
+    }
+  });
+});
