@@ -1,10 +1,24 @@
-/** The host folders behind a pod's declared paths (SEMANTICS §12): volumes, /tmp, artifact paths. */
-import { mkdir } from 'node:fs/promises';
+/**
+ * A pod's filesystem (SEMANTICS §12): its own writable layer `<nodeDir>/root` (what the process creates at
+ * `/output_dir`, `/tmp`, `/mnt/out`… lands there), volumes bound on top, the host read-only underneath.
+ */
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { NodeStatus } from '../types.ts';
 import type { Obj, RunContext, Template } from './context.ts';
 import { PodSetupError } from './errors.ts';
 import { hostPathOf, type Mount } from './sandbox.ts';
+
+export interface PodFs {
+  /** The pod's own layer; in bubblewrap it is the root the host is bound into. */
+  root: string;
+  /** Volume mounts, bound (bwrap) or rewritten (no sandbox). */
+  volumes: Mount[];
+  /** Paths the template declares: artifacts, output parameters, volume mounts, workingDir. */
+  declared: string[];
+  /** Where a pod path lives on the host. */
+  hostPath(podPath: string): string;
+}
 
 function safeJoin(base: string, rel: string, what: string, nodeName: string): string {
   const joined = path.join(base, rel);
@@ -26,35 +40,55 @@ function volumeFolder(ctx: RunContext, tmpl: Template, name: string, nodeDir: st
   throw new PodSetupError(nodeName, `volume '${name}' not found in workflow spec`);
 }
 
-/** Every declared path of the pod and its host folder, created on disk. */
-export async function podMounts(ctx: RunContext, node: NodeStatus, tmpl: Template, nodeDir: string): Promise<Mount[]> {
+/** Builds the pod filesystem and creates its folders (root layer, /tmp, volumes). */
+export async function podFs(ctx: RunContext, node: NodeStatus, tmpl: Template, nodeDir: string): Promise<PodFs> {
   const body = (tmpl.container ?? tmpl.script ?? {}) as Obj;
   const root = path.join(nodeDir, 'root');
-  const mounts: Mount[] = [{ path: '/tmp', host: path.join(root, 'tmp') }];
+  const volumes: Mount[] = [];
   for (const vm of (body.volumeMounts as Obj[] | undefined) ?? []) {
     const folder = volumeFolder(ctx, tmpl, String(vm.name), nodeDir, node.name);
     const host = vm.subPath ? safeJoin(folder, String(vm.subPath), 'subPath', node.name) : folder;
-    mounts.push({ path: path.posix.normalize(String(vm.mountPath)), host });
+    volumes.push({ path: path.posix.normalize(String(vm.mountPath)), host });
   }
-  const covered = (p: string) => hostPathOf(mounts, p) !== undefined;
-  // Inputs are mounted at their own path; outputs at their parent folder so a file written there is kept.
-  for (const a of tmpl.inputs?.artifacts ?? []) {
-    const p = typeof a.path === 'string' ? path.posix.normalize(a.path) : undefined;
-    if (p && !covered(p)) mounts.push({ path: p, host: path.join(root, p) });
-  }
-  const outputPaths = [
+  const declared = [
+    ...(tmpl.inputs?.artifacts ?? []).map((a) => a.path),
     ...(tmpl.outputs?.artifacts ?? []).map((a) => a.path),
     ...(tmpl.outputs?.parameters ?? []).map((p) => (p.valueFrom as Obj | undefined)?.path),
-  ];
-  for (const raw of outputPaths) {
-    if (typeof raw !== 'string') continue;
-    const p = path.posix.normalize(raw);
-    if (covered(p)) continue;
-    const dir = path.posix.dirname(p) === '/' ? p : path.posix.dirname(p);
-    mounts.push({ path: dir, host: path.join(root, dir) });
+    ...volumes.map((v) => v.path),
+    body.workingDir,
+  ]
+    .filter((p): p is string => typeof p === 'string' && p.startsWith('/'))
+    .map((p) => path.posix.normalize(p));
+  await mkdir(path.join(root, 'tmp'), { recursive: true, mode: 0o1777 });
+  await Promise.all(volumes.map((v) => mkdir(v.host, { recursive: true })));
+  if (typeof body.workingDir === 'string') await mkdir(hostPathOf(volumes, body.workingDir) ?? path.join(root, body.workingDir), { recursive: true });
+  return { root, volumes, declared, hostPath: (p) => hostPathOf(volumes, path.posix.normalize(p)) ?? path.join(root, p) };
+}
+
+async function isEmptyOrMissing(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir)).length === 0;
+  } catch {
+    return true;
   }
-  const inputs = new Set((tmpl.inputs?.artifacts ?? []).map((a) => (typeof a.path === 'string' ? path.posix.normalize(a.path) : '')));
-  // An input's host path is created when the artifact is loaded (it may be a file); only its parent exists now.
-  await Promise.all(mounts.map((m) => mkdir(inputs.has(m.path) ? path.dirname(m.host) : m.host, { recursive: true })));
+}
+
+/**
+ * Without a sandbox, the declared paths are rewritten in command, args, source and env. A path is rewritten from
+ * its first component when the host does not use that folder (`/mnt/out` → `<root>/mnt/out`, so a script may
+ * `mkdir /mnt/out` as in its image), else exactly; `/tmp` always moves into the pod's layer.
+ */
+export async function rewriteMounts(fs: PodFs): Promise<Mount[]> {
+  const mounts: Mount[] = [...fs.volumes, { path: '/tmp', host: path.join(fs.root, 'tmp') }];
+  for (const p of fs.declared) {
+    if (hostPathOf(mounts, p) !== undefined) continue;
+    const first = `/${p.split('/')[1]}`;
+    const prefix = (await isEmptyOrMissing(first)) ? first : p;
+    if (mounts.some((m) => m.path === prefix)) continue;
+    const host = path.join(fs.root, prefix);
+    // The folder above a declared path exists in any image; the declared path itself is the program's to create.
+    if (prefix !== p) await mkdir(host, { recursive: true });
+    mounts.push({ path: prefix, host });
+  }
   return mounts;
 }

@@ -5,9 +5,9 @@ import path from 'node:path';
 import type { NodeStatus } from '../types.ts';
 import { createNode, setPhase, type ArtifactRef, type Killable, type Obj, type RunContext, type Template } from './context.ts';
 import { PodSetupError } from './errors.ts';
-import { podMounts } from './mounts.ts';
+import { podFs, rewriteMounts, type PodFs } from './mounts.ts';
 import { podName } from './names.ts';
-import { bwrapArgs, hostPathOf, makeRewriter, type Mount } from './sandbox.ts';
+import { bwrapArgs, makeRewriter } from './sandbox.ts';
 
 const SCRIPT_PATH = '/argo/staging/script';
 
@@ -41,19 +41,18 @@ async function isExecutable(file: string): Promise<boolean> {
   }
 }
 
-/** Whether the command can start: an existing executable path, or a name found on PATH. */
-async function commandExists(cmd: string, envPath: string, mounts: Mount[], sandboxed: boolean): Promise<boolean> {
-  if (cmd.includes('/')) return isExecutable(sandboxed ? (hostPathOf(mounts, cmd) ?? cmd) : cmd);
+/** Whether the command can start: an existing executable path (in the pod's layer or the host), or a name on PATH. */
+async function commandExists(cmd: string, envPath: string, fs: PodFs | undefined): Promise<boolean> {
+  if (cmd.includes('/')) return (await isExecutable(cmd)) || (fs !== undefined && (await isExecutable(fs.hostPath(cmd))));
   for (const dir of envPath.split(':').filter(Boolean)) {
     if (await isExecutable(path.join(dir, cmd))) return true;
   }
   return false;
 }
 
-async function loadInputs(ctx: RunContext, req: PodRequest, mounts: Mount[]): Promise<void> {
+async function loadInputs(ctx: RunContext, req: PodRequest, fs: PodFs): Promise<void> {
   for (const art of req.inputArtifacts) {
-    const dest = hostPathOf(mounts, path.posix.normalize(art.path));
-    if (!dest) throw new PodSetupError(req.nodeName, `input artifact '${art.name}' has no path`);
+    const dest = fs.hostPath(art.path);
     await mkdir(path.dirname(dest), { recursive: true });
     if (art.raw !== undefined) {
       await writeFile(dest, art.raw);
@@ -67,14 +66,14 @@ async function loadInputs(ctx: RunContext, req: PodRequest, mounts: Mount[]): Pr
   }
 }
 
-async function collectOutputs(ctx: RunContext, node: NodeStatus, req: PodRequest, mounts: Mount[], pod: string): Promise<void> {
+async function collectOutputs(ctx: RunContext, node: NodeStatus, req: PodRequest, fs: PodFs, pod: string): Promise<void> {
   const outputs = (node.outputs ??= {});
   for (const p of req.tmpl.outputs?.parameters ?? []) {
     const vf = (p.valueFrom ?? {}) as Obj;
-    const file = hostPathOf(mounts, path.posix.normalize(String(vf.path)));
+    const file = fs.hostPath(String(vf.path));
     let value: string | undefined;
     try {
-      value = (await readFile(file ?? '', 'utf8')).replace(/\n$/, '');
+      value = (await readFile(file, 'utf8')).replace(/\n$/, '');
     } catch {
       if (vf.default !== undefined) value = String(vf.default);
       else throw new PodSetupError(node.name, `open ${String(vf.path)}: no such file or directory (output parameter '${String(p.name)}')`);
@@ -87,7 +86,7 @@ async function collectOutputs(ctx: RunContext, node: NodeStatus, req: PodRequest
     const none = (a.archive as Obj | undefined)?.none !== undefined;
     const explicitKey = (a.s3 as Obj | undefined)?.key;
     const key = typeof explicitKey === 'string' ? explicitKey : `${ctx.name}/${pod}/${none ? path.posix.basename(artPath) : `${String(a.name)}.tgz`}`;
-    const saved = await ctx.store.save(hostPathOf(mounts, artPath) ?? '', key, none ? 'none' : 'tgz');
+    const saved = await ctx.store.save(fs.hostPath(artPath), key, none ? 'none' : 'tgz');
     if (!saved) {
       if (a.optional) continue;
       throw new PodSetupError(node.name, `output artifact '${String(a.name)}': ${artPath}: no such file or directory`);
@@ -115,73 +114,70 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
   const pod = podName(ctx.name, node.name, req.templateName);
   const nodeDir = path.join(ctx.wfDir, 'nodes', node.id);
   const sandboxed = ctx.sandbox === 'bwrap';
-  let mounts: Mount[];
+  let fs: PodFs;
+  let rewrite = (t: string) => t;
   try {
     await mkdir(nodeDir, { recursive: true });
-    mounts = await podMounts(ctx, node, req.tmpl, nodeDir);
-    await loadInputs(ctx, req, mounts);
+    fs = await podFs(ctx, node, req.tmpl, nodeDir);
+    await loadInputs(ctx, req, fs);
+    if (!sandboxed) rewrite = makeRewriter(await rewriteMounts(fs));
   } catch (err) {
     setPhase(ctx, node, 'Error', err instanceof Error ? err.message : String(err));
     return;
   }
   const body = (req.tmpl.container ?? req.tmpl.script ?? {}) as Obj;
-  let argv = [...((body.command as unknown[]) ?? []), ...((body.args as unknown[]) ?? [])].map(String);
-  const rewrite = sandboxed ? (t: string) => t : makeRewriter(mounts);
-  argv = argv.map(rewrite);
+  const argv = [...((body.command as unknown[]) ?? []), ...((body.args as unknown[]) ?? [])].map((a) => rewrite(String(a)));
   if (req.tmpl.script) {
-    const scriptFile = path.join(nodeDir, 'script');
+    // Argo stages the source at /argo/staging/script and appends that path to the args.
+    const scriptFile = sandboxed ? path.join(fs.root, SCRIPT_PATH) : path.join(nodeDir, 'script');
+    await mkdir(path.dirname(scriptFile), { recursive: true });
     await writeFile(scriptFile, rewrite(String(req.tmpl.script.source ?? '')), { mode: 0o755 });
-    if (sandboxed) mounts.push({ path: SCRIPT_PATH, host: scriptFile });
     argv.push(sandboxed ? SCRIPT_PATH : scriptFile);
   }
   const env: Record<string, string> = {};
-  for (const e of (body.env as Obj[] | undefined) ?? []) env[String(e.name)] = String(e.value ?? '');
-  const podDir = typeof body.workingDir === 'string' ? body.workingDir : undefined;
+  for (const e of (body.env as Obj[] | undefined) ?? []) env[String(e.name)] = rewrite(String(e.value ?? ''));
+  const workingDir = typeof body.workingDir === 'string' ? body.workingDir : undefined;
   let cwd: string;
-  if (sandboxed) {
-    cwd = podDir ?? '/';
-  } else {
-    for (const e of (body.env as Obj[] | undefined) ?? []) env[String(e.name)] = rewrite(String(e.value ?? ''));
-    env.TMPDIR = hostPathOf(mounts, '/tmp')!;
-    cwd = podDir ? (hostPathOf(mounts, podDir) ?? podDir) : path.join(nodeDir, 'root');
+  if (sandboxed) cwd = workingDir ?? '/';
+  else {
+    env.TMPDIR = fs.hostPath('/tmp');
+    cwd = workingDir ? fs.hostPath(workingDir) : fs.root;
   }
-  // An optional input that was not supplied leaves nothing to mount.
-  const present: Mount[] = [];
-  for (const m of mounts) if (await stat(m.host).catch(() => undefined)) present.push(m);
   const cmd = argv[0]!;
-  if (!(await commandExists(cmd, env.PATH ?? process.env.PATH ?? '', present, sandboxed))) {
+  if (!(await commandExists(cmd, env.PATH ?? process.env.PATH ?? '', sandboxed ? fs : undefined))) {
     node.outputs = { ...node.outputs, exitCode: '127' };
     setPhase(ctx, node, 'Failed', `main: command "${cmd}" not found: exec: "${cmd}": executable file not found in $PATH`);
     return;
   }
+  const file = sandboxed ? 'bwrap' : cmd;
+  const args = sandboxed ? [...bwrapArgs(fs.root, fs.declared, fs.volumes, cwd), ...argv] : argv.slice(1);
   const releaseProcess = await ctx.processSlots.acquire();
   try {
     if (ctx.stopped) {
       setPhase(ctx, node, 'Failed', ctx.stopped.nodeMessage);
       return;
     }
-    await runProcess(ctx, node, req, { argv, env, cwd, mounts: present, nodeDir, sandboxed, pod, releaseProcess });
+    await runProcess(ctx, node, req, { file, args, env, cwd: sandboxed ? '/' : cwd, fs, nodeDir, pod, releaseProcess });
   } finally {
     releaseProcess();
   }
 }
 
 interface Launch {
-  argv: string[];
+  file: string;
+  args: string[];
   env: Record<string, string>;
   cwd: string;
-  mounts: Mount[];
+  fs: PodFs;
   nodeDir: string;
-  sandboxed: boolean;
   pod: string;
   /** Frees the process slot once the process has exited (collecting outputs needs none). */
   releaseProcess: () => void;
 }
 
 async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l: Launch): Promise<void> {
-  const [file, ...args] = l.sandboxed ? ['bwrap', ...bwrapArgs(l.mounts, l.cwd), ...l.argv] : l.argv;
   let killedWith: string | undefined;
-  const proc = ctx.spawner.spawn({ file: file!, args, cwd: l.sandboxed ? '/' : l.cwd, env: l.env, log: path.join(l.nodeDir, 'main.log'), capture: req.captureResult });
+  const proc = ctx.spawner.spawn({ file: l.file, args: l.args, cwd: l.cwd, env: l.env, log: path.join(l.nodeDir, 'main.log'), capture: req.captureResult });
   const handle: Killable = {
     kill(message) {
       if (killedWith) return;
@@ -200,7 +196,7 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
   if (timer) clearTimeout(timer);
   ctx.running.delete(handle);
   if (outcome.error && outcome.code === null && !killedWith) {
-    setPhase(ctx, node, 'Error', `main: failed to start "${l.argv[0]}": ${outcome.error}`);
+    setPhase(ctx, node, 'Error', `main: failed to start "${l.file}": ${outcome.error}`);
     return;
   }
   const exitCode = outcome.code ?? 128 + (outcome.signal ? (signalNumber(outcome.signal) ?? 9) : 9);
@@ -210,7 +206,7 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
   if (killedWith) failure = { phase: 'Failed', message: killedWith };
   else if (exitCode !== 0) failure = { phase: 'Failed', message: `main: Error (exit code ${exitCode})` };
   try {
-    await collectOutputs(ctx, node, req, l.mounts, l.pod);
+    await collectOutputs(ctx, node, req, l.fs, l.pod);
   } catch (err) {
     failure ??= { phase: 'Error', message: (err as Error).message };
   }

@@ -35,38 +35,11 @@ export function makeRewriter(mounts: Mount[]): (text: string) => string {
   return (text) => text.replace(re, (p) => byPath.get(p) ?? p);
 }
 
-function isPrefix(dir: string, p: string): boolean {
-  return p === dir || p.startsWith(dir === '/' ? '/' : `${dir}/`);
-}
-
-function exists(p: string): boolean {
-  try {
-    lstatSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Host directories a mount point must be created in (the read-only host view cannot take new folders). */
-function foldersToOpen(targets: string[]): Set<string> {
-  const open = new Set<string>();
-  for (const target of targets) {
-    if (exists(target)) continue;
-    // Inside another mount (a writable host folder) bubblewrap can create it.
-    if (targets.some((t) => t !== target && isPrefix(t, target))) continue;
-    let dir = path.dirname(target);
-    while (dir !== '/' && !exists(dir)) dir = path.dirname(dir);
-    if (dir !== '/') open.add(dir);
-  }
-  return open;
-}
-
-/** Read-only host view: each entry bound, except folders on the way to a new mount point, rebuilt as writable tmpfs dirs. */
-function hostView(dir: string, open: Set<string>, args: string[]): void {
+/** Read-only host view: each entry bound, except the pod's own paths (left to its layer) and their ancestors (rebuilt). */
+function hostView(dir: string, open: Set<string>, skip: Set<string>, args: string[]): void {
   for (const entry of readdirSync(dir)) {
     const full = path.join(dir, entry);
-    if (dir === '/' && (full === '/dev' || full === '/proc' || full === '/tmp')) continue;
+    if (skip.has(full)) continue;
     let st;
     try {
       st = lstatSync(full);
@@ -74,21 +47,27 @@ function hostView(dir: string, open: Set<string>, args: string[]): void {
       continue;
     }
     if (st.isSymbolicLink()) args.push('--symlink', readlinkSync(full), full);
-    else if (st.isDirectory() && [...open].some((o) => isPrefix(full, o))) {
+    else if (st.isDirectory() && open.has(full)) {
       args.push('--dir', full);
-      hostView(full, open, args);
+      hostView(full, open, skip, args);
     } else args.push('--ro-bind', full, full);
   }
 }
 
-/** bubblewrap arguments: host root read-only, /dev, /proc, then every mount read-write (parents first). */
-export function bwrapArgs(mounts: Mount[], cwd: string): string[] {
-  const sorted = [...mounts].sort((a, b) => a.path.length - b.path.length);
-  const args: string[] = [];
-  hostView('/', foldersToOpen(sorted.map((m) => m.path)), args);
+/**
+ * bubblewrap arguments: the pod's layer `root` as `/`, the host bound read-only into it (except the declared
+ * paths and /tmp, which stay the pod's), /dev, /proc, then the volumes read-write (parents first).
+ */
+export function bwrapArgs(root: string, declared: string[], volumes: Mount[], cwd: string): string[] {
+  const open = new Set<string>();
+  for (const p of [...declared, ...volumes.map((v) => v.path)]) {
+    for (let dir = path.posix.dirname(p); dir !== '/'; dir = path.posix.dirname(dir)) open.add(dir);
+  }
+  const skip = new Set(['/dev', '/proc', '/tmp', ...declared]);
+  const args = ['--bind', root, '/'];
+  hostView('/', open, skip, args);
   args.push('--dev', '/dev', '--proc', '/proc');
-  if (!sorted.some((m) => m.path === '/tmp')) args.push('--tmpfs', '/tmp');
-  for (const m of sorted) args.push('--bind', m.host, m.path);
+  for (const v of [...volumes].sort((a, b) => a.path.length - b.path.length)) args.push('--bind', v.host, v.path);
   args.push('--unshare-pid', '--die-with-parent', '--chdir', cwd, '--');
   return args;
 }

@@ -242,7 +242,7 @@ spec:
   - name: main
     container:
       image: busybox
-      command: [sh, -c, "echo x > /output_dir/a && echo written; touch /usr/ogdc-should-fail 2>/dev/null || echo read-only"]
+      command: [sh, -c, "mkdir /output_dir && echo x > /output_dir/a && echo written; touch /usr/ogdc-should-fail 2>/dev/null || echo read-only"]
     outputs: {parameters: [{name: a, valueFrom: {path: /output_dir/a}}]}
 `),
   );
