@@ -56,7 +56,11 @@ export interface StartOptions {
   /** Use this database instead of opening the configured one (tests). */
   db?: Db;
   createEngine?: (config: Config, db: Db) => Promise<Engine | undefined>;
+  /** How long `close()` lets in-flight requests finish before cutting their connections; default 10 s. */
+  shutdownGraceMs?: number;
 }
+
+const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
 /** Opens the database, ensures the admin, starts the engine and builds the app (not yet listening). */
 export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
@@ -81,7 +85,14 @@ export async function startService(config: Config, options: StartOptions = {}): 
       ctx,
       close() {
         closing ??= (async () => {
-          await app.close();
+          // In-flight requests get a grace period; then connections that would never end on
+          // their own (followed log streams of running workflows) are cut so shutdown completes.
+          const cut = setTimeout(() => app.server.closeAllConnections(), options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
+          try {
+            await app.close();
+          } finally {
+            clearTimeout(cut);
+          }
           unsubscribe?.();
           await engine?.close();
           await db.close();
