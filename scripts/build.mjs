@@ -1,0 +1,30 @@
+// Compiles src/ to dist/ (type checking is `npm run typecheck`'s job, so a
+// type error never blocks an install) and copies the files the code reads at
+// run time (SQL migrations, helper scripts). Runs on `npm ci` (prepare).
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const dist = path.join(root, 'dist');
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+
+rmSync(dist, { recursive: true, force: true });
+const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--noCheck'], { stdio: 'inherit' });
+if (result.status !== 0) process.exit(result.status ?? 1);
+
+function copyAssets(dir) {
+  for (const entry of readdirSync(dir)) {
+    const full = path.join(dir, entry);
+    if (statSync(full).isDirectory()) copyAssets(full);
+    else if (/\.(sql|mjs|json)$/.test(entry)) {
+      const target = path.join(dist, path.relative(path.join(root, 'src'), full));
+      mkdirSync(path.dirname(target), { recursive: true });
+      cpSync(full, target);
+    }
+  }
+}
+copyAssets(path.join(root, 'src'));
+// bin/ogdc-runner.js runs dist/ only while it is newer than every source file.
+writeFileSync(path.join(dist, '.built-at'), `${Date.now()}\n`);
