@@ -45,7 +45,8 @@ for (const target of dbTargets()) {
           detail = undefined;
         }
         const hasDetail = (typeof detail === 'string' && detail.length > 0) || (Array.isArray(detail) && detail.length > 0);
-        if (res.statusCode < 400 || res.statusCode >= 500 || !hasDetail) wrong.push(`${r.what}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+        if (res.statusCode < 400 || res.statusCode >= 500 || !hasDetail)
+          wrong.push(`${r.what}: ${res.statusCode} ${res.body.slice(0, 200)}`);
       }
       assert.deepEqual(wrong, []);
       // Nothing hostile reached the engine or left a run behind.
@@ -57,7 +58,12 @@ for (const target of dbTargets()) {
     it('names the refused field: a loopback recipe source, a path outside the roots, an overlong user name', async () => {
       const token = await s.svc.userToken('trudy');
       const submit = (recipe_path: string) =>
-        s.svc.app.inject({ method: 'POST', url: '/submit', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: { recipe_path } });
+        s.svc.app.inject({
+          method: 'POST',
+          url: '/submit',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          payload: { recipe_path },
+        });
       const loopback = await submit('git+http://127.0.0.1/repo.git@main#recipe');
       assert.equal(loopback.statusCode, 400);
       assert.match(loopback.json().detail, /127\.0\.0\.1.*loopback, private or link-local/);
@@ -112,7 +118,12 @@ for (const target of dbTargets()) {
         ['bomb', gzipSync(Buffer.alloc(8 * 1024 * 1024))],
         ['truncated', recipeArchive().subarray(0, 40)],
       ] as const) {
-        const res = await s.svc.app.inject({ method: 'POST', url: '/submit', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' }, payload });
+        const res = await s.svc.app.inject({
+          method: 'POST',
+          url: '/submit',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' },
+          payload,
+        });
         assert.equal(res.statusCode, 400, what);
         assert.match(res.json().detail, /^the uploaded recipe archive is not a readable tar\.gz archive: /, what);
       }
@@ -136,14 +147,24 @@ for (const target of dbTargets()) {
       const { port } = s.svc.app.server.address() as net.AddressInfo;
       const huge = await rawExchange(port, `GET /version HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`);
       assert.deepEqual(statusAndBody(huge), { status: 431, body: { detail: 'The request headers are too large.' } });
-      for (const garbage of ['NOT-HTTP\r\n\r\n', 'GET / HTTP/9.9\r\n\r\n', 'GET /version HTTP/1.1\r\nContent-Length: abc\r\n\r\n', '\u0000\u0001\u0002\r\n\r\n']) {
+      for (const garbage of [
+        'NOT-HTTP\r\n\r\n',
+        'GET / HTTP/9.9\r\n\r\n',
+        'GET /version HTTP/1.1\r\nContent-Length: abc\r\n\r\n',
+        '\u0000\u0001\u0002\r\n\r\n',
+      ]) {
         const answer = statusAndBody(await rawExchange(port, garbage));
         assert.equal(answer.status, 400, garbage);
         assert.deepEqual(answer.body, { detail: 'The request is malformed and cannot be read.' });
       }
       // Over the wire, `..` reaches the router unnormalised: it must not escape the route.
       for (const path of ['/status/..', '/status/%2e%2e', '/runs/../logs', '/outputs/../../etc/passwd', '/outputs/..%2f..%2fetc/passwd']) {
-        const answer = statusAndBody(await rawExchange(port, `GET ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${await s.svc.adminToken()}\r\nConnection: close\r\n\r\n`));
+        const answer = statusAndBody(
+          await rawExchange(
+            port,
+            `GET ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${await s.svc.adminToken()}\r\nConnection: close\r\n\r\n`,
+          ),
+        );
         assert.ok(answer.status >= 400 && answer.status < 500, `${path}: ${answer.status}`);
         assert.ok((answer.body as { detail?: unknown }).detail, path);
       }

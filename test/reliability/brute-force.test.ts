@@ -5,7 +5,11 @@ import { startTestService, TEST_ADMIN_PASSWORD, type TestService } from '../help
 import { createRateLimiter } from '../../src/service/auth/rate-limit.ts';
 import { loadConfig } from '../../src/config/index.ts';
 
-const LIMITS = { OGDC_TOKEN_RATE_LIMIT_PER_CLIENT: '5', OGDC_TOKEN_RATE_LIMIT_PER_USERNAME: '3', OGDC_TOKEN_RATE_LIMIT_WINDOW_SECONDS: '60' };
+const LIMITS = {
+  OGDC_TOKEN_RATE_LIMIT_PER_CLIENT: '5',
+  OGDC_TOKEN_RATE_LIMIT_PER_USERNAME: '3',
+  OGDC_TOKEN_RATE_LIMIT_WINDOW_SECONDS: '60',
+};
 
 function login(svc: TestService, username: string, password: string, from: string, headers: Record<string, string> = {}) {
   return svc.app.inject({
@@ -71,7 +75,8 @@ describe('/token behind a trusted proxy', () => {
   it('counts each forwarded client separately', async () => {
     const svc = await startTestService(dbTargets()[0]!, { ...LIMITS, OGDC_TRUST_PROXY: '10.0.0.0/8' });
     try {
-      for (let i = 1; i <= 5; i++) assert.equal((await login(svc, `via-${i}`, 'x', '10.1.1.1', { 'x-forwarded-for': '203.0.113.1' })).statusCode, 401);
+      for (let i = 1; i <= 5; i++)
+        assert.equal((await login(svc, `via-${i}`, 'x', '10.1.1.1', { 'x-forwarded-for': '203.0.113.1' })).statusCode, 401);
       assertLimited(await login(svc, 'via-6', 'x', '10.1.1.1', { 'x-forwarded-for': '203.0.113.1' }));
       // Same proxy, another client behind it.
       assert.equal((await login(svc, 'admin', TEST_ADMIN_PASSWORD, '10.1.1.1', { 'x-forwarded-for': '203.0.113.2' })).statusCode, 200);

@@ -61,5 +61,9 @@ describe('PostgreSQL outage (a cluster of this test’s own)', { skip: skip && `
 });
 
 describe('PGlite outage', () => {
-  it('has nothing to stop: the embedded database lives in the service process', { skip: 'PGlite runs inside the service; there is no server to lose' }, () => {});
+  it(
+    'has nothing to stop: the embedded database lives in the service process',
+    { skip: 'PGlite runs inside the service; there is no server to lose' },
+    () => {},
+  );
 });

@@ -14,12 +14,19 @@ for (const target of dbTargets()) {
     after(() => s.stop());
 
     const submit = (name: string) =>
-      s.svc.app.inject({ method: 'POST', url: '/submit', headers: bearer(token, { 'content-type': 'application/gzip' }), payload: recipeArchive(name) });
+      s.svc.app.inject({
+        method: 'POST',
+        url: '/submit',
+        headers: bearer(token, { 'content-type': 'application/gzip' }),
+        payload: recipeArchive(name),
+      });
     const lastRun = async (recipeId: string) =>
-      (await s.svc.ctx.db.query<{ phase: string; message: string; workflow_name: string | null; finished_at: unknown }>(
-        'SELECT phase, message, workflow_name, finished_at FROM recipe_runs WHERE recipe_id = $1 ORDER BY id DESC LIMIT 1',
-        [recipeId],
-      ))[0]!;
+      (
+        await s.svc.ctx.db.query<{ phase: string; message: string; workflow_name: string | null; finished_at: unknown }>(
+          'SELECT phase, message, workflow_name, finished_at FROM recipe_runs WHERE recipe_id = $1 ORDER BY id DESC LIMIT 1',
+          [recipeId],
+        )
+      )[0]!;
 
     for (const mode of ['down', 'hang', '500'] as const) {
       it(`answers 503 when the Argo Server is ${mode === '500' ? 'failing with 500' : mode}, records the run as not submitted, and submits again once it is back`, async () => {

@@ -32,7 +32,8 @@ for (const target of dbTargets()) {
     });
     after(() => s.stop());
 
-    const login = (username: string, password: string) => s.svc.app.inject({ method: 'POST', url: '/token', ...form({ username, password }) });
+    const login = (username: string, password: string) =>
+      s.svc.app.inject({ method: 'POST', url: '/token', ...form({ username, password }) });
 
     it('verifies a password against the dummy hash for an unknown user, as it verifies a real hash for a wrong password', async () => {
       const alice = await s.svc.ctx.db.query<{ password_hash: string }>("SELECT password_hash FROM users WHERE name = 'alice'");
@@ -87,7 +88,10 @@ for (const target of dbTargets()) {
       const list = (await s.svc.app.inject({ url: '/runs', headers: bearer(bob) })).json();
       assert.equal(list.total, 0);
       // Nothing about alice's run was asked of the engine on bob's behalf, nor stopped.
-      assert.deepEqual(s.argo.requests.filter((r) => r.path.includes(name)), []);
+      assert.deepEqual(
+        s.argo.requests.filter((r) => r.path.includes(name)),
+        [],
+      );
       const row = await s.svc.ctx.db.query<{ phase: string }>('SELECT phase FROM recipe_runs WHERE workflow_name = $1', [name]);
       assert.equal(row[0]!.phase, 'Running');
     });

@@ -85,11 +85,19 @@ const JSON_BODIES: Array<[string, string]> = [
 ];
 
 function archives(): Array<[string, Buffer]> {
-  const meta = 'name: "Hostile"\nworkflow:\n  type: shell\ninput:\n  params:\n    - {type: url, value: "https://data.example.org/x.tif"}\noutput: {type: pvc}\n';
-  const good = (extra: Parameters<typeof buildTarGz>[0]) => buildTarGz([{ name: 'meta.yml', content: meta }, { name: 'recipe.sh', content: 'true\n' }, ...extra]);
+  const meta =
+    'name: "Hostile"\nworkflow:\n  type: shell\ninput:\n  params:\n    - {type: url, value: "https://data.example.org/x.tif"}\noutput: {type: pvc}\n';
+  const good = (extra: Parameters<typeof buildTarGz>[0]) =>
+    buildTarGz([{ name: 'meta.yml', content: meta }, { name: 'recipe.sh', content: 'true\n' }, ...extra]);
   const valid = good([]);
   return [
-    ['valid recipe with a directory named recipe.sh', buildTarGz([{ name: 'meta.yml', content: meta }, { name: 'recipe.sh/', type: '5' }])],
+    [
+      'valid recipe with a directory named recipe.sh',
+      buildTarGz([
+        { name: 'meta.yml', content: meta },
+        { name: 'recipe.sh/', type: '5' },
+      ]),
+    ],
     ['random bytes', Buffer.from('this is not a gzip file at all')],
     ['gzip of text, not tar', gzipSync('hello, not a tar archive')],
     ['truncated gzip', valid.subarray(0, Math.floor(valid.length / 2))],
@@ -118,7 +126,8 @@ export function hostileRequests(tokens: { user: string; admin: string }): Hostil
   const add = (r: HostileRequest) => out.push(r);
 
   // /token: the public login form.
-  const login = (what: string, payload: string | Buffer, type = FORM) => add({ what: `/token ${what}`, method: 'POST', url: '/token', headers: { 'content-type': type }, payload });
+  const login = (what: string, payload: string | Buffer, type = FORM) =>
+    add({ what: `/token ${what}`, method: 'POST', url: '/token', headers: { 'content-type': type }, payload });
   login('overlong username', `username=${'u'.repeat(5000)}&password=x`);
   login('overlong password', `username=admin&password=${'p'.repeat(5000)}`);
   login('empty username', 'username=&password=x');
@@ -159,11 +168,24 @@ export function hostileRequests(tokens: { user: string; admin: string }): Hostil
     for (const url of ['/user', '/runs', '/status/some-workflow', '/runs/some-workflow/logs', '/users']) {
       add({ what: `${url} with ${what}`, method: 'GET', url, headers: { authorization: value } });
     }
-    add({ what: `/submit with ${what}`, method: 'POST', url: '/submit', headers: { authorization: value, 'content-type': JSON_TYPE }, payload: '{"recipe_path":"x"}' });
+    add({
+      what: `/submit with ${what}`,
+      method: 'POST',
+      url: '/submit',
+      headers: { authorization: value, 'content-type': JSON_TYPE },
+      payload: '{"recipe_path":"x"}',
+    });
   }
 
   // /create_user: bounded, sane usernames.
-  const createUser = (what: string, fields: string) => add({ what: `/create_user ${what}`, method: 'POST', url: '/create_user', headers: { ...admin, 'content-type': FORM }, payload: fields });
+  const createUser = (what: string, fields: string) =>
+    add({
+      what: `/create_user ${what}`,
+      method: 'POST',
+      url: '/create_user',
+      headers: { ...admin, 'content-type': FORM },
+      payload: fields,
+    });
   createUser('overlong username', `username=${'n'.repeat(200)}&password=x`);
   createUser('username with slash', 'username=a%2Fb&password=x');
   createUser('username with space', 'username=a%20b&password=x');
@@ -171,9 +193,27 @@ export function hostileRequests(tokens: { user: string; admin: string }): Hostil
   createUser('empty password', 'username=newuser&password=');
   createUser('overlong password', `username=newuser&password=${'p'.repeat(2000)}`);
   createUser('JSON body', '{"username":"x","password":"y"}');
-  add({ what: '/create_user as non-admin', method: 'POST', url: '/create_user', headers: { ...auth, 'content-type': FORM }, payload: 'username=sneaky&password=x' });
-  add({ what: '/user/password too short', method: 'PUT', url: '/user/password', headers: { ...auth, 'content-type': FORM }, payload: 'current_password=x&new_password=y' });
-  add({ what: '/user/password wrong current', method: 'PUT', url: '/user/password', headers: { ...auth, 'content-type': FORM }, payload: 'current_password=wrong&new_password=long-enough-password' });
+  add({
+    what: '/create_user as non-admin',
+    method: 'POST',
+    url: '/create_user',
+    headers: { ...auth, 'content-type': FORM },
+    payload: 'username=sneaky&password=x',
+  });
+  add({
+    what: '/user/password too short',
+    method: 'PUT',
+    url: '/user/password',
+    headers: { ...auth, 'content-type': FORM },
+    payload: 'current_password=x&new_password=y',
+  });
+  add({
+    what: '/user/password wrong current',
+    method: 'PUT',
+    url: '/user/password',
+    headers: { ...auth, 'content-type': FORM },
+    payload: 'current_password=wrong&new_password=long-enough-password',
+  });
   add({ what: '/users as non-admin', method: 'GET', url: '/users', headers: auth });
   add({ what: '/users/admin DELETE', method: 'DELETE', url: '/users/admin', headers: admin });
   add({ what: '/users/overlong disable', method: 'POST', url: `/users/${'x'.repeat(500)}/disable`, headers: admin });
@@ -182,28 +222,82 @@ export function hostileRequests(tokens: { user: string; admin: string }): Hostil
   // /submit with hostile JSON.
   for (const value of HOSTILE_RECIPE_PATHS) {
     const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 60)) : JSON.stringify(value);
-    add({ what: `/submit recipe_path ${shown}`, method: 'POST', url: '/submit', headers: { ...auth, 'content-type': JSON_TYPE }, payload: JSON.stringify({ recipe_path: value }) });
+    add({
+      what: `/submit recipe_path ${shown}`,
+      method: 'POST',
+      url: '/submit',
+      headers: { ...auth, 'content-type': JSON_TYPE },
+      payload: JSON.stringify({ recipe_path: value }),
+    });
   }
   for (const [what, body] of JSON_BODIES) {
     add({ what: `/submit ${what}`, method: 'POST', url: '/submit', headers: { ...auth, 'content-type': JSON_TYPE }, payload: body });
   }
-  add({ what: '/submit JSON over the body limit', method: 'POST', url: '/submit', headers: { ...auth, 'content-type': JSON_TYPE }, payload: JSON.stringify({ recipe_path: 'x'.repeat(2 * 1024 * 1024) }) });
-  add({ what: '/submit form body', method: 'POST', url: '/submit', headers: { ...auth, 'content-type': FORM }, payload: 'recipe_path=/etc' });
+  add({
+    what: '/submit JSON over the body limit',
+    method: 'POST',
+    url: '/submit',
+    headers: { ...auth, 'content-type': JSON_TYPE },
+    payload: JSON.stringify({ recipe_path: 'x'.repeat(2 * 1024 * 1024) }),
+  });
+  add({
+    what: '/submit form body',
+    method: 'POST',
+    url: '/submit',
+    headers: { ...auth, 'content-type': FORM },
+    payload: 'recipe_path=/etc',
+  });
   add({ what: '/submit text/plain', method: 'POST', url: '/submit', headers: { ...auth, 'content-type': 'text/plain' }, payload: '/etc' });
   add({ what: '/submit no content type', method: 'POST', url: '/submit', headers: auth, payload: 'whatever' });
-  add({ what: '/submit without a token', method: 'POST', url: '/submit', headers: { 'content-type': JSON_TYPE }, payload: '{"recipe_path":"x"}' });
+  add({
+    what: '/submit without a token',
+    method: 'POST',
+    url: '/submit',
+    headers: { 'content-type': JSON_TYPE },
+    payload: '{"recipe_path":"x"}',
+  });
   // /submit with garbage and hostile tar.gz bodies.
   const uploads = archives();
   for (const [what, body] of uploads) {
     for (const type of [GZIP, 'application/octet-stream']) {
-      add({ what: `/submit upload (${type}) ${what}`, method: 'POST', url: '/submit', headers: { ...auth, 'content-type': type }, payload: body });
+      add({
+        what: `/submit upload (${type}) ${what}`,
+        method: 'POST',
+        url: '/submit',
+        headers: { ...auth, 'content-type': type },
+        payload: body,
+      });
     }
   }
   const valid = recipeArchive('Query checks');
-  add({ what: '/submit upload over the upload limit', method: 'POST', url: '/submit', headers: { ...auth, 'content-type': GZIP }, payload: Buffer.alloc(21 * 1024 * 1024, 1) });
-  add({ what: '/submit upload overwrite=maybe', method: 'POST', url: '/submit?overwrite=maybe', headers: { ...auth, 'content-type': GZIP }, payload: valid });
-  add({ what: '/submit upload overlong name', method: 'POST', url: `/submit?name=${'n'.repeat(400)}`, headers: { ...auth, 'content-type': GZIP }, payload: valid });
-  add({ what: '/submit upload repeated overwrite', method: 'POST', url: '/submit?overwrite=true&overwrite=false', headers: { ...auth, 'content-type': GZIP }, payload: valid });
+  add({
+    what: '/submit upload over the upload limit',
+    method: 'POST',
+    url: '/submit',
+    headers: { ...auth, 'content-type': GZIP },
+    payload: Buffer.alloc(21 * 1024 * 1024, 1),
+  });
+  add({
+    what: '/submit upload overwrite=maybe',
+    method: 'POST',
+    url: '/submit?overwrite=maybe',
+    headers: { ...auth, 'content-type': GZIP },
+    payload: valid,
+  });
+  add({
+    what: '/submit upload overlong name',
+    method: 'POST',
+    url: `/submit?name=${'n'.repeat(400)}`,
+    headers: { ...auth, 'content-type': GZIP },
+    payload: valid,
+  });
+  add({
+    what: '/submit upload repeated overwrite',
+    method: 'POST',
+    url: '/submit?overwrite=true&overwrite=false',
+    headers: { ...auth, 'content-type': GZIP },
+    payload: valid,
+  });
 
   // Workflow-name routes.
   for (const [why, name] of BAD_NAMES) {
@@ -216,7 +310,18 @@ export function hostileRequests(tokens: { user: string; admin: string }): Hostil
   for (const query of ['node=' + 'n'.repeat(1000), 'follow=maybe', 'follow=1&follow=0', 'node=%00', 'node[]=a']) {
     add({ what: `/runs/x/logs?${query.slice(0, 30)}`, method: 'GET', url: `/runs/no-such-workflow/logs?${query}`, headers: auth });
   }
-  for (const query of ['limit=-1', 'limit=0', 'limit=abc', 'limit=100000', 'limit=1.5', 'offset=-5', 'offset=1e20', 'offset=99999999999999999999', 'limit=1&limit=2', 'limit=%00']) {
+  for (const query of [
+    'limit=-1',
+    'limit=0',
+    'limit=abc',
+    'limit=100000',
+    'limit=1.5',
+    'offset=-5',
+    'offset=1e20',
+    'offset=99999999999999999999',
+    'limit=1&limit=2',
+    'limit=%00',
+  ]) {
     add({ what: `/runs?${query}`, method: 'GET', url: `/runs?${query}`, headers: auth });
   }
 
@@ -237,10 +342,28 @@ export function hostileRequests(tokens: { user: string; admin: string }): Hostil
   }
 
   // Unknown routes and wrong methods.
-  for (const url of ['/nope', '/admin', '/.env', '/../../etc/passwd', '/api/v1/workflows/qgnet', '/token/', '/%', '/' + 'x'.repeat(3000), '/openapi.json/../token']) {
+  for (const url of [
+    '/nope',
+    '/admin',
+    '/.env',
+    '/../../etc/passwd',
+    '/api/v1/workflows/qgnet',
+    '/token/',
+    '/%',
+    '/' + 'x'.repeat(3000),
+    '/openapi.json/../token',
+  ]) {
     add({ what: `unknown ${url.slice(0, 40)}`, method: 'GET', url, headers: auth });
   }
-  for (const [method, url] of [['DELETE', '/version'], ['PUT', '/submit'], ['PATCH', '/user'], ['POST', '/status/abc'], ['GET', '/runs/abc/cancel'], ['DELETE', '/health/ready'], ['POST', '/version']] as const) {
+  for (const [method, url] of [
+    ['DELETE', '/version'],
+    ['PUT', '/submit'],
+    ['PATCH', '/user'],
+    ['POST', '/status/abc'],
+    ['GET', '/runs/abc/cancel'],
+    ['DELETE', '/health/ready'],
+    ['POST', '/version'],
+  ] as const) {
     add({ what: `${method} ${url}`, method, url, headers: auth });
   }
   return out;

@@ -38,7 +38,11 @@ for (const target of dbTargets()) {
       await svc.app.inject({ url: '/user', headers: { authorization: `Bearer ${token}` } });
       await svc.app.inject({ url: '/runs', headers: { authorization: `Bearer ${admin}` } });
       await svc.app.inject({ url: '/user', headers: { authorization: `Bearer ${token}tampered` } });
-      await svc.app.inject({ method: 'PUT', url: '/user/password', ...form({ current_password: userPassword, new_password: 'carols-New-Secret-pw-9923' }, token) });
+      await svc.app.inject({
+        method: 'PUT',
+        url: '/user/password',
+        ...form({ current_password: userPassword, new_password: 'carols-New-Secret-pw-9923' }, token),
+      });
       const path = '/outputs/some-workflow/out.zip';
       const query = signDownload(TEST_JWT_SECRET, path, Math.floor(Date.now() / 1000) + 600);
       const signature = new URLSearchParams(query).get('signature')!;

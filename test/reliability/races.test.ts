@@ -15,7 +15,12 @@ for (const target of dbTargets()) {
     after(() => s.stop());
 
     const upload = (token: string, archive: Buffer, query = '') =>
-      s.svc.app.inject({ method: 'POST', url: `/submit${query}`, headers: bearer(token, { 'content-type': 'application/gzip' }), payload: archive });
+      s.svc.app.inject({
+        method: 'POST',
+        url: `/submit${query}`,
+        headers: bearer(token, { 'content-type': 'application/gzip' }),
+        payload: archive,
+      });
     const runsOf = async (recipeId: string) =>
       s.svc.ctx.db.query<{ workflow_name: string | null; phase: string | null; finished_at: unknown }>(
         'SELECT workflow_name, phase, finished_at FROM recipe_runs WHERE recipe_id = $1 ORDER BY id',
@@ -34,7 +39,10 @@ for (const target of dbTargets()) {
       const rows = await runsOf('race-recipe');
       assert.equal(rows.length, 1);
       assert.equal(rows[0]!.workflow_name, winner);
-      assert.deepEqual([...s.argo.workflows.keys()].filter((n) => n.startsWith('race-recipe-')), [winner]);
+      assert.deepEqual(
+        [...s.argo.workflows.keys()].filter((n) => n.startsWith('race-recipe-')),
+        [winner],
+      );
 
       // Once it has finished and published, an overwrite race again has one winner.
       s.argo.setStatus(winner, { phase: 'Succeeded', progress: '3/3', finishedAt: '2026-01-01T00:00:00Z' });
@@ -50,7 +58,11 @@ for (const target of dbTargets()) {
 
     it('lets concurrent submissions of different recipes all through', async () => {
       const results = await Promise.all([1, 2, 3, 4].map((i) => upload(alice, recipeArchive(`Parallel recipe ${i}`))));
-      assert.deepEqual(results.map((r) => r.statusCode), [200, 200, 200, 200], results.map((r) => r.body).join('\n'));
+      assert.deepEqual(
+        results.map((r) => r.statusCode),
+        [200, 200, 200, 200],
+        results.map((r) => r.body).join('\n'),
+      );
       assert.equal(new Set(results.map((r) => r.json().recipe_workflow_name)).size, 4);
     });
 

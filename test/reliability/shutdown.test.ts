@@ -21,7 +21,12 @@ function freePort(): Promise<number> {
 }
 
 /** Resolves with the first line of `stream` that `match` accepts (rejects if the process ends first). */
-function waitForLine(child: ChildProcess, stream: NodeJS.ReadableStream, match: (line: string) => boolean, output = () => ''): Promise<string> {
+function waitForLine(
+  child: ChildProcess,
+  stream: NodeJS.ReadableStream,
+  match: (line: string) => boolean,
+  output = () => '',
+): Promise<string> {
   return new Promise((resolve, reject) => {
     let buffer = '';
     const onData = (chunk: Buffer) => {
@@ -79,7 +84,12 @@ describe('shutdown of `ogdc-runner serve`', () => {
     });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
-    await waitForLine(child, child.stderr!, (l) => l.includes('OGDC service listening on'), () => stderr);
+    await waitForLine(
+      child,
+      child.stderr!,
+      (l) => l.includes('OGDC service listening on'),
+      () => stderr,
+    );
 
     // A login whose body is only half sent: the request is in flight until the rest arrives.
     const body = new URLSearchParams({ username: 'admin', password: TEST_ADMIN_PASSWORD }).toString();
@@ -125,7 +135,12 @@ describe('shutdown with a followed log stream', () => {
     let stopped = false;
     try {
       const token = await s.svc.userToken('follower');
-      const res = await s.svc.app.inject({ method: 'POST', url: '/submit', headers: bearer(token, { 'content-type': 'application/gzip' }), payload: recipeArchive('Followed recipe') });
+      const res = await s.svc.app.inject({
+        method: 'POST',
+        url: '/submit',
+        headers: bearer(token, { 'content-type': 'application/gzip' }),
+        payload: recipeArchive('Followed recipe'),
+      });
       assert.equal(res.statusCode, 200, res.body);
       const name = res.json().recipe_workflow_name as string;
       s.argo.setStatus(name, { phase: 'Running', progress: '0/3' });
