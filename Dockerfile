@@ -1,14 +1,15 @@
 # The OGDC service image. Not built in this repository's CI (no Docker engine
-# there); see docs/deployment.md. Build: docker build -t ogdc-runner-service .
+# there); see docs/deployment.md. Build: docker build -t ogdc-service .
 
-# Stage 1: production dependencies. tsx is a runtime dependency (the service
-# runs the TypeScript sources, no build step), so --omit=dev keeps it.
-# argon2 ships prebuilt binaries for glibc; the toolchain of the full image is
-# there in case a platform needs a source build.
-FROM node:20-bookworm AS deps
+# Stage 1: install, compile src/ to dist/ (npm ci runs `prepare`, which needs
+# TypeScript, a dev dependency), then drop the dev dependencies. tsx stays: it
+# is a runtime dependency, bin/ogdc-runner.js falls back to the sources with it.
+FROM node:20-bookworm AS build
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY src ./src
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
 
 # Stage 2: the runtime, small and without compilers.
 FROM node:20-bookworm-slim
@@ -16,10 +17,13 @@ ENV NODE_ENV=production \
     OGDC_DATA_DIR=/data \
     PORT=8000
 WORKDIR /app
-COPY --from=deps /app/node_modules ./node_modules
-COPY package.json package-lock.json tsconfig.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/package.json /app/package-lock.json /app/tsconfig.json ./
+# src/ is copied before dist/ is built, so dist/.built-at is newer than every
+# source file and bin/ogdc-runner.js runs the compiled code.
+COPY --from=build /app/src ./src
+COPY --from=build /app/dist ./dist
 COPY bin ./bin
-COPY src ./src
 # Embedded mode keeps its database and secrets in /data; production sets
 # OGDC_DB_HOST and ARGO_WORKFLOWS_SERVICE_URL and needs no volume.
 RUN mkdir -p /data && chown node:node /data
