@@ -3,7 +3,7 @@
  * (SEMANTICS §2, §3, §5).
  */
 import type { NodeStatus } from '../types.ts';
-import { createNode, type ArtifactRef, type Obj, type RunContext } from './context.ts';
+import { createNode, type ArtifactRef, type Obj, type RunContext, type Template } from './context.ts';
 import { LoopExpansionError, UnresolvedVariableError, WhenExpressionError } from './errors.ts';
 import { itemsFromList, itemsFromParam, itemsFromSequence, itemVariables, loopChildSuffix, type LoopItem } from './loops.ts';
 import type { Scope } from './scope.ts';
@@ -79,7 +79,8 @@ export interface RunCallOptions {
 /** Evaluates `when`, then runs the call's template; a false `when` gives a Skipped node. */
 export async function runCall(ctx: RunContext, call: Obj, scope: Scope, o: RunCallOptions): Promise<NodeStatus | undefined> {
   if (ctx.stopped) return undefined;
-  const templateName = String(call.template);
+  const inline = call.inline as Template | undefined;
+  const templateName = inline ? '' : String(call.template);
   try {
     if (call.when !== undefined && call.when !== '') {
       const expr = String(call.when);
@@ -93,6 +94,7 @@ export async function runCall(ctx: RunContext, call: Obj, scope: Scope, o: RunCa
     return await executeTemplate(ctx, {
       nodeName: o.nodeName,
       templateName,
+      inline,
       boundaryId: o.boundaryId,
       arguments: args,
       callerName: { kind: o.kind, name: o.displayName },

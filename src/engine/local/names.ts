@@ -21,7 +21,8 @@ export function nodeId(workflowName: string, nodeName: string): string {
 export function podName(workflowName: string, nodeName: string, templateName: string): string {
   if (nodeName === workflowName) return workflowName;
   // Kubernetes caps names at 253 characters; Argo keeps room for the hash.
-  const prefix = `${workflowName}-${templateName}`.slice(0, 253 - 10 - 1);
+  // Inline templates have no name: the prefix is the workflow name alone.
+  const prefix = (templateName ? `${workflowName}-${templateName}` : workflowName).slice(0, 253 - 10 - 1);
   return `${prefix}-${fnv1a32(nodeName)}`;
 }
 

@@ -6,6 +6,7 @@ import type { NodeStatus } from '../types.ts';
 import { createNode, setPhase, type ArtifactRef, type Killable, type Obj, type RunContext, type Template } from './context.ts';
 import { PodSetupError } from './errors.ts';
 import { podFs, rewriteMounts, type PodFs } from './mounts.ts';
+import { knownEntrypoint } from './images.ts';
 import { podName } from './names.ts';
 import { bwrapArgs, makeRewriter } from './sandbox.ts';
 
@@ -126,7 +127,8 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
     return;
   }
   const body = (req.tmpl.container ?? req.tmpl.script ?? {}) as Obj;
-  const argv = [...((body.command as unknown[]) ?? []), ...((body.args as unknown[]) ?? [])].map((a) => rewrite(String(a)));
+  const command = Array.isArray(body.command) && body.command.length > 0 ? (body.command as unknown[]) : (knownEntrypoint(body.image) ?? []);
+  const argv = [...command, ...((body.args as unknown[]) ?? [])].map((a) => rewrite(String(a)));
   if (req.tmpl.script) {
     // Argo stages the source at /argo/staging/script and appends that path to the args.
     const scriptFile = sandboxed ? path.join(fs.root, SCRIPT_PATH) : path.join(nodeDir, 'script');

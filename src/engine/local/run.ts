@@ -122,11 +122,18 @@ export class ActiveRun {
     this.deps.notify(this.snapshot());
     let root: NodeStatus | undefined;
     try {
-      const args = ((spec.arguments as Obj | undefined)?.parameters as Obj[] | undefined) ?? [];
+      const args = (spec.arguments ?? {}) as Obj;
+      const params = (args.parameters as Obj[] | undefined) ?? [];
+      // Entrypoint input artifacts come from spec.arguments.artifacts (key-only or raw).
+      const artifacts = ((args.artifacts as Obj[] | undefined) ?? []).map((a) => {
+        const key = (a.s3 as Obj | undefined)?.key;
+        const raw = (a.raw as Obj | undefined)?.data;
+        return { name: String(a.name), ...(typeof key === 'string' ? { source: { name: String(a.name), s3: { key } } } : {}), ...(typeof raw === 'string' ? { raw } : {}) };
+      });
       root = await executeTemplate(this.ctx, {
         nodeName: this.ctx.name,
         templateName: String(spec.entrypoint),
-        arguments: { parameters: args.map((p) => ({ name: String(p.name), value: p.value === undefined ? undefined : String(p.value) })) },
+        arguments: { parameters: params.map((p) => ({ name: String(p.name), value: p.value === undefined ? undefined : String(p.value) })), artifacts },
         captureResult: false,
         link: () => undefined,
       });

@@ -22,7 +22,12 @@ export class Scope {
   readonly vars = new Map<string, string>();
   readonly artifacts = new Map<string, ArtifactRef>();
 
-  constructor(readonly prefix: 'steps' | 'tasks') {}
+  constructor(
+    readonly prefix: 'steps' | 'tasks',
+    seedArtifacts?: Map<string, ArtifactRef>,
+  ) {
+    for (const [k, v] of seedArtifacts ?? []) this.artifacts.set(k, v);
+  }
 
   readonly lookup: Lookup = (tag) => this.vars.get(tag);
 

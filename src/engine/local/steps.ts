@@ -1,6 +1,6 @@
 /** Steps templates: sequential groups of parallel steps (SEMANTICS §7). */
 import type { NodeStatus } from '../types.ts';
-import { addChild, createNode, outboundNodes, setPhase, stopState, type Obj, type RunContext, type Template } from './context.ts';
+import { addChild, createNode, outboundNodes, setPhase, stopState, type ArtifactRef, type Obj, type RunContext, type Template } from './context.ts';
 import { expandCall, isCallError, referencesResult, runCall } from './invoke.ts';
 import { Scope } from './scope.ts';
 import { Semaphore } from './semaphore.ts';
@@ -11,9 +11,30 @@ export function continues(step: Obj, phase: NodeStatus['phase']): boolean {
   return (phase === 'Failed' && c.failed === true) || (phase === 'Error' && c.error === true);
 }
 
+export const FAIL_FAST_MESSAGE = 'template has failed or errored children and failFast enabled';
+
+/** Template `failFast`: after a child fails, no new children start (Argo's checkParallelism). */
+export class FailFast {
+  tripped = false;
+  private readonly enabled: boolean;
+
+  constructor(tmpl: Template) {
+    this.enabled = tmpl.failFast === true;
+  }
+
+  /** Runs `fn` unless tripped (then nothing is created); trips on a Failed/Error result. */
+  async guard(_call: Obj, fn: () => Promise<NodeStatus | undefined>): Promise<NodeStatus | undefined> {
+    if (this.enabled && this.tripped) return undefined;
+    const node = await fn();
+    if (this.enabled && node && (node.phase === 'Failed' || node.phase === 'Error')) this.tripped = true;
+    return node;
+  }
+}
+
 /** Runs the groups of a steps template under `node`; sets its phase and outbound nodes; returns its scope. */
-export async function runSteps(ctx: RunContext, node: NodeStatus, tmpl: Template): Promise<Scope> {
-  const scope = new Scope('steps');
+export async function runSteps(ctx: RunContext, node: NodeStatus, tmpl: Template, inputArtifacts?: Map<string, ArtifactRef>): Promise<Scope> {
+  const scope = new Scope('steps', inputArtifacts);
+  const failFast = new FailFast(tmpl);
   const text = JSON.stringify(tmpl.steps);
   const slots = new Semaphore(Number(tmpl.parallelism ?? 0) || undefined);
   let previous: string[] = [];
@@ -36,18 +57,20 @@ export async function runSteps(ctx: RunContext, node: NodeStatus, tmpl: Template
         try {
           const exp = expandCall(step, scope);
           if (exp.kind === 'single') {
-            const child = await slots.run(() => runCall(ctx, exp.call, scope, { ...opts, nodeName: base, displayName: name }));
+            const child = await slots.run(() => failFast.guard(step, () => runCall(ctx, exp.call, scope, { ...opts, nodeName: base, displayName: name })));
             if (child) scope.recordNode(name, child);
             return { step, children: child ? [child] : [] };
           }
           if (exp.items.length === 0) {
-            const skipped = createNode(ctx, { name: base, type: 'Skipped', templateName: String(step.template), boundaryId: node.id, phase: 'Skipped', message: 'Skipped, empty params' });
+            const skipped = createNode(ctx, { name: base, type: 'Skipped', templateName: step.template as string | undefined, boundaryId: node.id, phase: 'Skipped', message: 'Skipped, empty params' });
             link(skipped.id);
             scope.recordLoop(name, group, []);
             return { step, children: [skipped] };
           }
           const children = await Promise.all(
-            exp.items.map((item) => slots.run(() => runCall(ctx, item.call, scope, { ...opts, nodeName: `${base}${item.suffix}`, displayName: `${name}${item.suffix}` }))),
+            exp.items.map((item) =>
+              slots.run(() => failFast.guard(step, () => runCall(ctx, item.call, scope, { ...opts, nodeName: `${base}${item.suffix}`, displayName: `${name}${item.suffix}` }))),
+            ),
           );
           const created = children.filter((c): c is NodeStatus => c !== undefined);
           scope.recordLoop(name, group, created);
@@ -63,7 +86,8 @@ export async function runSteps(ctx: RunContext, node: NodeStatus, tmpl: Template
       for (const c of o.children) if (c.type === 'Skipped' && c.phase === 'Error') groupError ??= c.message;
     }
     const failed = outcomes.flatMap((o) => o.children.filter((c) => (c.phase === 'Failed' || c.phase === 'Error') && !continues(o.step, c.phase)));
-    if (groupError !== undefined) setPhase(ctx, group, 'Error', groupError);
+    if (failFast.tripped) setPhase(ctx, group, 'Failed', FAIL_FAST_MESSAGE);
+    else if (groupError !== undefined) setPhase(ctx, group, 'Error', groupError);
     else if (failed.length > 0) setPhase(ctx, group, 'Failed', `child '${failed[0]!.id}' failed`);
     else if (stopState(ctx) && outcomes.some((o) => o.children.length === 0)) setPhase(ctx, group, 'Failed', stopState(ctx)!.nodeMessage);
     else setPhase(ctx, group, 'Succeeded');

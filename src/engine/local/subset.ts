@@ -6,6 +6,7 @@ import { ManifestRejectedError } from '../errors.ts';
 import type { Workflow } from '../types.ts';
 import { dependsTasks, parseDepends } from './depends.ts';
 import { DependsExpressionError } from './errors.ts';
+import { knownEntrypoint } from './images.ts';
 
 type Obj = Record<string, unknown>;
 /** Allowed keys → how to check the value (`true`: accept as is). */
@@ -50,6 +51,8 @@ const LOOP_AND_CALL: Shape = {
   withParam: true,
   withSequence: { start: true, end: true, count: true, format: true },
   continueOn: { error: true, failed: true },
+  // Checked lazily: TEMPLATE is defined below and contains LOOP_AND_CALL.
+  inline: (value, path) => checkShape(value, { ...TEMPLATE, name: true }, path),
 };
 const TEMPLATE: Shape = {
   name: true,
@@ -68,6 +71,7 @@ const TEMPLATE: Shape = {
   failFast: true,
   volumes: listOf(VOLUME),
   metadata: { labels: true, annotations: true },
+  annotations: true,
   serviceAccountName: true,
   nodeSelector: true,
   tolerations: true,
@@ -130,12 +134,11 @@ function findExpressionTag(value: unknown, path: string): string | undefined {
   return undefined;
 }
 
-function checkTemplate(t: Obj, i: number, names: Set<string>): void {
-  const path = `spec.templates[${i}]`;
+function checkTemplate(t: Obj, path: string, names: Set<string>): void {
   const kinds = ['container', 'script', 'steps', 'dag'].filter((k) => t[k] !== undefined);
   if (kinds.length !== 1) reject(path, kinds.length === 0 ? 'template has no container, script, steps or dag' : `template has more than one kind (${kinds.join(', ')})`);
   const body = (t.container ?? t.script) as Obj | undefined;
-  if (body && (!Array.isArray(body.command) || body.command.length === 0)) {
+  if (body && (!Array.isArray(body.command) || body.command.length === 0) && !knownEntrypoint(body.image)) {
     reject(`${path}.${kinds[0]}.command`, 'a command is required by the local engine (images are not pulled, so their entrypoint is unknown)');
   }
   for (const [j, p] of (((t.outputs as Obj | undefined)?.parameters as Obj[] | undefined) ?? []).entries()) {
@@ -169,12 +172,15 @@ function checkTemplate(t: Obj, i: number, names: Set<string>): void {
       }
       for (const r of refs) if (!taskNames.has(r)) reject(`${tp}.${task.depends !== undefined ? 'depends' : 'dependencies'}`, `task '${r}' does not exist in this dag`);
     });
-    for (const target of String(dag.target ?? '').split(/\s+/).filter(Boolean)) {
+    for (const target of String(dag.target ?? '').split(/\s+/).filter((x) => x && !x.includes('{{'))) {
       if (!taskNames.has(target)) reject(`${path}.dag.target`, `task '${target}' does not exist in this dag`);
     }
   }
   for (const [call, cp] of calls) {
-    if (!names.has(String(call.template))) reject(`${cp}.template`, `template '${String(call.template)}' not found`);
+    if (call.inline !== undefined) {
+      if (call.template !== undefined) reject(`${cp}.inline`, 'a step or task has either template or inline, not both');
+      checkTemplate(call.inline as Obj, `${cp}.inline`, names);
+    } else if (!names.has(String(call.template))) reject(`${cp}.template`, `template '${String(call.template)}' not found`);
   }
 }
 
@@ -187,5 +193,5 @@ export function checkLocalSubset(manifest: Workflow): void {
   const names = new Set(templates.map((t) => String(t.name)));
   if (!manifest.spec.entrypoint) reject('spec.entrypoint', 'an entrypoint is required');
   if (!names.has(String(manifest.spec.entrypoint))) reject('spec.entrypoint', `template '${String(manifest.spec.entrypoint)}' not found`);
-  templates.forEach((t, i) => checkTemplate(t, i, names));
+  templates.forEach((t, i) => checkTemplate(t, `spec.templates[${i}]`, names));
 }

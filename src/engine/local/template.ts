@@ -17,7 +17,10 @@ export interface CallArguments {
 
 export interface TemplateCall {
   nodeName: string;
+  /** Empty for an inline template. */
   templateName: string;
+  /** A step's or task's `inline` template. */
+  inline?: Template;
   boundaryId?: string;
   arguments: CallArguments;
   /** `steps.name` / `tasks.name` of the calling step. */
@@ -45,7 +48,7 @@ function seconds(raw: unknown): number {
 
 /** Runs a template call, wrapping it in a Retry node when a retryStrategy applies. Undefined: not created (stopped). */
 export async function executeTemplate(ctx: RunContext, call: TemplateCall): Promise<NodeStatus | undefined> {
-  const tmpl = ctx.templates.get(call.templateName)!;
+  const tmpl = call.inline ?? ctx.templates.get(call.templateName)!;
   const strategy = (tmpl.retryStrategy ?? ctx.spec.retryStrategy) as Obj | undefined;
   if (!strategy) return executeOnce(ctx, call, undefined);
   if (ctx.stopped) return undefined;
@@ -108,7 +111,7 @@ function inputVariables(ctx: RunContext, call: TemplateCall, tmpl: Template, par
 
 async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number | undefined): Promise<NodeStatus | undefined> {
   if (ctx.stopped) return undefined;
-  const raw = ctx.templates.get(call.templateName)!;
+  const raw = call.inline ?? ctx.templates.get(call.templateName)!;
   const params: Array<{ name: string; value: string }> = [];
   for (const p of raw.inputs?.parameters ?? []) {
     const name = String(p.name);
@@ -150,7 +153,9 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
   const node = createNode(ctx, { name: call.nodeName, type: tmpl.steps ? 'Steps' : 'DAG', templateName: call.templateName, boundaryId: call.boundaryId, phase: 'Running' });
   if (inputs.parameters || inputs.artifacts) node.inputs = inputs;
   call.link(node.id);
-  const scope = tmpl.steps ? await runSteps(ctx, node, tmpl) : await runDag(ctx, node, tmpl);
+  // A steps/dag template hands its input artifacts on with `from: "{{inputs.artifacts.X}}"`.
+  const passed = new Map(inputArtifacts.filter((a) => a.source).map((a) => [`inputs.artifacts.${a.name}`, { ...a.source!, name: a.name }]));
+  const scope = tmpl.steps ? await runSteps(ctx, node, tmpl, passed) : await runDag(ctx, node, tmpl, passed);
   if (node.phase === 'Succeeded') {
     try {
       resolveTemplateOutputs(ctx, node, tmpl, scope, vars);
