@@ -1,4 +1,4 @@
-import type { FastifyRequest, FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
 
 // Query parameters that are credentials: the signature of a download link works
 // like a password until the link expires.
@@ -33,4 +33,14 @@ export function withSafeLogging(options: FastifyServerOptions): FastifyServerOpt
   if (!logger || typeof logger !== 'object') return options;
   const serializers = (logger as { serializers?: Record<string, unknown> }).serializers;
   return { ...options, logger: { ...logger, serializers: { req: requestSerializer, ...serializers } } };
+}
+
+/** Logs one line per answered request: method, URL without credentials, status and time taken. */
+export function logResponses(app: FastifyInstance): void {
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { req: request, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime * 100) / 100 },
+      'request completed',
+    );
+  });
 }
