@@ -36,9 +36,9 @@ function satisfies(task: Obj, node: NodeStatus, property: string | undefined): b
 }
 
 /** Runs the tasks of a DAG template under `node`; sets its phase and outbound nodes; returns its scope. */
-export async function runDag(ctx: RunContext, node: NodeStatus, tmpl: Template, inputArtifacts?: Map<string, ArtifactRef>): Promise<Scope> {
+export async function runDag(ctx: RunContext, node: NodeStatus, tmpl: Template, inputArtifacts?: Map<string, ArtifactRef>, baseVars?: Record<string, string>): Promise<Scope> {
   const dag = tmpl.dag!;
-  const scope = new Scope('tasks', inputArtifacts);
+  const scope = new Scope('tasks', inputArtifacts, baseVars);
   const failFast = new FailFast(tmpl);
   const text = JSON.stringify(dag);
   const slots = new Semaphore(Number(tmpl.parallelism ?? 0) || undefined);

@@ -69,3 +69,14 @@ export class ManifestFileError extends Error {
     this.name = 'ManifestFileError';
   }
 }
+
+/** An `{{= expr}}` tag or `valueFrom.expression` that does not parse or evaluate in the local engine's subset. */
+export class ExpressionError extends Error {
+  constructor(
+    readonly expression: string,
+    readonly reason: string,
+  ) {
+    super(`invalid expression '${expression}': ${reason}`);
+    this.name = 'ExpressionError';
+  }
+}

@@ -4,7 +4,7 @@
  */
 import type { NodeStatus } from '../types.ts';
 import { createNode, type ArtifactRef, type Obj, type RunContext, type Template } from './context.ts';
-import { LoopExpansionError, UnresolvedVariableError, WhenExpressionError } from './errors.ts';
+import { ExpressionError, LoopExpansionError, UnresolvedVariableError, WhenExpressionError } from './errors.ts';
 import { itemsFromList, itemsFromParam, itemsFromSequence, itemVariables, loopChildSuffix, type LoopItem } from './loops.ts';
 import type { Scope } from './scope.ts';
 import { mapLookup, substituteObject, tagsIn } from './substitute.ts';
@@ -18,7 +18,8 @@ export type Expansion = { kind: 'single'; call: Obj } | { kind: 'loop'; items: A
 export function expandCall(call: Obj, scope: Scope): Expansion {
   const { arguments: args, ...rest } = call as Obj & { arguments?: Obj };
   const refStrict = (tag: string) => tag.startsWith(`${scope.prefix}.`);
-  const resolved = substituteObject({ ...rest, arguments: { parameters: (args?.parameters as unknown) ?? [] } }, scope.lookup, refStrict) as Obj;
+  const looped = rest.withItems !== undefined || rest.withParam !== undefined || rest.withSequence !== undefined;
+  const resolved = substituteObject({ ...rest, arguments: { parameters: (args?.parameters as unknown) ?? [] } }, scope.lookup, refStrict, scope.expressions(!looped)) as Obj;
   resolved.arguments = { ...(resolved.arguments as Obj), artifacts: (args?.artifacts as unknown) ?? [] };
   let items: LoopItem[] | undefined;
   if (Array.isArray(resolved.withItems) && resolved.withItems.length > 0) items = itemsFromList(resolved.withItems);
@@ -30,7 +31,8 @@ export function expandCall(call: Obj, scope: Scope): Expansion {
     kind: 'loop',
     items: items.map((item) => {
       const { withItems: _a, withParam: _b, withSequence: _c, ...body } = resolved;
-      return { suffix: loopChildSuffix(item), call: substituteObject(body, mapLookup(itemVariables(item.value)), isItemTag) };
+      const vars = itemVariables(item.value);
+      return { suffix: loopChildSuffix(item), call: substituteObject(body, mapLookup(vars), isItemTag, scope.expressions(true, vars)) };
     }),
   };
 }
@@ -64,7 +66,7 @@ export function callArguments(call: Obj, scope: Scope): CallArguments {
 
 /** Whether a processing error (bad when, withParam, unresolved reference) is one a step reports on its node. */
 export function isCallError(err: unknown): err is Error {
-  return err instanceof WhenExpressionError || err instanceof LoopExpansionError || err instanceof UnresolvedVariableError;
+  return err instanceof WhenExpressionError || err instanceof LoopExpansionError || err instanceof UnresolvedVariableError || err instanceof ExpressionError;
 }
 
 export interface RunCallOptions {

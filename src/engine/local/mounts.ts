@@ -16,6 +16,8 @@ export interface PodFs {
   volumes: Mount[];
   /** Paths the template declares: artifacts, output parameters, volume mounts, workingDir. */
   declared: string[];
+  /** Input artifact paths: the host's version of these must not show through. */
+  inputs: string[];
   /** Where a pod path lives on the host. */
   hostPath(podPath: string): string;
 }
@@ -62,7 +64,8 @@ export async function podFs(ctx: RunContext, node: NodeStatus, tmpl: Template, n
   await mkdir(path.join(root, 'tmp'), { recursive: true, mode: 0o1777 });
   await Promise.all(volumes.map((v) => mkdir(v.host, { recursive: true })));
   if (typeof body.workingDir === 'string') await mkdir(hostPathOf(volumes, body.workingDir) ?? path.join(root, body.workingDir), { recursive: true });
-  return { root, volumes, declared, hostPath: (p) => hostPathOf(volumes, path.posix.normalize(p)) ?? path.join(root, p) };
+  const inputs = (tmpl.inputs?.artifacts ?? []).map((a) => a.path).filter((p): p is string => typeof p === 'string').map((p) => path.posix.normalize(p));
+  return { root, volumes, declared, inputs, hostPath: (p) => hostPathOf(volumes, path.posix.normalize(p)) ?? path.join(root, p) };
 }
 
 async function isEmptyOrMissing(dir: string): Promise<boolean> {

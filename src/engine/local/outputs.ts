@@ -2,6 +2,7 @@
 import type { NodeStatus } from '../types.ts';
 import type { ArtifactRef, Obj, RunContext, Template } from './context.ts';
 import { UnresolvedVariableError } from './errors.ts';
+import { evaluateExpression, nestVariables } from './expr.ts';
 import type { Scope } from './scope.ts';
 import { mapLookup, substituteString, tagsIn } from './substitute.ts';
 
@@ -18,7 +19,9 @@ export function resolveTemplateOutputs(ctx: RunContext, node: NodeStatus, tmpl: 
         if (!(err instanceof UnresolvedVariableError)) throw err;
       }
     } else if (typeof vf.expression === 'string') {
-      value = lookup(vf.expression.trim());
+      const env = nestVariables([...Object.entries(inputVars), ...(scope?.vars ?? [])]);
+      const result = evaluateExpression(vf.expression, env);
+      if (result !== undefined && result !== null) value = typeof result === 'string' ? result : JSON.stringify(result);
     } else if (p.value !== undefined) {
       value = String(p.value);
     }

@@ -67,11 +67,20 @@ async function loadInputs(ctx: RunContext, req: PodRequest, fs: PodFs): Promise<
   }
 }
 
+/** An output path in the pod's layer (or volume), else — for paths the image provides, like /etc — on the host. */
+async function outputSource(fs: PodFs, podPath: string): Promise<string> {
+  const own = fs.hostPath(podPath);
+  if (await stat(own).catch(() => undefined)) return own;
+  const normal = path.posix.normalize(podPath);
+  const onHost = normal !== '/tmp' && !normal.startsWith('/tmp/') && (await stat(normal).catch(() => undefined));
+  return onHost ? normal : own;
+}
+
 async function collectOutputs(ctx: RunContext, node: NodeStatus, req: PodRequest, fs: PodFs, pod: string): Promise<void> {
   const outputs = (node.outputs ??= {});
   for (const p of req.tmpl.outputs?.parameters ?? []) {
     const vf = (p.valueFrom ?? {}) as Obj;
-    const file = fs.hostPath(String(vf.path));
+    const file = await outputSource(fs, String(vf.path));
     let value: string | undefined;
     try {
       value = (await readFile(file, 'utf8')).replace(/\n$/, '');
@@ -87,7 +96,7 @@ async function collectOutputs(ctx: RunContext, node: NodeStatus, req: PodRequest
     const none = (a.archive as Obj | undefined)?.none !== undefined;
     const explicitKey = (a.s3 as Obj | undefined)?.key;
     const key = typeof explicitKey === 'string' ? explicitKey : `${ctx.name}/${pod}/${none ? path.posix.basename(artPath) : `${String(a.name)}.tgz`}`;
-    const saved = await ctx.store.save(fs.hostPath(artPath), key, none ? 'none' : 'tgz');
+    const saved = await ctx.store.save(await outputSource(fs, artPath), key, none ? 'none' : 'tgz');
     if (!saved) {
       if (a.optional) continue;
       throw new PodSetupError(node.name, `output artifact '${String(a.name)}': ${artPath}: no such file or directory`);
@@ -152,7 +161,7 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
     return;
   }
   const file = sandboxed ? 'bwrap' : cmd;
-  const args = sandboxed ? [...bwrapArgs(fs.root, fs.declared, fs.volumes, cwd), ...argv] : argv.slice(1);
+  const args = sandboxed ? [...bwrapArgs(fs.root, fs.declared, fs.inputs, fs.volumes, cwd), ...argv] : argv.slice(1);
   const releaseProcess = await ctx.processSlots.acquire();
   try {
     if (ctx.stopped) {

@@ -55,15 +55,16 @@ function hostView(dir: string, open: Set<string>, skip: Set<string>, args: strin
 }
 
 /**
- * bubblewrap arguments: the pod's layer `root` as `/`, the host bound read-only into it (except the declared
- * paths and /tmp, which stay the pod's), /dev, /proc, then the volumes read-write (parents first).
+ * bubblewrap arguments: the pod's layer `root` as `/`, the host bound read-only into it (except `hidden` paths and
+ * /tmp, which stay the pod's; folders above declared paths are rebuilt so the pod can create them), /dev, /proc,
+ * then the volumes read-write (parents first).
  */
-export function bwrapArgs(root: string, declared: string[], volumes: Mount[], cwd: string): string[] {
+export function bwrapArgs(root: string, declared: string[], hidden: string[], volumes: Mount[], cwd: string): string[] {
   const open = new Set<string>();
   for (const p of [...declared, ...volumes.map((v) => v.path)]) {
     for (let dir = path.posix.dirname(p); dir !== '/'; dir = path.posix.dirname(dir)) open.add(dir);
   }
-  const skip = new Set(['/dev', '/proc', '/tmp', ...declared]);
+  const skip = new Set(['/dev', '/proc', '/tmp', ...hidden]);
   const args = ['--bind', root, '/'];
   hostView('/', open, skip, args);
   args.push('--dev', '/dev', '--proc', '/proc');

@@ -2,7 +2,8 @@
 import type { NodeStatus } from '../types.ts';
 import type { ArtifactRef } from './context.ts';
 import { LoopExpansionError } from './errors.ts';
-import type { Lookup } from './substitute.ts';
+import { nestVariables } from './expr.ts';
+import type { ExpressionScope, Lookup } from './substitute.ts';
 
 function loopIndex(node: NodeStatus): number {
   const m = /\((\d+):[^()]*\)$/.exec(node.name);
@@ -25,8 +26,15 @@ export class Scope {
   constructor(
     readonly prefix: 'steps' | 'tasks',
     seedArtifacts?: Map<string, ArtifactRef>,
+    /** The template's own variables (globals, inputs), which expressions may read too. */
+    readonly baseVars: Record<string, string> = {},
   ) {
     for (const [k, v] of seedArtifacts ?? []) this.artifacts.set(k, v);
+  }
+
+  /** Expression evaluation over base variables, step/task variables and `extra` (loop items). */
+  expressions(final: boolean, extra: Record<string, string> = {}): ExpressionScope {
+    return { final, env: () => nestVariables([...Object.entries(this.baseVars), ...this.vars, ...Object.entries(extra)]) };
   }
 
   readonly lookup: Lookup = (tag) => this.vars.get(tag);

@@ -32,8 +32,8 @@ export class FailFast {
 }
 
 /** Runs the groups of a steps template under `node`; sets its phase and outbound nodes; returns its scope. */
-export async function runSteps(ctx: RunContext, node: NodeStatus, tmpl: Template, inputArtifacts?: Map<string, ArtifactRef>): Promise<Scope> {
-  const scope = new Scope('steps', inputArtifacts);
+export async function runSteps(ctx: RunContext, node: NodeStatus, tmpl: Template, inputArtifacts?: Map<string, ArtifactRef>, baseVars?: Record<string, string>): Promise<Scope> {
+  const scope = new Scope('steps', inputArtifacts, baseVars);
   const failFast = new FailFast(tmpl);
   const text = JSON.stringify(tmpl.steps);
   const slots = new Semaphore(Number(tmpl.parallelism ?? 0) || undefined);

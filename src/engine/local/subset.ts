@@ -5,7 +5,9 @@
 import { ManifestRejectedError } from '../errors.ts';
 import type { Workflow } from '../types.ts';
 import { dependsTasks, parseDepends } from './depends.ts';
-import { DependsExpressionError } from './errors.ts';
+import { DependsExpressionError, ExpressionError } from './errors.ts';
+import { parseExpression } from './expr.ts';
+import { tagsIn } from './substitute.ts';
 import { knownEntrypoint } from './images.ts';
 
 type Obj = Record<string, unknown>;
@@ -117,21 +119,21 @@ function reject(field: string, message: string): never {
   throw new ManifestRejectedError(`${field}: ${message}`, field);
 }
 
-/** Finds the first string under `value` containing an expression tag `{{=`. */
-function findExpressionTag(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.includes('{{=') ? path : undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const hit = findExpressionTag(value[i], `${path}[${i}]`);
-      if (hit) return hit;
-    }
-  } else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value as Obj)) {
-      const hit = findExpressionTag(v, `${path}.${k}`);
-      if (hit) return hit;
-    }
+function checkExpression(src: string, field: string): void {
+  try {
+    parseExpression(src);
+  } catch (err) {
+    if (err instanceof ExpressionError) reject(field, err.message);
+    throw err;
   }
-  return undefined;
+}
+
+/** Parses every `{{= expr}}` tag under `value`, refusing the field of the first one outside the supported subset. */
+function checkExpressionTags(value: unknown, path: string): void {
+  if (typeof value === 'string') {
+    for (const tag of tagsIn(value)) if (tag.startsWith('=')) checkExpression(tag.slice(1), path);
+  } else if (Array.isArray(value)) value.forEach((v, i) => checkExpressionTags(v, `${path}[${i}]`));
+  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value as Obj)) checkExpressionTags(v, `${path}.${k}`);
 }
 
 function checkTemplate(t: Obj, path: string, names: Set<string>): void {
@@ -144,9 +146,7 @@ function checkTemplate(t: Obj, path: string, names: Set<string>): void {
   for (const [j, p] of (((t.outputs as Obj | undefined)?.parameters as Obj[] | undefined) ?? []).entries()) {
     const vf = p.valueFrom as Obj | undefined;
     if (body && vf && vf.path === undefined) reject(`${path}.outputs.parameters[${j}].valueFrom.path`, 'container and script outputs need valueFrom.path');
-    if (vf?.expression !== undefined && !/^\s*(steps|tasks)\.[\w-]+\.outputs\.(result|parameters\.[\w-]+)\s*$/.test(String(vf.expression))) {
-      reject(`${path}.outputs.parameters[${j}].valueFrom.expression`, 'only a plain steps.X.outputs… / tasks.X.outputs… reference is supported by the local engine');
-    }
+    if (vf?.expression !== undefined) checkExpression(String(vf.expression), `${path}.outputs.parameters[${j}].valueFrom.expression`);
   }
   const rs = t.retryStrategy as Obj | undefined;
   if (rs?.retryPolicy !== undefined && !['Always', 'OnFailure', 'OnError', 'OnTransientError'].includes(String(rs.retryPolicy))) {
@@ -187,8 +187,7 @@ function checkTemplate(t: Obj, path: string, names: Set<string>): void {
 /** Throws ManifestRejectedError naming the first field the local engine cannot run. */
 export function checkLocalSubset(manifest: Workflow): void {
   checkShape(manifest.spec, SPEC, 'spec');
-  const exprAt = findExpressionTag(manifest.spec, 'spec');
-  if (exprAt) reject(exprAt, 'expression tags {{=…}} are not supported by the local engine');
+  checkExpressionTags(manifest.spec, 'spec');
   const templates = (manifest.spec.templates as Obj[] | undefined) ?? [];
   const names = new Set(templates.map((t) => String(t.name)));
   if (!manifest.spec.entrypoint) reject('spec.entrypoint', 'an entrypoint is required');

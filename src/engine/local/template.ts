@@ -7,6 +7,8 @@ import { podName } from './names.ts';
 import { runPod, type InputArtifact } from './pod.ts';
 import { resolveTemplateOutputs } from './outputs.ts';
 import { runSteps } from './steps.ts';
+import { ExpressionError } from './errors.ts';
+import { nestVariables } from './expr.ts';
 import { mapLookup, substituteObject } from './substitute.ts';
 
 /** Arguments a caller passes: parameter values already substituted, artifacts resolved to stored refs. */
@@ -125,7 +127,16 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
     params.push({ name, value: typeof value === 'string' ? value : JSON.stringify(value) });
   }
   const vars = inputVariables(ctx, call, raw, params, retries);
-  const tmpl = substituteObject(raw, mapLookup(vars, ctx.globals));
+  const leaf = raw.container !== undefined || raw.script !== undefined;
+  let tmpl: Template;
+  try {
+    tmpl = substituteObject(raw, mapLookup(vars, ctx.globals), undefined, { final: leaf, env: () => nestVariables(Object.entries({ ...ctx.globals, ...vars })) });
+  } catch (err) {
+    if (!(err instanceof ExpressionError)) throw err;
+    const node = createNode(ctx, { name: call.nodeName, type: leaf ? 'Pod' : 'Skipped', templateName: call.templateName, boundaryId: call.boundaryId, phase: 'Error', message: err.message });
+    call.link(node.id);
+    return node;
+  }
   const inputs: NodeStatus['inputs'] = {};
   if (params.length > 0) inputs.parameters = params;
   const inputArtifacts: InputArtifact[] = [];
@@ -155,7 +166,8 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
   call.link(node.id);
   // A steps/dag template hands its input artifacts on with `from: "{{inputs.artifacts.X}}"`.
   const passed = new Map(inputArtifacts.filter((a) => a.source).map((a) => [`inputs.artifacts.${a.name}`, { ...a.source!, name: a.name }]));
-  const scope = tmpl.steps ? await runSteps(ctx, node, tmpl, passed) : await runDag(ctx, node, tmpl, passed);
+  const base = { ...ctx.globals, ...vars };
+  const scope = tmpl.steps ? await runSteps(ctx, node, tmpl, passed, base) : await runDag(ctx, node, tmpl, passed, base);
   if (node.phase === 'Succeeded') {
     try {
       resolveTemplateOutputs(ctx, node, tmpl, scope, vars);
