@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { authenticatedThroughput, userUnderTokenLoad, type LoadSettings, type TokenLoadFigure } from './load.ts';
+import { distIsFresh, ensureFreshDist, type ServiceRunner } from './dist.ts';
 import { startPostgres } from './postgres.ts';
 import type { ServiceFigures } from './report.ts';
 import { login, startServiceProcess, waitForRun, type ServiceProcess } from './service.ts';
@@ -21,6 +22,8 @@ export interface PhaseSettings extends LoadSettings {
   inputUrl: string;
   submissions: number;
   progress(line: string): void;
+  /** Every service start, and what bin/ogdc-runner.js ran: the report says when a figure is not the compiled service's. */
+  launches: { label: string; runner: ServiceRunner }[];
 }
 
 const SETTLE_MS = 2000;
@@ -37,11 +40,37 @@ export async function startInputServer(): Promise<{ url: string; close(): Promis
   return { url: `http://127.0.0.1:${port}/data/input.txt`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-async function withService<T>(label: string, dataDir: string, env: Record<string, string>, fn: (s: ServiceProcess) => Promise<T>, entry?: string): Promise<T> {
-  const service = await startServiceProcess(label, dataDir, env, entry);
+/** Runs `fn` on a started service process; notes in `settings.launches` whether bin ran it from dist/ or from the sources. */
+async function withService<T>(
+  settings: PhaseSettings,
+  label: string,
+  dataDir: string,
+  env: Record<string, string>,
+  fn: (s: ServiceProcess) => Promise<T>,
+): Promise<T> {
+  const { service, runner } = await launchCompiled(settings, label, dataDir, env);
+  settings.launches.push({ label, runner });
   try {
     return await fn(service);
   } finally {
+    await service.stop();
+  }
+}
+
+/**
+ * Starts the service on a fresh dist/. dist/ still fresh once the service is
+ * ready means bin saw it fresh too (mtimes only grow); otherwise someone
+ * edited src/ in between, and the start is retried after a rebuild.
+ */
+async function launchCompiled(settings: PhaseSettings, label: string, dataDir: string, env: Record<string, string>): Promise<{ service: ServiceProcess; runner: ServiceRunner }> {
+  for (let attempt = 1; ; attempt++) {
+    await ensureFreshDist(settings.progress);
+    const service = await startServiceProcess(label, dataDir, env);
+    if (distIsFresh()) return { service, runner: 'dist' };
+    if (attempt === 3) {
+      settings.progress(`${label}: src/ kept changing, measuring the tsx-run sources`);
+      return { service, runner: 'sources' };
+    }
     await service.stop();
   }
 }
@@ -63,7 +92,7 @@ async function httpFigures(s: ServiceProcess, token: string, workflow: string, s
 /** The embedded service (PGlite, local engine): memory, HTTP figures, /token load, local /submit; then its restart memory. */
 export async function pglitePhase(settings: PhaseSettings): Promise<{ figures: ServiceFigures; tokenLoad: TokenLoadFigure; submitLocal: LatencyFigure }> {
   const dataDir = path.join(settings.root, 'service-pglite');
-  const first = await withService('service on PGlite', dataDir, {}, async (s) => {
+  const first = await withService(settings, 'service on PGlite', dataDir, {}, async (s) => {
     await settle();
     const idleRssBytes = await s.rssBytes();
     settings.progress(`PGlite service idle: ${(idleRssBytes / 2 ** 20).toFixed(0)} MB; measuring /user and /status`);
@@ -79,7 +108,7 @@ export async function pglitePhase(settings: PhaseSettings): Promise<{ figures: S
     for (const name of workflows) await waitForRun(s.url, token, name, 120_000);
     return { idleRssBytes, ...httpResults, tokenLoad, submitLocal };
   });
-  const restartRssBytes = await withService('service on PGlite (restart)', dataDir, {}, async (s) => {
+  const restartRssBytes = await withService(settings, 'service on PGlite (restart)', dataDir, {}, async (s) => {
     await settle();
     return s.rssBytes();
   });
@@ -89,7 +118,7 @@ export async function pglitePhase(settings: PhaseSettings): Promise<{ figures: S
 
 /** `/user` throughput of the embedded service logging at warn instead of info. */
 export async function warnLogPhase(settings: PhaseSettings) {
-  return withService('service on PGlite, warn logging', path.join(settings.root, 'service-warn'), { OGDC_LOG_LEVEL: 'warn' }, async (s) => {
+  return withService(settings, 'service on PGlite, warn logging', path.join(settings.root, 'service-warn'), { OGDC_LOG_LEVEL: 'warn' }, async (s) => {
     const token = await login(s.url);
     return authenticatedThroughput(`${s.url}/user`, token, settings);
   });
@@ -101,7 +130,7 @@ export async function postgresPhase(settings: PhaseSettings): Promise<ServiceFig
   if ('unavailable' in pg) return pg;
   settings.progress(`PostgreSQL: ${pg.origin}`);
   try {
-    return await withService('service on PostgreSQL', path.join(settings.root, 'service-postgres'), pg.env, async (s) => {
+    return await withService(settings, 'service on PostgreSQL', path.join(settings.root, 'service-postgres'), pg.env, async (s) => {
       await settle();
       const idleRssBytes = await s.rssBytes();
       settings.progress(`PostgreSQL service idle: ${(idleRssBytes / 2 ** 20).toFixed(0)} MB; measuring /user and /status`);
@@ -129,7 +158,7 @@ export async function argoSubmitPhase(settings: PhaseSettings): Promise<LatencyF
       S3_SECRET_KEY_KEY: s3Credentials.secretAccessKey,
       INTERNAL_S3_ENDPOINT_URL: s3.url,
     };
-    return await withService('service with the Argo stand-in', path.join(settings.root, 'service-argo'), env, async (s) => {
+    return await withService(settings, 'service with the Argo stand-in', path.join(settings.root, 'service-argo'), env, async (s) => {
       const token = await login(s.url);
       const bodies = await prepareRecipeUploads('Bench argo submit', settings.submissions, settings.inputUrl);
       const { workflows: _submitted, ...latency } = await measureSubmit(s.url, token, bodies);
@@ -138,22 +167,5 @@ export async function argoSubmitPhase(settings: PhaseSettings): Promise<LatencyF
   } finally {
     await argo.close();
     await s3.close();
-  }
-}
-
-/** Idle RSS of the compiled service (no tsx loader) on PGlite and, when given, PostgreSQL. */
-export async function compiledMemoryPhase(settings: PhaseSettings, entry: string): Promise<{ pgliteRssBytes: number; postgresRssBytes?: number }> {
-  const idle = async (s: ServiceProcess) => {
-    await settle();
-    return s.rssBytes();
-  };
-  const pgliteRssBytes = await withService('compiled service on PGlite', path.join(settings.root, 'compiled-pglite'), {}, idle, entry);
-  const pg = await startPostgres();
-  if ('unavailable' in pg) return { pgliteRssBytes };
-  try {
-    const postgresRssBytes = await withService('compiled service on PostgreSQL', path.join(settings.root, 'compiled-postgres'), pg.env, idle, entry);
-    return { pgliteRssBytes, postgresRssBytes };
-  } finally {
-    await pg.stop();
   }
 }

@@ -1,4 +1,5 @@
 /** The benchmark's results, its targets (PASS/MISS) and their printing as a table or JSON. */
+import type { ServiceRunner } from './dist.ts';
 import type { FanoutFigure } from './fanout.ts';
 import type { TokenLoadFigure } from './load.ts';
 import type { ManifestFigure } from './manifest.ts';
@@ -28,8 +29,8 @@ export interface BenchResults {
   submit: { argo: LatencyFigure; local: LatencyFigure };
   manifests: ManifestFigure[];
   fanout: FanoutFigure;
-  /** Idle RSS of the same service compiled by tsc and run by plain node (no tsx loader). */
-  compiled: { pgliteRssBytes: number; postgresRssBytes?: number } | { unavailable: string };
+  /** Every service start and what bin/ogdc-runner.js ran: the compiled dist/ or (src/ edited meanwhile) the sources through tsx. */
+  launches: { label: string; runner: ServiceRunner }[];
 }
 
 export interface Target {
@@ -88,6 +89,12 @@ export function formatTable(r: BenchResults): string {
   out.push(`ogdc-runner benchmark — ${m.date}`, `machine: ${m.nproc} cores (${m.cpu}), ${m.memory} RAM, node ${m.node}`);
   out.push(
     `wrk: ${r.settings.durationSeconds} s per run, ${r.settings.connections} connections (throughput: best of ${r.settings.repeats}), 1 (latency), ${r.settings.tokenConnections} on /token`,
+  );
+  const fromSources = r.launches.filter((l) => l.runner === 'sources').map((l) => l.label);
+  out.push(
+    fromSources.length === 0
+      ? `service: node bin/ogdc-runner.js serve, compiled dist/ (node scripts/build.mjs) in all ${r.launches.length} starts`
+      : `service: node bin/ogdc-runner.js serve; src/ changed during the run, so these ran the sources through tsx: ${fromSources.join(', ')}`,
     '',
   );
 
@@ -150,11 +157,6 @@ export function formatTable(r: BenchResults): string {
   ];
   if (!('unavailable' in r.postgres)) mem.push(['service on PostgreSQL', mb(r.postgres.idleRssBytes)]);
   else mem.push(['service on PostgreSQL', `not measured: ${r.postgres.unavailable}`]);
-  if ('unavailable' in r.compiled) mem.push(['compiled service (tsc, no tsx)', `not measured: ${r.compiled.unavailable}`]);
-  else {
-    mem.push(['compiled service (tsc, no tsx) on PGlite, first start', mb(r.compiled.pgliteRssBytes)]);
-    if (r.compiled.postgresRssBytes) mem.push(['compiled service (tsc, no tsx) on PostgreSQL', mb(r.compiled.postgresRssBytes)]);
-  }
   out.push(table(['idle resident memory (RSS)', 'RSS'], mem), '');
 
   const rows = targets(r).map((x) => [x.name, `${fmt(x.value, 2)} ${x.unit}`, `${x.atLeast ? '≥' : '≤'} ${x.limit} ${x.unit}`, x.pass ? 'PASS' : 'MISS']);

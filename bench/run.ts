@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --json --duration SECONDS --repeats N --submissions N]`: starts the service (PGlite
+ * `npm run bench [-- --json --duration SECONDS --repeats N --submissions N]`: compiles dist/
+ * (`node scripts/build.mjs`), starts the service as users run it (PGlite
  * and PostgreSQL), the floors and the stand-ins as separate processes, drives
  * load with wrk, and prints the figures with their targets. Never part of
  * `npm test`: it takes minutes and its figures depend on the machine.
@@ -12,8 +13,8 @@ import { parseArgs } from 'node:util';
 import { measureFanout } from './fanout.ts';
 import { startBareFastify, startBarePglite } from './floors.ts';
 import { measureManifest } from './manifest.ts';
-import { buildService } from './build.ts';
-import { argoSubmitPhase, compiledMemoryPhase, pglitePhase, postgresPhase, startInputServer, warnLogPhase, type PhaseSettings } from './phases.ts';
+import { buildDist } from './dist.ts';
+import { argoSubmitPhase, pglitePhase, postgresPhase, startInputServer, warnLogPhase, type PhaseSettings } from './phases.ts';
 import type { BenchProcess } from './process.ts';
 import { formatJson, formatTable, type BenchResults } from './report.ts';
 import { throughput } from './load.ts';
@@ -55,20 +56,6 @@ async function floors(settings: PhaseSettings): Promise<BenchResults['floor']> {
   }
 }
 
-async function compiledMemory(settings: PhaseSettings): Promise<BenchResults['compiled']> {
-  let build;
-  try {
-    build = await buildService();
-  } catch (err) {
-    return { unavailable: (err as Error).message };
-  }
-  try {
-    return await compiledMemoryPhase(settings, build.entry);
-  } finally {
-    await build.remove();
-  }
-}
-
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: { json: { type: 'boolean', default: false }, duration: { type: 'string', default: '5' }, submissions: { type: 'string', default: '40' }, repeats: { type: 'string', default: '2' } },
@@ -90,8 +77,11 @@ async function main(): Promise<number> {
     inputUrl: input.url,
     submissions,
     progress,
+    launches: [],
   };
   try {
+    progress('node scripts/build.mjs: compiling src/ to dist/, which bin/ogdc-runner.js then runs');
+    await buildDist();
     progress('manifests of 1,000 and 100,000 inputs');
     const manifests = [measureManifest(1000), measureManifest(100_000)];
     progress('local engine fan-out of 500 steps against bare processes');
@@ -106,8 +96,6 @@ async function main(): Promise<number> {
     const postgres = await postgresPhase(settings);
     progress('service with the Argo Server stand-in');
     const argoSubmit = await argoSubmitPhase(settings);
-    progress('compiled service (tsc to .bench-dist, plain node): idle memory');
-    const compiled = await compiledMemory(settings);
 
     const results: BenchResults = {
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
@@ -121,7 +109,7 @@ async function main(): Promise<number> {
       submit: { argo: argoSubmit, local: pglite.submitLocal },
       manifests,
       fanout,
-      compiled,
+      launches: settings.launches,
     };
     if (values.json) {
       process.stderr.write(formatTable(results));

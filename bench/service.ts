@@ -33,20 +33,15 @@ function baseEnv(dataDir: string): Record<string, string> {
 }
 
 /**
- * Starts `node bin/ogdc-runner.js serve --port 0` (or another CLI entry) on `dataDir` (owned by the
+ * Starts `node bin/ogdc-runner.js serve --port 0` on `dataDir` (owned by the
  * caller, so a second start on it measures a restart), with `env` added to the
  * base environment.
  */
-export async function startServiceProcess(
-  label: string,
-  dataDir: string,
-  env: Record<string, string> = {},
-  entry = path.join(REPO_ROOT, 'bin/ogdc-runner.js'),
-): Promise<ServiceProcess> {
+export async function startServiceProcess(label: string, dataDir: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
   const proc = await startProcess({
     label,
     command: process.execPath,
-    args: [entry, 'serve', '--host', '127.0.0.1', '--port', '0'],
+    args: [path.join(REPO_ROOT, 'bin/ogdc-runner.js'), 'serve', '--host', '127.0.0.1', '--port', '0'],
     cwd: REPO_ROOT,
     env: { ...baseEnv(dataDir), ...env },
     readyPattern: /listening on (http:\/\/[^/\s]+)/,
