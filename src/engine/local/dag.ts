@@ -40,7 +40,7 @@ export async function runDag(ctx: RunContext, node: NodeStatus, tmpl: Template, 
   const dag = tmpl.dag!;
   const scope = new Scope('tasks', inputArtifacts, baseVars);
   const failFast = new FailFast(tmpl);
-  const text = JSON.stringify(dag);
+  const text = JSON.stringify(tmpl);
   const slots = new Semaphore(Number(tmpl.parallelism ?? 0) || undefined);
   const tasks = new Map(dag.tasks.map((t) => [String(t.name), t]));
   const exprs = new Map([...tasks].map(([name, t]) => [name, dependsOf(t)]));

@@ -183,18 +183,23 @@ export function parseExpression(src: string): Node {
   return tree;
 }
 
+/** A variable that is not (yet) defined: the tag stays for a later pass, or fails the last one. */
+class Unresolved extends Error {}
+
 function evaluate(n: Node, env: Record<string, unknown>): unknown {
   switch (n.k) {
     case 'lit':
       return n.v;
     case 'id':
+      if (!(n.name in env)) throw new Unresolved(n.name);
       return env[n.name];
     case 'array':
       return n.items.map((i) => evaluate(i, env));
     case 'member': {
       const obj = evaluate(n.obj, env);
       const prop = evaluate(n.prop, env);
-      return obj !== null && typeof obj === 'object' ? (obj as Record<string, unknown>)[String(prop)] : undefined;
+      if (obj === undefined || obj === null) throw new Unresolved(String(prop));
+      return typeof obj === 'object' ? (obj as Record<string, unknown>)[String(prop)] : undefined;
     }
     case 'call':
       return FUNCTIONS[n.fn]!(...n.args.map((a) => evaluate(a, env)));
@@ -205,10 +210,18 @@ function evaluate(n: Node, env: Record<string, unknown>): unknown {
     case 'cond':
       return evaluate(n.test, env) ? evaluate(n.then, env) : evaluate(n.else, env);
     case 'binary': {
+      if (n.op === '??') {
+        try {
+          const v = evaluate(n.left, env);
+          if (v !== undefined && v !== null) return v;
+        } catch (err) {
+          if (!(err instanceof Unresolved)) throw err;
+        }
+        return evaluate(n.right, env);
+      }
       const l = evaluate(n.left, env);
       if (n.op === '&&') return Boolean(l) && Boolean(evaluate(n.right, env));
       if (n.op === '||') return Boolean(l) || Boolean(evaluate(n.right, env));
-      if (n.op === '??') return l ?? evaluate(n.right, env);
       const r = evaluate(n.right, env);
       switch (n.op) {
         case '==':
@@ -255,12 +268,13 @@ export function nestVariables(flat: Iterable<[string, string]>): Record<string, 
   return root;
 }
 
-/** Evaluates `src` over `env`; throws ExpressionError. */
+/** Evaluates `src` over `env`; undefined when it reads a variable that is not defined; throws ExpressionError. */
 export function evaluateExpression(src: string, env: Record<string, unknown>): unknown {
   const tree = parseExpression(src);
   try {
     return evaluate(tree, env);
   } catch (err) {
+    if (err instanceof Unresolved) return undefined;
     throw new ExpressionError(src, (err as Error).message);
   }
 }

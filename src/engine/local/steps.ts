@@ -35,7 +35,8 @@ export class FailFast {
 export async function runSteps(ctx: RunContext, node: NodeStatus, tmpl: Template, inputArtifacts?: Map<string, ArtifactRef>, baseVars?: Record<string, string>): Promise<Scope> {
   const scope = new Scope('steps', inputArtifacts, baseVars);
   const failFast = new FailFast(tmpl);
-  const text = JSON.stringify(tmpl.steps);
+  // Outputs count too: `valueFrom.expression` may read a step's result.
+  const text = JSON.stringify(tmpl);
   const slots = new Semaphore(Number(tmpl.parallelism ?? 0) || undefined);
   let previous: string[] = [];
   const groups = tmpl.steps ?? [];

@@ -131,7 +131,9 @@ function checkExpression(src: string, field: string): void {
 /** Parses every `{{= expr}}` tag under `value`, refusing the field of the first one outside the supported subset. */
 function checkExpressionTags(value: unknown, path: string): void {
   if (typeof value === 'string') {
-    for (const tag of tagsIn(value)) if (tag.startsWith('=')) checkExpression(tag.slice(1), path);
+    const tags = tagsIn(value).filter((t) => t.startsWith('='));
+    if (tags.length < value.split('{{=').length - 1) reject(path, 'expression tags containing braces (maps, closures) are not supported by the local engine');
+    for (const tag of tags) checkExpression(tag.slice(1), path);
   } else if (Array.isArray(value)) value.forEach((v, i) => checkExpressionTags(v, `${path}[${i}]`));
   else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value as Obj)) checkExpressionTags(v, `${path}.${k}`);
 }

@@ -167,3 +167,38 @@ spec:
   assert.equal(wf.status?.phase, 'Succeeded');
   assert.deepEqual(await logText(engine, wf.metadata.name!, nodeByDisplay(wf, 'show').id), ['lines=2', 'made', 'copied']);
 });
+
+test('expression tags and valueFrom.expression: arithmetic, bracket access, ternaries over step results', async (t) => {
+  const { engine } = await harness(t, { sandbox: 'none' });
+  const wf = await run(
+    engine,
+    manifest(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: expr-}
+spec:
+  entrypoint: main
+  arguments: {parameters: [{name: should-print, value: "true"}, {name: config, value: '{"a": {"b": 7}}'}]}
+  templates:
+  - name: main
+    steps:
+    - - {name: flip, template: say, arguments: {parameters: [{name: msg, value: "heads"}]}}
+    - - name: heads
+        template: say
+        when: "{{= steps.flip.outputs.result == 'heads' && workflow.parameters['should-print'] == 'true'}}"
+        arguments: {parameters: [{name: msg, value: "{{=asInt(jsonpath(workflow.parameters.config, '$.a.b')) * 6}}"}]}
+      - {name: tails, template: say, when: "{{=steps.flip.outputs.result == 'tails'}}", arguments: {parameters: [{name: msg, value: never}]}}
+    outputs:
+      parameters:
+      - name: chosen
+        valueFrom: {expression: "steps.flip.outputs.result == 'heads' ? steps.heads.outputs.result : steps.tails.outputs.result"}
+  - name: say
+    inputs: {parameters: [{name: msg}]}
+    container: {image: alpine, command: [echo, "{{inputs.parameters.msg}}"]}
+`),
+  );
+  assert.equal(wf.status?.phase, 'Succeeded', wf.status?.message);
+  assert.equal(nodeByDisplay(wf, 'heads').outputs?.result, '42');
+  assert.equal(nodeByDisplay(wf, 'tails').message, "when 'false' evaluated false");
+  assert.deepEqual(wf.status?.nodes?.[wf.metadata.name!]?.outputs?.parameters, [{ name: 'chosen', value: '42' }]);
+});
