@@ -80,7 +80,7 @@ function tokenize(src: string): string[] {
   return out;
 }
 
-const BINARY: Array<string[]> = [['??'], ['||', 'or'], ['&&', 'and'], ['==', '!=', '<', '>', '<=', '>='], ['+', '-'], ['*', '/', '%']];
+const BINARY: Array<string[]> = [['??'], ['||', 'or'], ['&&', 'and'], ['==', '!=', '<', '>', '<=', '>=', 'matches'], ['+', '-'], ['*', '/', '%']];
 
 /** Parses an expression; throws ExpressionError. */
 export function parseExpression(src: string): Node {
@@ -236,6 +236,8 @@ function evaluate(n: Node, env: Record<string, unknown>): unknown {
           return (l as number) <= (r as number);
         case '>=':
           return (l as number) >= (r as number);
+        case 'matches':
+          return new RegExp(String(r)).test(String(l));
         case '+':
           return typeof l === 'string' || typeof r === 'string' ? String(l) + String(r) : Number(l) + Number(r);
         case '-':

@@ -67,7 +67,13 @@ const TEMPLATE: Shape = {
   dag: { tasks: listOf({ ...LOOP_AND_CALL, depends: true, dependencies: true }), target: true, failFast: true },
   inputs: { parameters: listOf(PARAMETER), artifacts: listOf(ARTIFACT) },
   outputs: { parameters: listOf(OUTPUT_PARAMETER), artifacts: listOf(ARTIFACT) },
-  retryStrategy: { limit: true, retryPolicy: true, backoff: { duration: true, factor: true, maxDuration: true, cap: true } },
+  retryStrategy: {
+    limit: true,
+    retryPolicy: true,
+    backoff: { duration: true, factor: true, maxDuration: true, cap: true },
+    // Its {{tags}} are substituted before it is evaluated; check the syntax with placeholders.
+    expression: (value, path) => checkExpression(String(value).replace(/\{\{[^{}]*\}\}/g, 'true'), path),
+  },
   activeDeadlineSeconds: true,
   parallelism: true,
   failFast: true,

@@ -8,8 +8,8 @@ import { runPod, type InputArtifact } from './pod.ts';
 import { resolveTemplateOutputs } from './outputs.ts';
 import { runSteps } from './steps.ts';
 import { ExpressionError } from './errors.ts';
-import { nestVariables } from './expr.ts';
-import { mapLookup, substituteObject } from './substitute.ts';
+import { evaluateExpression, nestVariables } from './expr.ts';
+import { mapLookup, substituteObject, substituteString } from './substitute.ts';
 
 /** Arguments a caller passes: parameter values already substituted, artifacts resolved to stored refs. */
 export interface CallArguments {
@@ -57,7 +57,9 @@ export async function executeTemplate(ctx: RunContext, call: TemplateCall): Prom
   const retry = createNode(ctx, { name: call.nodeName, type: 'Retry', templateName: call.templateName, boundaryId: call.boundaryId, phase: 'Running' });
   call.link(retry.id);
   const limit = strategy.limit === undefined ? Infinity : Number(strategy.limit);
-  const retryable = RETRYABLE[String(strategy.retryPolicy ?? 'OnFailure')] ?? ['Failed'];
+  const expression = typeof strategy.expression === 'string' ? retryExpression(ctx, call, tmpl, strategy.expression) : undefined;
+  // With an expression and no policy, Argo retries Failed and Error alike.
+  const retryable = RETRYABLE[String(strategy.retryPolicy ?? (expression ? 'Always' : 'OnFailure'))] ?? ['Failed'];
   const backoff = strategy.backoff as Obj | undefined;
   const firstStart = Date.now();
   for (let attempt = 0; ; attempt++) {
@@ -80,6 +82,10 @@ export async function executeTemplate(ctx: RunContext, call: TemplateCall): Prom
       setPhase(ctx, retry, child.phase, 'No more retries left');
       return retry;
     }
+    if (expression && !evaluateRetryExpression(expression, child)) {
+      setPhase(ctx, retry, child.phase, 'retryStrategy.expression evaluated to false');
+      return retry;
+    }
     if (backoff) {
       let wait = seconds(backoff.duration) * Math.pow(Number(backoff.factor ?? 1) || 1, attempt);
       if (backoff.cap !== undefined) wait = Math.min(wait, seconds(backoff.cap));
@@ -91,6 +97,23 @@ export async function executeTemplate(ctx: RunContext, call: TemplateCall): Prom
       if (wait > 0) await new Promise((r) => setTimeout(r, wait * 1000));
     }
   }
+}
+
+/** The retry expression with the call's parameters and the globals substituted. */
+function retryExpression(ctx: RunContext, call: TemplateCall, tmpl: Template, expression: string): string {
+  const vars: Record<string, string> = {};
+  for (const p of tmpl.inputs?.parameters ?? []) {
+    const value = call.arguments.parameters?.find((a) => a.name === p.name)?.value ?? p.value ?? p.default;
+    if (value !== undefined && value !== null) vars[`inputs.parameters.${String(p.name)}`] = String(value);
+  }
+  return substituteString(expression, mapLookup(vars, ctx.globals));
+}
+
+/** `lastRetry.exitCode/status/duration/message` of the attempt that just ended, as Argo exposes them. */
+function evaluateRetryExpression(expression: string, last: NodeStatus): boolean {
+  const duration = last.startedAt && last.finishedAt ? String(Math.round((Date.parse(last.finishedAt) - Date.parse(last.startedAt)) / 1000)) : '0';
+  const env = { lastRetry: { exitCode: last.outputs?.exitCode ?? '0', status: last.phase, duration, message: last.message ?? '' } };
+  return Boolean(evaluateExpression(expression, env));
 }
 
 function inputVariables(ctx: RunContext, call: TemplateCall, tmpl: Template, params: Array<{ name: string; value: string }>, retries: number | undefined): Record<string, string> {

@@ -167,3 +167,46 @@ spec:
   assert.deepEqual(wf.status?.nodes?.[wf.metadata.name!]?.outputs?.parameters, [{ name: 'answer', value: '42' }]);
   assert.deepEqual(wf.status?.outputs?.parameters, [{ name: 'final-answer', value: '42' }]);
 });
+
+test('retryStrategy.expression stops retrying when it is false for the last attempt', async (t) => {
+  const { engine } = await harness(t, { sandbox: 'none' });
+  const wf = await run(
+    engine,
+    manifest(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: retry-expr-}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    inputs: {parameters: [{name: safe, value: "false"}]}
+    retryStrategy:
+      limit: 5
+      expression: 'asInt(lastRetry.exitCode) > 1 && lastRetry.status == "Failed" && ({{inputs.parameters.safe}} == true || lastRetry.message matches "exit code 3")'
+    container: {image: busybox, command: [sh, -c, "exit 3"]}
+`),
+  );
+  const retry = wf.status!.nodes![wf.metadata.name!]!;
+  assert.equal(retry.type, 'Retry');
+  assert.equal(retry.message, 'No more retries left');
+  assert.equal(retry.children?.length, 6);
+  const once = await run(
+    engine,
+    manifest(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: retry-expr-}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    retryStrategy: {limit: 5, expression: "asInt(lastRetry.exitCode) > 1"}
+    container: {image: busybox, command: [sh, -c, "exit 1"]}
+`),
+  );
+  const root = once.status!.nodes![once.metadata.name!]!;
+  assert.equal(root.message, 'retryStrategy.expression evaluated to false');
+  assert.equal(root.children?.length, 1);
+  assert.equal(once.status?.phase, 'Failed');
+});
