@@ -17,6 +17,7 @@ import { Semaphore } from './semaphore.ts';
 import { Spawner } from './spawner.ts';
 import { WorkflowStore } from './store.ts';
 import { checkLocalSubset } from './subset.ts';
+import { checkVariables } from './variables.ts';
 import { applyParameters, deleteAfter, parseLabelSelector, schemaProblems } from './submit-helpers.ts';
 
 export interface LocalEngineOptions {
@@ -128,6 +129,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       delete wf.status;
       checkLocalSubset(wf);
       applyParameters(wf, submitOptions?.parameters ?? {});
+      checkVariables(wf);
       if (!wf.metadata.name && !wf.metadata.generateName) throw new ManifestRejectedError('metadata.name or metadata.generateName is required', 'metadata.name');
       wf.metadata.namespace ??= options.namespace ?? 'default';
       wf.metadata.uid = randomUUID();
