@@ -63,7 +63,7 @@ describe('shutdown of `ogdc-runner serve`', () => {
     for (const c of cleanup) await c();
   });
 
-  it('on SIGTERM stops accepting connections, finishes the in-flight request, closes the database and exits 0', async () => {
+  it('on SIGTERM stops accepting connections, finishes the in-flight request, closes the database and exits 0', { timeout: 60_000 }, async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ogdc-shutdown-'));
     cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
     const port = await freePort();
@@ -95,12 +95,19 @@ describe('shutdown of `ogdc-runner serve`', () => {
     const body = new URLSearchParams({ username: 'admin', password: TEST_ADMIN_PASSWORD }).toString();
     const socket = net.connect(port, '127.0.0.1');
     let answer = '';
-    socket.on('data', (d) => (answer += d));
+    // `Expect: 100-continue` makes the server say when it has read the request head: from then on the request is in flight.
+    const headRead = new Promise<void>((resolve) =>
+      socket.on('data', (d) => {
+        answer += d;
+        if (answer.includes('100 Continue')) resolve();
+      }),
+    );
     const answered = new Promise<void>((resolve) => socket.on('close', () => resolve()));
     socket.write(
-      `POST /token HTTP/1.1\r\nHost: x\r\nX-Request-Id: in-flight-login\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
+      `POST /token HTTP/1.1\r\nHost: x\r\nX-Request-Id: in-flight-login\r\nConnection: close\r\nExpect: 100-continue\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
     );
-    await waitForLine(child, child.stdout!, (l) => l.includes('"in-flight-login"') && l.includes('incoming request'));
+    await headRead;
+    answer = '';
 
     child.kill('SIGTERM');
     await waitForLine(child, child.stderr!, (l) => l.includes('SIGTERM received'));
