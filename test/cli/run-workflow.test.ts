@@ -17,7 +17,13 @@ function capture() {
 
 test('--json prints only the final Workflow on stdout; -p overrides a parameter; exit 0 on success', async () => {
   const io = capture();
-  const code = await runWorkflowFile(path.join(EXAMPLES, 'arguments-parameters.yaml'), { parameters: { message: 'goodbye world' }, json: true, sandbox: 'none', stdout: io.stdout, stderr: io.stderr });
+  const code = await runWorkflowFile(path.join(EXAMPLES, 'arguments-parameters.yaml'), {
+    parameters: { message: 'goodbye world' },
+    json: true,
+    sandbox: 'none',
+    stdout: io.stdout,
+    stderr: io.stderr,
+  });
   assert.equal(code, 0);
   const wf = JSON.parse(io.out.join('')) as Workflow;
   assert.equal(wf.apiVersion, 'argoproj.io/v1alpha1');
@@ -29,16 +35,28 @@ test('--json prints only the final Workflow on stdout; -p overrides a parameter;
 
 test('finished nodes are shown with their messages; a failing workflow exits 1 with its logs on stdout', async () => {
   const io = capture();
-  const code = await runWorkflowFile(path.join(EXAMPLES, 'continue-on-fail.yaml'), { parameters: {}, json: false, sandbox: 'none', stdout: io.stdout, stderr: io.stderr });
+  const code = await runWorkflowFile(path.join(EXAMPLES, 'continue-on-fail.yaml'), {
+    parameters: {},
+    json: false,
+    sandbox: 'none',
+    stdout: io.stdout,
+    stderr: io.stderr,
+  });
   // continue-on-fail succeeds although C fails: the step line shows C's failure.
   assert.equal(code, 0);
   assert.match(io.err.join(''), /C: Failed \(main: Error \(exit code 1\)\)/);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ogdc-cli-'));
   try {
     const file = path.join(dir, 'fail.yaml');
-    await writeFile(file, 'apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: fail-}\nspec:\n  entrypoint: main\n  templates:\n  - name: main\n    container: {image: busybox, command: [sh, -c, "echo oops; exit 4"]}\n');
+    await writeFile(
+      file,
+      'apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: fail-}\nspec:\n  entrypoint: main\n  templates:\n  - name: main\n    container: {image: busybox, command: [sh, -c, "echo oops; exit 4"]}\n',
+    );
     const io2 = capture();
-    assert.equal(await runWorkflowFile(file, { parameters: {}, json: false, dataDir: dir, sandbox: 'none', stdout: io2.stdout, stderr: io2.stderr }), 1);
+    assert.equal(
+      await runWorkflowFile(file, { parameters: {}, json: false, dataDir: dir, sandbox: 'none', stdout: io2.stdout, stderr: io2.stderr }),
+      1,
+    );
     assert.match(io2.out.join(''), /fail-\w{5}: oops\n/);
     assert.match(io2.err.join(''), /Failed \(0\/1, \d\d:\d\d\): main: Error \(exit code 4\)/);
   } finally {
@@ -50,14 +68,26 @@ test('a refused manifest exits 2 with the message naming the field', async () =>
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ogdc-cli-'));
   try {
     const file = path.join(dir, 'refused.yaml');
-    await writeFile(file, 'apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: x-}\nspec:\n  entrypoint: main\n  templates:\n  - name: main\n    suspend: {}\n');
+    await writeFile(
+      file,
+      'apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: x-}\nspec:\n  entrypoint: main\n  templates:\n  - name: main\n    suspend: {}\n',
+    );
     const io = capture();
     await assert.rejects(
       runWorkflowFile(file, { parameters: {}, json: false, sandbox: 'none', stdout: io.stdout, stderr: io.stderr }),
-      (err: unknown) => err instanceof CliError && err.exitCode === 2 && err.message === `${file}: spec.templates[0].suspend is not supported by the local engine`,
+      (err: unknown) =>
+        err instanceof CliError &&
+        err.exitCode === 2 &&
+        err.message === `${file}: spec.templates[0].suspend is not supported by the local engine`,
     );
     await assert.rejects(
-      runWorkflowFile(path.join(dir, 'missing.yaml'), { parameters: {}, json: false, sandbox: 'none', stdout: io.stdout, stderr: io.stderr }),
+      runWorkflowFile(path.join(dir, 'missing.yaml'), {
+        parameters: {},
+        json: false,
+        sandbox: 'none',
+        stdout: io.stdout,
+        stderr: io.stderr,
+      }),
       (err: unknown) => err instanceof CliError && err.exitCode === 2 && /missing\.yaml: cannot read the file/.test(err.message),
     );
   } finally {

@@ -46,7 +46,9 @@ function progressReporter(stderr: (text: string) => void): (wf: Workflow) => voi
     for (const n of finished) {
       reported.add(n.id);
       const detail = n.message ? ` (${n.message})` : '';
-      stderr(`[${clock(Date.now() - started)}] ${status?.phase ?? 'Pending'} ${status?.progress ?? '0/0'}  ${n.displayName}: ${n.phase}${detail}\n`);
+      stderr(
+        `[${clock(Date.now() - started)}] ${status?.phase ?? 'Pending'} ${status?.progress ?? '0/0'}  ${n.displayName}: ${n.phase}${detail}\n`,
+      );
     }
   };
 }
@@ -95,8 +97,13 @@ export async function runWorkflowFile(file: string, options: RunWorkflowOptions)
       const out = options.json ? options.stderr : options.stdout;
       for await (const line of engine.logs(name)) out(`${line.podName}: ${line.content}\n`);
       const phase = final.status?.phase ?? 'Error';
-      const took = final.status?.startedAt && final.status.finishedAt ? clock(Date.parse(final.status.finishedAt) - Date.parse(final.status.startedAt)) : '?';
-      options.stderr(`Workflow ${name} ${phase} (${final.status?.progress ?? '0/0'}, ${took})${final.status?.message ? `: ${final.status.message}` : ''}\n`);
+      const took =
+        final.status?.startedAt && final.status.finishedAt
+          ? clock(Date.parse(final.status.finishedAt) - Date.parse(final.status.startedAt))
+          : '?';
+      options.stderr(
+        `Workflow ${name} ${phase} (${final.status?.progress ?? '0/0'}, ${took})${final.status?.message ? `: ${final.status.message}` : ''}\n`,
+      );
       if (options.json) options.stdout(`${JSON.stringify(final, null, 2)}\n`);
       return phase === 'Succeeded' ? 0 : 1;
     } finally {
@@ -114,12 +121,18 @@ export function register(program: Command): void {
     .command('run-workflow')
     .description('Run an Argo Workflow YAML/JSON file on this machine with the local engine and wait for it')
     .argument('<file>', 'Argo Workflow manifest (YAML or JSON)')
-    .option('-p, --parameter <NAME=VALUE>', 'override a spec.arguments parameter (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      '-p, --parameter <NAME=VALUE>',
+      'override a spec.arguments parameter (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .option('--json', 'print the final Workflow (Argo JSON) on stdout; logs and progress go to stderr', false)
     .option('--data-dir <dir>', 'keep database, volumes, artifacts and logs here (default: OGDC_DATA_DIR, else a temporary folder)')
     .option('--sandbox <mode>', 'auto, bwrap or none', 'auto')
     .action(async (file: string, opts: { parameter: string[]; json: boolean; dataDir?: string; sandbox: string }) => {
-      if (!['auto', 'bwrap', 'none'].includes(opts.sandbox)) throw new CliError(`run-workflow: --sandbox must be auto, bwrap or none, got "${opts.sandbox}"`, 2);
+      if (!['auto', 'bwrap', 'none'].includes(opts.sandbox))
+        throw new CliError(`run-workflow: --sandbox must be auto, bwrap or none, got "${opts.sandbox}"`, 2);
       let stop: (() => Promise<void>) | undefined;
       const onSigint = () => {
         process.stderr.write('Stopping the workflow…\n');

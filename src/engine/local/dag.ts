@@ -1,6 +1,16 @@
 /** DAG templates: tasks run when their `depends` holds; phase from the targets' branches (SEMANTICS §6). */
 import type { NodePhase, NodeStatus } from '../types.ts';
-import { addChild, createNode, outboundNodes, setPhase, stopState, type ArtifactRef, type Obj, type RunContext, type Template } from './context.ts';
+import {
+  addChild,
+  createNode,
+  outboundNodes,
+  setPhase,
+  stopState,
+  type ArtifactRef,
+  type Obj,
+  type RunContext,
+  type Template,
+} from './context.ts';
 import { dependsTasks, evaluateDepends, parseDepends, type DependsExpr } from './depends.ts';
 import { expandCall, isCallError, referencesResult, runCall } from './invoke.ts';
 import { Scope } from './scope.ts';
@@ -36,7 +46,13 @@ function satisfies(task: Obj, node: NodeStatus, property: string | undefined): b
 }
 
 /** Runs the tasks of a DAG template under `node`; sets its phase and outbound nodes; returns its scope. */
-export async function runDag(ctx: RunContext, node: NodeStatus, tmpl: Template, inputArtifacts?: Map<string, ArtifactRef>, baseVars?: Record<string, string>): Promise<Scope> {
+export async function runDag(
+  ctx: RunContext,
+  node: NodeStatus,
+  tmpl: Template,
+  inputArtifacts?: Map<string, ArtifactRef>,
+  baseVars?: Record<string, string>,
+): Promise<Scope> {
   const dag = tmpl.dag!;
   const scope = new Scope('tasks', inputArtifacts, baseVars);
   const failFast = new FailFast(tmpl);
@@ -80,7 +96,14 @@ export async function runDag(ctx: RunContext, node: NodeStatus, tmpl: Template, 
         return satisfies(tasks.get(t)!, dn, prop);
       });
     if (!holds) {
-      const omitted = createNode(ctx, { name: base, type: 'Skipped', templateName: task.template as string | undefined, boundaryId: node.id, phase: 'Omitted', message: 'omitted: depends condition not met' });
+      const omitted = createNode(ctx, {
+        name: base,
+        type: 'Skipped',
+        templateName: task.template as string | undefined,
+        boundaryId: node.id,
+        phase: 'Omitted',
+        message: 'omitted: depends condition not met',
+      });
       link(omitted.id);
       scope.recordNode(name, omitted);
       return omitted;
@@ -89,22 +112,44 @@ export async function runDag(ctx: RunContext, node: NodeStatus, tmpl: Template, 
     try {
       const exp = expandCall(task, scope);
       if (exp.kind === 'single') {
-        const child = await slots.run(() => failFast.guard(task, () => runCall(ctx, exp.call, scope, { ...opts, nodeName: base, displayName: name, link })));
+        const child = await slots.run(() =>
+          failFast.guard(task, () => runCall(ctx, exp.call, scope, { ...opts, nodeName: base, displayName: name, link })),
+        );
         if (child) scope.recordNode(name, child);
         return child;
       }
       if (exp.items.length === 0) {
-        const skipped = createNode(ctx, { name: base, type: 'Skipped', templateName: task.template as string | undefined, boundaryId: node.id, phase: 'Skipped', message: 'Skipped, empty params' });
+        const skipped = createNode(ctx, {
+          name: base,
+          type: 'Skipped',
+          templateName: task.template as string | undefined,
+          boundaryId: node.id,
+          phase: 'Skipped',
+          message: 'Skipped, empty params',
+        });
         link(skipped.id);
         scope.recordLoop(name, skipped, []);
         return skipped;
       }
-      const group = createNode(ctx, { name: base, type: 'TaskGroup', templateName: task.template as string | undefined, boundaryId: node.id, phase: 'Running' });
+      const group = createNode(ctx, {
+        name: base,
+        type: 'TaskGroup',
+        templateName: task.template as string | undefined,
+        boundaryId: node.id,
+        phase: 'Running',
+      });
       link(group.id);
       const children = await Promise.all(
         exp.items.map((item) =>
           slots.run(() =>
-            failFast.guard(task, () => runCall(ctx, item.call, scope, { ...opts, nodeName: `${base}${item.suffix}`, displayName: `${name}${item.suffix}`, link: (id) => addChild(ctx, group.id, id) })),
+            failFast.guard(task, () =>
+              runCall(ctx, item.call, scope, {
+                ...opts,
+                nodeName: `${base}${item.suffix}`,
+                displayName: `${name}${item.suffix}`,
+                link: (id) => addChild(ctx, group.id, id),
+              }),
+            ),
           ),
         ),
       );
@@ -117,7 +162,14 @@ export async function runDag(ctx: RunContext, node: NodeStatus, tmpl: Template, 
       return group;
     } catch (err) {
       if (!isCallError(err)) throw err;
-      const errored = createNode(ctx, { name: base, type: 'Skipped', templateName: task.template as string | undefined, boundaryId: node.id, phase: 'Error', message: err.message });
+      const errored = createNode(ctx, {
+        name: base,
+        type: 'Skipped',
+        templateName: task.template as string | undefined,
+        boundaryId: node.id,
+        phase: 'Error',
+        message: err.message,
+      });
       link(errored.id);
       scope.recordNode(name, errored);
       return errored;

@@ -65,7 +65,8 @@ function jsonpath(doc: unknown, p: string): unknown {
   return wild ? values : values[0];
 }
 
-const TOKEN = /\s*(?:(\d+(?:\.\d+)?)|('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|([A-Za-z_$][\w$]*)|(\?\?|==|!=|<=|>=|&&|\|\||[-+*/%<>!?:.,()[\]]))/y;
+const TOKEN =
+  /\s*(?:(\d+(?:\.\d+)?)|('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|([A-Za-z_$][\w$]*)|(\?\?|==|!=|<=|>=|&&|\|\||[-+*/%<>!?:.,()[\]]))/y;
 
 function tokenize(src: string): string[] {
   const out: string[] = [];
@@ -80,7 +81,14 @@ function tokenize(src: string): string[] {
   return out;
 }
 
-const BINARY: Array<string[]> = [['??'], ['||', 'or'], ['&&', 'and'], ['==', '!=', '<', '>', '<=', '>=', 'matches'], ['+', '-'], ['*', '/', '%']];
+const BINARY: Array<string[]> = [
+  ['??'],
+  ['||', 'or'],
+  ['&&', 'and'],
+  ['==', '!=', '<', '>', '<=', '>=', 'matches'],
+  ['+', '-'],
+  ['*', '/', '%'],
+];
 
 /** Parses an expression; throws ExpressionError. */
 export function parseExpression(src: string): Node {

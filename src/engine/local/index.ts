@@ -52,10 +52,13 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   const wanted = options.sandbox ?? 'auto';
   if (wanted === 'none') sandbox = 'none';
   else if (await bwrapWorks()) sandbox = 'bwrap';
-  else if (wanted === 'bwrap') throw new SandboxUnavailableError('bubblewrap (bwrap) is not installed or cannot create a sandbox on this machine');
+  else if (wanted === 'bwrap')
+    throw new SandboxUnavailableError('bubblewrap (bwrap) is not installed or cannot create a sandbox on this machine');
   else sandbox = 'none';
   if (sandbox === 'none') {
-    log('local engine: no sandbox (bubblewrap unavailable or disabled): declared paths such as /input_dir are rewritten to per-node folders in commands, args and env');
+    log(
+      'local engine: no sandbox (bubblewrap unavailable or disabled): declared paths such as /input_dir are rewritten to per-node folders in commands, args and env',
+    );
   }
   const db = new WorkflowStore(options.db);
   const artifacts = new ArtifactStore(path.join(dataDir, 'artifacts'));
@@ -96,12 +99,15 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   };
 
   const scheduleTtl = (name: string, at: Date) => {
-    const timer = setTimeout(() => {
-      ttlTimers.delete(name);
-      remove(name).catch((err: unknown) => {
-        if (!(err instanceof WorkflowNotFoundError)) log(`local engine: TTL deletion of ${name} failed: ${(err as Error).message}`);
-      });
-    }, Math.max(0, at.getTime() - Date.now()));
+    const timer = setTimeout(
+      () => {
+        ttlTimers.delete(name);
+        remove(name).catch((err: unknown) => {
+          if (!(err instanceof WorkflowNotFoundError)) log(`local engine: TTL deletion of ${name} failed: ${(err as Error).message}`);
+        });
+      },
+      Math.max(0, at.getTime() - Date.now()),
+    );
     timer.unref();
     ttlTimers.set(name, timer);
   };
@@ -123,14 +129,18 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       const problems = schemaProblems(manifest);
       if (problems.length > 0) {
         const field = problems[0]!.split(':')[0]!.replace(/^\//, '').replace(/\//g, '.');
-        throw new ManifestRejectedError(`manifest does not match Argo's Workflow schema: ${problems.slice(0, 5).join('; ')}`, field || undefined);
+        throw new ManifestRejectedError(
+          `manifest does not match Argo's Workflow schema: ${problems.slice(0, 5).join('; ')}`,
+          field || undefined,
+        );
       }
       const wf = structuredClone(manifest);
       delete wf.status;
       checkLocalSubset(wf);
       applyParameters(wf, submitOptions?.parameters ?? {});
       checkVariables(wf);
-      if (!wf.metadata.name && !wf.metadata.generateName) throw new ManifestRejectedError('metadata.name or metadata.generateName is required', 'metadata.name');
+      if (!wf.metadata.name && !wf.metadata.generateName)
+        throw new ManifestRejectedError('metadata.name or metadata.generateName is required', 'metadata.name');
       wf.metadata.namespace ??= options.namespace ?? 'default';
       wf.metadata.uid = randomUUID();
       wf.metadata.creationTimestamp = now();
@@ -157,7 +167,9 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       void run.done.then(async (final) => {
         const at = deleteAfter(final);
         if (at) {
-          await db.save(final, [], at).catch((err: unknown) => log(`local engine: saving TTL of ${name} failed: ${(err as Error).message}`));
+          await db
+            .save(final, [], at)
+            .catch((err: unknown) => log(`local engine: saving TTL of ${name} failed: ${(err as Error).message}`));
           scheduleTtl(name, at);
         }
         active.delete(name);
@@ -211,7 +223,8 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
     async close(): Promise<void> {
       closed = true;
       const runs = [...active.values()];
-      for (const run of runs) run.stop('Stopped: the local engine was closed', 'workflow interrupted: the local engine was closed', 'Error');
+      for (const run of runs)
+        run.stop('Stopped: the local engine was closed', 'workflow interrupted: the local engine was closed', 'Error');
       await Promise.all(runs.map((r) => r.done));
       for (const t of ttlTimers.values()) clearTimeout(t);
       await spawner.close();

@@ -19,7 +19,12 @@ export function expandCall(call: Obj, scope: Scope): Expansion {
   const { arguments: args, ...rest } = call as Obj & { arguments?: Obj };
   const refStrict = (tag: string) => tag.startsWith(`${scope.prefix}.`);
   const looped = rest.withItems !== undefined || rest.withParam !== undefined || rest.withSequence !== undefined;
-  const resolved = substituteObject({ ...rest, arguments: { parameters: (args?.parameters as unknown) ?? [] } }, scope.lookup, refStrict, scope.expressions(!looped)) as Obj;
+  const resolved = substituteObject(
+    { ...rest, arguments: { parameters: (args?.parameters as unknown) ?? [] } },
+    scope.lookup,
+    refStrict,
+    scope.expressions(!looped),
+  ) as Obj;
   resolved.arguments = { ...(resolved.arguments as Obj), artifacts: (args?.artifacts as unknown) ?? [] };
   let items: LoopItem[] | undefined;
   if (Array.isArray(resolved.withItems) && resolved.withItems.length > 0) items = itemsFromList(resolved.withItems);
@@ -66,7 +71,12 @@ export function callArguments(call: Obj, scope: Scope): CallArguments {
 
 /** Whether a processing error (bad when, withParam, unresolved reference) is one a step reports on its node. */
 export function isCallError(err: unknown): err is Error {
-  return err instanceof WhenExpressionError || err instanceof LoopExpansionError || err instanceof UnresolvedVariableError || err instanceof ExpressionError;
+  return (
+    err instanceof WhenExpressionError ||
+    err instanceof LoopExpansionError ||
+    err instanceof UnresolvedVariableError ||
+    err instanceof ExpressionError
+  );
 }
 
 export interface RunCallOptions {
@@ -87,7 +97,14 @@ export async function runCall(ctx: RunContext, call: Obj, scope: Scope, o: RunCa
     if (call.when !== undefined && call.when !== '') {
       const expr = String(call.when);
       if (!evaluateWhen(expr)) {
-        const node = createNode(ctx, { name: o.nodeName, type: 'Skipped', templateName, boundaryId: o.boundaryId, phase: 'Skipped', message: `when '${expr}' evaluated false` });
+        const node = createNode(ctx, {
+          name: o.nodeName,
+          type: 'Skipped',
+          templateName,
+          boundaryId: o.boundaryId,
+          phase: 'Skipped',
+          message: `when '${expr}' evaluated false`,
+        });
         o.link(node.id);
         return node;
       }
@@ -105,7 +122,14 @@ export async function runCall(ctx: RunContext, call: Obj, scope: Scope, o: RunCa
     });
   } catch (err) {
     if (!isCallError(err)) throw err;
-    const node = createNode(ctx, { name: o.nodeName, type: 'Skipped', templateName, boundaryId: o.boundaryId, phase: 'Error', message: err.message });
+    const node = createNode(ctx, {
+      name: o.nodeName,
+      type: 'Skipped',
+      templateName,
+      boundaryId: o.boundaryId,
+      phase: 'Error',
+      message: err.message,
+    });
     o.link(node.id);
     return node;
   }

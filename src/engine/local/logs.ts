@@ -29,7 +29,11 @@ async function readFrom(file: string, offset: number): Promise<Buffer> {
 }
 
 /** Yields log lines of the workflow's pods; with `follow`, polls `get` until the workflow is finished. */
-export async function* streamLogs(get: () => Promise<Workflow>, wfDir: string, options: { node?: string; follow?: boolean }): AsyncGenerator<LogLine> {
+export async function* streamLogs(
+  get: () => Promise<Workflow>,
+  wfDir: string,
+  options: { node?: string; follow?: boolean },
+): AsyncGenerator<LogLine> {
   const offsets = new Map<string, number>();
   const partial = new Map<string, string>();
   for (;;) {

@@ -92,7 +92,16 @@ export function formatSequenceValue(format: string, i: number): string {
   return format.replace(/%([-0+ ]*)(\d*)([dxXobs%])/g, (_whole, flags: string, width: string, verb: string) => {
     if (verb === '%') return '%';
     const abs = Math.abs(i);
-    let digits = verb === 'x' ? abs.toString(16) : verb === 'X' ? abs.toString(16).toUpperCase() : verb === 'o' ? abs.toString(8) : verb === 'b' ? abs.toString(2) : String(abs);
+    let digits =
+      verb === 'x'
+        ? abs.toString(16)
+        : verb === 'X'
+          ? abs.toString(16).toUpperCase()
+          : verb === 'o'
+            ? abs.toString(8)
+            : verb === 'b'
+              ? abs.toString(2)
+              : String(abs);
     const sign = i < 0 ? '-' : flags.includes('+') ? '+' : '';
     const w = Number(width || 0);
     if (flags.includes('-')) return (sign + digits).padEnd(w, ' ');

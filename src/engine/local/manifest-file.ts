@@ -25,7 +25,8 @@ export function parseWorkflowText(text: string, source: string): Workflow {
       throw new ManifestFileError(source, (first as Error).message.split('\n')[0]!, { cause: first });
     }
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ManifestFileError(source, 'expected a Workflow object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new ManifestFileError(source, 'expected a Workflow object');
   const wf = value as Workflow;
   if (wf.kind !== 'Workflow') throw new ManifestFileError(source, `expected kind: Workflow, got ${JSON.stringify(wf.kind ?? null)}`);
   return wf;

@@ -63,8 +63,12 @@ export async function podFs(ctx: RunContext, node: NodeStatus, tmpl: Template, n
     .map((p) => path.posix.normalize(p));
   await mkdir(path.join(root, 'tmp'), { recursive: true, mode: 0o1777 });
   await Promise.all(volumes.map((v) => mkdir(v.host, { recursive: true })));
-  if (typeof body.workingDir === 'string') await mkdir(hostPathOf(volumes, body.workingDir) ?? path.join(root, body.workingDir), { recursive: true });
-  const inputs = (tmpl.inputs?.artifacts ?? []).map((a) => a.path).filter((p): p is string => typeof p === 'string').map((p) => path.posix.normalize(p));
+  if (typeof body.workingDir === 'string')
+    await mkdir(hostPathOf(volumes, body.workingDir) ?? path.join(root, body.workingDir), { recursive: true });
+  const inputs = (tmpl.inputs?.artifacts ?? [])
+    .map((a) => a.path)
+    .filter((p): p is string => typeof p === 'string')
+    .map((p) => path.posix.normalize(p));
   return { root, volumes, declared, inputs, hostPath: (p) => hostPathOf(volumes, path.posix.normalize(p)) ?? path.join(root, p) };
 }
 

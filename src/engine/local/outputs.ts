@@ -7,7 +7,13 @@ import type { Scope } from './scope.ts';
 import { mapLookup, substituteString, tagsIn } from './substitute.ts';
 
 /** Fills `node.outputs` from `valueFrom.parameter` / `expression` / `default` and artifact `from`; throws when one cannot be resolved. */
-export function resolveTemplateOutputs(ctx: RunContext, node: NodeStatus, tmpl: Template, scope: Scope | undefined, inputVars: Record<string, string>): void {
+export function resolveTemplateOutputs(
+  ctx: RunContext,
+  node: NodeStatus,
+  tmpl: Template,
+  scope: Scope | undefined,
+  inputVars: Record<string, string>,
+): void {
   const lookup = (tag: string) => scope?.lookup(tag) ?? mapLookup(inputVars)(tag);
   for (const p of tmpl.outputs?.parameters ?? []) {
     const vf = (p.valueFrom ?? {}) as Obj;
@@ -26,7 +32,10 @@ export function resolveTemplateOutputs(ctx: RunContext, node: NodeStatus, tmpl: 
       value = String(p.value);
     }
     if (value === undefined && vf.default !== undefined) value = String(vf.default);
-    if (value === undefined) throw new UnresolvedVariableError(String(vf.parameter ?? vf.expression ?? `outputs.parameters.${String(p.name)}`).replace(/^\{\{|\}\}$/g, ''));
+    if (value === undefined)
+      throw new UnresolvedVariableError(
+        String(vf.parameter ?? vf.expression ?? `outputs.parameters.${String(p.name)}`).replace(/^\{\{|\}\}$/g, ''),
+      );
     (node.outputs ??= {}).parameters = [...(node.outputs.parameters ?? []), { name: String(p.name), value }];
     if (typeof p.globalName === 'string') ctx.globals[`workflow.outputs.parameters.${p.globalName}`] = value;
   }

@@ -62,7 +62,10 @@ async function loadInputs(ctx: RunContext, req: PodRequest, fs: PodFs): Promise<
     const key = art.source?.s3?.key;
     const loaded = key ? await ctx.store.load(key, dest, art.source?.archive && 'none' in art.source.archive ? 'none' : 'auto') : false;
     if (!loaded && !art.optional) {
-      throw new PodSetupError(req.nodeName, `failed to load artifact '${art.name}': ${key ? `key '${key}' not found in the artifact repository` : 'no source'}`);
+      throw new PodSetupError(
+        req.nodeName,
+        `failed to load artifact '${art.name}': ${key ? `key '${key}' not found in the artifact repository` : 'no source'}`,
+      );
     }
   }
 }
@@ -95,7 +98,8 @@ async function collectOutputs(ctx: RunContext, node: NodeStatus, req: PodRequest
     const artPath = path.posix.normalize(String(a.path));
     const none = (a.archive as Obj | undefined)?.none !== undefined;
     const explicitKey = (a.s3 as Obj | undefined)?.key;
-    const key = typeof explicitKey === 'string' ? explicitKey : `${ctx.name}/${pod}/${none ? path.posix.basename(artPath) : `${String(a.name)}.tgz`}`;
+    const key =
+      typeof explicitKey === 'string' ? explicitKey : `${ctx.name}/${pod}/${none ? path.posix.basename(artPath) : `${String(a.name)}.tgz`}`;
     const saved = await ctx.store.save(await outputSource(fs, artPath), key, none ? 'none' : 'tgz');
     if (!saved) {
       if (a.optional) continue;
@@ -110,7 +114,13 @@ export async function runPod(ctx: RunContext, req: PodRequest): Promise<NodeStat
   const releasePod = await ctx.podSlots.acquire();
   try {
     if (ctx.stopped) return undefined;
-    const node = createNode(ctx, { name: req.nodeName, type: 'Pod', templateName: req.templateName, boundaryId: req.boundaryId, phase: 'Pending' });
+    const node = createNode(ctx, {
+      name: req.nodeName,
+      type: 'Pod',
+      templateName: req.templateName,
+      boundaryId: req.boundaryId,
+      phase: 'Pending',
+    });
     if (req.inputs && (req.inputs.parameters?.length || req.inputs.artifacts?.length)) node.inputs = req.inputs;
     req.link(node.id);
     await execute(ctx, node, req);
@@ -136,7 +146,8 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
     return;
   }
   const body = (req.tmpl.container ?? req.tmpl.script ?? {}) as Obj;
-  const command = Array.isArray(body.command) && body.command.length > 0 ? (body.command as unknown[]) : (knownEntrypoint(body.image) ?? []);
+  const command =
+    Array.isArray(body.command) && body.command.length > 0 ? (body.command as unknown[]) : (knownEntrypoint(body.image) ?? []);
   const argv = [...command, ...((body.args as unknown[]) ?? [])].map((a) => rewrite(String(a)));
   if (req.tmpl.script) {
     // Argo stages the source at /argo/staging/script and appends that path to the args.
@@ -188,7 +199,14 @@ interface Launch {
 
 async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l: Launch): Promise<void> {
   let killedWith: string | undefined;
-  const proc = ctx.spawner.spawn({ file: l.file, args: l.args, cwd: l.cwd, env: l.env, log: path.join(l.nodeDir, 'main.log'), capture: req.captureResult });
+  const proc = ctx.spawner.spawn({
+    file: l.file,
+    args: l.args,
+    cwd: l.cwd,
+    env: l.env,
+    log: path.join(l.nodeDir, 'main.log'),
+    capture: req.captureResult,
+  });
   const handle: Killable = {
     kill(message) {
       if (killedWith) return;
@@ -199,7 +217,10 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
   };
   ctx.running.add(handle);
   const deadline = Number(req.tmpl.activeDeadlineSeconds ?? 0);
-  const timer = deadline > 0 ? setTimeout(() => handle.kill('Pod was active on the node longer than the specified deadline'), deadline * 1000) : undefined;
+  const timer =
+    deadline > 0
+      ? setTimeout(() => handle.kill('Pod was active on the node longer than the specified deadline'), deadline * 1000)
+      : undefined;
   await proc.started;
   if (!killedWith) setPhase(ctx, node, 'Running');
   const outcome = await proc.done;
@@ -229,6 +250,14 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
 }
 
 function signalNumber(signal: NodeJS.Signals): number | undefined {
-  const table: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
+  const table: Partial<Record<NodeJS.Signals, number>> = {
+    SIGHUP: 1,
+    SIGINT: 2,
+    SIGQUIT: 3,
+    SIGKILL: 9,
+    SIGSEGV: 11,
+    SIGPIPE: 13,
+    SIGTERM: 15,
+  };
   return table[signal];
 }

@@ -91,7 +91,10 @@ export class ActiveRun {
   flush(): Promise<void> {
     const ids = [...this.dirty];
     this.dirty.clear();
-    const nodes = ids.map((id) => this.ctx.nodes[id]).filter((n): n is NodeStatus => n !== undefined).map((n) => structuredClone(n));
+    const nodes = ids
+      .map((id) => this.ctx.nodes[id])
+      .filter((n): n is NodeStatus => n !== undefined)
+      .map((n) => structuredClone(n));
     this.wf.status!.progress = updateProgress(this.ctx.nodes);
     const snapshot = this.snapshot();
     this.flushing = this.flushing
@@ -128,12 +131,19 @@ export class ActiveRun {
       const artifacts = ((args.artifacts as Obj[] | undefined) ?? []).map((a) => {
         const key = (a.s3 as Obj | undefined)?.key;
         const raw = (a.raw as Obj | undefined)?.data;
-        return { name: String(a.name), ...(typeof key === 'string' ? { source: { name: String(a.name), s3: { key } } } : {}), ...(typeof raw === 'string' ? { raw } : {}) };
+        return {
+          name: String(a.name),
+          ...(typeof key === 'string' ? { source: { name: String(a.name), s3: { key } } } : {}),
+          ...(typeof raw === 'string' ? { raw } : {}),
+        };
       });
       root = await executeTemplate(this.ctx, {
         nodeName: this.ctx.name,
         templateName: String(spec.entrypoint),
-        arguments: { parameters: params.map((p) => ({ name: String(p.name), value: p.value === undefined ? undefined : String(p.value) })), artifacts },
+        arguments: {
+          parameters: params.map((p) => ({ name: String(p.name), value: p.value === undefined ? undefined : String(p.value) })),
+          artifacts,
+        },
         captureResult: false,
         link: () => undefined,
       });
@@ -150,7 +160,13 @@ export class ActiveRun {
   private async finish(root: NodeStatus | undefined): Promise<Workflow> {
     const status = this.wf.status!;
     let phase: WorkflowPhase = 'Failed';
-    if (root) phase = root.phase === 'Skipped' || root.phase === 'Omitted' ? 'Succeeded' : root.phase === 'Succeeded' || root.phase === 'Failed' || root.phase === 'Error' ? root.phase : 'Failed';
+    if (root)
+      phase =
+        root.phase === 'Skipped' || root.phase === 'Omitted'
+          ? 'Succeeded'
+          : root.phase === 'Succeeded' || root.phase === 'Failed' || root.phase === 'Error'
+            ? root.phase
+            : 'Failed';
     if (this.forcedPhase) phase = this.forcedPhase;
     status.phase = phase;
     const message = this.ctx.stopped?.workflowMessage ?? status.message ?? root?.message ?? this.ctx.stopped?.nodeMessage;
@@ -162,7 +178,11 @@ export class ActiveRun {
       .map(([k, value]) => ({ name: k.slice('workflow.outputs.parameters.'.length), value }));
     if (outputs.length > 0) status.outputs = { parameters: outputs };
     (status as Obj).conditions = [{ type: 'Completed', status: 'True' }];
-    this.wf.metadata.labels = { ...this.wf.metadata.labels, 'workflows.argoproj.io/completed': 'true', 'workflows.argoproj.io/phase': phase };
+    this.wf.metadata.labels = {
+      ...this.wf.metadata.labels,
+      'workflows.argoproj.io/completed': 'true',
+      'workflows.argoproj.io/phase': phase,
+    };
     // Argo deletes volumeClaimTemplates PVCs when the workflow completes.
     await rm(path.join(this.ctx.wfDir, 'volumes'), { recursive: true, force: true }).catch(() => undefined);
     for (const id of Object.keys(this.ctx.nodes)) this.dirty.add(id);

@@ -18,7 +18,11 @@ export interface Mount {
 export function hostPathOf(mounts: Mount[], podPath: string): string | undefined {
   let best: Mount | undefined;
   for (const m of mounts) {
-    if ((podPath === m.path || podPath.startsWith(m.path.endsWith('/') ? m.path : `${m.path}/`)) && (!best || m.path.length > best.path.length)) best = m;
+    if (
+      (podPath === m.path || podPath.startsWith(m.path.endsWith('/') ? m.path : `${m.path}/`)) &&
+      (!best || m.path.length > best.path.length)
+    )
+      best = m;
   }
   return best ? path.join(best.host, podPath.slice(best.path.length)) : undefined;
 }

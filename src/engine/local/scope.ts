@@ -55,7 +55,8 @@ export class Scope {
     if (!out || node.phase === 'Skipped' || node.phase === 'Omitted') return;
     if (out.result !== undefined) this.vars.set(`${p}.outputs.result`, out.result);
     if (out.exitCode !== undefined) this.vars.set(`${p}.exitCode`, out.exitCode);
-    for (const param of out.parameters ?? []) if (param.value !== undefined) this.vars.set(`${p}.outputs.parameters.${param.name}`, param.value);
+    for (const param of out.parameters ?? [])
+      if (param.value !== undefined) this.vars.set(`${p}.outputs.parameters.${param.name}`, param.value);
     for (const art of (out.artifacts ?? []) as ArtifactRef[]) this.artifacts.set(`${p}.outputs.artifacts.${art.name}`, art);
   }
 

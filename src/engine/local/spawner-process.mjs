@@ -32,7 +32,12 @@ function start(req) {
   }
   let child;
   try {
-    child = spawn(req.file, req.args, { cwd: req.cwd, env: { ...process.env, ...req.env }, stdio: ['ignore', 'pipe', logFd], detached: true });
+    child = spawn(req.file, req.args, {
+      cwd: req.cwd,
+      env: { ...process.env, ...req.env },
+      stdio: ['ignore', 'pipe', logFd],
+      detached: true,
+    });
   } catch (err) {
     closeSync(logFd);
     send({ id: req.id, event: 'exit', code: null, signal: null, error: err.message });
@@ -65,15 +70,17 @@ function start(req) {
   });
 }
 
-createInterface({ input: process.stdin }).on('line', (line) => {
-  if (!line.trim()) return;
-  const msg = JSON.parse(line);
-  if (msg.op === 'spawn') start(msg);
-  else if (msg.op === 'kill') {
-    const child = children.get(msg.id);
-    if (child?.pid) killGroup(child.pid, msg.signal ?? 'SIGTERM');
-  }
-}).on('close', () => {
-  for (const child of children.values()) if (child.pid) killGroup(child.pid, 'SIGKILL');
-  process.exit(0);
-});
+createInterface({ input: process.stdin })
+  .on('line', (line) => {
+    if (!line.trim()) return;
+    const msg = JSON.parse(line);
+    if (msg.op === 'spawn') start(msg);
+    else if (msg.op === 'kill') {
+      const child = children.get(msg.id);
+      if (child?.pid) killGroup(child.pid, msg.signal ?? 'SIGTERM');
+    }
+  })
+  .on('close', () => {
+    for (const child of children.values()) if (child.pid) killGroup(child.pid, 'SIGKILL');
+    process.exit(0);
+  });

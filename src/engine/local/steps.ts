@@ -1,6 +1,16 @@
 /** Steps templates: sequential groups of parallel steps (SEMANTICS §7). */
 import type { NodeStatus } from '../types.ts';
-import { addChild, createNode, outboundNodes, setPhase, stopState, type ArtifactRef, type Obj, type RunContext, type Template } from './context.ts';
+import {
+  addChild,
+  createNode,
+  outboundNodes,
+  setPhase,
+  stopState,
+  type ArtifactRef,
+  type Obj,
+  type RunContext,
+  type Template,
+} from './context.ts';
 import { expandCall, isCallError, referencesResult, runCall } from './invoke.ts';
 import { Scope } from './scope.ts';
 import { Semaphore } from './semaphore.ts';
@@ -32,7 +42,13 @@ export class FailFast {
 }
 
 /** Runs the groups of a steps template under `node`; sets its phase and outbound nodes; returns its scope. */
-export async function runSteps(ctx: RunContext, node: NodeStatus, tmpl: Template, inputArtifacts?: Map<string, ArtifactRef>, baseVars?: Record<string, string>): Promise<Scope> {
+export async function runSteps(
+  ctx: RunContext,
+  node: NodeStatus,
+  tmpl: Template,
+  inputArtifacts?: Map<string, ArtifactRef>,
+  baseVars?: Record<string, string>,
+): Promise<Scope> {
   const scope = new Scope('steps', inputArtifacts, baseVars);
   const failFast = new FailFast(tmpl);
   // Outputs count too: `valueFrom.expression` may read a step's result.
@@ -45,7 +61,13 @@ export async function runSteps(ctx: RunContext, node: NodeStatus, tmpl: Template
       setPhase(ctx, node, 'Failed', ctx.stopped.nodeMessage);
       return scope;
     }
-    const group = createNode(ctx, { name: `${node.name}[${gi}]`, type: 'StepGroup', templateName: tmpl.name, boundaryId: node.id, phase: 'Running' });
+    const group = createNode(ctx, {
+      name: `${node.name}[${gi}]`,
+      type: 'StepGroup',
+      templateName: tmpl.name,
+      boundaryId: node.id,
+      phase: 'Running',
+    });
     if (gi === 0) addChild(ctx, node.id, group.id);
     else for (const id of previous) addChild(ctx, id, group.id);
     const link = (id: string) => addChild(ctx, group.id, id);
@@ -58,19 +80,32 @@ export async function runSteps(ctx: RunContext, node: NodeStatus, tmpl: Template
         try {
           const exp = expandCall(step, scope);
           if (exp.kind === 'single') {
-            const child = await slots.run(() => failFast.guard(step, () => runCall(ctx, exp.call, scope, { ...opts, nodeName: base, displayName: name })));
+            const child = await slots.run(() =>
+              failFast.guard(step, () => runCall(ctx, exp.call, scope, { ...opts, nodeName: base, displayName: name })),
+            );
             if (child) scope.recordNode(name, child);
             return { step, children: child ? [child] : [] };
           }
           if (exp.items.length === 0) {
-            const skipped = createNode(ctx, { name: base, type: 'Skipped', templateName: step.template as string | undefined, boundaryId: node.id, phase: 'Skipped', message: 'Skipped, empty params' });
+            const skipped = createNode(ctx, {
+              name: base,
+              type: 'Skipped',
+              templateName: step.template as string | undefined,
+              boundaryId: node.id,
+              phase: 'Skipped',
+              message: 'Skipped, empty params',
+            });
             link(skipped.id);
             scope.recordLoop(name, group, []);
             return { step, children: [skipped] };
           }
           const children = await Promise.all(
             exp.items.map((item) =>
-              slots.run(() => failFast.guard(step, () => runCall(ctx, item.call, scope, { ...opts, nodeName: `${base}${item.suffix}`, displayName: `${name}${item.suffix}` }))),
+              slots.run(() =>
+                failFast.guard(step, () =>
+                  runCall(ctx, item.call, scope, { ...opts, nodeName: `${base}${item.suffix}`, displayName: `${name}${item.suffix}` }),
+                ),
+              ),
             ),
           );
           const created = children.filter((c): c is NodeStatus => c !== undefined);
@@ -86,7 +121,9 @@ export async function runSteps(ctx: RunContext, node: NodeStatus, tmpl: Template
     for (const o of outcomes) {
       for (const c of o.children) if (c.type === 'Skipped' && c.phase === 'Error') groupError ??= c.message;
     }
-    const failed = outcomes.flatMap((o) => o.children.filter((c) => (c.phase === 'Failed' || c.phase === 'Error') && !continues(o.step, c.phase)));
+    const failed = outcomes.flatMap((o) =>
+      o.children.filter((c) => (c.phase === 'Failed' || c.phase === 'Error') && !continues(o.step, c.phase)),
+    );
     if (failFast.tripped) setPhase(ctx, group, 'Failed', FAIL_FAST_MESSAGE);
     else if (groupError !== undefined) setPhase(ctx, group, 'Error', groupError);
     else if (failed.length > 0) setPhase(ctx, group, 'Failed', `child '${failed[0]!.id}' failed`);

@@ -20,7 +20,15 @@ export class WorkflowStore {
     const rows = await this.db.query(
       `INSERT INTO local_workflows (name, uid, namespace, labels, manifest, phase, status)
        VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7::jsonb) ON CONFLICT (name) DO NOTHING RETURNING name`,
-      [wf.metadata.name, wf.metadata.uid, wf.metadata.namespace, JSON.stringify(wf.metadata.labels ?? {}), JSON.stringify(manifest), status?.phase ?? null, JSON.stringify(status ?? {})],
+      [
+        wf.metadata.name,
+        wf.metadata.uid,
+        wf.metadata.namespace,
+        JSON.stringify(wf.metadata.labels ?? {}),
+        JSON.stringify(manifest),
+        status?.phase ?? null,
+        JSON.stringify(status ?? {}),
+      ],
     );
     return rows.length === 1;
   }
@@ -32,7 +40,15 @@ export class WorkflowStore {
       await tx.query(
         `UPDATE local_workflows SET phase = $2, status = $3::jsonb, labels = $4::jsonb, manifest = jsonb_set(manifest, '{metadata}', $5::jsonb),
            finished_at = $6, delete_after = $7 WHERE name = $1`,
-        [wf.metadata.name, status.phase ?? null, JSON.stringify(status), JSON.stringify(wf.metadata.labels ?? {}), JSON.stringify(wf.metadata), status.finishedAt ?? null, deleteAfter?.toISOString() ?? null],
+        [
+          wf.metadata.name,
+          status.phase ?? null,
+          JSON.stringify(status),
+          JSON.stringify(wf.metadata.labels ?? {}),
+          JSON.stringify(wf.metadata),
+          status.finishedAt ?? null,
+          deleteAfter?.toISOString() ?? null,
+        ],
       );
       if (nodes.length > 0) {
         await tx.query(
@@ -55,11 +71,20 @@ export class WorkflowStore {
       nodes[n.id] = n;
     }
     // jsonb does not keep key order; give the workflow Argo's.
-    return { apiVersion: manifest.apiVersion, kind: manifest.kind, metadata: manifest.metadata, spec: manifest.spec, status: { ...status, ...(nodeRows.length > 0 ? { nodes } : {}) } };
+    return {
+      apiVersion: manifest.apiVersion,
+      kind: manifest.kind,
+      metadata: manifest.metadata,
+      spec: manifest.spec,
+      status: { ...status, ...(nodeRows.length > 0 ? { nodes } : {}) },
+    };
   }
 
   async load(name: string): Promise<Workflow | undefined> {
-    const rows = await this.db.query<WorkflowRow>('SELECT name, manifest, status, phase, delete_after FROM local_workflows WHERE name = $1', [name]);
+    const rows = await this.db.query<WorkflowRow>(
+      'SELECT name, manifest, status, phase, delete_after FROM local_workflows WHERE name = $1',
+      [name],
+    );
     return rows[0] ? this.assemble(rows[0]) : undefined;
   }
 
@@ -99,7 +124,9 @@ export class WorkflowStore {
 
   /** Finished workflows with a TTL: name and when to delete. */
   async expiring(): Promise<Array<{ name: string; deleteAfter: Date }>> {
-    const rows = await this.db.query<{ name: string; delete_after: string | Date }>('SELECT name, delete_after FROM local_workflows WHERE delete_after IS NOT NULL');
+    const rows = await this.db.query<{ name: string; delete_after: string | Date }>(
+      'SELECT name, delete_after FROM local_workflows WHERE delete_after IS NOT NULL',
+    );
     return rows.map((r) => ({ name: r.name, deleteAfter: new Date(r.delete_after) }));
   }
 }

@@ -6,8 +6,8 @@ import type { Obj } from './context.ts';
 
 /** Applies `-p NAME=VALUE` overrides (an override drops the parameter's enum), then checks enums. */
 export function applyParameters(wf: Workflow, overrides: Record<string, string>): void {
-  const args = ((wf.spec.arguments ??= {}) as Obj);
-  const params = ((args.parameters ??= []) as Obj[]);
+  const args = (wf.spec.arguments ??= {}) as Obj;
+  const params = (args.parameters ??= []) as Obj[];
   for (const [name, value] of Object.entries(overrides)) {
     const existing = params.find((p) => p.name === name);
     if (existing) {
@@ -21,7 +21,10 @@ export function applyParameters(wf: Workflow, overrides: Record<string, string>)
     if (p.value !== undefined && typeof p.value !== 'string') p.value = JSON.stringify(p.value);
     const allowed = p.enum as unknown[] | undefined;
     if (allowed && allowed.length > 0 && !allowed.map(String).includes(String(p.value))) {
-      throw new ManifestRejectedError(`spec.arguments.parameters[${i}] (${String(p.name)}): value '${String(p.value)}' is not one of ${allowed.map(String).join(', ')}`, `spec.arguments.parameters[${i}].value`);
+      throw new ManifestRejectedError(
+        `spec.arguments.parameters[${i}] (${String(p.name)}): value '${String(p.value)}' is not one of ${allowed.map(String).join(', ')}`,
+        `spec.arguments.parameters[${i}].value`,
+      );
     }
   });
 }
@@ -29,7 +32,10 @@ export function applyParameters(wf: Workflow, overrides: Record<string, string>)
 /** `a=b,c==d` → `{a: 'b', c: 'd'}`; other selector forms are refused. */
 export function parseLabelSelector(selector: string): Record<string, string> {
   const labels: Record<string, string> = {};
-  for (const part of selector.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of selector
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([^=!\s]+)\s*==?\s*([^=!\s]*)$/.exec(part);
     if (!m) throw new ManifestRejectedError(`unsupported label selector '${part}' (only key=value is supported)`, 'labelSelector');
     labels[m[1]!] = m[2]!;
@@ -43,7 +49,9 @@ export function deleteAfter(wf: Workflow): Date | undefined {
   const finished = wf.status?.finishedAt;
   if (!ttl || !finished) return undefined;
   const phase = wf.status?.phase;
-  const seconds = (phase === 'Succeeded' ? ttl.secondsAfterSuccess : phase === 'Failed' ? ttl.secondsAfterFailure : undefined) ?? ttl.secondsAfterCompletion;
+  const seconds =
+    (phase === 'Succeeded' ? ttl.secondsAfterSuccess : phase === 'Failed' ? ttl.secondsAfterFailure : undefined) ??
+    ttl.secondsAfterCompletion;
   if (seconds === undefined || seconds === null) return undefined;
   return new Date(new Date(finished).getTime() + Number(seconds) * 1000);
 }

@@ -29,7 +29,10 @@ const OUTPUT_PARAMETER: Shape = {
   description: true,
   valueFrom: { path: true, default: true, parameter: true, expression: true },
 };
-const ARGUMENTS: Shape = { parameters: listOf(PARAMETER), artifacts: listOf({ name: true, from: true, s3: S3, raw: { data: true }, optional: true }) };
+const ARGUMENTS: Shape = {
+  parameters: listOf(PARAMETER),
+  artifacts: listOf({ name: true, from: true, s3: S3, raw: { data: true }, optional: true }),
+};
 const VOLUME_MOUNT: Shape = { name: true, mountPath: true, subPath: true, readOnly: true };
 const VOLUME: Shape = { name: true, emptyDir: true, persistentVolumeClaim: { claimName: true, readOnly: true } };
 const CONTAINER: Shape = {
@@ -138,22 +141,32 @@ function checkExpression(src: string, field: string): void {
 function checkExpressionTags(value: unknown, path: string): void {
   if (typeof value === 'string') {
     const tags = tagsIn(value).filter((t) => t.startsWith('='));
-    if (tags.length < value.split('{{=').length - 1) reject(path, 'expression tags containing braces (maps, closures) are not supported by the local engine');
+    if (tags.length < value.split('{{=').length - 1)
+      reject(path, 'expression tags containing braces (maps, closures) are not supported by the local engine');
     for (const tag of tags) checkExpression(tag.slice(1), path);
   } else if (Array.isArray(value)) value.forEach((v, i) => checkExpressionTags(v, `${path}[${i}]`));
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value as Obj)) checkExpressionTags(v, `${path}.${k}`);
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value as Obj)) checkExpressionTags(v, `${path}.${k}`);
 }
 
 function checkTemplate(t: Obj, path: string, names: Set<string>): void {
   const kinds = ['container', 'script', 'steps', 'dag'].filter((k) => t[k] !== undefined);
-  if (kinds.length !== 1) reject(path, kinds.length === 0 ? 'template has no container, script, steps or dag' : `template has more than one kind (${kinds.join(', ')})`);
+  if (kinds.length !== 1)
+    reject(
+      path,
+      kinds.length === 0 ? 'template has no container, script, steps or dag' : `template has more than one kind (${kinds.join(', ')})`,
+    );
   const body = (t.container ?? t.script) as Obj | undefined;
   if (body && (!Array.isArray(body.command) || body.command.length === 0) && !knownEntrypoint(body.image)) {
-    reject(`${path}.${kinds[0]}.command`, 'a command is required by the local engine (images are not pulled, so their entrypoint is unknown)');
+    reject(
+      `${path}.${kinds[0]}.command`,
+      'a command is required by the local engine (images are not pulled, so their entrypoint is unknown)',
+    );
   }
   for (const [j, p] of (((t.outputs as Obj | undefined)?.parameters as Obj[] | undefined) ?? []).entries()) {
     const vf = p.valueFrom as Obj | undefined;
-    if (body && vf && vf.path === undefined) reject(`${path}.outputs.parameters[${j}].valueFrom.path`, 'container and script outputs need valueFrom.path');
+    if (body && vf && vf.path === undefined)
+      reject(`${path}.outputs.parameters[${j}].valueFrom.path`, 'container and script outputs need valueFrom.path');
     if (vf?.expression !== undefined) checkExpression(String(vf.expression), `${path}.outputs.parameters[${j}].valueFrom.expression`);
   }
   const rs = t.retryStrategy as Obj | undefined;
@@ -173,14 +186,21 @@ function checkTemplate(t: Obj, path: string, names: Set<string>): void {
       if (usesDepends && task.continueOn !== undefined) reject(`${tp}.continueOn`, 'continueOn cannot be used in a DAG that uses depends');
       let refs: Set<string>;
       try {
-        refs = task.depends !== undefined ? dependsTasks(parseDepends(String(task.depends))) : new Set(((task.dependencies as string[] | undefined) ?? []).map(String));
+        refs =
+          task.depends !== undefined
+            ? dependsTasks(parseDepends(String(task.depends)))
+            : new Set(((task.dependencies as string[] | undefined) ?? []).map(String));
       } catch (err) {
         if (err instanceof DependsExpressionError) reject(`${tp}.depends`, err.message);
         throw err;
       }
-      for (const r of refs) if (!taskNames.has(r)) reject(`${tp}.${task.depends !== undefined ? 'depends' : 'dependencies'}`, `task '${r}' does not exist in this dag`);
+      for (const r of refs)
+        if (!taskNames.has(r))
+          reject(`${tp}.${task.depends !== undefined ? 'depends' : 'dependencies'}`, `task '${r}' does not exist in this dag`);
     });
-    for (const target of String(dag.target ?? '').split(/\s+/).filter((x) => x && !x.includes('{{'))) {
+    for (const target of String(dag.target ?? '')
+      .split(/\s+/)
+      .filter((x) => x && !x.includes('{{'))) {
       if (!taskNames.has(target)) reject(`${path}.dag.target`, `task '${target}' does not exist in this dag`);
     }
   }

@@ -30,7 +30,13 @@ export function mapLookup(...maps: Array<Map<string, string> | Record<string, st
   };
 }
 
-function replaceTags(text: string, lookup: Lookup, escape: (v: string) => string, strict?: (tag: string) => boolean, exprs?: ExpressionScope): string {
+function replaceTags(
+  text: string,
+  lookup: Lookup,
+  escape: (v: string) => string,
+  strict?: (tag: string) => boolean,
+  exprs?: ExpressionScope,
+): string {
   let env: Record<string, unknown> | undefined;
   return text.replace(TAG, (whole, inner: string) => {
     const tag = inner.trim();

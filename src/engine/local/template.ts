@@ -54,7 +54,13 @@ export async function executeTemplate(ctx: RunContext, call: TemplateCall): Prom
   const strategy = (tmpl.retryStrategy ?? ctx.spec.retryStrategy) as Obj | undefined;
   if (!strategy) return executeOnce(ctx, call, undefined);
   if (ctx.stopped) return undefined;
-  const retry = createNode(ctx, { name: call.nodeName, type: 'Retry', templateName: call.templateName, boundaryId: call.boundaryId, phase: 'Running' });
+  const retry = createNode(ctx, {
+    name: call.nodeName,
+    type: 'Retry',
+    templateName: call.templateName,
+    boundaryId: call.boundaryId,
+    phase: 'Running',
+  });
   call.link(retry.id);
   const limit = strategy.limit === undefined ? Infinity : Number(strategy.limit);
   const expression = typeof strategy.expression === 'string' ? retryExpression(ctx, call, tmpl, strategy.expression) : undefined;
@@ -63,7 +69,11 @@ export async function executeTemplate(ctx: RunContext, call: TemplateCall): Prom
   const backoff = strategy.backoff as Obj | undefined;
   const firstStart = Date.now();
   for (let attempt = 0; ; attempt++) {
-    const child = await executeOnce(ctx, { ...call, nodeName: `${call.nodeName}(${attempt})`, link: (id) => addChild(ctx, retry.id, id) }, attempt);
+    const child = await executeOnce(
+      ctx,
+      { ...call, nodeName: `${call.nodeName}(${attempt})`, link: (id) => addChild(ctx, retry.id, id) },
+      attempt,
+    );
     if (!child) {
       setPhase(ctx, retry, 'Failed', stopState(ctx)?.nodeMessage);
       return retry;
@@ -111,12 +121,19 @@ function retryExpression(ctx: RunContext, call: TemplateCall, tmpl: Template, ex
 
 /** `lastRetry.exitCode/status/duration/message` of the attempt that just ended, as Argo exposes them. */
 function evaluateRetryExpression(expression: string, last: NodeStatus): boolean {
-  const duration = last.startedAt && last.finishedAt ? String(Math.round((Date.parse(last.finishedAt) - Date.parse(last.startedAt)) / 1000)) : '0';
+  const duration =
+    last.startedAt && last.finishedAt ? String(Math.round((Date.parse(last.finishedAt) - Date.parse(last.startedAt)) / 1000)) : '0';
   const env = { lastRetry: { exitCode: last.outputs?.exitCode ?? '0', status: last.phase, duration, message: last.message ?? '' } };
   return Boolean(evaluateExpression(expression, env));
 }
 
-function inputVariables(ctx: RunContext, call: TemplateCall, tmpl: Template, params: Array<{ name: string; value: string }>, retries: number | undefined): Record<string, string> {
+function inputVariables(
+  ctx: RunContext,
+  call: TemplateCall,
+  tmpl: Template,
+  params: Array<{ name: string; value: string }>,
+  retries: number | undefined,
+): Record<string, string> {
   const vars: Record<string, string> = {
     'node.name': call.nodeName,
     'pod.name': podName(ctx.name, call.nodeName, call.templateName),
@@ -143,7 +160,14 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
     const arg = call.arguments.parameters?.find((a) => a.name === name);
     const value = arg?.value ?? p.value ?? p.default;
     if (value === undefined || value === null) {
-      const node = createNode(ctx, { name: call.nodeName, type: 'Skipped', templateName: call.templateName, boundaryId: call.boundaryId, phase: 'Error', message: `inputs.parameters.${name} was not supplied` });
+      const node = createNode(ctx, {
+        name: call.nodeName,
+        type: 'Skipped',
+        templateName: call.templateName,
+        boundaryId: call.boundaryId,
+        phase: 'Error',
+        message: `inputs.parameters.${name} was not supplied`,
+      });
       call.link(node.id);
       return node;
     }
@@ -153,10 +177,20 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
   const leaf = raw.container !== undefined || raw.script !== undefined;
   let tmpl: Template;
   try {
-    tmpl = substituteObject(raw, mapLookup(vars, ctx.globals), undefined, { final: leaf, env: () => nestVariables(Object.entries({ ...ctx.globals, ...vars })) });
+    tmpl = substituteObject(raw, mapLookup(vars, ctx.globals), undefined, {
+      final: leaf,
+      env: () => nestVariables(Object.entries({ ...ctx.globals, ...vars })),
+    });
   } catch (err) {
     if (!(err instanceof ExpressionError)) throw err;
-    const node = createNode(ctx, { name: call.nodeName, type: leaf ? 'Pod' : 'Skipped', templateName: call.templateName, boundaryId: call.boundaryId, phase: 'Error', message: err.message });
+    const node = createNode(ctx, {
+      name: call.nodeName,
+      type: leaf ? 'Pod' : 'Skipped',
+      templateName: call.templateName,
+      boundaryId: call.boundaryId,
+      phase: 'Error',
+      message: err.message,
+    });
     call.link(node.id);
     return node;
   }
@@ -167,9 +201,19 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
     const arg = call.arguments.artifacts?.find((x) => x.name === a.name);
     const ownKey = (a.s3 as Obj | undefined)?.key;
     const ownRaw = (a.raw as Obj | undefined)?.data;
-    const source: ArtifactRef | undefined = arg?.source ?? (typeof ownKey === 'string' ? { name: String(a.name), s3: { key: ownKey }, ...(a.archive ? { archive: a.archive as Obj } : {}) } : undefined);
+    const source: ArtifactRef | undefined =
+      arg?.source ??
+      (typeof ownKey === 'string'
+        ? { name: String(a.name), s3: { key: ownKey }, ...(a.archive ? { archive: a.archive as Obj } : {}) }
+        : undefined);
     const rawData = arg?.raw ?? (typeof ownRaw === 'string' ? ownRaw : undefined);
-    inputArtifacts.push({ name: String(a.name), path: String(a.path ?? path.posix.join('/tmp', String(a.name))), source, raw: rawData, optional: a.optional === true });
+    inputArtifacts.push({
+      name: String(a.name),
+      path: String(a.path ?? path.posix.join('/tmp', String(a.name))),
+      source,
+      raw: rawData,
+      optional: a.optional === true,
+    });
     if (source) (inputs.artifacts ??= []).push({ name: String(a.name), path: a.path, ...(source.s3 ? { s3: source.s3 } : {}) });
   }
   if (tmpl.container || tmpl.script) {
@@ -184,7 +228,13 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
       link: call.link,
     });
   }
-  const node = createNode(ctx, { name: call.nodeName, type: tmpl.steps ? 'Steps' : 'DAG', templateName: call.templateName, boundaryId: call.boundaryId, phase: 'Running' });
+  const node = createNode(ctx, {
+    name: call.nodeName,
+    type: tmpl.steps ? 'Steps' : 'DAG',
+    templateName: call.templateName,
+    boundaryId: call.boundaryId,
+    phase: 'Running',
+  });
   if (inputs.parameters || inputs.artifacts) node.inputs = inputs;
   call.link(node.id);
   // A steps/dag template hands its input artifacts on with `from: "{{inputs.artifacts.X}}"`.

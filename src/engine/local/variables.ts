@@ -25,7 +25,8 @@ export function checkVariables(wf: Workflow): void {
   const templates = (spec.templates as Obj[] | undefined) ?? [];
   const globalOutputs = new Set<string>();
   for (const t of templates) {
-    for (const p of ((t.outputs as Obj | undefined)?.parameters as Obj[] | undefined) ?? []) if (typeof p.globalName === 'string') globalOutputs.add(p.globalName);
+    for (const p of ((t.outputs as Obj | undefined)?.parameters as Obj[] | undefined) ?? [])
+      if (typeof p.globalName === 'string') globalOutputs.add(p.globalName);
   }
   const known = (tag: string, t: Obj): boolean => {
     const inputs = (t.inputs ?? {}) as Obj;
@@ -37,7 +38,8 @@ export function checkVariables(wf: Workflow): void {
     if ((m = /^workflow\.parameters\.(.+)$/.exec(tag))) return workflowParams.has(m[1]!);
     if ((m = /^workflow\.outputs\.parameters\.(.+)$/.exec(tag))) return globalOutputs.has(m[1]!);
     if ((m = /^steps\.([^.]+)\./.exec(tag))) return Array.isArray(t.steps) && (t.steps as Obj[][]).flat().some((s) => s.name === m![1]);
-    if ((m = /^tasks\.([^.]+)\./.exec(tag))) return ((t.dag as Obj | undefined)?.tasks as Obj[] | undefined)?.some((s) => s.name === m![1]) ?? false;
+    if ((m = /^tasks\.([^.]+)\./.exec(tag)))
+      return ((t.dag as Obj | undefined)?.tasks as Obj[] | undefined)?.some((s) => s.name === m![1]) ?? false;
     return true;
   };
   templates.forEach((t, i) => {

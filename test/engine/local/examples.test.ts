@@ -26,7 +26,10 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-const displayNames = (wf: Workflow) => nodes(wf).map((n) => n.displayName).sort();
+const displayNames = (wf: Workflow) =>
+  nodes(wf)
+    .map((n) => n.displayName)
+    .sort();
 
 describe('Argo examples', { concurrency: true }, () => {
   test('hello-world: one root Pod named like the workflow prints hello world', async () => {
@@ -82,7 +85,9 @@ describe('Argo examples', { concurrency: true }, () => {
     assert.equal(wf.status?.progress, '2/2');
     const gen = nodeByDisplay(wf, 'generate-artifact');
     const pod = `${name}-hello-world-to-file-${fnv1a32(gen.name)}`;
-    assert.deepEqual(gen.outputs?.artifacts, [{ name: 'hello-art', path: '/tmp/hello_world.txt', s3: { key: `${name}/${pod}/hello-art.tgz` } }]);
+    assert.deepEqual(gen.outputs?.artifacts, [
+      { name: 'hello-art', path: '/tmp/hello_world.txt', s3: { key: `${name}/${pod}/hello-art.tgz` } },
+    ]);
     const stream = await engine.getArtifact(`${name}/${pod}/hello-art.tgz`);
     const chunks: Buffer[] = [];
     for await (const c of stream) chunks.push(c as Buffer);
@@ -111,7 +116,12 @@ describe('Argo examples', { concurrency: true }, () => {
     const wf = await run(engine, await example('loops-maps'));
     assert.equal(wf.status?.phase, 'Succeeded');
     assert.equal(wf.status?.progress, '4/4');
-    for (const n of ['test-linux(0:image:debian,tag:9.1)', 'test-linux(1:image:debian,tag:8.9)', 'test-linux(2:image:alpine,tag:3.6)', 'test-linux(3:image:ubuntu,tag:17.10)']) {
+    for (const n of [
+      'test-linux(0:image:debian,tag:9.1)',
+      'test-linux(1:image:debian,tag:8.9)',
+      'test-linux(2:image:alpine,tag:3.6)',
+      'test-linux(3:image:ubuntu,tag:17.10)',
+    ]) {
       assert.ok(nodeByDisplay(wf, n));
     }
     assert.deepEqual(nodeByDisplay(wf, 'test-linux(2:image:alpine,tag:3.6)').inputs?.parameters, [

@@ -119,13 +119,22 @@ ${extra}
 `);
   await assert.rejects(
     engine.submit(base(`  - name: res\n    resource: {action: create, manifest: "x"}`)),
-    (err: unknown) => err instanceof ManifestRejectedError && err.field === 'spec.templates[1].resource' && err.message === 'spec.templates[1].resource is not supported by the local engine',
+    (err: unknown) =>
+      err instanceof ManifestRejectedError &&
+      err.field === 'spec.templates[1].resource' &&
+      err.message === 'spec.templates[1].resource is not supported by the local engine',
   );
   await assert.rejects(
     engine.submit(base(`  - name: x\n    container: {image: a, command: ["{{=sprig.date('2006', workflow.creationTimestamp)}}"]}`)),
-    (err: unknown) => err instanceof ManifestRejectedError && err.field === 'spec.templates[1].container.command[0]' && /function sprig\.date\(\) is not supported/.test(err.message),
+    (err: unknown) =>
+      err instanceof ManifestRejectedError &&
+      err.field === 'spec.templates[1].container.command[0]' &&
+      /function sprig\.date\(\) is not supported/.test(err.message),
   );
-  await assert.rejects(engine.submit(base('  - {name: x, container: not-an-object}')), (err: unknown) => err instanceof ManifestRejectedError && /schema/.test(err.message));
+  await assert.rejects(
+    engine.submit(base('  - {name: x, container: not-an-object}')),
+    (err: unknown) => err instanceof ManifestRejectedError && /schema/.test(err.message),
+  );
   assert.deepEqual(await engine.list(''), []);
 });
 

@@ -18,11 +18,20 @@ export interface Harness {
 }
 
 /** A local engine on a fresh in-memory PGlite and a temporary data dir, closed after the test. */
-export async function harness(t: TestContext, options: { sandbox?: 'auto' | 'bwrap' | 'none'; maxProcesses?: number; db?: Db; dataDir?: string } = {}): Promise<Harness> {
+export async function harness(
+  t: TestContext,
+  options: { sandbox?: 'auto' | 'bwrap' | 'none'; maxProcesses?: number; db?: Db; dataDir?: string } = {},
+): Promise<Harness> {
   const db = options.db ?? (await dbTargets()[0]!.open());
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'ogdc-local-')));
   const logs: string[] = [];
-  const engine = await createLocalEngine({ db, dataDir, sandbox: options.sandbox ?? 'auto', maxProcesses: options.maxProcesses ?? 4, log: (m) => logs.push(m) });
+  const engine = await createLocalEngine({
+    db,
+    dataDir,
+    sandbox: options.sandbox ?? 'auto',
+    maxProcesses: options.maxProcesses ?? 4,
+    log: (m) => logs.push(m),
+  });
   t.after(async () => {
     await engine.close();
     if (!options.db) await db.close();
@@ -51,7 +60,12 @@ export function nodes(wf: Workflow): NodeStatus[] {
 
 export function nodeByDisplay(wf: Workflow, displayName: string): NodeStatus {
   const found = nodes(wf).filter((n) => n.displayName === displayName);
-  if (found.length !== 1) throw new Error(`expected one node named ${displayName}, found ${found.length}: ${nodes(wf).map((n) => n.displayName).join(', ')}`);
+  if (found.length !== 1)
+    throw new Error(
+      `expected one node named ${displayName}, found ${found.length}: ${nodes(wf)
+        .map((n) => n.displayName)
+        .join(', ')}`,
+    );
   return found[0]!;
 }
 

@@ -60,7 +60,9 @@ test('a finished workflow is read back from the database after the engine is clo
     await rm(dataDir, { recursive: true, force: true });
   });
   const first = await createLocalEngine({ db, dataDir, sandbox: 'none', log: () => undefined });
-  const done = await run(first, manifest(`
+  const done = await run(
+    first,
+    manifest(`
 apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata: {name: kept, labels: {ogdc/recipe: seal-tags, team: a}}
@@ -69,7 +71,8 @@ spec:
   templates:
   - name: main
     container: {image: busybox, command: [echo, persisted]}
-`));
+`),
+  );
   await first.close();
   const second = await createLocalEngine({ db, dataDir, sandbox: 'none', log: () => undefined });
   t.after(() => second.close());
@@ -77,7 +80,10 @@ spec:
   assert.deepEqual(again.status?.nodes, done.status?.nodes);
   assert.equal(again.status?.phase, 'Succeeded');
   assert.equal(again.metadata.labels?.['workflows.argoproj.io/completed'], 'true');
-  assert.deepEqual((await second.list('ogdc/recipe=seal-tags,team=a')).map((w) => w.metadata.name), ['kept']);
+  assert.deepEqual(
+    (await second.list('ogdc/recipe=seal-tags,team=a')).map((w) => w.metadata.name),
+    ['kept'],
+  );
   assert.deepEqual(await second.list('team=b'), []);
   const lines = [];
   for await (const l of second.logs('kept')) lines.push(l.content);
@@ -89,7 +95,9 @@ spec:
 
 test('ttlStrategy deletes a finished workflow after the given seconds', async (t) => {
   const { engine } = await harness(t, { sandbox: 'none' });
-  const wf = await run(engine, manifest(`
+  const wf = await run(
+    engine,
+    manifest(`
 apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata: {generateName: ttl-}
@@ -99,7 +107,8 @@ spec:
   templates:
   - name: main
     container: {image: busybox, command: [echo, bye]}
-`));
+`),
+  );
   assert.equal(wf.status?.phase, 'Succeeded');
   for (;;) {
     try {
@@ -116,7 +125,8 @@ test('onUpdate reports the workflow when it finishes; followed logs end with the
   const { engine } = await harness(t, { sandbox: 'none' });
   const seen: Workflow[] = [];
   const off = engine.onUpdate((wf) => seen.push(wf));
-  const submitted = await engine.submit(manifest(`
+  const submitted = await engine.submit(
+    manifest(`
 apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata: {generateName: events-}
@@ -125,7 +135,8 @@ spec:
   templates:
   - name: main
     container: {image: busybox, command: [sh, -c, "echo one; sleep 0.2; echo two"]}
-`));
+`),
+  );
   const lines = [];
   for await (const l of engine.logs(submitted.metadata.name!, { follow: true })) lines.push(l.content);
   assert.deepEqual(lines, ['one', 'two']);

@@ -60,7 +60,10 @@ spec:
   assert.equal(retry.phase, 'Failed');
   assert.equal(retry.message, 'No more retries left');
   const attempts = ['flaky(0)', 'flaky(1)', 'flaky(2)'].map((n) => nodeByDisplay(wf, n));
-  assert.deepEqual(retry.children, attempts.map((a) => a.id));
+  assert.deepEqual(
+    retry.children,
+    attempts.map((a) => a.id),
+  );
   for (const a of attempts) assert.equal(a.message, 'main: Error (exit code 1)');
   assert.equal(wf.status?.progress, '0/3');
   assert.equal(wf.status?.phase, 'Failed');
