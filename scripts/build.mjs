@@ -2,16 +2,18 @@
 // type error never blocks an install) and copies the files the code reads at
 // run time (SQL migrations, helper scripts). Runs on `npm ci` (prepare).
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const dist = path.join(root, 'dist');
+// Built beside dist/ and renamed into place, so a command started meanwhile never finds dist/ half written.
+const next = path.join(root, 'dist.next');
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
-rmSync(dist, { recursive: true, force: true });
-const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--noCheck'], { stdio: 'inherit' });
+rmSync(next, { recursive: true, force: true });
+const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--noCheck', '--outDir', next], { stdio: 'inherit' });
 if (result.status !== 0) process.exit(result.status ?? 1);
 
 function copyAssets(dir) {
@@ -19,7 +21,7 @@ function copyAssets(dir) {
     const full = path.join(dir, entry);
     if (statSync(full).isDirectory()) copyAssets(full);
     else if (/\.(sql|mjs|json)$/.test(entry)) {
-      const target = path.join(dist, path.relative(path.join(root, 'src'), full));
+      const target = path.join(next, path.relative(path.join(root, 'src'), full));
       mkdirSync(path.dirname(target), { recursive: true });
       cpSync(full, target);
     }
@@ -27,4 +29,9 @@ function copyAssets(dir) {
 }
 copyAssets(path.join(root, 'src'));
 // bin/ogdc-runner.js runs dist/ only while it is newer than every source file.
-writeFileSync(path.join(dist, '.built-at'), `${Date.now()}\n`);
+writeFileSync(path.join(next, '.built-at'), `${Date.now()}\n`);
+const old = path.join(root, 'dist.old');
+rmSync(old, { recursive: true, force: true });
+if (existsSync(dist)) renameSync(dist, old);
+renameSync(next, dist);
+rmSync(old, { recursive: true, force: true });
