@@ -5,15 +5,20 @@ import { gzipSync } from 'node:zlib';
 import { dbTargets, recipeArchive, startArgoBackedService, type ArgoBackedService } from './setup.ts';
 import { hostileRequests, type HostileRequest } from './hostile-requests.ts';
 
-/** Sends raw bytes to the listening service and returns the raw answer. */
+/**
+ * Sends raw bytes to the listening service and returns the raw answer once the
+ * server closes the connection. The socket is not half-closed: Node may drop a
+ * request whose client has already ended its side before the answer is written.
+ */
 function rawExchange(port: number, bytes: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     let answer = '';
+    socket.setTimeout(20_000, () => socket.destroy(new Error(`no answer to ${JSON.stringify(bytes.slice(0, 40))}`)));
     socket.on('data', (d) => (answer += d));
     socket.on('error', (err) => ((err as NodeJS.ErrnoException).code === 'ECONNRESET' ? resolve(answer) : reject(err)));
     socket.on('close', () => resolve(answer));
-    socket.end(bytes);
+    socket.write(bytes);
   });
 }
 
