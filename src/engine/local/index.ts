@@ -17,7 +17,7 @@ import { Semaphore } from './semaphore.ts';
 import { Spawner } from './spawner.ts';
 import { WorkflowStore } from './store.ts';
 import { checkLocalSubset } from './subset.ts';
-import { checkVariables } from './variables.ts';
+import { checkSuppliedInputs, checkVariables } from './variables.ts';
 import { applyParameters, deleteAfter, parseLabelSelector, schemaProblems } from './submit-helpers.ts';
 
 export interface LocalEngineOptions {
@@ -138,6 +138,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       delete wf.status;
       checkLocalSubset(wf);
       applyParameters(wf, submitOptions?.parameters ?? {});
+      checkSuppliedInputs(wf);
       checkVariables(wf);
       if (!wf.metadata.name && !wf.metadata.generateName)
         throw new ManifestRejectedError('metadata.name or metadata.generateName is required', 'metadata.name');

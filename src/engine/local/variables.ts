@@ -18,6 +18,36 @@ function* strings(value: unknown, path: string): Generator<[string, string]> {
 
 const names = (list: unknown) => new Set(((list as Obj[] | undefined) ?? []).map((x) => String(x.name)));
 
+/** Input parameters of `t` with neither value nor default: its callers must supply them. */
+function required(t: Obj | undefined): string[] {
+  return (((t?.inputs as Obj | undefined)?.parameters as Obj[] | undefined) ?? [])
+    .filter((p) => p.value === undefined && p.default === undefined)
+    .map((p) => String(p.name));
+}
+
+/** Throws ManifestRejectedError `…: inputs.parameters.X was not supplied` when a call leaves a required input out. */
+export function checkSuppliedInputs(wf: Workflow): void {
+  const templates = (wf.spec.templates as Obj[] | undefined) ?? [];
+  const byName = new Map(templates.map((t) => [String(t.name), t]));
+  const given = names((wf.spec.arguments as Obj | undefined)?.parameters);
+  for (const p of required(byName.get(String(wf.spec.entrypoint)))) {
+    if (!given.has(p))
+      throw new ManifestRejectedError(`spec.arguments.parameters: inputs.parameters.${p} was not supplied`, 'spec.arguments.parameters');
+  }
+  const check = (call: Obj, path: string) => {
+    const callee = (call.inline as Obj | undefined) ?? byName.get(String(call.template));
+    const args = names((call.arguments as Obj | undefined)?.parameters);
+    for (const p of required(callee))
+      if (!args.has(p)) throw new ManifestRejectedError(`${path}: inputs.parameters.${p} was not supplied`, `${path}.arguments.parameters`);
+  };
+  templates.forEach((t, i) => {
+    ((t.steps as Obj[][] | undefined) ?? []).forEach((g, gi) => g.forEach((s, si) => check(s, `spec.templates[${i}].steps[${gi}][${si}]`)));
+    (((t.dag as Obj | undefined)?.tasks as Obj[] | undefined) ?? []).forEach((task, ti) =>
+      check(task, `spec.templates[${i}].dag.tasks[${ti}]`),
+    );
+  });
+}
+
 /** Throws ManifestRejectedError `…: failed to resolve {{X}}` for the first tag out of scope. */
 export function checkVariables(wf: Workflow): void {
   const spec = wf.spec;

@@ -262,3 +262,47 @@ spec:
   assert.deepEqual(await logText(engine, wf.metadata.name!), ['written', 'read-only']);
   assert.deepEqual(wf.status?.nodes?.[wf.metadata.name!]?.outputs?.parameters, [{ name: 'a', value: 'x' }]);
 });
+
+test('required inputs and variables are checked at submit like Argo does', async (t) => {
+  const { engine } = await harness(t, { sandbox: 'none' });
+  const wf = (body: string) =>
+    manifest(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: vars-}
+spec:
+  entrypoint: main
+  templates:
+${body}
+`);
+  await assert.rejects(
+    engine.submit(
+      wf(
+        `  - name: main\n    inputs: {parameters: [{name: message}]}\n    container: {image: a, command: [echo, "{{inputs.parameters.message}}"]}`,
+      ),
+    ),
+    { name: 'ManifestRejectedError', message: 'spec.arguments.parameters: inputs.parameters.message was not supplied' },
+  );
+  await assert.rejects(engine.submit(wf(`  - name: main\n    container: {image: a, command: [echo, "{{inputs.parameters.mesage}}"]}`)), {
+    name: 'ManifestRejectedError',
+    message: 'spec.templates[0].container.command[1]: failed to resolve {{inputs.parameters.mesage}}',
+  });
+  await assert.rejects(
+    engine.submit(
+      wf(
+        `  - name: main\n    steps:\n    - - {name: a, template: p}\n  - name: p\n    inputs: {parameters: [{name: m}]}\n    container: {image: a, command: [echo]}`,
+      ),
+    ),
+    { name: 'ManifestRejectedError', message: 'spec.templates[0].steps[0][0]: inputs.parameters.m was not supplied' },
+  );
+  const ok = await run(
+    engine,
+    wf(
+      `  - name: main\n    inputs: {parameters: [{name: message}]}\n    container: {image: a, command: [echo, "{{inputs.parameters.message}}"]}`,
+    ),
+    {
+      message: 'given with -p',
+    },
+  );
+  assert.equal(ok.status?.phase, 'Succeeded');
+});
