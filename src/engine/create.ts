@@ -3,7 +3,7 @@ import type { Db } from '../db/types.ts';
 import type { Engine } from './types.ts';
 
 /** The engine the configuration names: Argo when ARGO_WORKFLOWS_SERVICE_URL is set, else local. */
-export async function createEngine(config: Config, db: Db): Promise<Engine> {
+export async function createEngine(config: Config, db: Db, log: (message: string) => void = () => {}): Promise<Engine> {
   if (config.engine.kind === 'argo') {
     const { createArgoEngine } = await import('./argo/index.ts');
     return createArgoEngine({
@@ -16,5 +16,5 @@ export async function createEngine(config: Config, db: Db): Promise<Engine> {
     });
   }
   const { createLocalEngine } = await import('./local/index.ts');
-  return createLocalEngine({ db, dataDir: config.dataDir, maxProcesses: config.engine.maxProcesses });
+  return createLocalEngine({ db, dataDir: config.dataDir, maxProcesses: config.engine.maxProcesses, namespace: config.argoNamespace, log });
 }

@@ -18,7 +18,7 @@ export async function serve(options: ServeOptions): Promise<number> {
   const config = loadConfig();
   const service = await startService(config, {
     notice: (line) => process.stderr.write(`${line}\n`),
-    createEngine,
+    createEngine: (cfg, db) => createEngine(cfg, db, (message) => process.stderr.write(`local engine: ${message}\n`)),
     fastify: { logger: { level: process.env.OGDC_LOG_LEVEL ?? 'info' } },
   });
   const address = await service.app.listen({ host: options.host, port });
