@@ -73,9 +73,13 @@ export async function startService(config: Config, options: StartOptions = {}): 
     const ctx: ServiceContext = { config, db, auth: createAuth(db, jwtSecretKey), engine, secretKey: jwtSecretKey, version: VERSION };
     const app = await buildApp(ctx, options.fastify);
     // The local engine reports its own progress: keep the runs table current without anyone polling.
+    const recording = new Set<Promise<void>>();
     const unsubscribe = engine && 'onUpdate' in engine
       ? (engine as Engine & { onUpdate(l: (wf: Workflow) => void): () => void }).onUpdate((wf) => {
-          recordWorkflowStatus(ctx, wf).catch((err: unknown) => app.log.warn({ err, workflow: wf.metadata.name }, 'could not record run status'));
+          const done: Promise<void> = recordWorkflowStatus(ctx, wf)
+            .catch((err: unknown) => app.log.warn({ err, workflow: wf.metadata.name }, 'could not record run status'))
+            .finally(() => recording.delete(done));
+          recording.add(done);
         })
       : undefined;
     await reconcileUnfinishedRuns(ctx).catch((err: unknown) => app.log.warn({ err }, 'could not reconcile unfinished runs'));
@@ -93,8 +97,10 @@ export async function startService(config: Config, options: StartOptions = {}): 
           } finally {
             clearTimeout(cut);
           }
-          unsubscribe?.();
+          // Stopping the engine ends its running workflows (Error); their runs are recorded before the database closes.
           await engine?.close();
+          await Promise.allSettled([...recording]);
+          unsubscribe?.();
           await db.close();
         })();
         return closing;
