@@ -20,7 +20,7 @@ function copyAssets(dir) {
   for (const entry of readdirSync(dir)) {
     const full = path.join(dir, entry);
     if (statSync(full).isDirectory()) copyAssets(full);
-    else if (/\.(sql|mjs|json)$/.test(entry)) {
+    else if (/\.(sql|mjs|json|sh)$/.test(entry)) {
       const target = path.join(next, path.relative(path.join(root, 'src'), full));
       mkdirSync(path.dirname(target), { recursive: true });
       cpSync(full, target);

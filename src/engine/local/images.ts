@@ -2,10 +2,14 @@
  * Entrypoints of images that Argo examples run without a `command`. Images are not pulled, so only these are
  * known; any other command-less container is refused at submit.
  */
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+
+// The stand-in's source is handed to `sh -c` rather than run from this checkout: inside the sandbox the
+// checkout may be hidden (a private /tmp) and without it its path could be rewritten.
+const ARGOSAY = readFileSync(new URL('./images/argosay.sh', import.meta.url), 'utf8');
 
 const ENTRYPOINTS: Array<{ image: RegExp; command: string[] }> = [
-  { image: /^(docker\.io\/)?argoproj\/argosay:v2$/, command: [fileURLToPath(new URL('./images/argosay.sh', import.meta.url))] },
+  { image: /^(docker\.io\/)?argoproj\/argosay:v2$/, command: ['sh', '-c', ARGOSAY, 'argosay'] },
 ];
 
 /** The entrypoint of a known image, or undefined. */
