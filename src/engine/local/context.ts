@@ -2,6 +2,7 @@
 import type { NodePhase, NodeStatus, Workflow } from '../types.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { nodeId } from './names.ts';
+import type { RootPool } from './sandbox-roots.ts';
 import type { Semaphore } from './semaphore.ts';
 import type { Spawner } from './spawner.ts';
 
@@ -47,6 +48,8 @@ export interface RunContext {
   readonly dataDir: string;
   readonly store: ArtifactStore;
   readonly sandbox: 'bwrap' | 'none';
+  /** Root layers for bubblewrap pods. */
+  readonly roots: RootPool;
   /** Engine-wide cap on processes. */
   readonly processSlots: Semaphore;
   /** `spec.parallelism`: pods pending or running. */

@@ -1,7 +1,7 @@
 /** The local workflow engine: runs Argo Workflow manifests on this machine (DESIGN §6). */
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../../db/types.ts';
 import { ManifestRejectedError, WorkflowNotFoundError } from '../errors.ts';
@@ -12,6 +12,7 @@ import { SandboxUnavailableError } from './errors.ts';
 import { streamLogs } from './logs.ts';
 import { generateWorkflowName } from './names.ts';
 import { ActiveRun } from './run.ts';
+import { RootPool } from './sandbox-roots.ts';
 import { bwrapWorks } from './sandbox.ts';
 import { Semaphore } from './semaphore.ts';
 import { Spawner } from './spawner.ts';
@@ -41,6 +42,22 @@ export interface LocalEngine extends Engine {
   wait(name: string): Promise<Workflow>;
 }
 
+/** Removes the sandbox layers of engines whose process is gone (each pool folder is named `<pid>-<random>`). */
+async function removeDeadPools(dir: string): Promise<void> {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  for (const entry of await readdir(dir).catch(() => [])) {
+    const pid = Number(entry.split('-')[0]);
+    if (!Number.isInteger(pid) || !alive(pid)) await rm(path.join(dir, entry), { recursive: true, force: true });
+  }
+}
+
 export const RESTART_MESSAGE = 'workflow interrupted by a service restart';
 
 /** Creates the engine: recovers workflows a previous process left running, then takes work. */
@@ -60,6 +77,8 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       'local engine: no sandbox (bubblewrap unavailable or disabled): declared paths such as /input_dir are rewritten to per-node folders in commands, args and env',
     );
   }
+  const roots = new RootPool(path.join(dataDir, 'sandbox', `${process.pid}-${randomUUID().slice(0, 8)}`));
+  await removeDeadPools(path.join(dataDir, 'sandbox'));
   const db = new WorkflowStore(options.db);
   const artifacts = new ArtifactStore(path.join(dataDir, 'artifacts'));
   const processSlots = new Semaphore(options.maxProcesses ?? availableParallelism());
@@ -157,6 +176,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
         dataDir,
         store: artifacts,
         sandbox,
+        roots,
         processSlots,
         spawner,
         log,
@@ -229,6 +249,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       await Promise.all(runs.map((r) => r.done));
       for (const t of ttlTimers.values()) clearTimeout(t);
       await spawner.close();
+      await roots.close();
     },
   };
   return engine;

@@ -42,10 +42,12 @@ function volumeFolder(ctx: RunContext, tmpl: Template, name: string, nodeDir: st
   throw new PodSetupError(nodeName, `volume '${name}' not found in workflow spec`);
 }
 
-/** Builds the pod filesystem and creates its folders (root layer, /tmp, volumes). */
-export async function podFs(ctx: RunContext, node: NodeStatus, tmpl: Template, nodeDir: string): Promise<PodFs> {
+/** The paths a pod template declares, and the host folders behind its volumes. */
+export type PodPaths = Pick<PodFs, 'volumes' | 'declared' | 'inputs'> & { workingDir?: string };
+
+/** Resolves the template's volumes and declared paths (no folders are created yet). */
+export function podPaths(ctx: RunContext, node: NodeStatus, tmpl: Template, nodeDir: string): PodPaths {
   const body = (tmpl.container ?? tmpl.script ?? {}) as Obj;
-  const root = path.join(nodeDir, 'root');
   const volumes: Mount[] = [];
   for (const vm of (body.volumeMounts as Obj[] | undefined) ?? []) {
     const folder = volumeFolder(ctx, tmpl, String(vm.name), nodeDir, node.name);
@@ -61,15 +63,21 @@ export async function podFs(ctx: RunContext, node: NodeStatus, tmpl: Template, n
   ]
     .filter((p): p is string => typeof p === 'string' && p.startsWith('/'))
     .map((p) => path.posix.normalize(p));
-  await mkdir(path.join(root, 'tmp'), { recursive: true, mode: 0o1777 });
-  await Promise.all(volumes.map((v) => mkdir(v.host, { recursive: true })));
-  if (typeof body.workingDir === 'string')
-    await mkdir(hostPathOf(volumes, body.workingDir) ?? path.join(root, body.workingDir), { recursive: true });
   const inputs = (tmpl.inputs?.artifacts ?? [])
     .map((a) => a.path)
     .filter((p): p is string => typeof p === 'string')
     .map((p) => path.posix.normalize(p));
-  return { root, volumes, declared, inputs, hostPath: (p) => hostPathOf(volumes, path.posix.normalize(p)) ?? path.join(root, p) };
+  return { volumes, declared, inputs, workingDir: typeof body.workingDir === 'string' ? body.workingDir : undefined };
+}
+
+/** The pod filesystem on the layer `root`: creates its /tmp (unless the layer has one), volumes and working folder. */
+export async function podFs(paths: PodPaths, root: string, layerReady = false): Promise<PodFs> {
+  const { volumes, declared, inputs, workingDir } = paths;
+  if (!layerReady) await mkdir(path.join(root, 'tmp'), { recursive: true, mode: 0o1777 });
+  await Promise.all(volumes.map((v) => mkdir(v.host, { recursive: true })));
+  const hostPath = (p: string) => hostPathOf(volumes, path.posix.normalize(p)) ?? path.join(root, p);
+  if (workingDir !== undefined) await mkdir(hostPath(workingDir), { recursive: true });
+  return { root, volumes, declared, inputs, hostPath };
 }
 
 async function isEmptyOrMissing(dir: string): Promise<boolean> {

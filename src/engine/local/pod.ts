@@ -3,14 +3,13 @@ import { constants } from 'node:fs';
 import { access, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { NodeStatus } from '../types.ts';
-import { createNode, setPhase, type ArtifactRef, type Killable, type Obj, type RunContext, type Template } from './context.ts';
+import { createNode, setPhase, stopState, type ArtifactRef, type Killable, type Obj, type RunContext, type Template } from './context.ts';
 import { PodSetupError } from './errors.ts';
-import { podFs, rewriteMounts, type PodFs } from './mounts.ts';
+import { podFs, podPaths, rewriteMounts, type PodFs, type PodPaths } from './mounts.ts';
 import { knownEntrypoint } from './images.ts';
 import { podName } from './names.ts';
-import { bwrapArgs, makeRewriter } from './sandbox.ts';
-
-const SCRIPT_PATH = '/argo/staging/script';
+import { makeRewriter } from './sandbox.ts';
+import { bwrapArgs, sandboxLayout, SCRIPT_PATH, type SandboxLayout } from './sandbox-layout.ts';
 
 /** One input artifact after argument resolution. */
 export interface InputArtifact {
@@ -42,11 +41,22 @@ async function isExecutable(file: string): Promise<boolean> {
   }
 }
 
+/** Names recently found on a PATH (`PATH\0name` → when): a fan-out of one command looks it up once, not per pod. */
+const foundOnPath = new Map<string, number>();
+const FOUND_TTL_MS = 1000;
+
 /** Whether the command can start: an existing executable path (in the pod's layer or the host), or a name on PATH. */
 async function commandExists(cmd: string, envPath: string, fs: PodFs | undefined): Promise<boolean> {
   if (cmd.includes('/')) return (await isExecutable(cmd)) || (fs !== undefined && (await isExecutable(fs.hostPath(cmd))));
+  const key = `${envPath}\0${cmd}`;
+  const at = foundOnPath.get(key);
+  if (at !== undefined && Date.now() - at < FOUND_TTL_MS) return true;
   for (const dir of envPath.split(':').filter(Boolean)) {
-    if (await isExecutable(path.join(dir, cmd))) return true;
+    if (await isExecutable(path.join(dir, cmd))) {
+      if (foundOnPath.size > 1000) foundOnPath.clear();
+      foundOnPath.set(key, Date.now());
+      return true;
+    }
   }
   return false;
 }
@@ -133,14 +143,18 @@ export async function runPod(ctx: RunContext, req: PodRequest): Promise<NodeStat
 async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Promise<void> {
   const pod = podName(ctx.name, node.name, req.templateName);
   const nodeDir = path.join(ctx.wfDir, 'nodes', node.id);
-  const sandboxed = ctx.sandbox === 'bwrap';
-  let fs: PodFs;
+  const roots = ctx.sandbox === 'bwrap' ? ctx.roots : undefined;
+  let paths: PodPaths;
+  let fs: PodFs | undefined;
   let rewrite = (t: string) => t;
   try {
     await mkdir(nodeDir, { recursive: true });
-    fs = await podFs(ctx, node, req.tmpl, nodeDir);
-    await loadInputs(ctx, req, fs);
-    if (!sandboxed) rewrite = makeRewriter(await rewriteMounts(fs));
+    paths = podPaths(ctx, node, req.tmpl, nodeDir);
+    if (!roots) {
+      fs = await podFs(paths, path.join(nodeDir, 'root'));
+      await loadInputs(ctx, req, fs);
+      rewrite = makeRewriter(await rewriteMounts(fs));
+    }
   } catch (err) {
     setPhase(ctx, node, 'Error', err instanceof Error ? err.message : String(err));
     return;
@@ -149,39 +163,70 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
   const command =
     Array.isArray(body.command) && body.command.length > 0 ? (body.command as unknown[]) : (knownEntrypoint(body.image) ?? []);
   const argv = [...command, ...((body.args as unknown[]) ?? [])].map((a) => rewrite(String(a)));
+  let scriptFile: string | undefined;
   if (req.tmpl.script) {
     // Argo stages the source at /argo/staging/script and appends that path to the args.
-    const scriptFile = sandboxed ? path.join(fs.root, SCRIPT_PATH) : path.join(nodeDir, 'script');
-    await mkdir(path.dirname(scriptFile), { recursive: true });
+    scriptFile = path.join(nodeDir, 'script');
     await writeFile(scriptFile, rewrite(String(req.tmpl.script.source ?? '')), { mode: 0o755 });
-    argv.push(sandboxed ? SCRIPT_PATH : scriptFile);
+    argv.push(roots ? SCRIPT_PATH : scriptFile);
   }
   const env: Record<string, string> = {};
   for (const e of (body.env as Obj[] | undefined) ?? []) env[String(e.name)] = rewrite(String(e.value ?? ''));
   const workingDir = typeof body.workingDir === 'string' ? body.workingDir : undefined;
-  let cwd: string;
-  if (sandboxed) cwd = workingDir ?? '/';
-  else {
+  let cwd = workingDir ?? '/';
+  if (fs) {
     env.TMPDIR = fs.hostPath('/tmp');
     cwd = workingDir ? fs.hostPath(workingDir) : fs.root;
   }
-  const cmd = argv[0]!;
-  if (!(await commandExists(cmd, env.PATH ?? process.env.PATH ?? '', sandboxed ? fs : undefined))) {
-    node.outputs = { ...node.outputs, exitCode: '127' };
-    setPhase(ctx, node, 'Failed', `main: command "${cmd}" not found: exec: "${cmd}": executable file not found in $PATH`);
-    return;
-  }
-  const file = sandboxed ? 'bwrap' : cmd;
-  const args = sandboxed ? [...bwrapArgs(fs.root, fs.declared, fs.inputs, fs.volumes, cwd), ...argv] : argv.slice(1);
+  // A sandboxed pod takes its layer only once it has a process slot, so no more layers are in use than processes.
   const releaseProcess = await ctx.processSlots.acquire();
+  let layer: { root: string; layout: SandboxLayout } | undefined;
+  // The layer goes back to the pool once outputs are collected (before the node's final phase, so the next pod
+  // finds it free), or in `finally` if the pod never got that far.
+  const finishLayer = async () => {
+    const held = layer;
+    layer = undefined;
+    if (held) await roots!.release(held.root, held.layout);
+  };
   try {
     if (ctx.stopped) {
       setPhase(ctx, node, 'Failed', ctx.stopped.nodeMessage);
       return;
     }
-    await runProcess(ctx, node, req, { file, args, env, cwd: sandboxed ? '/' : cwd, fs, nodeDir, pod, releaseProcess });
+    if (roots) {
+      try {
+        const layout = sandboxLayout(
+          paths.declared,
+          paths.inputs,
+          paths.volumes.map((v) => v.path),
+          scriptFile !== undefined,
+        );
+        layer = { root: await roots.acquire(layout), layout };
+        fs = await podFs(paths, layer.root, true);
+        await loadInputs(ctx, req, fs);
+      } catch (err) {
+        setPhase(ctx, node, 'Error', err instanceof Error ? err.message : String(err));
+        return;
+      }
+    }
+    const cmd = argv[0]!;
+    if (!(await commandExists(cmd, env.PATH ?? process.env.PATH ?? '', layer ? fs : undefined))) {
+      node.outputs = { ...node.outputs, exitCode: '127' };
+      setPhase(ctx, node, 'Failed', `main: command "${cmd}" not found: exec: "${cmd}": executable file not found in $PATH`);
+      return;
+    }
+    const file = layer ? 'bwrap' : cmd;
+    const args = layer ? [...bwrapArgs(layer.root, layer.layout, fs!.volumes, scriptFile, cwd), ...argv] : argv.slice(1);
+    // Checked again right before the spawn: a stop during the setup above has no process to kill yet.
+    const stop = stopState(ctx);
+    if (stop) {
+      setPhase(ctx, node, 'Failed', stop.nodeMessage);
+      return;
+    }
+    await runProcess(ctx, node, req, { file, args, env, cwd: layer ? '/' : cwd, fs: fs!, nodeDir, pod, releaseProcess, finishLayer });
   } finally {
     releaseProcess();
+    await finishLayer();
   }
 }
 
@@ -195,6 +240,8 @@ interface Launch {
   pod: string;
   /** Frees the process slot once the process has exited (collecting outputs needs none). */
   releaseProcess: () => void;
+  /** Hands a pooled sandbox layer back once outputs are collected. */
+  finishLayer: () => Promise<void>;
 }
 
 async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l: Launch): Promise<void> {
@@ -243,8 +290,9 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
     failure ??= { phase: 'Error', message: (err as Error).message };
   }
   // The pod's private files are gone with the pod in Argo too; logs stay.
-  await rm(path.join(l.nodeDir, 'root'), { recursive: true, force: true }).catch(() => undefined);
-  await rm(path.join(l.nodeDir, 'volumes'), { recursive: true, force: true }).catch(() => undefined);
+  await l.finishLayer();
+  if (l.fs.root === path.join(l.nodeDir, 'root')) await rm(l.fs.root, { recursive: true, force: true }).catch(() => undefined);
+  if (l.fs.volumes.length > 0) await rm(path.join(l.nodeDir, 'volumes'), { recursive: true, force: true }).catch(() => undefined);
   if (failure) setPhase(ctx, node, failure.phase, failure.message);
   else setPhase(ctx, node, 'Succeeded');
 }

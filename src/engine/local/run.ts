@@ -5,6 +5,7 @@ import type { NodeStatus, Workflow, WorkflowPhase } from '../types.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { now, type Obj, type RunContext, type Template } from './context.ts';
 import { updateProgress } from './progress.ts';
+import type { RootPool } from './sandbox-roots.ts';
 import { Semaphore } from './semaphore.ts';
 import type { Spawner } from './spawner.ts';
 import { mapLookup, substituteObject } from './substitute.ts';
@@ -16,6 +17,7 @@ export interface RunDeps {
   dataDir: string;
   store: ArtifactStore;
   sandbox: 'bwrap' | 'none';
+  roots: RootPool;
   processSlots: Semaphore;
   spawner: Spawner;
   log(msg: string): void;
@@ -69,6 +71,7 @@ export class ActiveRun {
       dataDir: deps.dataDir,
       store: deps.store,
       sandbox: deps.sandbox,
+      roots: deps.roots,
       processSlots: deps.processSlots,
       podSlots: new Semaphore(Number(spec.parallelism ?? 0) || undefined),
       running: new Set(),

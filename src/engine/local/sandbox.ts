@@ -1,9 +1,8 @@
 /**
- * Where a pod's declared paths live on the host, and how its process sees them: through bubblewrap bind mounts,
- * or — without a sandbox — by rewriting those paths in command, args, source and env.
+ * Where a pod's declared paths live on the host, and how its process sees them: through bubblewrap bind mounts
+ * (sandbox-layout.ts), or — without a sandbox — by rewriting those paths in command, args, source and env.
  */
 import { spawn } from 'node:child_process';
-import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 
 /** A path the template declares (volume mount, artifact, /tmp…) and the host folder or file behind it. */
@@ -37,44 +36,6 @@ export function makeRewriter(mounts: Mount[]): (text: string) => string {
   const re = new RegExp(`(?<![\\w./-])(${sorted.map((m) => escapeRe(m.path)).join('|')})(?=$|[^\\w.-])`, 'g');
   const byPath = new Map(sorted.map((m) => [m.path, m.host]));
   return (text) => text.replace(re, (p) => byPath.get(p) ?? p);
-}
-
-/** Read-only host view: each entry bound, except the pod's own paths (left to its layer) and their ancestors (rebuilt). */
-function hostView(dir: string, open: Set<string>, skip: Set<string>, args: string[]): void {
-  for (const entry of readdirSync(dir)) {
-    const full = path.join(dir, entry);
-    if (skip.has(full)) continue;
-    let st;
-    try {
-      st = lstatSync(full);
-    } catch {
-      continue;
-    }
-    if (st.isSymbolicLink()) args.push('--symlink', readlinkSync(full), full);
-    else if (st.isDirectory() && open.has(full)) {
-      args.push('--dir', full);
-      hostView(full, open, skip, args);
-    } else args.push('--ro-bind', full, full);
-  }
-}
-
-/**
- * bubblewrap arguments: the pod's layer `root` as `/`, the host bound read-only into it (except `hidden` paths and
- * /tmp, which stay the pod's; folders above declared paths are rebuilt so the pod can create them), /dev, /proc,
- * then the volumes read-write (parents first).
- */
-export function bwrapArgs(root: string, declared: string[], hidden: string[], volumes: Mount[], cwd: string): string[] {
-  const open = new Set<string>();
-  for (const p of [...declared, ...volumes.map((v) => v.path)]) {
-    for (let dir = path.posix.dirname(p); dir !== '/'; dir = path.posix.dirname(dir)) open.add(dir);
-  }
-  const skip = new Set(['/dev', '/proc', '/tmp', ...hidden]);
-  const args = ['--bind', root, '/'];
-  hostView('/', open, skip, args);
-  args.push('--dev', '/dev', '--proc', '/proc');
-  for (const v of [...volumes].sort((a, b) => a.path.length - b.path.length)) args.push('--bind', v.host, v.path);
-  args.push('--unshare-pid', '--die-with-parent', '--chdir', cwd, '--');
-  return args;
 }
 
 /** Whether bubblewrap is installed and can create a sandbox here (user namespaces may be disabled). */
