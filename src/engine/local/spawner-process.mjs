@@ -35,7 +35,8 @@ function start(req) {
     child = spawn(req.file, req.args, {
       cwd: req.cwd,
       env: { ...process.env, ...req.env },
-      stdio: ['ignore', 'pipe', logFd],
+      // Without a result to capture, stdout goes straight to the log: no pipe for this process to drain.
+      stdio: ['ignore', req.capture ? 'pipe' : logFd, logFd],
       detached: true,
     });
   } catch (err) {
@@ -47,9 +48,8 @@ function start(req) {
   let bytes = 0;
   let failed;
   children.set(req.id, child);
-  child.stdout.on('data', (chunk) => {
+  child.stdout?.on('data', (chunk) => {
     writeSync(logFd, chunk);
-    if (!req.capture) return;
     chunks.push(chunk);
     bytes += chunk.length;
     while (chunks.length > 1 && bytes - chunks[0].length >= RESULT_LIMIT) bytes -= chunks.shift().length;
