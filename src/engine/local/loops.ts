@@ -1,5 +1,6 @@
 /** Loop expansion: `withItems`, `withParam`, `withSequence` items, their variables and child names (SEMANTICS §3). */
 import { LoopExpansionError } from './errors.ts';
+import { JsonNumber, keepsKeyOrder, parseJsonText } from './json-text.ts';
 
 export interface LoopItem {
   index: number;
@@ -7,60 +8,59 @@ export interface LoopItem {
   value: unknown;
 }
 
-/** Go's json.Marshal order: map keys sorted, compact. */
+/**
+ * Go's json.Marshal of an item value: compact, map keys sorted — except objects read from `withParam` text, which
+ * are raw JSON to Argo and keep their order; numbers from there keep their text.
+ */
 export function sortedJson(value: unknown): string {
+  if (value instanceof JsonNumber) return value.text;
   if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    const keys = keepsKeyOrder(obj) ? Object.keys(obj) : Object.keys(obj).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${sortedJson(obj[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** An item value as Argo's `Item.String()` prints it (`%v`): strings bare, anything else compact JSON. */
+function itemString(value: unknown): string {
+  return typeof value === 'string' ? value : sortedJson(value);
+}
+
+/** The text `{{item}}` stands for: a map item is a Go map of items, so its own keys are sorted. */
+export function itemText(value: unknown): string {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof JsonNumber)) {
     const obj = value as Record<string, unknown>;
     return `{${Object.keys(obj)
       .sort()
       .map((k) => `${JSON.stringify(k)}:${sortedJson(obj[k])}`)
       .join(',')}}`;
   }
-  return JSON.stringify(value);
-}
-
-/** Go's `%v` formatting of decoded JSON. */
-function goFormat(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return `[${value.map(goFormat).join(' ')}]`;
-  if (value !== null && typeof value === 'object') {
-    const obj = value as Record<string, unknown>;
-    return `map[${Object.keys(obj)
-      .sort()
-      .map((k) => `${k}:${goFormat(obj[k])}`)
-      .join(' ')}]`;
-  }
-  return JSON.stringify(value);
-}
-
-/** The text `{{item}}` stands for. */
-export function itemText(value: unknown): string {
-  return typeof value === 'string' ? value : sortedJson(value);
+  return itemString(value);
 }
 
 /** `item` and `item.KEY` variables of one item. */
 export function itemVariables(value: unknown): Record<string, string> {
   const vars: Record<string, string> = { item: itemText(value) };
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) vars[`item.${k}`] = itemText(v);
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof JsonNumber)) {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) vars[`item.${k}`] = itemString(v);
   }
   return vars;
 }
 
-/** The child name suffix `(i:desc)`. */
+/** The child name suffix `(i:desc)`: Go's `%v` of the item — lists as `[a b]`, maps as sorted `key:value` pairs. */
 export function loopChildSuffix(item: LoopItem): string {
   const v = item.value;
   let desc: string;
-  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+  if (Array.isArray(v)) desc = `[${v.map(itemString).join(' ')}]`;
+  else if (v !== null && typeof v === 'object' && !(v instanceof JsonNumber)) {
     const obj = v as Record<string, unknown>;
     desc = Object.keys(obj)
+      .map((k) => `${k}:${itemString(obj[k])}`)
       .sort()
-      .map((k) => `${k}:${goFormat(obj[k])}`)
       .join(',');
-  } else {
-    desc = goFormat(v);
-  }
+  } else desc = itemString(v);
   return `(${item.index}:${desc.replace(/[()]/g, '')})`;
 }
 
@@ -73,7 +73,7 @@ export function itemsFromList(list: unknown[]): LoopItem[] {
 export function itemsFromParam(text: string): LoopItem[] {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseJsonText(text);
   } catch (err) {
     throw new LoopExpansionError(`withParam value could not be parsed as a JSON list: ${text}: ${(err as Error).message}`);
   }
