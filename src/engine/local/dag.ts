@@ -12,7 +12,7 @@ import {
   type Template,
 } from './context.ts';
 import { dependsTasks, evaluateDepends, parseDepends, type DependsExpr } from './depends.ts';
-import { expandCall, isCallError, referencesResult, runCall } from './invoke.ts';
+import { calledTemplate, expandCall, isCallError, referencesResult, runCall } from './invoke.ts';
 import { Scope } from './scope.ts';
 import { Semaphore } from './semaphore.ts';
 import { continues, FAIL_FAST_MESSAGE, FailFast } from './steps.ts';
@@ -105,7 +105,7 @@ export async function runDag(
         message: 'omitted: depends condition not met',
       });
       link(omitted.id);
-      scope.recordNode(name, omitted);
+      scope.recordNode(name, omitted, calledTemplate(ctx, task));
       return omitted;
     }
     const opts = { boundaryId: node.id, kind: 'tasks' as const, captureResult: referencesResult(text, 'tasks', name) };
@@ -115,7 +115,7 @@ export async function runDag(
         const child = await slots.run(() =>
           failFast.guard(task, () => runCall(ctx, exp.call, scope, { ...opts, nodeName: base, displayName: name, link })),
         );
-        if (child) scope.recordNode(name, child);
+        if (child) scope.recordNode(name, child, calledTemplate(ctx, task));
         return child;
       }
       if (exp.items.length === 0) {

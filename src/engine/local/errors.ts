@@ -8,6 +8,15 @@ export class UnresolvedVariableError extends Error {
   }
 }
 
+/** A tag names the output of a Skipped/Omitted step or task that declares no `valueFrom.default` (SEMANTICS §2). */
+export class AbsentOutputError extends UnresolvedVariableError {
+  constructor(tag: string) {
+    super(tag);
+    this.message = `unable to substitute {{${tag}}}: output is an absent optional (skipped/omitted node with no default)`;
+    this.name = 'AbsentOutputError';
+  }
+}
+
 /** A `when` condition that does not parse or does not give a boolean. */
 export class WhenExpressionError extends Error {
   constructor(

@@ -6,7 +6,7 @@ import type { NodeStatus } from '../types.ts';
 import { createNode, type ArtifactRef, type Obj, type RunContext, type Template } from './context.ts';
 import { ExpressionError, LoopExpansionError, UnresolvedVariableError, WhenExpressionError } from './errors.ts';
 import { itemsFromList, itemsFromParam, itemsFromSequence, itemVariables, loopChildSuffix, type LoopItem } from './loops.ts';
-import type { Scope } from './scope.ts';
+import { ABSENT_ARGUMENT, type Scope } from './scope.ts';
 import { mapLookup, substituteObject, tagsIn } from './substitute.ts';
 import { executeTemplate, type CallArguments } from './template.ts';
 import { evaluateWhen } from './when.ts';
@@ -19,12 +19,12 @@ export function expandCall(call: Obj, scope: Scope): Expansion {
   const { arguments: args, ...rest } = call as Obj & { arguments?: Obj };
   const refStrict = (tag: string) => tag.startsWith(`${scope.prefix}.`);
   const looped = rest.withItems !== undefined || rest.withParam !== undefined || rest.withSequence !== undefined;
-  const resolved = substituteObject(
-    { ...rest, arguments: { parameters: (args?.parameters as unknown) ?? [] } },
-    scope.lookup,
-    refStrict,
-    scope.expressions(!looped),
-  ) as Obj;
+  // An argument that is exactly `{{ref}}` to an absent output is marked before substitution (where the
+  // absent value would be an error), so the called template's input default can apply.
+  const parameters = ((args?.parameters as Obj[] | undefined) ?? []).map((p) =>
+    typeof p.value === 'string' && scope.isAbsentReference(p.value) ? { ...p, value: ABSENT_ARGUMENT } : p,
+  );
+  const resolved = substituteObject({ ...rest, arguments: { parameters } }, scope.lookup, refStrict, scope.expressions(!looped)) as Obj;
   resolved.arguments = { ...(resolved.arguments as Obj), artifacts: (args?.artifacts as unknown) ?? [] };
   let items: LoopItem[] | undefined;
   if (Array.isArray(resolved.withItems) && resolved.withItems.length > 0) items = itemsFromList(resolved.withItems);
@@ -40,6 +40,11 @@ export function expandCall(call: Obj, scope: Scope): Expansion {
       return { suffix: loopChildSuffix(item), call: substituteObject(body, mapLookup(vars), isItemTag, scope.expressions(true, vars)) };
     }),
   };
+}
+
+/** The template a step or task calls (its inline template, or the named one). */
+export function calledTemplate(ctx: RunContext, call: Obj): Template | undefined {
+  return (call.inline as Template | undefined) ?? ctx.templates.get(String(call.template));
 }
 
 /** Step/task arguments in the form templates take; artifact `from` looked up in the scope. */

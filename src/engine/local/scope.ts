@@ -1,7 +1,7 @@
 /** What later steps / dependent tasks can reference: `steps.X.*` / `tasks.X.*` (SEMANTICS §2, §4). */
 import type { NodeStatus } from '../types.ts';
-import type { ArtifactRef } from './context.ts';
-import { LoopExpansionError } from './errors.ts';
+import type { ArtifactRef, Obj, Template } from './context.ts';
+import { AbsentOutputError, LoopExpansionError } from './errors.ts';
 import { nestVariables } from './expr.ts';
 import type { ExpressionScope, Lookup } from './substitute.ts';
 
@@ -19,8 +19,16 @@ function parsesAsContainer(v: string): unknown {
   }
 }
 
+/**
+ * Argo's stand-in for an argument that is exactly `{{ref}}` to an absent output: the called template treats the
+ * parameter as not supplied, so its input default applies (SEMANTICS §2).
+ */
+export const ABSENT_ARGUMENT = '__argo-internal.absent-optional-output__';
+
 export class Scope {
   readonly vars = new Map<string, string>();
+  /** Output parameters of Skipped/Omitted steps or tasks that declare no default: present, but without a value. */
+  readonly absent = new Set<string>();
   readonly artifacts = new Map<string, ArtifactRef>();
 
   constructor(
@@ -37,7 +45,16 @@ export class Scope {
     return { final, env: () => nestVariables([...Object.entries(this.baseVars), ...this.vars, ...Object.entries(extra)]) };
   }
 
-  readonly lookup: Lookup = (tag) => this.vars.get(tag);
+  readonly lookup: Lookup = (tag) => {
+    if (this.absent.has(tag)) throw new AbsentOutputError(tag);
+    return this.vars.get(tag);
+  };
+
+  /** Whether `value` is exactly one tag naming an absent output. */
+  isAbsentReference(value: string): boolean {
+    const m = /^\{\{([^{}]*)\}\}$/.exec(value);
+    return m !== null && this.absent.has(m[1]!.trim());
+  }
 
   private setBasics(name: string, node: NodeStatus): void {
     const p = `${this.prefix}.${name}`;
@@ -47,11 +64,23 @@ export class Scope {
     if (node.finishedAt) this.vars.set(`${p}.finishedAt`, node.finishedAt);
   }
 
-  /** Records one (non-loop) step or task; a skipped one has no outputs. */
-  recordNode(name: string, node: NodeStatus): void {
+  /**
+   * Records one (non-loop) step or task. A Skipped/Omitted one has no outputs: its template's declared output
+   * parameters read as their `valueFrom.default`, or are absent (scope:addSkippedNodeOutputsToScope).
+   */
+  recordNode(name: string, node: NodeStatus, tmpl?: Template): void {
     this.setBasics(name, node);
     const p = `${this.prefix}.${name}`;
     const out = node.outputs;
+    if ((node.phase === 'Skipped' || node.phase === 'Omitted') && !out) {
+      for (const param of tmpl?.outputs?.parameters ?? []) {
+        const key = `${p}.outputs.parameters.${String(param.name)}`;
+        const fallback = (param.valueFrom as Obj | undefined)?.default;
+        if (fallback !== undefined && fallback !== null) this.vars.set(key, String(fallback));
+        else this.absent.add(key);
+      }
+      return;
+    }
     if (!out || node.phase === 'Skipped' || node.phase === 'Omitted') return;
     if (out.result !== undefined) this.vars.set(`${p}.outputs.result`, out.result);
     if (out.exitCode !== undefined) this.vars.set(`${p}.exitCode`, out.exitCode);

@@ -11,7 +11,7 @@ import {
   type RunContext,
   type Template,
 } from './context.ts';
-import { expandCall, isCallError, referencesResult, runCall } from './invoke.ts';
+import { calledTemplate, expandCall, isCallError, referencesResult, runCall } from './invoke.ts';
 import { Scope } from './scope.ts';
 import { Semaphore } from './semaphore.ts';
 
@@ -83,7 +83,7 @@ export async function runSteps(
             const child = await slots.run(() =>
               failFast.guard(step, () => runCall(ctx, exp.call, scope, { ...opts, nodeName: base, displayName: name })),
             );
-            if (child) scope.recordNode(name, child);
+            if (child) scope.recordNode(name, child, calledTemplate(ctx, step));
             return { step, children: child ? [child] : [] };
           }
           if (exp.items.length === 0) {

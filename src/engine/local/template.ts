@@ -6,6 +6,7 @@ import { runDag } from './dag.ts';
 import { podName } from './names.ts';
 import { runPod, type InputArtifact } from './pod.ts';
 import { resolveTemplateOutputs } from './outputs.ts';
+import { ABSENT_ARGUMENT } from './scope.ts';
 import { runSteps } from './steps.ts';
 import { ExpressionError } from './errors.ts';
 import { evaluateExpression, nestVariables } from './expr.ts';
@@ -113,7 +114,8 @@ export async function executeTemplate(ctx: RunContext, call: TemplateCall): Prom
 function retryExpression(ctx: RunContext, call: TemplateCall, tmpl: Template, expression: string): string {
   const vars: Record<string, string> = {};
   for (const p of tmpl.inputs?.parameters ?? []) {
-    const value = call.arguments.parameters?.find((a) => a.name === p.name)?.value ?? p.value ?? p.default;
+    const arg = call.arguments.parameters?.find((a) => a.name === p.name)?.value;
+    const value = (arg === ABSENT_ARGUMENT ? undefined : arg) ?? p.value ?? p.default;
     if (value !== undefined && value !== null) vars[`inputs.parameters.${String(p.name)}`] = String(value);
   }
   return substituteString(expression, mapLookup(vars, ctx.globals));
@@ -158,7 +160,9 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
   for (const p of raw.inputs?.parameters ?? []) {
     const name = String(p.name);
     const arg = call.arguments.parameters?.find((a) => a.name === name);
-    const value = arg?.value ?? p.value ?? p.default;
+    // An argument naming an absent output counts as not supplied (common.ProcessArgs).
+    const absent = arg?.value === ABSENT_ARGUMENT;
+    const value = (absent ? undefined : arg?.value) ?? p.value ?? p.default;
     if (value === undefined || value === null) {
       const node = createNode(ctx, {
         name: call.nodeName,
@@ -166,7 +170,9 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
         templateName: call.templateName,
         boundaryId: call.boundaryId,
         phase: 'Error',
-        message: `inputs.parameters.${name} was not supplied`,
+        message: absent
+          ? `inputs.parameters.${name}: argument references an absent optional (skipped/omitted node output with no default)`
+          : `inputs.parameters.${name} was not supplied`,
       });
       call.link(node.id);
       return node;
