@@ -4,6 +4,7 @@
  * arithmetic, and the functions asInt, asFloat, string, toJson, jsonpath and a few sprig.* helpers. No eval.
  */
 import { ExpressionError } from './errors.ts';
+import { jsonpath } from './jsonpath.ts';
 
 type Node =
   | { k: 'lit'; v: unknown }
@@ -28,7 +29,7 @@ const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
   },
   string: (v) => (typeof v === 'string' ? v : JSON.stringify(v)),
   toJson: (v) => JSON.stringify(v),
-  jsonpath: (doc, p) => jsonpath(typeof doc === 'string' ? JSON.parse(doc) : doc, String(p)),
+  jsonpath: (doc, p) => jsonpath(doc, String(p)),
   'sprig.trim': (s) => String(s).trim(),
   'sprig.upper': (s) => String(s).toUpperCase(),
   'sprig.lower': (s) => String(s).toLowerCase(),
@@ -39,31 +40,6 @@ const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
   'sprig.sub': (a, b) => Number(a) - Number(b),
   'sprig.mul': (a, b) => Number(a) * Number(b),
 };
-
-/** `$.a.b`, `$['a']`, `$[0].value`, `$.a[*].b` — the plain paths Argo examples use. */
-function jsonpath(doc: unknown, p: string): unknown {
-  const re = /\.([A-Za-z_$][\w$-]*)|\[(\d+|\*|'[^']*'|"[^"]*")\]|\.\*/gy;
-  if (!p.startsWith('$')) throw new Error(`jsonpath '${p}' must start with $`);
-  let values: unknown[] = [doc];
-  let wild = false;
-  re.lastIndex = 1;
-  while (re.lastIndex < p.length) {
-    const m = re.exec(p);
-    if (!m) throw new Error(`jsonpath '${p}' is not supported by the local engine`);
-    const key = m[1] ?? m[2];
-    values = values.flatMap((v) => {
-      if (v === null || typeof v !== 'object') return [];
-      if (key === undefined || key === '*') {
-        wild = true;
-        return Object.values(v as object);
-      }
-      const k = /^['"]/.test(key) ? key.slice(1, -1) : key;
-      const next = (v as Record<string, unknown>)[k];
-      return next === undefined ? [] : [next];
-    });
-  }
-  return wild ? values : values[0];
-}
 
 const TOKEN =
   /\s*(?:(\d+(?:\.\d+)?)|('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|([A-Za-z_$][\w$]*)|(\?\?|==|!=|<=|>=|&&|\|\||[-+*/%<>!?:.,()[\]]))/y;

@@ -129,6 +129,25 @@ function evaluateRetryExpression(expression: string, last: NodeStatus): boolean 
   return Boolean(evaluateExpression(expression, env));
 }
 
+/** The call's own variables, known before its inputs are. */
+function localVariables(ctx: RunContext, call: TemplateCall, retries: number | undefined): Record<string, string> {
+  const vars: Record<string, string> = {
+    'node.name': call.nodeName,
+    'pod.name': podName(ctx.name, call.nodeName, call.templateName),
+  };
+  if (call.callerName) vars[`${call.callerName.kind}.name`] = call.callerName.name;
+  if (retries !== undefined) vars.retries = String(retries);
+  return vars;
+}
+
+/** Input values with globals and locals substituted, tags that do not resolve left as they are. */
+function resolveInputValue(ctx: RunContext, locals: Record<string, string>, value: string): string {
+  return substituteString(value, mapLookup(locals, ctx.globals), undefined, {
+    final: false,
+    env: () => nestVariables(Object.entries({ ...ctx.globals, ...locals })),
+  });
+}
+
 function inputVariables(
   ctx: RunContext,
   call: TemplateCall,
@@ -136,13 +155,7 @@ function inputVariables(
   params: Array<{ name: string; value: string }>,
   retries: number | undefined,
 ): Record<string, string> {
-  const vars: Record<string, string> = {
-    'node.name': call.nodeName,
-    'pod.name': podName(ctx.name, call.nodeName, call.templateName),
-    'inputs.parameters': JSON.stringify(params),
-  };
-  if (call.callerName) vars[`${call.callerName.kind}.name`] = call.callerName.name;
-  if (retries !== undefined) vars.retries = String(retries);
+  const vars: Record<string, string> = { ...localVariables(ctx, call, retries), 'inputs.parameters': JSON.stringify(params) };
   for (const p of params) vars[`inputs.parameters.${p.name}`] = p.value;
   for (const a of tmpl.inputs?.artifacts ?? []) if (a.path) vars[`inputs.artifacts.${String(a.name)}.path`] = String(a.path);
   for (const a of tmpl.outputs?.artifacts ?? []) if (a.path) vars[`outputs.artifacts.${String(a.name)}.path`] = String(a.path);
@@ -179,6 +192,10 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
     }
     params.push({ name, value: typeof value === 'string' ? value : JSON.stringify(value) });
   }
+  // Argo substitutes globals and locals (expressions too) over the whole template before it reads the input values
+  // (common.SubstituteParams), so `value: "{{=jsonpath(workflow.parameters.x, ...)}}"` arrives evaluated.
+  const locals = localVariables(ctx, call, retries);
+  for (const p of params) p.value = resolveInputValue(ctx, locals, p.value);
   const vars = inputVariables(ctx, call, raw, params, retries);
   const leaf = raw.container !== undefined || raw.script !== undefined;
   let tmpl: Template;
