@@ -1,6 +1,7 @@
 import { DatabaseInputError, DatabaseUnavailableError } from '../../db/errors.ts';
 import { EngineUnavailableError, ManifestRejectedError, WorkflowNotFoundError } from '../../engine/errors.ts';
 import { UserExistsError } from '../users/errors.ts';
+import { HasherUnavailableError } from '../auth/hasher.ts';
 import { S3RequestError, S3UnavailableError } from '../../storage/errors.ts';
 import { TranslationError } from '../../translate/errors.ts';
 import { DataoneUnavailableError, RecipeSourceError, RecipeSourceUnavailableError, RecipeValidationError } from '../../recipe/errors.ts';
@@ -14,6 +15,7 @@ const TABLE: Array<[new (...args: never[]) => Error, number, (e: Error) => strin
   [WorkflowNotFoundError, 404, (e) => `Workflow ${(e as WorkflowNotFoundError).workflowName} not found.`],
   [ManifestRejectedError, 422, (e) => `The workflow engine refused the manifest: ${e.message}`],
   [DatabaseInputError, 400, (e) => `Bad request: ${e.message}.`],
+  [HasherUnavailableError, 503, () => 'Password checking is unavailable; try again shortly.'],
   [DatabaseUnavailableError, 503, () => 'The database is unavailable; try again shortly.'],
   [S3UnavailableError, 503, (e) => `The artifact store is unavailable: ${e.message}`],
   [S3RequestError, 503, (e) => `The artifact store refused the request: ${e.message}`],

@@ -1,0 +1,81 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
+
+/** Lowest scheduling priority: the kernel runs the hasher only when request handling leaves a core idle. */
+const HASHER_NICE = 19;
+const OPERATION_TIMEOUT_MS = 30_000;
+
+/** The hasher process could not be started or did not answer: logins answer 503, not "wrong password". */
+export class HasherUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'HasherUnavailableError';
+  }
+}
+
+type Operation = { op: 'hash'; password: string; options: Record<string, number> } | { op: 'verify'; hash: string; password: string };
+type Reply = { id: number; result?: string | boolean; error?: string };
+
+let child: ChildProcess | undefined;
+let nextId = 1;
+const pending = new Map<number, { resolve(value: string | boolean): void; reject(error: Error): void; timer: NodeJS.Timeout }>();
+
+function failAll(error: Error): void {
+  for (const [id, p] of pending) {
+    clearTimeout(p.timer);
+    p.reject(error);
+    pending.delete(id);
+  }
+}
+
+function hasher(): ChildProcess {
+  if (child && child.connected) return child;
+  const started = fork(new URL('./hasher-process.mjs', import.meta.url), [], {
+    // The helper is plain JavaScript: no loader flags of the parent (tsx) are needed.
+    execArgv: [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'json',
+  });
+  try {
+    if (started.pid !== undefined) setPriority(started.pid, HASHER_NICE);
+  } catch {
+    // Not allowed to lower it here: it still works, only at normal priority.
+  }
+  started.on('message', (reply: Reply) => {
+    const p = pending.get(reply.id);
+    if (!p) return;
+    pending.delete(reply.id);
+    clearTimeout(p.timer);
+    if (reply.error !== undefined) p.reject(new Error(reply.error));
+    else p.resolve(reply.result as string | boolean);
+  });
+  started.on('exit', () => {
+    if (child === started) child = undefined;
+    failAll(new HasherUnavailableError('the password hasher process exited'));
+  });
+  started.on('error', (error) => failAll(new HasherUnavailableError(`the password hasher failed: ${error.message}`, { cause: error })));
+  // The service must be able to exit while the hasher idles; it exits itself when the channel closes.
+  started.unref();
+  started.channel?.unref();
+  child = started;
+  return started;
+}
+
+/** Runs one argon2 operation in the low-priority hasher process (started on first use, restarted if it died). */
+export function runInHasher(operation: Operation): Promise<string | boolean> {
+  const process = hasher();
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      pending.delete(id);
+      reject(new HasherUnavailableError(`the password hasher did not answer within ${OPERATION_TIMEOUT_MS} ms`));
+    }, OPERATION_TIMEOUT_MS);
+    pending.set(id, { resolve, reject, timer });
+    process.send({ id, ...operation });
+  });
+}
+
+/** The hasher's process id while it runs (operations and tests look at it). */
+export function hasherProcessId(): number | undefined {
+  return child?.connected ? child.pid : undefined;
+}
