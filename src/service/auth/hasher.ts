@@ -1,8 +1,14 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { setPriority } from 'node:os';
 
-/** Lowest scheduling priority: the kernel runs the hasher only when request handling leaves a core idle. */
+/** Lowest nice value, for where SCHED_IDLE cannot be had. */
 const HASHER_NICE = 19;
+const SCRIPT = fileURLToPath(new URL('./hasher-process.mjs', import.meta.url));
+// chrt (util-linux) starts the hasher under SCHED_IDLE, inherited by all its threads: the kernel
+// then runs it only on a core that nothing else wants, which nice 19 alone does not guarantee.
+const CHRT = ['/usr/bin/chrt', '/bin/chrt'].find((p) => existsSync(p));
 const OPERATION_TIMEOUT_MS = 30_000;
 
 /** The hasher process could not be started or did not answer: logins answer 503, not "wrong password". */
@@ -18,10 +24,12 @@ type Reply = { id: number; result?: string | boolean; error?: string };
 
 let child: ChildProcess | undefined;
 let nextId = 1;
-const pending = new Map<number, { resolve(value: string | boolean): void; reject(error: Error): void; timer: NodeJS.Timeout }>();
+const pending = new Map<number, { resolve(value: string | boolean): void; reject(error: Error): void; timer: NodeJS.Timeout; by: ChildProcess }>();
 
-function failAll(error: Error): void {
+/** Fails the operations sent to one hasher process (a replacement may already be taking new ones). */
+function failAll(by: ChildProcess, error: Error): void {
   for (const [id, p] of pending) {
+    if (p.by !== by) continue;
     clearTimeout(p.timer);
     p.reject(error);
     pending.delete(id);
@@ -30,12 +38,9 @@ function failAll(error: Error): void {
 
 function hasher(): ChildProcess {
   if (child && child.connected) return child;
-  const started = fork(new URL('./hasher-process.mjs', import.meta.url), [], {
-    // The helper is plain JavaScript: no loader flags of the parent (tsx) are needed.
-    execArgv: [],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    serialization: 'json',
-  });
+  // The helper is plain JavaScript: no loader flags of the parent (tsx) are needed.
+  const [command, args] = CHRT ? [CHRT, ['--idle', '0', process.execPath, SCRIPT]] : [process.execPath, [SCRIPT]];
+  const started = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
   try {
     if (started.pid !== undefined) setPriority(started.pid, HASHER_NICE);
   } catch {
@@ -51,9 +56,9 @@ function hasher(): ChildProcess {
   });
   started.on('exit', () => {
     if (child === started) child = undefined;
-    failAll(new HasherUnavailableError('the password hasher process exited'));
+    failAll(started, new HasherUnavailableError('the password hasher process exited'));
   });
-  started.on('error', (error) => failAll(new HasherUnavailableError(`the password hasher failed: ${error.message}`, { cause: error })));
+  started.on('error', (error) => failAll(started, new HasherUnavailableError(`the password hasher failed: ${error.message}`, { cause: error })));
   // The service must be able to exit while the hasher idles; it exits itself when the channel closes.
   started.unref();
   started.channel?.unref();
@@ -70,7 +75,7 @@ export function runInHasher(operation: Operation): Promise<string | boolean> {
       pending.delete(id);
       reject(new HasherUnavailableError(`the password hasher did not answer within ${OPERATION_TIMEOUT_MS} ms`));
     }, OPERATION_TIMEOUT_MS);
-    pending.set(id, { resolve, reject, timer });
+    pending.set(id, { resolve, reject, timer, by: process });
     process.send({ id, ...operation });
   });
 }
