@@ -1,14 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setPriority } from 'node:os';
 
-/** Lowest nice value, for where SCHED_IDLE cannot be had. */
+/**
+ * Lowest nice value: the hasher yields to request handling but still progresses on a
+ * saturated machine (SCHED_IDLE would starve logins under sustained load).
+ */
 const HASHER_NICE = 19;
 const SCRIPT = fileURLToPath(new URL('./hasher-process.mjs', import.meta.url));
-// chrt (util-linux) starts the hasher under SCHED_IDLE, inherited by all its threads: the kernel
-// then runs it only on a core that nothing else wants, which nice 19 alone does not guarantee.
-const CHRT = ['/usr/bin/chrt', '/bin/chrt'].find((p) => existsSync(p));
 const OPERATION_TIMEOUT_MS = 30_000;
 
 /** The hasher process could not be started or did not answer: logins answer 503, not "wrong password". */
@@ -39,8 +38,7 @@ function failAll(by: ChildProcess, error: Error): void {
 function hasher(): ChildProcess {
   if (child && child.connected) return child;
   // The helper is plain JavaScript: no loader flags of the parent (tsx) are needed.
-  const [command, args] = CHRT ? [CHRT, ['--idle', '0', process.execPath, SCRIPT]] : [process.execPath, [SCRIPT]];
-  const started = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+  const started = spawn(process.execPath, [SCRIPT], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
   try {
     if (started.pid !== undefined) setPriority(started.pid, HASHER_NICE);
   } catch {
