@@ -18,7 +18,6 @@ export function checkInputFiles(recipe: Recipe): InputFile[] {
     if (!/^https?:\/\/\S+$/.test(url)) {
       throw new InvalidInputFileError(id, url, filename, 'the URL must be http(s) and contain no whitespace');
     }
-    // eslint-disable-next-line no-control-regex
     if (filename === '' || filename === '.' || filename === '..' || /[/\u0000-\u001f\u007f]/.test(filename)) {
       throw new InvalidInputFileError(id, url, filename, 'the file name must be a plain name without "/" or control characters');
     }
