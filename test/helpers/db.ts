@@ -23,8 +23,9 @@ function serverUrl(): URL | undefined {
   return raw ? new URL(raw) : undefined;
 }
 
-async function createDatabase(url: URL): Promise<DatabaseConfig & { kind: 'postgres' }> {
-  const name = `ogdc_test_${randomBytes(6).toString('hex')}`;
+/** Creates a fresh, empty database on the server `url` names and returns its connection settings. */
+export async function createDatabase(url: URL, prefix = 'ogdc_test'): Promise<DatabaseConfig & { kind: 'postgres' }> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   try {

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { DatabaseConfig } from '../../src/config/index.ts';
+import { freePort } from './net.ts';
 
 const run = promisify(execFile);
 
@@ -33,17 +33,6 @@ export function pgClusterSkipReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root to run initdb as the postgres user';
   if (!existsSync(path.join(PG_BIN, 'initdb'))) return `PostgreSQL binaries not found in ${PG_BIN} (set OGDC_TEST_PG_BIN)`;
   return undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const asPostgres = (bin: string, args: string[]) => run('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, bin), ...args]);

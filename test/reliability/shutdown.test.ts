@@ -6,19 +6,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN } from '../helpers/cli.ts';
+import { freePort } from '../helpers/net.ts';
 import { TEST_ADMIN_PASSWORD, TEST_JWT_SECRET } from '../helpers/service.ts';
 import { bearer, dbTargets, recipeArchive, startArgoBackedService } from './setup.ts';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves with the first line of `stream` that `match` accepts (rejects if the process ends first). */
 function waitForLine(
