@@ -5,7 +5,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Recipe } from '../src/recipe/types.ts';
+import { loadConfig } from '../src/config/index.ts';
 import { translateRecipe, type TranslateOptions } from '../src/translate/index.ts';
+import { translateOptionsFrom } from '../src/translate/options.ts';
 
 export interface ManifestFigure {
   inputs: number;
@@ -17,17 +19,12 @@ export interface ManifestFigure {
   renderMs: number;
 }
 
-const OPTIONS: TranslateOptions = {
-  namespace: 'qgnet',
-  pvcName: 'cephfs-qgnet-ogdc-workflow-pvc',
-  serviceAccountName: 'argo-workflow',
-  runnerImage: 'ghcr.io/qgreenland-net/ogdc-runner:latest',
-  imagePullPolicy: 'IfNotPresent',
-  maxParallelLimit: 5,
+// The service's defaults, mapped as the service maps them.
+const OPTIONS: TranslateOptions = translateOptionsFrom(loadConfig({}), {
   submitter: 'bench',
   overwrite: false,
   uploadPrefix: 'ogdc-inputs/00000000-0000-4000-8000-000000000000',
-};
+});
 
 /** A validated parallel recipe (as loadRecipe returns it) with `n` URL inputs in partitions of 100. */
 export function parallelRecipe(n: number): Recipe {
