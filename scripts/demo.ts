@@ -34,29 +34,23 @@ async function serveData(dir: string): Promise<http.Server> {
   return server;
 }
 
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function startService(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(root, 'bin/ogdc-runner.js'), 'serve', '--port', String(port)], {
+/** Starts `ogdc-runner serve` on a port the system picks; resolves with the process and the URL it printed. */
+async function startService(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [path.join(root, 'bin/ogdc-runner.js'), 'serve', '--port', '0'], {
     env: { ...process.env, OGDC_DATA_DIR: dataDir, OGDC_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'pipe'],
   });
-  await new Promise<void>((resolve, reject) => {
+  const url = await new Promise<string>((resolve, reject) => {
     let seen = '';
     child.stderr!.on('data', (chunk: Buffer) => {
       process.stderr.write(chunk);
       seen += chunk.toString();
-      if (seen.includes('listening on')) resolve();
+      const listening = /listening on (http:\/\/[^/\s]+)\//.exec(seen);
+      if (listening) resolve(listening[1]!);
     });
     child.once('exit', (code) => reject(new Error(`the service exited with code ${code} before listening`)));
   });
-  return child;
+  return { child, url };
 }
 
 async function main(): Promise<number> {
@@ -76,9 +70,9 @@ async function main(): Promise<number> {
     await writeFile(meta, (await readFile(meta, 'utf8')).replace('{{DATA_URL}}', dataUrl));
 
     say(`Starting the service on the embedded defaults (data in ${dataDir})`);
-    const port = await freePort();
-    service = await startService(dataDir, port);
-    const apiUrl = `http://127.0.0.1:${port}`;
+    const started = await startService(dataDir);
+    service = started.child;
+    const apiUrl = started.url;
     const adminPassword = (await readFile(path.join(dataDir, 'admin-password'), 'utf8')).trim();
 
     say('Creating the user "demo" as admin');
