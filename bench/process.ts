@@ -54,6 +54,8 @@ export async function startProcess(options: StartProcessOptions): Promise<BenchP
       options.timeoutMs ?? 60_000,
     );
     const watch = (chunk: Buffer, keep: boolean) => {
+      // The service's access log keeps arriving on stdout: drained, not decoded, once ready.
+      if (!keep && !watching) return;
       const text = chunk.toString();
       if (keep) tail = (tail + text).slice(-4000);
       // Only look for readiness until it is found: a chatty logger must not grow this buffer.

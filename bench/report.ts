@@ -109,13 +109,14 @@ export function formatTable(r: BenchResults): string {
   const t = r.tokenLoad;
   out.push(
     table(
-      ['/user with one client', 'req/s', 'p50 ms', 'p99 ms'],
+      [`/user with one client (median of ${t.rounds.length} rounds)`, 'req/s', 'p50 ms', 'p99 ms'],
       [
         ['quiet', fmt(t.quiet.requestsPerSecond, 0), fmt(t.quiet.p50Ms, 2), fmt(t.quiet.p99Ms, 2)],
         ['while /token is loaded', fmt(t.loaded.requestsPerSecond, 0), fmt(t.loaded.p50Ms, 2), fmt(t.loaded.p99Ms, 2)],
         ['(/token itself)', fmt(t.token.requestsPerSecond, 1), fmt(t.token.p50Ms, 1), fmt(t.token.p99Ms, 1)],
       ],
     ),
+    `p99 ms of each round, quiet / loaded: ${t.rounds.map((x) => `${fmt(x.quiet.p99Ms, 2)} / ${fmt(x.loaded.p99Ms, 2)}`).join(', ')}`,
     '',
   );
 

@@ -74,12 +74,18 @@ describe('shutdown of `ogdc-runner serve`', () => {
     });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
+    let stdout = '';
+    child.stdout!.on('data', (d) => (stdout += d));
     await waitForLine(
       child,
       child.stderr!,
       (l) => l.includes('OGDC service listening on'),
       () => stderr,
     );
+
+    // Access lines are batched, yet reach the log while the service runs (within a second).
+    await fetch(`http://127.0.0.1:${port}/version`, { headers: { 'x-request-id': 'while-running' } });
+    while (!stdout.includes('"reqId":"while-running"')) await new Promise((r) => setTimeout(r, 50));
 
     // A login whose body is only half sent: the request is in flight until the rest arrives.
     const body = new URLSearchParams({ username: 'admin', password: TEST_ADMIN_PASSWORD }).toString();
@@ -114,6 +120,12 @@ describe('shutdown of `ogdc-runner serve`', () => {
     assert.match(answer, /"access_token":"[\w-]+\.[\w-]+\.[\w-]+"/);
 
     assert.equal(await exited, 0, stderr);
+    // The access log is written in batches: what was buffered at exit is written too.
+    const logged = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { reqId?: string; res?: { statusCode: number } });
+    assert.ok(logged.some((l) => l.reqId === 'in-flight-login' && l.res?.statusCode === 200), stdout);
     // The embedded database was closed cleanly: another process can open the same data dir.
     const { openPglite } = await import('../../src/db/pglite.ts');
     const db = await openPglite(path.join(dataDir, 'db'));

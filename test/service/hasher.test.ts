@@ -1,14 +1,21 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { hashPassword, verifyPassword } from '../../src/service/auth/passwords.ts';
-import { hasherProcessId } from '../../src/service/auth/hasher.ts';
+import { HASHER_THREADS, hasherCommand, hasherProcessId } from '../../src/service/auth/hasher.ts';
 
-/** The nice value of a process, field 19 of /proc/PID/stat. */
-function niceOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+/** Fields of /proc/PID/task/TID/stat after the command name (field 3 is index 0). */
+function statFields(pid: number, tid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
+
+/** The scheduling policy (field 41) of every thread of a process. */
+function threadsOf(pid: number): { policy: number }[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => ({ policy: Number(statFields(pid, Number(tid))[38]) }));
+}
+
+const SCHED_IDLE = 5;
 
 describe('the password hasher process', () => {
   it('hashes with argon2id and verifies, rejecting wrong passwords and malformed hashes', async () => {
@@ -19,11 +26,26 @@ describe('the password hasher process', () => {
     assert.equal(await verifyPassword('not-a-hash', 'x'), false);
   });
 
-  it('runs at the lowest CPU priority, apart from the service process', async () => {
+  it('runs apart from the service process at SCHED_IDLE (every thread) and nice 19, with one core left free', async () => {
     await hashPassword('x');
     const pid = hasherProcessId();
     assert.ok(pid && pid !== process.pid);
-    assert.equal(niceOf(pid), 19);
+    // chrt is part of util-linux, which every Debian system has.
+    const threads = threadsOf(pid);
+    for (const thread of threads) assert.equal(thread.policy, SCHED_IDLE);
+    assert.equal(statFields(pid, pid)[16], '19');
+    assert.ok(threads.length > 1);
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    assert.ok(environ.includes(`UV_THREADPOOL_SIZE=${HASHER_THREADS}`));
+    assert.equal(HASHER_THREADS, Math.max(1, (await import('node:os')).availableParallelism() - 1));
+  });
+
+  it('starts node directly where there is no chrt', () => {
+    const direct = hasherCommand(undefined);
+    assert.equal(direct.command, process.execPath);
+    assert.match(direct.args.join(' '), /hasher-process\.mjs$/);
+    const idle = hasherCommand('/usr/bin/chrt');
+    assert.deepEqual(idle.args.slice(0, 3), ['--idle', '0', process.execPath]);
   });
 
   it('starts a new hasher when the old one died', async () => {

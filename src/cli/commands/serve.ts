@@ -16,10 +16,12 @@ export async function serve(options: ServeOptions): Promise<number> {
     return 2;
   }
   const config = loadConfig();
+  const { accessLogStream } = await import('../../service/plugins/logging.ts');
+  const logStream = accessLogStream();
   const service = await startService(config, {
     notice: (line) => process.stderr.write(`${line}\n`),
     createEngine: (cfg, db) => createEngine(cfg, db, (message) => process.stderr.write(`local engine: ${message}\n`)),
-    fastify: { logger: { level: process.env.OGDC_LOG_LEVEL ?? 'info' } },
+    fastify: { logger: { level: process.env.OGDC_LOG_LEVEL ?? 'info', stream: logStream } },
   });
   const address = await service.app.listen({ host: options.host, port });
   const root = config.apiRootPath === '/' ? '' : config.apiRootPath;
@@ -35,6 +37,7 @@ export async function serve(options: ServeOptions): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   await service.close();
+  logStream.close();
   return 0;
 }
 
