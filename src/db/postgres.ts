@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Db, Queryable } from './types.ts';
+import type { Db, PreparedStatement, Queryable } from './types.ts';
 import { DatabaseUnavailableError, translateInputError } from './errors.ts';
 
 export interface PostgresOptions {
@@ -47,6 +47,15 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
         throw translate(err);
       }
     },
+    async prepared<R>(statement: PreparedStatement, params: unknown[]): Promise<R[]> {
+      try {
+        // A named query is parsed once per pooled connection and executed by name afterwards.
+        const result = await q.query({ name: statement.name, text: statement.text, values: params });
+        return result.rows as R[];
+      } catch (err) {
+        throw translate(err);
+      }
+    },
     async exec(sql: string): Promise<void> {
       try {
         // Without parameters pg uses the simple protocol, which allows several statements.
@@ -62,6 +71,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
   return {
     kind: 'postgres',
     query: base.query,
+    prepared: base.prepared,
     exec: base.exec,
     async transaction(fn) {
       let client: pg.PoolClient;

@@ -1,6 +1,17 @@
+/**
+ * A statement run often enough to be parsed and planned once per session:
+ * `name` is a plain lower-case identifier, `text` uses `$1`, `$2`, … placeholders.
+ */
+export interface PreparedStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
 /** Anything that runs SQL: the database itself or an open transaction. */
 export interface Queryable {
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+  /** Runs a prepared statement (prepared on first use); same rows and errors as `query(statement.text, params)`. */
+  prepared<R = Record<string, unknown>>(statement: PreparedStatement, params: unknown[]): Promise<R[]>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }

@@ -37,9 +37,12 @@ function toUser(row: UserRow): User {
   };
 }
 
+// Every login and every user-cache refresh runs this lookup.
+const FIND_BY_NAME = { name: 'ogdc_find_user_by_name', text: `SELECT ${COLUMNS} FROM users WHERE name = $1` };
+
 /** Finds a user by unique name. */
 export async function findUserByName(db: Queryable, name: string): Promise<User | undefined> {
-  const rows = await db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE name = $1`, [name]);
+  const rows = await db.prepared<UserRow>(FIND_BY_NAME, [name]);
   return rows[0] ? toUser(rows[0]) : undefined;
 }
 
