@@ -80,10 +80,10 @@ export async function userUnderTokenLoad(
   tokenConnections: number,
   rounds = 3,
 ): Promise<TokenLoadFigure> {
-  const user = () =>
-    runWrk({ url: `${baseUrl}/user`, connections: 1, durationSeconds: settings.durationSeconds, request: { headers: { Authorization: `Bearer ${token}` } } });
+  const user = (durationSeconds = settings.durationSeconds) =>
+    runWrk({ url: `${baseUrl}/user`, connections: 1, durationSeconds, request: { headers: { Authorization: `Bearer ${token}` } } });
   // Warm-up: the first run after a start measures JIT compilation and cold caches.
-  ensureClean('GET /user (warm-up)', await runWrk({ url: `${baseUrl}/user`, connections: 1, durationSeconds: 2, request: { headers: { Authorization: `Bearer ${token}` } } }));
+  ensureClean('GET /user (warm-up)', await user(2));
   const all: TokenLoadRound[] = [];
   for (let i = 0; i < rounds; i++) {
     const quiet = ensureClean('GET /user (quiet)', await user());
