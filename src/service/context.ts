@@ -2,6 +2,7 @@ import type { Config } from '../config/index.ts';
 import type { Db } from '../db/types.ts';
 import type { Engine } from '../engine/types.ts';
 import type { Auth } from './auth/service.ts';
+import type { RunChanges } from './runs/changes.ts';
 
 /** What the routes need, built once at startup and handed to each route plugin. */
 export interface ServiceContext {
@@ -12,4 +13,6 @@ export interface ServiceContext {
   /** The JWT key; also signs output download links. */
   secretKey: string;
   version: string;
+  /** Every run-row change, for live views. */
+  runChanges: RunChanges;
 }

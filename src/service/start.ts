@@ -12,6 +12,7 @@ import { persistentSecret } from './secrets.ts';
 import { findUserByName, insertUser } from './users/repository.ts';
 import { UserExistsError } from './users/errors.ts';
 import type { ServiceContext } from './context.ts';
+import { createRunChanges } from './runs/changes.ts';
 
 export const ADMIN_USERNAME = 'admin';
 
@@ -70,7 +71,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
   try {
     await ensureAdmin(db, adminPassword);
     engine = options.createEngine ? await options.createEngine(config, db) : undefined;
-    const ctx: ServiceContext = { config, db, auth: createAuth(db, jwtSecretKey), engine, secretKey: jwtSecretKey, version: VERSION };
+    const ctx: ServiceContext = { config, db, auth: createAuth(db, jwtSecretKey), engine, secretKey: jwtSecretKey, version: VERSION, runChanges: createRunChanges() };
     const app = await buildApp(ctx, options.fastify);
     // The local engine reports its own progress: keep the runs table current without anyone polling.
     const recording = new Set<Promise<void>>();

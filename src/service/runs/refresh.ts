@@ -5,17 +5,23 @@ import { FINISHED_PHASES, updateRunStatus, type Run } from './repository.ts';
 import { requireEngine } from './engine.ts';
 
 /** Copies a workflow's status into its run row (phase, progress, message, timestamps). */
-export async function recordWorkflowStatus(ctx: Pick<ServiceContext, 'db'>, workflow: Workflow): Promise<void> {
+export async function recordWorkflowStatus(ctx: Pick<ServiceContext, 'db' | 'runChanges'>, workflow: Workflow): Promise<void> {
   const name = workflow.metadata.name;
   if (!name) return;
   const s = workflow.status ?? {};
-  await updateRunStatus(ctx.db, name, {
+  await recordRunStatus(ctx, name, {
     phase: s.phase ?? null,
     progress: s.progress ?? null,
     message: s.message ?? null,
     startedAt: s.startedAt ?? null,
     finishedAt: s.finishedAt ?? null,
   });
+}
+
+/** Writes a run's status and tells the run-change listeners when the row changed. */
+async function recordRunStatus(ctx: Pick<ServiceContext, 'db' | 'runChanges'>, workflowName: string, status: Parameters<typeof updateRunStatus>[2]): Promise<void> {
+  const change = await updateRunStatus(ctx.db, workflowName, status);
+  if (change) ctx.runChanges.publish(change);
 }
 
 /**
@@ -45,7 +51,7 @@ export async function refreshRun(ctx: ServiceContext, run: Run): Promise<{ run: 
     if (!(err instanceof WorkflowNotFoundError)) throw err;
     if (run.phase && FINISHED_PHASES.has(run.phase)) return { run, workflow: undefined };
     const message = 'the workflow no longer exists on the engine';
-    await updateRunStatus(ctx.db, run.workflowName, { phase: 'Error', progress: run.progress, message, startedAt: null, finishedAt: null });
+    await recordRunStatus(ctx, run.workflowName, { phase: 'Error', progress: run.progress, message, startedAt: null, finishedAt: null });
     return { run: { ...run, phase: 'Error', message, finishedAt: new Date() }, workflow: undefined };
   }
 }
@@ -70,7 +76,7 @@ export async function reconcileUnfinishedRuns(ctx: ServiceContext): Promise<void
       await recordWorkflowStatus(ctx, await ctx.engine.get(workflow_name));
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) continue;
-      await updateRunStatus(ctx.db, workflow_name, { phase: 'Error', progress: null, message: 'the workflow no longer exists on the engine', startedAt: null, finishedAt: null });
+      await recordRunStatus(ctx, workflow_name, { phase: 'Error', progress: null, message: 'the workflow no longer exists on the engine', startedAt: null, finishedAt: null });
     }
   }
 }

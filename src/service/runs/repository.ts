@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/types.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import { RunInProgressError } from './errors.ts';
+import type { RunChange } from './changes.ts';
 
 /** A recipe run as the runs table records it. */
 export interface Run {
@@ -138,22 +139,29 @@ export async function listRuns(
   return { runs: rows.map(toRun), total: Number(count[0]!.n) };
 }
 
-/** Brings a run's phase, progress and timestamps up to date with the engine. */
+/**
+ * Brings a run's phase, progress and timestamps up to date with the engine.
+ * Returns the change when the row changed, undefined when it already said this.
+ */
 export async function updateRunStatus(
   db: Queryable,
   workflowName: string,
   status: { phase: string | null; progress: string | null; message: string | null; startedAt: string | null; finishedAt: string | null },
-): Promise<void> {
+): Promise<RunChange | undefined> {
   const finished = status.phase !== null && FINISHED_PHASES.has(status.phase);
-  await db.query(
+  const rows = await db.query<{ user_id: string | number; phase: string | null; progress: string | null; message: string | null }>(
     `UPDATE recipe_runs SET phase = $2, progress = $3, message = $4,
        started_at = COALESCE(started_at, $5::timestamptz),
        finished_at = CASE WHEN $7::boolean THEN COALESCE(finished_at, $6::timestamptz, now()) ELSE NULL END
      WHERE workflow_name = $1
        AND (phase IS DISTINCT FROM $2 OR progress IS DISTINCT FROM $3 OR message IS DISTINCT FROM $4
-            OR (finished_at IS NULL) = $7::boolean)`,
+            OR (finished_at IS NULL) = $7::boolean)
+     RETURNING user_id, phase, progress, message`,
     [workflowName, status.phase, status.progress, status.message, status.startedAt, status.finishedAt, finished],
   );
+  const row = rows[0];
+  if (!row) return undefined;
+  return { workflowName, userId: Number(row.user_id), phase: row.phase, progress: row.progress, message: row.message, at: new Date().toISOString() };
 }
 
 /** A run by workflow name regardless of owner (for signed download links). */
