@@ -24,6 +24,8 @@ export type EngineConfig =
       /** Skip TLS verification of the Argo Server (self-signed dev clusters). */
       insecureSkipVerify: boolean;
       timeoutMs: number;
+      /** Safety-net list interval of the Argo watch. */
+      watchResyncMs: number;
     };
 
 export interface S3Config {
@@ -165,6 +167,7 @@ export function loadConfig(env: Env = process.env): Config {
         token: env.ARGO_TOKEN || undefined,
         insecureSkipVerify: env.ARGO_INSECURE_SKIP_VERIFY === 'true',
         timeoutMs: positiveInt(env, 'ARGO_TIMEOUT_MS', 10_000),
+        watchResyncMs: positiveInt(env, 'ARGO_WATCH_RESYNC_MS', 30_000),
       }
     : { kind: 'local', maxProcesses: positiveInt(env, 'OGDC_LOCAL_MAX_PROCESSES', os.availableParallelism()) };
 

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Db, PreparedStatement, Queryable } from './types.ts';
+import type { Db, DedicatedConnection, PreparedStatement, Queryable } from './types.ts';
 import { DatabaseUnavailableError, translateInputError } from './errors.ts';
 
 export interface PostgresOptions {
@@ -92,6 +92,53 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
       } finally {
         client.release();
       }
+    },
+    async dedicated(): Promise<DedicatedConnection> {
+      const client = new pg.Client({
+        host: options.host,
+        port: options.port,
+        user: options.user,
+        password: options.password,
+        database: options.database,
+        connectionTimeoutMillis: 2000,
+        // A server that vanishes without closing the socket is noticed by keep-alive probes.
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 5000,
+      });
+      let lost: ((err: Error) => void) | undefined;
+      let ended = false;
+      const lose = (err: Error) => {
+        if (ended) return;
+        ended = true;
+        lost?.(err);
+      };
+      client.on('error', lose);
+      client.on('end', () => lose(new Error('connection ended')));
+      try {
+        await client.connect();
+      } catch (err) {
+        ended = true;
+        throw translate(err);
+      }
+      return {
+        async query<R>(sql: string, params?: unknown[]): Promise<R[]> {
+          try {
+            return (await client.query(sql, params)).rows as R[];
+          } catch (err) {
+            throw translate(err);
+          }
+        },
+        onNotification(listener) {
+          client.on('notification', (n) => listener(n.channel, n.payload ?? ''));
+        },
+        onLost(listener) {
+          lost = listener;
+        },
+        async close() {
+          ended = true;
+          await client.end().catch(() => {});
+        },
+      };
     },
     close: () => pool.end(),
   };

@@ -24,5 +24,20 @@ export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * A connection of its own, outside the pool, for session state (advisory locks, LISTEN).
+   * PostgreSQL only: PGlite is one process's database, where no other replica can exist.
+   */
+  dedicated?(): Promise<DedicatedConnection>;
+  close(): Promise<void>;
+}
+
+/** One PostgreSQL session held open: its locks and LISTENs end when it does. */
+export interface DedicatedConnection {
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+  /** NOTIFY payloads on channels this session LISTENs to. */
+  onNotification(listener: (channel: string, payload: string) => void): void;
+  /** Called once when the session is lost (server restart, network); the connection is unusable afterwards. */
+  onLost(listener: (err: Error) => void): void;
   close(): Promise<void>;
 }

@@ -12,6 +12,8 @@ export async function createEngine(config: Config, db: Db, log: (message: string
       token: config.engine.token,
       insecureSkipVerify: config.engine.insecureSkipVerify,
       timeoutMs: config.engine.timeoutMs,
+      watchResyncMs: config.engine.watchResyncMs,
+      log,
       s3: config.s3,
     });
   }

@@ -3,6 +3,7 @@ import type { Db } from '../db/types.ts';
 import type { Engine } from '../engine/types.ts';
 import type { Auth } from './auth/service.ts';
 import type { RunChanges } from './runs/changes.ts';
+import type { WorkflowDetails } from './runs/details.ts';
 
 /** What the routes need, built once at startup and handed to each route plugin. */
 export interface ServiceContext {
@@ -15,4 +16,6 @@ export interface ServiceContext {
   version: string;
   /** Every run-row change, for live views. */
   runChanges: RunChanges;
+  /** Workflows with their nodes, fetched on demand and kept per resource version. */
+  workflowDetails: WorkflowDetails;
 }

@@ -3,8 +3,8 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/index.ts';
 import { openDatabase } from '../db/index.ts';
 import type { Db } from '../db/types.ts';
-import type { Engine, Workflow } from '../engine/types.ts';
-import { reconcileUnfinishedRuns, recordWorkflowStatus } from './runs/refresh.ts';
+import type { Engine } from '../engine/types.ts';
+import { reconcileUnfinishedRuns } from './runs/refresh.ts';
 import { buildApp } from './app.ts';
 import { createAuth } from './auth/service.ts';
 import { hashPassword } from './auth/passwords.ts';
@@ -12,7 +12,14 @@ import { persistentSecret } from './secrets.ts';
 import { findUserByName, insertUser } from './users/repository.ts';
 import { UserExistsError } from './users/errors.ts';
 import type { ServiceContext } from './context.ts';
-import { createRunChanges } from './runs/changes.ts';
+import { createSharedRunChanges } from './runs/shared-changes.ts';
+import { createWorkflowDetails } from './runs/details.ts';
+import { followEngine, type Following } from './runs/follow.ts';
+import { startLease, type Lease } from './lease.ts';
+
+/** Advisory lock keys ('ogdc' and the next): the replica that follows Argo, and the one local-engine replica. */
+const FOLLOWER_LEASE_KEY = 0x6f676463;
+const LOCAL_ENGINE_LEASE_KEY = FOLLOWER_LEASE_KEY + 1;
 
 export const ADMIN_USERNAME = 'admin';
 
@@ -68,21 +75,60 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const { jwtSecretKey, adminPassword } = await resolveSecrets(config, options.notice);
   const db = options.db ?? (await openDatabase(config.db));
   let engine: Engine | undefined;
+  let runChanges: Awaited<ReturnType<typeof createSharedRunChanges>> | undefined;
+  let lease: Lease | undefined;
   try {
     await ensureAdmin(db, adminPassword);
     engine = options.createEngine ? await options.createEngine(config, db) : undefined;
-    const ctx: ServiceContext = { config, db, auth: createAuth(db, jwtSecretKey), engine, secretKey: jwtSecretKey, version: VERSION, runChanges: createRunChanges() };
+    let warn = (_message: string): void => {};
+    runChanges = await createSharedRunChanges(db, (m) => warn(m));
+    const currentEngine = engine;
+    const ctx: ServiceContext = {
+      config,
+      db,
+      auth: createAuth(db, jwtSecretKey),
+      engine,
+      secretKey: jwtSecretKey,
+      version: VERSION,
+      runChanges,
+      workflowDetails: createWorkflowDetails(() => currentEngine),
+    };
     const app = await buildApp(ctx, options.fastify);
-    // The local engine reports its own progress: keep the runs table current without anyone polling.
-    const recording = new Set<Promise<void>>();
-    const unsubscribe = engine && 'onUpdate' in engine
-      ? (engine as Engine & { onUpdate(l: (wf: Workflow) => void): () => void }).onUpdate((wf) => {
-          const done: Promise<void> = recordWorkflowStatus(ctx, wf)
-            .catch((err: unknown) => app.log.warn({ err, workflow: wf.metadata.name }, 'could not record run status'))
-            .finally(() => recording.delete(done));
-          recording.add(done);
-        })
-      : undefined;
+    warn = (message) => app.log.warn(message);
+    // The engine's change stream keeps the runs table current; reads never ask the engine.
+    let following: Following | undefined;
+    const follow = (eng: Engine) => {
+      following ??= followEngine(ctx, eng, (err, what) => app.log.warn({ err }, what));
+    };
+    const unfollow = async () => {
+      const f = following;
+      following = undefined;
+      await f?.stop();
+    };
+    if (engine?.kind === 'local') {
+      follow(engine);
+      // The local engine runs workflows in this process: a second replica on this database would not see them.
+      lease = await startLease(db, { key: LOCAL_ENGINE_LEASE_KEY, retryMs: 60_000 });
+      if (!lease.held) {
+        const line =
+          'Another service replica with the local engine shares this database: the local engine runs in one replica only ' +
+          '(its runs are invisible to the other); use the Argo engine for several replicas.';
+        options.notice?.(line);
+        app.log.warn(line);
+      }
+    } else if (engine) {
+      // One replica at a time follows Argo; a replica that loses the lease stops, another takes over.
+      const eng = engine;
+      lease = await startLease(db, {
+        key: FOLLOWER_LEASE_KEY,
+        onAcquire: () => {
+          app.log.info('this replica now follows the Argo Server');
+          follow(eng);
+        },
+        onLose: () => void unfollow(),
+        log: (m) => app.log.warn(m),
+      });
+    }
     await reconcileUnfinishedRuns(ctx).catch((err: unknown) => app.log.warn({ err }, 'could not reconcile unfinished runs'));
     let closing: Promise<void> | undefined;
     return {
@@ -100,8 +146,9 @@ export async function startService(config: Config, options: StartOptions = {}): 
           }
           // Stopping the engine ends its running workflows (Error); their runs are recorded before the database closes.
           await engine?.close();
-          await Promise.allSettled([...recording]);
-          unsubscribe?.();
+          await lease?.close();
+          await unfollow();
+          await runChanges?.close();
           await db.close();
         })();
         return closing;
@@ -109,6 +156,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
     };
   } catch (err) {
     await engine?.close().catch(() => {});
+    await lease?.close().catch(() => {});
+    await runChanges?.close().catch(() => {});
     await db.close().catch(() => {});
     throw err;
   }

@@ -1,15 +1,15 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { dbTargets } from '../helpers/db.ts';
 import { startTestService, type TestService } from '../helpers/service.ts';
 import { startArgoStandin } from '../standins/argo-server.ts';
 import { startS3Standin } from '../standins/s3-server.ts';
 import { packRecipe } from '../../src/cli/commands/submit.ts';
 import { createEngine } from '../../src/engine/create.ts';
+import { recipeCorpusDir } from '../helpers/recipe-corpus.ts';
 
-const shared = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/recipes/upstream-tests');
+const shared = path.join(recipeCorpusDir(), 'upstream-tests');
 const S3 = { accessKeyId: 'AKIATEST', secretAccessKey: 'test-secret', bucket: 'argo-workflows' };
 
 type Argo = Awaited<ReturnType<typeof startArgoStandin>>;
@@ -31,6 +31,14 @@ for (const target of dbTargets()) {
         payload: await packRecipe(path.join(shared, dir)),
       });
     const get = (url: string, token: string) => svc.app.inject({ url, headers: { authorization: `Bearer ${token}` } });
+    /** /status once the service has heard of `phase` from Argo's watch stream (it reads the runs table). */
+    const statusOnce = async (name: string, token: string, phase: string) => {
+      for (let i = 0; ; i++) {
+        const answer = (await get(`/status/${name}`, token)).json();
+        if (answer.status === phase || i >= 250) return answer;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
 
     before(async () => {
       argo = await startArgoStandin();
@@ -67,7 +75,7 @@ for (const target of dbTargets()) {
 
       assert.equal((await get(`/status/${name}`, alice)).json().status, 'Pending');
       argo.setStatus(name, { phase: 'Succeeded', progress: '3/3', startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:01:00Z' });
-      const status = (await get(`/status/${name}`, alice)).json();
+      const status = await statusOnce(name, alice, 'Succeeded');
       assert.equal(status.status, 'Succeeded');
       assert.equal(status.recipe_workflow_name, name);
 
@@ -102,7 +110,7 @@ for (const target of dbTargets()) {
       const cancel = await svc.app.inject({ method: 'POST', url: `/runs/${name}/cancel`, headers: { authorization: `Bearer ${bob}` } });
       assert.equal(cancel.statusCode, 404);
       argo.setStatus(name, { phase: 'Succeeded' });
-      assert.equal((await get(`/status/${name}`, alice)).json().status, 'Succeeded');
+      assert.equal((await statusOnce(name, alice, 'Succeeded')).status, 'Succeeded');
     });
 
     it('stores the input list of a parallel recipe in the artifact repository, not in the manifest', async () => {
@@ -114,6 +122,7 @@ for (const target of dbTargets()) {
       assert.equal(s3.objects.get(lists[0]!)!.toString().trim().split('\n').length, 5);
       assert.ok(!JSON.stringify(argo.workflows.get(name)).includes('nunagis_goose_protected_areas'));
       argo.setStatus(name, { phase: 'Failed', message: 'child failed' });
+      assert.equal((await statusOnce(name, alice, 'Failed')).status, 'Failed');
     });
 
     it('answers 503 when the Argo Server is down and records the run as not submitted', async () => {

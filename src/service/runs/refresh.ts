@@ -15,11 +15,12 @@ export async function recordWorkflowStatus(ctx: Pick<ServiceContext, 'db' | 'run
     message: s.message ?? null,
     startedAt: s.startedAt ?? null,
     finishedAt: s.finishedAt ?? null,
+    resourceVersion: workflow.metadata.resourceVersion ?? null,
   });
 }
 
 /** Writes a run's status and tells the run-change listeners when the row changed. */
-async function recordRunStatus(ctx: Pick<ServiceContext, 'db' | 'runChanges'>, workflowName: string, status: Parameters<typeof updateRunStatus>[2]): Promise<void> {
+export async function recordRunStatus(ctx: Pick<ServiceContext, 'db' | 'runChanges'>, workflowName: string, status: Parameters<typeof updateRunStatus>[2]): Promise<void> {
   const change = await updateRunStatus(ctx.db, workflowName, status);
   if (change) ctx.runChanges.publish(change);
 }
@@ -66,7 +67,8 @@ export async function reconcileUnfinishedRuns(ctx: ServiceContext): Promise<void
     `UPDATE recipe_runs SET phase = 'Error', message = 'not submitted: the service stopped before the workflow was submitted', finished_at = now()
      WHERE finished_at IS NULL AND workflow_name IS NULL AND submitted_at < now() - interval '10 minutes'`,
   );
-  if (!ctx.engine) return;
+  // Argo: the follower's first full list does this, once, in whichever replica holds the lease.
+  if (!ctx.engine || ctx.engine.kind === 'argo') return;
   const rows = await ctx.db.query<{ workflow_name: string }>(
     'SELECT workflow_name FROM recipe_runs WHERE finished_at IS NULL AND workflow_name IS NOT NULL AND engine = $1',
     [ctx.engine.kind],

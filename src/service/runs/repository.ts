@@ -21,6 +21,8 @@ export interface Run {
   submittedAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** The engine's resource version of the workflow when this row was last written from it. */
+  resourceVersion: string | null;
 }
 
 interface RunRow {
@@ -40,6 +42,7 @@ interface RunRow {
   submitted_at: Date | string;
   started_at: Date | string | null;
   finished_at: Date | string | null;
+  resource_version: string | null;
 }
 
 const date = (v: Date | string | null): Date | null => (v === null ? null : new Date(v));
@@ -62,6 +65,7 @@ function toRun(row: RunRow): Run {
     submittedAt: new Date(row.submitted_at),
     startedAt: date(row.started_at),
     finishedAt: date(row.finished_at),
+    resourceVersion: row.resource_version ?? null,
   };
 }
 
@@ -143,24 +147,41 @@ export async function listRuns(
  * Brings a run's phase, progress and timestamps up to date with the engine.
  * Returns the change when the row changed, undefined when it already said this.
  */
+const UPDATE_STATUS = {
+  name: 'update_run_status',
+  text: `UPDATE recipe_runs r SET phase = $2, progress = $3, message = $4,
+       started_at = COALESCE(r.started_at, $5::timestamptz),
+       finished_at = CASE WHEN $7::boolean THEN COALESCE(r.finished_at, $6::timestamptz, now()) ELSE NULL END,
+       resource_version = COALESCE($8, r.resource_version)
+     FROM (SELECT id, phase, progress, message, finished_at FROM recipe_runs WHERE workflow_name = $1 FOR UPDATE) old
+     WHERE r.id = old.id
+       AND (old.phase IS DISTINCT FROM $2 OR old.progress IS DISTINCT FROM $3 OR old.message IS DISTINCT FROM $4
+            OR (old.finished_at IS NULL) = $7::boolean OR r.resource_version IS DISTINCT FROM COALESCE($8, r.resource_version))
+     RETURNING r.user_id, r.phase, r.progress, r.message,
+       (old.phase IS DISTINCT FROM $2 OR old.progress IS DISTINCT FROM $3 OR old.message IS DISTINCT FROM $4
+        OR (old.finished_at IS NULL) = $7::boolean) AS visible`,
+};
+
 export async function updateRunStatus(
   db: Queryable,
   workflowName: string,
-  status: { phase: string | null; progress: string | null; message: string | null; startedAt: string | null; finishedAt: string | null },
+  status: {
+    phase: string | null;
+    progress: string | null;
+    message: string | null;
+    startedAt: string | null;
+    finishedAt: string | null;
+    resourceVersion?: string | null;
+  },
 ): Promise<RunChange | undefined> {
   const finished = status.phase !== null && FINISHED_PHASES.has(status.phase);
-  const rows = await db.query<{ user_id: string | number; phase: string | null; progress: string | null; message: string | null }>(
-    `UPDATE recipe_runs SET phase = $2, progress = $3, message = $4,
-       started_at = COALESCE(started_at, $5::timestamptz),
-       finished_at = CASE WHEN $7::boolean THEN COALESCE(finished_at, $6::timestamptz, now()) ELSE NULL END
-     WHERE workflow_name = $1
-       AND (phase IS DISTINCT FROM $2 OR progress IS DISTINCT FROM $3 OR message IS DISTINCT FROM $4
-            OR (finished_at IS NULL) = $7::boolean)
-     RETURNING user_id, phase, progress, message`,
-    [workflowName, status.phase, status.progress, status.message, status.startedAt, status.finishedAt, finished],
+  const rows = await db.prepared<{ user_id: string | number; phase: string | null; progress: string | null; message: string | null; visible: boolean }>(
+    UPDATE_STATUS,
+    [workflowName, status.phase, status.progress, status.message, status.startedAt, status.finishedAt, finished, status.resourceVersion ?? null],
   );
   const row = rows[0];
-  if (!row) return undefined;
+  // Only a new resource version (node details changed): nothing a listener shows has changed.
+  if (!row || !row.visible) return undefined;
   return { workflowName, userId: Number(row.user_id), phase: row.phase, progress: row.progress, message: row.message, at: new Date().toISOString() };
 }
 

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../../context.ts';
 import type { NodeStatus } from '../../../engine/types.ts';
 import { visibleRun } from '../../runs/visible.ts';
-import { refreshRun } from '../../runs/refresh.ts';
 import { bearerSecurity, detailSchema, workflowNameParams } from '../schemas.ts';
 import { runSchema, runSummary } from './shape.ts';
 
@@ -56,7 +55,9 @@ export async function runDetailRoute(app: FastifyInstance, ctx: ServiceContext):
       },
     },
     async (request) => {
-      const { run, workflow } = await refreshRun(ctx, await visibleRun(ctx, request.user, request.params.workflow_name));
+      const run = await visibleRun(ctx, request.user, request.params.workflow_name);
+      // The row is current (the change stream writes it); only the nodes come from the engine, once per version.
+      const workflow = await ctx.workflowDetails.get(run);
       const nodes = Object.values(workflow?.status?.nodes ?? {})
         .sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '') || a.name.localeCompare(b.name))
         .map(nodeView);
