@@ -114,13 +114,12 @@ export async function isPublished(db: Queryable, recipeId: string): Promise<bool
   return rows.length > 0;
 }
 
+const FIND_RUN = { name: 'find_visible_run', text: `${SELECT} WHERE r.workflow_name = $1 AND ($2::boolean OR r.user_id = $3)` };
+
 /** A run by workflow name, visible to `viewer` (their own, or any for admin). */
 export async function findRun(db: Queryable, workflowName: string, viewer: { id: number; isAdmin: boolean }): Promise<Run | undefined> {
-  const rows = await db.query<RunRow>(`${SELECT} WHERE r.workflow_name = $1 AND ($2::boolean OR r.user_id = $3)`, [
-    workflowName,
-    viewer.isAdmin,
-    viewer.id,
-  ]);
+  // Every /status poll runs this: parsed and planned once per connection.
+  const rows = await db.prepared<RunRow>(FIND_RUN, [workflowName, viewer.isAdmin, viewer.id]);
   return rows[0] ? toRun(rows[0]) : undefined;
 }
 
