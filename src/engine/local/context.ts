@@ -2,9 +2,9 @@
 import type { NodePhase, NodeStatus, Workflow } from '../types.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { nodeId } from './names.ts';
-import type { RootPool } from './sandbox-roots.ts';
+import type { RootPool } from './pods/sandbox-roots.ts';
 import type { Semaphore } from './semaphore.ts';
-import type { Spawner } from './spawner.ts';
+import type { Spawner } from './pods/spawner.ts';
 
 export type Obj = Record<string, unknown>;
 

@@ -5,11 +5,11 @@ import path from 'node:path';
 import type { NodeStatus } from '../types.ts';
 import { createNode, setPhase, stopState, type ArtifactRef, type Killable, type Obj, type RunContext, type Template } from './context.ts';
 import { PodSetupError } from './errors.ts';
-import { podFs, podPaths, rewriteMounts, type PodFs, type PodPaths } from './mounts.ts';
+import { podFs, podPaths, rewriteMounts, type PodFs, type PodPaths } from './pods/mounts.ts';
 import { knownEntrypoint } from './images.ts';
 import { podName } from './names.ts';
-import { makeRewriter } from './sandbox.ts';
-import { bwrapArgs, sandboxLayout, SCRIPT_PATH, type SandboxLayout } from './sandbox-layout.ts';
+import { makeRewriter } from './pods/sandbox-paths.ts';
+import { bwrapArgs, sandboxLayout, SCRIPT_PATH, type SandboxLayout } from './pods/sandbox-layout.ts';
 
 /** One input artifact after argument resolution. */
 export interface InputArtifact {

@@ -5,9 +5,9 @@ import type { NodeStatus, Workflow, WorkflowPhase } from '../types.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { now, type Obj, type RunContext, type Template } from './context.ts';
 import { updateProgress } from './progress.ts';
-import type { RootPool } from './sandbox-roots.ts';
+import type { RootPool } from './pods/sandbox-roots.ts';
 import { Semaphore } from './semaphore.ts';
-import type { Spawner } from './spawner.ts';
+import type { Spawner } from './pods/spawner.ts';
 import { mapLookup, substituteObject } from './substitute.ts';
 import { executeTemplate } from './template.ts';
 

@@ -5,9 +5,9 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { bwrapArgs, sandboxLayout } from '../../../src/engine/local/sandbox-layout.ts';
-import { RootPool } from '../../../src/engine/local/sandbox-roots.ts';
-import { bwrapWorks } from '../../../src/engine/local/sandbox.ts';
+import { bwrapArgs, sandboxLayout } from '../../../src/engine/local/pods/sandbox-layout.ts';
+import { RootPool } from '../../../src/engine/local/pods/sandbox-roots.ts';
+import { bwrapWorks } from '../../../src/engine/local/pods/sandbox-paths.ts';
 import { harness, logText, manifest, nodeByDisplay, run } from './helpers.ts';
 
 const HAS_BWRAP = await bwrapWorks();

@@ -6,7 +6,7 @@
  */
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
-import type { Mount } from './sandbox.ts';
+import type { Mount } from './sandbox-paths.ts';
 
 /** What a pod's layer holds at a path before the pod runs (see sandbox-roots.ts). */
 export type LayerEntry =

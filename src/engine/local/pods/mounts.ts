@@ -4,10 +4,10 @@
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { NodeStatus } from '../types.ts';
-import type { Obj, RunContext, Template } from './context.ts';
-import { PodSetupError } from './errors.ts';
-import { hostPathOf, type Mount } from './sandbox.ts';
+import type { NodeStatus } from '../../types.ts';
+import type { Obj, RunContext, Template } from '../context.ts';
+import { PodSetupError } from '../errors.ts';
+import { hostPathOf, type Mount } from './sandbox-paths.ts';
 
 export interface PodFs {
   /** The pod's own layer; in bubblewrap it is the root the host is bound into. */
