@@ -50,6 +50,10 @@ export interface Config {
   imagePullPolicy: 'Always' | 'IfNotPresent';
   environment: string | undefined;
   maxParallelLimit: number;
+  /** `spec.activeDeadlineSeconds` of every translated manifest. */
+  workflowDeadlineSeconds: number;
+  /** Pod Security Standard of translated manifests' pods. */
+  podSecurity: 'baseline' | 'restricted';
   dataoneNodeUrl: string;
   s3: S3Config | undefined;
   apiRootPath: string;
@@ -128,6 +132,14 @@ function trustProxy(env: Env): boolean | number | string {
   throw new ConfigError('OGDC_TRUST_PROXY', `OGDC_TRUST_PROXY must be true, false, a hop count or comma-separated proxy addresses/CIDRs, got "${raw}".`);
 }
 
+function podSecurity(env: Env): 'baseline' | 'restricted' {
+  const raw = env.OGDC_POD_SECURITY || 'baseline';
+  if (raw !== 'baseline' && raw !== 'restricted') {
+    throw new ConfigError('OGDC_POD_SECURITY', `OGDC_POD_SECURITY must be "baseline" or "restricted", got "${raw}".`);
+  }
+  return raw;
+}
+
 function normalizeRootPath(raw: string | undefined): string {
   if (!raw || raw === '/') return '/';
   if (!raw.startsWith('/')) {
@@ -198,6 +210,8 @@ export function loadConfig(env: Env = process.env): Config {
     imagePullPolicy: environment === 'dev' ? 'Always' : 'IfNotPresent',
     environment,
     maxParallelLimit: positiveInt(env, 'OGDC_MAX_PARALLEL_LIMIT', 5),
+    workflowDeadlineSeconds: positiveInt(env, 'OGDC_WORKFLOW_DEADLINE_SECONDS', 86_400),
+    podSecurity: podSecurity(env),
     dataoneNodeUrl: httpUrl(env, 'DATAONE_NODE_URL', 'https://arcticdata.io/metacat/d1/mn') as string,
     s3,
     apiRootPath: normalizeRootPath(env.API_ROOT_PATH),

@@ -13,6 +13,8 @@ export function translateOptionsFrom(
     runnerImage: config.runnerImage,
     imagePullPolicy: config.imagePullPolicy,
     maxParallelLimit: config.maxParallelLimit,
+    workflowDeadlineSeconds: config.workflowDeadlineSeconds,
+    podSecurity: config.podSecurity,
     ...submission,
   };
 }

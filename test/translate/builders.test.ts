@@ -66,7 +66,10 @@ describe('fetch', () => {
     const script = template.container?.args?.[0] ?? '';
     assert.match(script, /partition-\$\(\(n \/ 2\)\)\.txt/);
     assert.match(script, /if \[ "\$n" -ne 5 \]/);
-    assert.deepEqual(template.container?.volumeMounts, [{ name: 'workflow-volume', mountPath: '/mnt/workflow' }]);
+    // Only the run's own area of the volume, at the path the scripts use.
+    assert.deepEqual(template.container?.volumeMounts, [
+      { name: 'workflow-volume', mountPath: '/mnt/workflow/_ogdc-runs/{{workflow.name}}', subPath: '_ogdc-runs/{{workflow.name}}' },
+    ]);
   });
 
   it('the input list has one URL<TAB>NAME line per input', () => {
@@ -92,6 +95,7 @@ describe('recipe steps', () => {
         imagePullPolicy: 'IfNotPresent',
         command: ['sh', '-c'],
         args: ['mkdir -p /output_dir/ && exec sh -c "$1"', 'ogdc-step-2', line],
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
       },
     });
   });

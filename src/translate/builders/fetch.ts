@@ -8,6 +8,13 @@ import { runnerContainer } from './workflow.ts';
 /** Where the parallel fetch step finds the uploaded input list. */
 export const INPUT_LIST_PATH = '/tmp/ogdc/inputs.tsv';
 
+/**
+ * The fetch pod is the only one that needs the network: the local engine gives a pod network
+ * only when its template carries this annotation (recipe steps get none by default).
+ */
+export const NETWORK_ANNOTATION = 'ogdc.dataone.org/network';
+const FETCH_METADATA = { annotations: { [NETWORK_ANNOTATION]: 'egress' } };
+
 /** Shell function downloading `$1` (URL) to `$DEST/$2` (file name), failing with a message naming the URL. */
 const FETCH_FUNCTION = `fetch_input() {
   echo "fetch: $1 -> $2"
@@ -24,7 +31,8 @@ export function inlineFetchScript(inputs: InputFile[], dest: string): string {
 export function buildSequentialFetchTemplate(inputs: InputFile[], options: TranslateOptions): Template {
   return {
     name: 'fetch',
-    container: runnerContainer(options, inlineFetchScript(inputs, '/output_dir'), { mountVolume: false }),
+    metadata: FETCH_METADATA,
+    container: runnerContainer(options, inlineFetchScript(inputs, '/output_dir'), { volume: 'none' }),
     outputs: { artifacts: [{ name: 'output-dir', path: '/output_dir/' }] },
   };
 }
@@ -66,7 +74,8 @@ export function buildParallelFetchTemplate(
 ): Template {
   return {
     name: 'fetch',
+    metadata: FETCH_METADATA,
     inputs: { artifacts: [{ name: 'input-list', path: INPUT_LIST_PATH, s3: { key: inputListKey } }] },
-    container: runnerContainer(options, listedFetchScript(expectedCount, partitionSize), { mountVolume: true }),
+    container: runnerContainer(options, listedFetchScript(expectedCount, partitionSize), { volume: 'run-area' }),
   };
 }
