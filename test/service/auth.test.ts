@@ -149,11 +149,11 @@ for (const target of dbTargets()) {
 }
 
 describe('API_ROOT_PATH', () => {
-  it('serves every route under the prefix and advertises the prefixed token URL', async () => {
+  it('serves every route under the prefix (and without it) and advertises the prefixed token URL', async () => {
     const svc = await startTestService(dbTargets()[0]!, { API_ROOT_PATH: '/ogdc/api' });
     try {
       assert.equal((await svc.app.inject({ url: '/ogdc/api/version' })).statusCode, 200);
-      assert.equal((await svc.app.inject({ url: '/version' })).statusCode, 404);
+      assert.equal((await svc.app.inject({ url: '/version' })).statusCode, 200);
       const token = await svc.token('admin', TEST_ADMIN_PASSWORD);
       const me = await svc.app.inject({ url: '/ogdc/api/user', headers: { authorization: `Bearer ${token}` } });
       assert.deepEqual(me.json(), { current_user: 'admin' });
