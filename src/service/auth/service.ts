@@ -7,6 +7,8 @@ import { InvalidCredentialsError, NotAuthenticatedError } from '../errors.ts';
 export const ACCESS_TOKEN_LIFETIME_SECONDS = 30 * 60;
 const TOKEN_CACHE_MAX = 10_000;
 const USER_CACHE_TTL_MS = 5_000;
+/** Who open mode acts as: the admin created at startup, so every route (user admin too) works on a laptop. */
+const LOCAL_USERNAME = 'admin';
 
 export interface IssuedToken {
   access_token: string;
@@ -24,6 +26,8 @@ export interface Auth {
   login(username: string, password: string): Promise<IssuedToken | undefined>;
   /** Resolves the user of an `Authorization` header value, or throws 401. */
   authenticate(authorization: string | undefined): Promise<User>;
+  /** The user every request acts as in `open` mode (and anonymous reads in `read_only`): `admin`. */
+  localUser(): Promise<User>;
   /** Drops cached state about a user after it changed (password, disabled, deleted). */
   forgetUser(name: string): void;
 }
@@ -87,6 +91,12 @@ export function createAuth(db: Queryable, secretKey: string): Auth {
       if (!claims) throw new InvalidCredentialsError();
       const user = await lookup(claims.sub);
       if (!user || user.disabledAt || claims.iat < Math.floor(user.passwordChangedAt.getTime() / 1000)) throw new InvalidCredentialsError();
+      return user;
+    },
+    async localUser() {
+      const user = await lookup(LOCAL_USERNAME);
+      // ensureAdmin creates it at startup; a missing admin is a broken database, not a client error.
+      if (!user) throw new Error(`the ${LOCAL_USERNAME} user is missing`);
       return user;
     },
     forgetUser(name) {
