@@ -1,6 +1,9 @@
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './errors.ts';
+import { loadIdentityConfig, type IdentityConfig } from './identity.ts';
+
+export type { AccessMode, OidcConfig } from './identity.ts';
 
 /** Where users and runs are stored. */
 export type DatabaseConfig =
@@ -36,7 +39,7 @@ export interface S3Config {
 }
 
 /** The service's whole configuration, read once at startup. */
-export interface Config {
+export interface Config extends IdentityConfig {
   dataDir: string;
   db: DatabaseConfig;
   /** Undefined in embedded mode until `ensureEmbeddedSecrets` fills it from the data dir. */
@@ -227,5 +230,6 @@ export function loadConfig(env: Env = process.env): Config {
       windowMs: positiveInt(env, 'OGDC_TOKEN_RATE_LIMIT_WINDOW_SECONDS', 60) * 1000,
     },
     trustProxy: trustProxy(env),
+    ...loadIdentityConfig(env),
   };
 }

@@ -61,7 +61,7 @@ export async function buildApp(ctx: ServiceContext, options: FastifyServerOption
       await api.register(swaggerUi, { routePrefix: '/', uiConfig: { url: `${prefix}/openapi.json` } as object });
       for (const routes of publicRoutes) await api.register(routes, ctx);
       await api.register(async (scope) => {
-        requireAuthentication(scope, ctx.auth);
+        requireAuthentication(scope, ctx.auth, ctx.config.accessMode);
         for (const routes of authenticatedRoutes) await scope.register(routes, ctx);
       });
     },

@@ -72,8 +72,8 @@ for (const target of dbTargets()) {
       const good = await svc.adminToken();
       const [h, p] = good.split('.');
       const tampered = `${h}.${b64({ sub: 'someone-else', iat: now, exp: now + 600 })}.${good.split('.')[2]}`;
-      const expired = signToken({ sub: 'admin', iat: now - 4000, exp: now - 10 }, TEST_JWT_SECRET);
-      const otherKey = signToken({ sub: 'admin', iat: now, exp: now + 600 }, 'another-key');
+      const expired = await signToken({ sub: 'admin', iat: now - 4000, exp: now - 10 }, TEST_JWT_SECRET);
+      const otherKey = await signToken({ sub: 'admin', iat: now, exp: now + 600 }, 'another-key');
       const none = `${b64({ alg: 'none', typ: 'JWT' })}.${p}.`;
       const hs512Input = `${b64({ alg: 'HS512', typ: 'JWT' })}.${p}`;
       const hs512 = `${hs512Input}.${createHmac('sha512', TEST_JWT_SECRET).update(hs512Input).digest('base64url')}`;

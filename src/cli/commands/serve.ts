@@ -16,6 +16,8 @@ export async function serve(options: ServeOptions): Promise<number> {
     return 2;
   }
   const config = loadConfig();
+  const { checkListenAddress } = await import('../../config/identity.ts');
+  checkListenAddress(config, options.host);
   const { accessLogStream } = await import('../../service/plugins/logging.ts');
   const logStream = accessLogStream();
   const service = await startService(config, {
