@@ -12,6 +12,8 @@ export interface Workflow {
     generateName?: string;
     namespace?: string;
     uid?: string;
+    /** Kubernetes' version of the object; a watch resumes after it. */
+    resourceVersion?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
     creationTimestamp?: string;
@@ -75,6 +77,14 @@ export interface LogOptions {
   follow?: boolean;
 }
 
+/**
+ * One change the engine reports. `LISTED` is a complete list of our workflows (a start or a
+ * safety-net resync): a workflow missing from it no longer exists on the engine.
+ */
+export type WorkflowEvent =
+  | { type: 'ADDED' | 'MODIFIED' | 'DELETED'; workflow: Workflow }
+  | { type: 'LISTED'; workflows: Workflow[] };
+
 export interface Engine {
   readonly kind: 'argo' | 'local';
   /** Submits a manifest; resolves with the created Workflow (its `metadata.name` set). */
@@ -91,6 +101,11 @@ export interface Engine {
   putArtifact(key: string, body: Buffer | string): Promise<void>;
   /** Reads an object from the artifact repository; throws ArtifactNotFoundError. */
   getArtifact(key: string): Promise<NodeJS.ReadableStream>;
+  /**
+   * Follows the engine's changes (Argo's watch stream with a periodic list; the local engine's
+   * own updates) until the returned function is called. The listener must not throw.
+   */
+  watch(listener: (event: WorkflowEvent) => void): () => void;
   /** Readiness: resolves when the engine can take work, throws EngineUnavailableError otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { validateWorkflowManifest } from '../../src/argo/schema.ts';
 import type { LogLine, Workflow, WorkflowStatus } from '../../src/engine/types.ts';
 import { parseLabelSelector } from './label-selector.ts';
+import { createWatchHub, type WatchHub } from './argo-watch.ts';
 
 export type FailMode = 'down' | '500' | 'hang' | null;
 
@@ -27,6 +28,8 @@ export interface ArgoStandin {
   requests: Array<{ method: string; path: string; query: string; authorization?: string }>;
   /** 'down' drops connections, '500' answers HTTP 500, 'hang' never answers; `times` limits it to the next N requests. */
   fail(mode: FailMode, times?: number): void;
+  /** The watch streams (`/api/v1/workflow-events/{ns}`): drop, stall or garble them. */
+  watch: Pick<WatchHub, 'open' | 'drop' | 'stall' | 'garble'>;
 }
 
 const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -73,6 +76,7 @@ export async function startArgoStandin(
   const requests: ArgoStandin['requests'] = [];
   let failMode: FailMode = null;
   let failTimes = Infinity;
+  const hub = createWatchHub();
 
   function linesOf(wf: Workflow): LogLine[] {
     const name = wf.metadata.name!;
@@ -128,6 +132,7 @@ export async function startArgoStandin(
       status: { phase: 'Pending' },
     };
     workflows.set(name, created);
+    hub.record('ADDED', created);
     // Answer with the workflow as created, before any controller-like hook moves it on, as Argo does.
     const answer = structuredClone(created);
     options.onSubmit?.(created);
@@ -151,6 +156,7 @@ export async function startArgoStandin(
     wf.spec = { ...wf.spec, shutdown: 'Stop' };
     wf.status = { ...wf.status, phase: 'Failed', message: "Stopped with strategy 'Stop'", finishedAt: timestamp(), nodes };
     endFollowers(name);
+    hub.record('MODIFIED', wf);
     return wf;
   }
 
@@ -179,6 +185,12 @@ export async function startArgoStandin(
     if (url.pathname === '/api/v1/version' && method === 'GET') {
       return { version: 'v3.7.0+standin', buildDate: '2026-01-01T00:00:00Z', gitCommit: 'standin', gitTag: 'v3.7.0', gitTreeState: 'clean', goVersion: 'go1.24', compiler: 'gc', platform: 'linux/amd64' };
     }
+    const events = /^\/api\/v1\/workflow-events\/([^/]+)$/.exec(url.pathname);
+    if (events && method === 'GET') {
+      const namespace = decodeURIComponent(events[1]!);
+      hub.serve(res, namespace, url.searchParams, [...workflows.values()].map((wf) => structuredClone(wf)));
+      return undefined;
+    }
     const m = /^\/api\/v1\/workflows\/([^/]+)(?:\/([^/]+)(?:\/(log|stop))?)?$/.exec(url.pathname);
     if (!m) throw new ArgoFailure(404, 5, `Not Found: ${url.pathname}`);
     const namespace = decodeURIComponent(m[1]!);
@@ -194,7 +206,7 @@ export async function startArgoStandin(
       }
       const items = [...workflows.values()].filter((wf) => wf.metadata.namespace === namespace && matches(wf.metadata.labels));
       // Argo (Go) encodes an empty list as null.
-      return { metadata: { resourceVersion: '1' }, items: items.length > 0 ? items : null };
+      return { metadata: { resourceVersion: hub.version() }, items: items.length > 0 ? items : null };
     }
     if (name === undefined) throw new ArgoFailure(405, 12, 'Method Not Allowed');
     const wf = workflowIn(namespace, name);
@@ -203,6 +215,7 @@ export async function startArgoStandin(
       workflows.delete(name);
       logs.delete(name);
       endFollowers(name);
+      hub.record('DELETED', wf);
       return {};
     }
     if (action === 'stop' && method === 'PUT') return stop(wf);
@@ -247,6 +260,7 @@ export async function startArgoStandin(
       const wf = workflows.get(name);
       if (!wf) throw new Error(`stand-in has no workflow "${name}"`);
       wf.status = { ...status };
+      hub.record('MODIFIED', wf);
       if (FINISHED.has(status.phase ?? '')) endFollowers(name);
     },
     setLogs(name, lines) {
@@ -260,12 +274,21 @@ export async function startArgoStandin(
         if (!f.podName || f.podName === line.podName) f.res.write(`${JSON.stringify({ result: line })}\n`);
       }
     },
+    watch: {
+      get open() {
+        return hub.open;
+      },
+      drop: () => hub.drop(),
+      stall: (on) => hub.stall(on),
+      garble: (line) => hub.garble(line),
+    },
     fail(mode, times = Infinity) {
       failMode = mode;
       failTimes = times;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        hub.close();
         server.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));
       }),

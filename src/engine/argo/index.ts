@@ -13,6 +13,7 @@ import { createArgoHttp } from './http.ts';
 import { parseLogStream } from './logs.ts';
 import { applySubmitParameters } from './parameters.ts';
 import { podNameForNode } from './pod-name.ts';
+import { followArgoWatch, type ArgoWatchStats } from './watch.ts';
 
 export interface ArgoEngineOptions {
   /** Argo Server base URL, e.g. `https://argo.example.org:2746`. */
@@ -26,6 +27,17 @@ export interface ArgoEngineOptions {
   /** Extra attempts of idempotent calls after a connection error or 5xx. */
   retries?: number;
   s3?: S3Config;
+  /** Label selector of the workflows `watch` follows (our runs); default `ogdc/recipe-id`. */
+  watchLabelSelector?: string;
+  /** Safety-net list interval of `watch`; default 30 s. */
+  watchResyncMs?: number;
+  /** Where the watch reports dropped streams and garbage. */
+  log?: (message: string) => void;
+}
+
+export interface ArgoEngine extends Engine {
+  /** Counters summed over every watch this engine ran. */
+  readonly watchStats: ArgoWatchStats;
 }
 
 /** A leading field path in an Argo validation message: `spec.entrypoint template …`, `/spec/templates/0: …`. */
@@ -34,7 +46,7 @@ function fieldOf(message: string): string | undefined {
 }
 
 /** Builds an Engine over the Argo Server REST API. */
-export function createArgoEngine(options: ArgoEngineOptions): Engine {
+export function createArgoEngine(options: ArgoEngineOptions): ArgoEngine {
   const serviceUrl = options.serviceUrl.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 10_000;
   const http = createArgoHttp({
@@ -47,6 +59,8 @@ export function createArgoEngine(options: ArgoEngineOptions): Engine {
   const base = `/api/v1/workflows/${encodeURIComponent(options.namespace)}`;
   const one = (name: string) => `${base}/${encodeURIComponent(name)}`;
   let s3: S3Client | undefined;
+  const watches = new Set<ReturnType<typeof followArgoWatch>>();
+  const ended: ArgoWatchStats = { garbage: 0, connects: 0, lists: 0 };
 
   function storage(action: string): S3Client {
     if (!options.s3) {
@@ -88,6 +102,31 @@ export function createArgoEngine(options: ArgoEngineOptions): Engine {
 
   return {
     kind: 'argo',
+
+    get watchStats(): ArgoWatchStats {
+      const total = { ...ended };
+      for (const w of watches) for (const k of Object.keys(total) as Array<keyof ArgoWatchStats>) total[k] += w.stats[k];
+      return total;
+    },
+
+    watch(listener) {
+      const w = followArgoWatch(
+        http,
+        {
+          namespace: options.namespace,
+          labelSelector: options.watchLabelSelector ?? 'ogdc/recipe-id',
+          resyncMs: options.watchResyncMs ?? 30_000,
+          log: options.log,
+        },
+        listener,
+      );
+      watches.add(w);
+      return () => {
+        if (!watches.delete(w)) return;
+        w.stop();
+        for (const k of Object.keys(ended) as Array<keyof ArgoWatchStats>) ended[k] += w.stats[k];
+      };
+    },
 
     async submit(manifest: Workflow, submitOptions: SubmitOptions = {}): Promise<Workflow> {
       const workflow = applySubmitParameters(manifest, submitOptions.parameters);
@@ -176,6 +215,8 @@ export function createArgoEngine(options: ArgoEngineOptions): Engine {
     },
 
     async close(): Promise<void> {
+      for (const w of watches) w.stop();
+      watches.clear();
       http.close();
     },
   };

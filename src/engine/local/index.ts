@@ -236,6 +236,13 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       return () => listeners.delete(listener);
     },
 
+    watch(listener) {
+      // The local engine's own updates are its change stream; nothing is missed, so no list is needed.
+      const forward = (workflow: Workflow) => listener({ type: 'MODIFIED', workflow });
+      listeners.add(forward);
+      return () => listeners.delete(forward);
+    },
+
     async wait(name: string): Promise<Workflow> {
       const run = active.get(name);
       return run ? run.done : get(name);
