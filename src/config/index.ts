@@ -19,7 +19,23 @@ export type DatabaseConfig =
 
 /** Which workflow engine runs the manifests. */
 export type EngineConfig =
-  | { kind: 'local'; maxProcesses: number }
+  | {
+      kind: 'local';
+      maxProcesses: number;
+      /** OGDC_LOCAL_SANDBOX: `bwrap` (default; serve refuses to start without it) or `none` (loopback only). */
+      sandbox: 'bwrap' | 'none';
+      /** Per-step limits (src/engine/local/pods/limits.ts; README "The local engine"). */
+      limits: {
+        processes: number;
+        memoryMb: number;
+        fileMb: number;
+        cpuSeconds: number;
+        tmpMb: number;
+        logMb: number;
+        outputMb: number;
+        network: 'none' | 'egress';
+      };
+    }
   | {
       kind: 'argo';
       serviceUrl: string;
@@ -90,6 +106,15 @@ function required(env: Env, name: string, why: string): string {
   return value;
 }
 
+/** `env[name]` when it is one of `values`, the fallback when unset; anything else is a configuration error. */
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(values as readonly string[]).includes(raw))
+    throw new ConfigError(name, `${name} must be one of ${values.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
 function positiveInt(env: Env, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -132,7 +157,10 @@ function trustProxy(env: Env): boolean | number | string {
   if (raw === 'true') return true;
   if (/^\d+$/.test(raw)) return Number(raw);
   if (/^[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*$/.test(raw)) return raw;
-  throw new ConfigError('OGDC_TRUST_PROXY', `OGDC_TRUST_PROXY must be true, false, a hop count or comma-separated proxy addresses/CIDRs, got "${raw}".`);
+  throw new ConfigError(
+    'OGDC_TRUST_PROXY',
+    `OGDC_TRUST_PROXY must be true, false, a hop count or comma-separated proxy addresses/CIDRs, got "${raw}".`,
+  );
 }
 
 function podSecurity(env: Env): 'baseline' | 'restricted' {
@@ -181,7 +209,22 @@ export function loadConfig(env: Env = process.env): Config {
         insecureSkipVerify: env.ARGO_INSECURE_SKIP_VERIFY === 'true',
         timeoutMs: positiveInt(env, 'ARGO_TIMEOUT_MS', 10_000),
       }
-    : { kind: 'local', maxProcesses: positiveInt(env, 'OGDC_LOCAL_MAX_PROCESSES', os.availableParallelism()) };
+    : {
+        kind: 'local',
+        maxProcesses: positiveInt(env, 'OGDC_LOCAL_MAX_PROCESSES', os.availableParallelism()),
+        sandbox: oneOf(env, 'OGDC_LOCAL_SANDBOX', ['bwrap', 'none'] as const, 'bwrap'),
+        // Defaults a shared 2-core machine survives; each is documented in the README's Configuration table.
+        limits: {
+          processes: positiveInt(env, 'OGDC_LOCAL_STEP_PROCESSES', 256),
+          memoryMb: positiveInt(env, 'OGDC_LOCAL_STEP_MEMORY_MB', 2048),
+          fileMb: positiveInt(env, 'OGDC_LOCAL_STEP_FILE_MB', 1024),
+          cpuSeconds: positiveInt(env, 'OGDC_LOCAL_STEP_CPU_SECONDS', 3600),
+          tmpMb: positiveInt(env, 'OGDC_LOCAL_STEP_TMP_MB', 256),
+          logMb: positiveInt(env, 'OGDC_LOCAL_STEP_LOG_MB', 16),
+          outputMb: positiveInt(env, 'OGDC_LOCAL_STEP_OUTPUT_MB', 2048),
+          network: oneOf(env, 'OGDC_LOCAL_STEP_NETWORK', ['none', 'egress'] as const, 'none'),
+        },
+      };
 
   const tag = env.OGDC_RUNNER_IMAGE_TAG || 'latest';
   const environment = env.ENVIRONMENT || undefined;

@@ -128,7 +128,10 @@ export function register(program: Command): void {
       [] as string[],
     )
     .option('--json', 'print the final Workflow (Argo JSON) on stdout; logs and progress go to stderr', false)
-    .option('--data-dir <dir>', 'keep database, volumes, artifacts and logs here (default: OGDC_DATA_DIR, else a temporary folder)')
+    .option(
+      '--data-dir <dir>',
+      'keep database, volumes, artifacts and logs here (default: a temporary folder of its own, never OGDC_DATA_DIR)',
+    )
     .option('--sandbox <mode>', 'auto, bwrap or none', 'auto')
     .action(async (file: string, opts: { parameter: string[]; json: boolean; dataDir?: string; sandbox: string }) => {
       if (!['auto', 'bwrap', 'none'].includes(opts.sandbox))
@@ -143,7 +146,7 @@ export function register(program: Command): void {
         process.exitCode = await runWorkflowFile(file, {
           parameters: parseParameterArgs(opts.parameter),
           json: opts.json,
-          dataDir: opts.dataDir ?? (process.env.OGDC_DATA_DIR || undefined),
+          dataDir: opts.dataDir, // never the service's OGDC_DATA_DIR: its database and secrets stay out of reach
           sandbox: opts.sandbox as 'auto' | 'bwrap' | 'none',
           stdout: (text) => process.stdout.write(text),
           stderr: (text) => process.stderr.write(text),

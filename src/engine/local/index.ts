@@ -13,7 +13,8 @@ import { streamLogs } from './logs.ts';
 import { generateWorkflowName } from './names.ts';
 import { ActiveRun } from './run.ts';
 import { RootPool } from './pods/sandbox-roots.ts';
-import { bwrapWorks } from './pods/sandbox-paths.ts';
+import { bwrapProblem } from './pods/sandbox-paths.ts';
+import { DEFAULT_LIMITS, type StepLimits } from './pods/limits.ts';
 import { Semaphore } from './semaphore.ts';
 import { Spawner } from './pods/spawner.ts';
 import { WorkflowStore } from './store.ts';
@@ -30,6 +31,13 @@ export interface LocalEngineOptions {
   maxProcesses?: number;
   /** `auto`: bubblewrap when it works here, else path rewriting (with one warning). */
   sandbox?: 'auto' | 'bwrap' | 'none';
+  /** Per-step limits and network (pods/limits.ts); unset ones take their defaults. */
+  limits?: Partial<StepLimits>;
+  /**
+   * Steps annotated `ogdc.dataone.org/network: egress` (the translated fetch step) use the host's network; the
+   * service sets it with OGDC_ALLOW_PRIVATE_SOURCES=true.
+   */
+  fetchHostNetwork?: boolean;
   /** Namespace given to workflows that name none. */
   namespace?: string;
   log?: (msg: string) => void;
@@ -68,15 +76,24 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   let sandbox: 'bwrap' | 'none';
   const wanted = options.sandbox ?? 'auto';
   if (wanted === 'none') sandbox = 'none';
-  else if (await bwrapWorks()) sandbox = 'bwrap';
-  else if (wanted === 'bwrap')
-    throw new SandboxUnavailableError('bubblewrap (bwrap) is not installed or cannot create a sandbox on this machine');
-  else sandbox = 'none';
+  else {
+    const problem = await bwrapProblem();
+    if (!problem) sandbox = 'bwrap';
+    else if (wanted === 'bwrap') throw new SandboxUnavailableError(problem);
+    else {
+      log(`local engine: ${problem}`);
+      sandbox = 'none';
+    }
+  }
   if (sandbox === 'none') {
     log(
-      'local engine: no sandbox (bubblewrap unavailable or disabled): declared paths such as /input_dir are rewritten to per-node folders in commands, args and env',
+      "local engine: WARNING: no sandbox (bubblewrap unavailable or disabled): steps run as host processes with the service's rights and can read its files; declared paths such as /input_dir are rewritten to per-node folders in commands, args and env",
     );
   }
+  const limits: StepLimits = {
+    ...DEFAULT_LIMITS,
+    ...Object.fromEntries(Object.entries(options.limits ?? {}).filter(([, v]) => v !== undefined)),
+  };
   const roots = new RootPool(path.join(dataDir, 'sandbox', `${process.pid}-${randomUUID().slice(0, 8)}`));
   await removeDeadPools(path.join(dataDir, 'sandbox'));
   const db = new WorkflowStore(options.db);
@@ -179,6 +196,8 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
         roots,
         processSlots,
         spawner,
+        limits,
+        fetchHostNetwork: options.fetchHostNetwork ?? false,
         log,
         persist: (snapshot, nodes) => db.save(snapshot, nodes),
         notify,

@@ -8,6 +8,7 @@ import { updateProgress } from './progress.ts';
 import type { RootPool } from './pods/sandbox-roots.ts';
 import { Semaphore } from './semaphore.ts';
 import type { Spawner } from './pods/spawner.ts';
+import type { StepLimits } from './pods/limits.ts';
 import { mapLookup, substituteObject } from './substitute.ts';
 import { executeTemplate } from './template.ts';
 
@@ -20,6 +21,10 @@ export interface RunDeps {
   roots: RootPool;
   processSlots: Semaphore;
   spawner: Spawner;
+  /** Per-step limits and network (pods/limits.ts). */
+  limits: StepLimits;
+  /** Steps marked `ogdc.dataone.org/network: egress` use the host's network (OGDC_ALLOW_PRIVATE_SOURCES). */
+  fetchHostNetwork: boolean;
   log(msg: string): void;
   /** Persists the workflow status and changed nodes. */
   persist(wf: Workflow, nodes: NodeStatus[]): Promise<void>;
@@ -76,6 +81,8 @@ export class ActiveRun {
       podSlots: new Semaphore(Number(spec.parallelism ?? 0) || undefined),
       running: new Set(),
       spawner: deps.spawner,
+      limits: deps.limits,
+      fetchHostNetwork: deps.fetchHostNetwork,
       touch: (node) => this.touch(node),
       log: deps.log,
     };

@@ -7,6 +7,7 @@ import { parseWorkflowText, readWorkflowFile } from '../../../src/engine/local/m
 import type { NodeStatus, Workflow } from '../../../src/engine/types.ts';
 import type { Db } from '../../../src/db/types.ts';
 import { dbTargets } from '../../helpers/db.ts';
+import type { StepLimits } from '../../../src/engine/local/pods/limits.ts';
 
 export const EXAMPLES = path.resolve(import.meta.dirname, '..', '..', '..', '..', 'shared', 'argo', 'examples');
 
@@ -20,7 +21,7 @@ export interface Harness {
 /** A local engine on a fresh in-memory PGlite and a temporary data dir, closed after the test. */
 export async function harness(
   t: TestContext,
-  options: { sandbox?: 'auto' | 'bwrap' | 'none'; maxProcesses?: number; db?: Db; dataDir?: string } = {},
+  options: { sandbox?: 'auto' | 'bwrap' | 'none'; maxProcesses?: number; db?: Db; dataDir?: string; limits?: Partial<StepLimits> } = {},
 ): Promise<Harness> {
   const db = options.db ?? (await dbTargets()[0]!.open());
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'ogdc-local-')));
@@ -30,6 +31,7 @@ export async function harness(
     dataDir,
     sandbox: options.sandbox ?? 'auto',
     maxProcesses: options.maxProcesses ?? 4,
+    limits: options.limits,
     log: (m) => logs.push(m),
   });
   t.after(async () => {

@@ -8,6 +8,7 @@ import type { NodeStatus } from '../../types.ts';
 import type { Obj, RunContext, Template } from '../context.ts';
 import { PodSetupError } from '../errors.ts';
 import { hostPathOf, type Mount } from './sandbox-paths.ts';
+import { confined } from './confine.ts';
 
 export interface PodFs {
   /** The pod's own layer; in bubblewrap it is the root the host is bound into. */
@@ -18,14 +19,17 @@ export interface PodFs {
   declared: string[];
   /** Input artifact paths: the host's version of these must not show through. */
   inputs: string[];
+  /** The host folders the pod's files live in (its layer, its volumes): the engine opens nothing outside them. */
+  bases: string[];
   /** Where a pod path lives on the host. */
   hostPath(podPath: string): string;
 }
 
+/** `base/rel` for a relative `rel` without `..` components (names from the manifest never climb or jump). */
 function safeJoin(base: string, rel: string, what: string, nodeName: string): string {
-  const joined = path.join(base, rel);
-  if (joined !== base && !joined.startsWith(base + path.sep)) throw new PodSetupError(nodeName, `${what} '${rel}' leaves its volume`);
-  return joined;
+  if (path.posix.isAbsolute(rel) || rel.split('/').includes('..') || rel.includes('\0'))
+    throw new PodSetupError(nodeName, `${what} '${rel}' must be a relative path without '..'`);
+  return path.join(base, rel);
 }
 
 /** The host folder of a named volume, per Argo's lookup order: template volumes, spec.volumes, volumeClaimTemplates. */
@@ -52,7 +56,7 @@ export function podPaths(ctx: RunContext, node: NodeStatus, tmpl: Template, node
   for (const vm of (body.volumeMounts as Obj[] | undefined) ?? []) {
     const folder = volumeFolder(ctx, tmpl, String(vm.name), nodeDir, node.name);
     const host = vm.subPath ? safeJoin(folder, String(vm.subPath), 'subPath', node.name) : folder;
-    volumes.push({ path: path.posix.normalize(String(vm.mountPath)), host });
+    volumes.push({ path: path.posix.normalize(String(vm.mountPath)), host, readOnly: vm.readOnly === true, base: folder });
   }
   const declared = [
     ...(tmpl.inputs?.artifacts ?? []).map((a) => a.path),
@@ -74,10 +78,23 @@ export function podPaths(ctx: RunContext, node: NodeStatus, tmpl: Template, node
 export async function podFs(paths: PodPaths, root: string, layerReady = false): Promise<PodFs> {
   const { volumes, declared, inputs, workingDir } = paths;
   if (!layerReady) await mkdir(path.join(root, 'tmp'), { recursive: true, mode: 0o1777 });
-  await Promise.all(volumes.map((v) => mkdir(v.host, { recursive: true })));
+  // A sub-folder of a shared volume may be a link an earlier pod planted: bound, it would open the host.
+  for (const v of volumes) {
+    const base = v.base ?? v.host;
+    await mkdir(base, { recursive: true });
+    const real = await confined(v.host, [base]);
+    if (!real) throw new PodSetupError('pod', `volume mount ${v.path}: its subPath leads outside the volume`);
+    await mkdir(real, { recursive: true });
+    v.host = real;
+  }
   const hostPath = (p: string) => hostPathOf(volumes, path.posix.normalize(p)) ?? path.join(root, p);
-  if (workingDir !== undefined) await mkdir(hostPath(workingDir), { recursive: true });
-  return { root, volumes, declared, inputs, hostPath };
+  const bases = [root, ...volumes.map((v) => v.host)];
+  if (workingDir !== undefined) {
+    const dir = await confined(hostPath(workingDir), bases);
+    if (!dir) throw new PodSetupError('pod', `workingDir ${workingDir} leads outside the pod`);
+    await mkdir(dir, { recursive: true });
+  }
+  return { root, volumes, declared, inputs, bases, hostPath };
 }
 
 async function isEmptyOrMissing(dir: string): Promise<boolean> {

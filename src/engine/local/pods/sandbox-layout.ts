@@ -1,8 +1,10 @@
 /**
- * The bubblewrap view of a pod: the host read-only, a private /tmp, /dev, /proc, and the pod's own writable layer
- * wherever the template declares paths the host lacks (/output_dir, /mnt/out, /argo/staging…). Mounts are what a
- * sandbox costs (bubblewrap re-reads the mount table for each), so the host is bound whole (`--ro-bind / /`) and
- * only the folders that must gain entries are rebuilt in the layer, their host entries bound one by one.
+ * The bubblewrap view of a pod: the pod's own writable layer as `/`, the host's system folders read-only from an
+ * allowlist (`/usr`, `/bin`, `/sbin`, `/lib*`, `/opt`, `/etc` without its secrets), a private /tmp, a minimal
+ * /dev, its own /proc, and its declared paths. Nothing else of the host (the data folder, `/home`, `/root`,
+ * `/var`, `/run`, `/srv`, `/work`, the checkout) exists in it. Mounts are what a sandbox costs (bubblewrap
+ * re-reads the mount table for each), so allowed folders are bound whole and only those that must gain entries
+ * (or hide some) are rebuilt in the layer, their host entries bound one by one.
  */
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
@@ -16,7 +18,7 @@ export type LayerEntry =
   | { kind: 'mount'; dir: boolean };
 
 interface LayoutMount {
-  flag: '--bind' | '--ro-bind' | '--dev' | '--proc';
+  flag: '--bind' | '--ro-bind' | '--dev' | '--proc' | '--tmpfs';
   dest: string;
   /** The source is the layer's folder at `dest`, else the host's `dest`. */
   fromLayer?: boolean;
@@ -40,6 +42,52 @@ export const SCRIPT_PATH = '/argo/staging/script';
 
 /** Pod paths under these never open host folders: the pod gets its own. */
 const OWN = ['/tmp', '/dev', '/proc'];
+
+/** The host's top-level entries a pod sees (read-only); everything else at `/` is the pod's own. */
+const ALLOWED_TOP = new Set(['usr', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32', 'opt', 'etc']);
+
+/** Host folders always rebuilt entry by entry, so that what `hiddenEntry` names stays out. */
+const ALWAYS_REBUILT = ['/', '/etc', '/etc/ssl'];
+
+/** Entries of /etc that hold secrets (password hashes, host keys, private keys, credentials). */
+const ETC_SECRETS = new Set([
+  'shadow',
+  'shadow-',
+  'gshadow',
+  'gshadow-',
+  'ssh',
+  'sudoers',
+  'sudoers.d',
+  'security',
+  'krb5.keytab',
+  'credstore',
+  'credstore.encrypted',
+  'wireguard',
+  'ipsec.secrets',
+  'ppp',
+  'letsencrypt',
+  'NetworkManager',
+  'machine-id',
+  'ogdc-runner',
+]);
+
+/**
+ * Whether a host entry in a rebuilt folder stays out of every pod: anything at `/` outside the allowlist, named
+ * secrets of /etc and /etc/ssl/private, and in /etc whatever is not world-readable (the pod's uid maps to the
+ * service's uid on the host, so owner-only files would otherwise be readable).
+ */
+function hiddenEntry(dir: string, name: string): boolean {
+  if (dir === '/') return !ALLOWED_TOP.has(name);
+  if (dir === '/etc') {
+    if (ETC_SECRETS.has(name)) return true;
+    try {
+      return (lstatSync(path.posix.join(dir, name)).mode & 0o004) === 0;
+    } catch {
+      return true;
+    }
+  }
+  return dir === '/etc/ssl' && name === 'private';
+}
 
 /** Layouts are computed from the host's folders; reused for a moment so a fan-out does not re-read them per pod. */
 const MEMO_MS = 1000;
@@ -75,7 +123,7 @@ function computeLayout(declared: string[], hidden: string[], volumePaths: string
   const hiddenSet = new Set(hidden);
   const open = new Set<string>(['/']);
   // A host folder is rebuilt when a pod path needs an entry in it that the host lacks or must hide.
-  const rebuilt = new Set<string>();
+  const rebuilt = new Set<string>(ALWAYS_REBUILT.filter((d) => hostKind(d) === 'dir'));
   for (const p of [...declared, ...volumePaths, ...hidden, ...(script ? [SCRIPT_PATH] : [])]) {
     if (own(p)) continue;
     for (let child = p; child !== '/'; child = path.posix.dirname(child)) {
@@ -84,7 +132,8 @@ function computeLayout(declared: string[], hidden: string[], volumePaths: string
       if ((hiddenSet.has(child) || hostKind(child) === 'missing') && hostKind(parent) === 'dir') rebuilt.add(parent);
     }
   }
-  const layout: SandboxLayout = { rootIsLayer: rebuilt.has('/'), entries: new Map(), mounts: [], key: '' };
+  for (const d of rebuilt) open.add(d);
+  const layout: SandboxLayout = { rootIsLayer: true, entries: new Map(), mounts: [], key: '' };
   const skip = new Set([...OWN, ...hidden]);
   const { entries, mounts } = layout;
   entries.set('/tmp', { kind: 'dir', mode: 0o1777 });
@@ -98,6 +147,11 @@ function computeLayout(declared: string[], hidden: string[], volumePaths: string
       for (const name of readdirSync(dir)) {
         const full = path.posix.join(dir, name);
         if (skip.has(full)) continue;
+        if (hiddenEntry(dir, name)) {
+          // A declared path below a hidden host folder gets empty folders of the pod's own, not the host's.
+          for (const p of open) if (p === full || p.startsWith(`${full}/`)) addEntry(entries, p, { kind: 'dir' });
+          continue;
+        }
         const kind = hostKind(full);
         if (kind === 'missing') continue;
         if (kind === 'symlink') addEntry(entries, full, { kind: 'symlink', target: readlinkSync(full) });
@@ -121,7 +175,8 @@ function computeLayout(declared: string[], hidden: string[], volumePaths: string
   };
   view('/', false);
 
-  if (!layout.rootIsLayer) mounts.push({ flag: '--bind', dest: '/tmp', fromLayer: true });
+  // A tmpfs /tmp is size-capped; a pod declaring paths in /tmp keeps it in its layer, where the engine reads them.
+  if (![...declared, ...hidden].some(own)) mounts.push({ flag: '--tmpfs', dest: '/tmp' });
   for (const p of ['/dev', '/proc']) {
     mounts.push({ flag: p === '/dev' ? '--dev' : '--proc', dest: p });
     if (layout.rootIsLayer) addEntry(entries, p, { kind: 'mount', dir: true });
@@ -146,47 +201,62 @@ export function sandboxLayout(declared: string[], hidden: string[], volumePaths:
   return layout;
 }
 
-/**
- * bubblewrap arguments for a pod whose layer `root` holds `layout`'s entries: the layout's mounts, then the volumes
- * read-write (parents first) and the script read-only at its staging path. The layer is prepared beforehand, so
- * bubblewrap finds every mount point in place.
- */
-export function bwrapArgs(root: string, layout: SandboxLayout, volumes: Mount[], scriptFile: string | undefined, cwd: string): string[] {
-  const args = layout.rootIsLayer ? ['--bind', root, '/'] : [];
-  for (const m of layout.mounts) {
-    if (m.flag === '--dev' || m.flag === '--proc') args.push(m.flag, m.dest);
-    else args.push(m.flag, m.fromLayer ? path.join(root, m.dest) : m.dest, m.dest);
-  }
-  for (const v of [...volumes].sort((a, b) => a.path.length - b.path.length)) args.push('--bind', v.host, v.path);
-  if (scriptFile) args.push('--ro-bind', scriptFile, SCRIPT_PATH);
-  args.push(...ROOT_CAPS, '--unshare-pid', '--die-with-parent', '--chdir', cwd, '--');
-  return args;
+/** How a pod's sandbox is confined beyond its files (pods/limits.ts fills this from the configuration). */
+export interface Confinement {
+  /** `none`: its own empty network namespace; `host`: the host's network (the fetch step with private sources). */
+  network: 'none' | 'host';
+  /** Size of the private /tmp when it is a tmpfs. */
+  tmpBytes: number;
 }
 
+/** The uid and gid a pod runs as inside its user namespace (nobody: owns nothing on the host's files). */
+export const POD_UID = 65534;
+
 /**
- * Run as root, bubblewrap keeps every capability in the sandbox, and with CAP_SYS_ADMIN a pod could remount the
- * host read-write. Pods get what a Docker container gets by default instead (Argo's pods run with those).
+ * bubblewrap arguments for a pod whose layer `root` holds `layout`'s entries: the layer as `/`, the layout's
+ * mounts, then the volumes (parents first, read-only where the mount says so) and the script read-only at its
+ * staging path. The layer is prepared beforehand, so bubblewrap finds every mount point in place. The pod gets
+ * its own user namespace with an unprivileged uid and no capabilities (also when the service runs as root), its
+ * own pid, ipc, uts, cgroup and (unless told) network namespaces, a new session, and dies with its launcher.
  */
-const ROOT_CAPS =
-  process.getuid?.() === 0
-    ? [
-        '--cap-drop',
-        'ALL',
-        ...[
-          'CHOWN',
-          'DAC_OVERRIDE',
-          'FOWNER',
-          'FSETID',
-          'KILL',
-          'SETGID',
-          'SETUID',
-          'SETPCAP',
-          'NET_BIND_SERVICE',
-          'NET_RAW',
-          'SYS_CHROOT',
-          'MKNOD',
-          'AUDIT_WRITE',
-          'SETFCAP',
-        ].flatMap((cap) => ['--cap-add', `CAP_${cap}`]),
-      ]
-    : [];
+export function bwrapArgs(
+  root: string,
+  layout: SandboxLayout,
+  volumes: Mount[],
+  scriptFile: string | undefined,
+  cwd: string,
+  confinement: Confinement = { network: 'none', tmpBytes: 256 * 1024 * 1024 },
+): string[] {
+  const args = ['--bind', root, '/'];
+  for (const m of layout.mounts) {
+    if (m.flag === '--dev' || m.flag === '--proc') args.push(m.flag, m.dest);
+    else if (m.flag === '--tmpfs') args.push('--perms', '1777', '--size', String(confinement.tmpBytes), '--tmpfs', m.dest);
+    else args.push(m.flag, m.fromLayer ? path.join(root, m.dest) : m.dest, m.dest);
+  }
+  for (const v of [...volumes].sort((a, b) => a.path.length - b.path.length))
+    args.push(v.readOnly ? '--ro-bind' : '--bind', v.host, v.path);
+  if (scriptFile) args.push('--ro-bind', scriptFile, SCRIPT_PATH);
+  args.push(
+    '--unshare-user',
+    '--uid',
+    String(POD_UID),
+    '--gid',
+    String(POD_UID),
+    '--disable-userns',
+    '--cap-drop',
+    'ALL',
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
+    ...(confinement.network === 'host' ? [] : ['--unshare-net']),
+    '--hostname',
+    'pod',
+    '--new-session',
+    '--die-with-parent',
+    '--chdir',
+    cwd,
+    '--',
+  );
+  return args;
+}

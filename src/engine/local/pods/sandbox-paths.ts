@@ -11,6 +11,10 @@ export interface Mount {
   path: string;
   /** Host path backing it. */
   host: string;
+  /** `volumeMounts[].readOnly`: bound read-only. */
+  readOnly?: boolean;
+  /** The volume's own folder (`host` lies below it with a subPath). */
+  base?: string;
 }
 
 /** The host path for `podPath`: under the deepest mount containing it, or undefined. */
@@ -38,11 +42,35 @@ export function makeRewriter(mounts: Mount[]): (text: string) => string {
   return (text) => text.replace(re, (p) => byPath.get(p) ?? p);
 }
 
-/** Whether bubblewrap is installed and can create a sandbox here (user namespaces may be disabled). */
-export async function bwrapWorks(): Promise<boolean> {
+/**
+ * Why bubblewrap cannot create a pod's sandbox here (not installed, too old for the flags pods use, user
+ * namespaces disabled), or undefined when it can: a probe with the same namespaces and mounts as a pod.
+ */
+export async function bwrapProblem(): Promise<string | undefined> {
+  const args = [
+    ...['--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/lib', '/lib'],
+    ...['--symlink', 'usr/lib64', '/lib64', '--dev', '/dev', '--proc', '/proc', '--perms', '1777', '--size', '1048576'],
+    ...['--tmpfs', '/tmp', '--unshare-user', '--uid', '65534', '--gid', '65534', '--disable-userns', '--cap-drop', 'ALL'],
+    ...['--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-net', '--new-session', '--die-with-parent', 'true'],
+  ];
   return new Promise((resolve) => {
-    const child = spawn('bwrap', ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-pid', 'true'], { stdio: 'ignore' });
-    child.on('error', () => resolve(false));
-    child.on('exit', (code) => resolve(code === 0));
+    let stderr = '';
+    const child = spawn('bwrap', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', (err) =>
+      resolve(`bubblewrap (bwrap) cannot be started: ${err.message}; install it (Debian: apt-get install bubblewrap)`),
+    );
+    child.on('exit', (code) =>
+      resolve(
+        code === 0
+          ? undefined
+          : `bubblewrap (bwrap) cannot create a sandbox here: ${stderr.trim() || `exit code ${code}`}; it needs bubblewrap >= 0.8 and unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0; on Ubuntu also kernel.apparmor_restrict_unprivileged_userns=0)`,
+      ),
+    );
   });
+}
+
+/** Whether bubblewrap can create a pod's sandbox here. */
+export async function bwrapWorks(): Promise<boolean> {
+  return (await bwrapProblem()) === undefined;
 }

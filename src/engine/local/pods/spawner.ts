@@ -9,8 +9,11 @@ export interface SpawnRequest {
   file: string;
   args: string[];
   cwd: string;
-  /** Variables added to the launcher's own environment. */
+  /** The process's whole environment. */
   env: Record<string, string>;
+  /** Bytes of stdout+stderr written to the log; then `logMarker` once and the rest dropped. */
+  logLimit?: number;
+  logMarker?: string;
   /** stdout and stderr are appended here. */
   log: string;
   /** Keep the last 256 KiB of stdout as the result. */
@@ -22,6 +25,8 @@ export interface SpawnOutcome {
   signal: NodeJS.Signals | null;
   error?: string;
   result?: string;
+  /** The log cap was reached. */
+  logTruncated?: boolean;
 }
 
 export interface RunningProcess {
@@ -40,7 +45,10 @@ export class Spawner {
 
   private ensure(): ChildProcess {
     if (this.child && this.child.exitCode === null) return this.child;
-    const child = spawn(process.execPath, [SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [SCRIPT], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    });
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const msg = JSON.parse(line) as { id: number; event: 'spawn' | 'exit' } & SpawnOutcome;
       const p = this.pending.get(msg.id);
@@ -49,7 +57,7 @@ export class Spawner {
       else {
         this.pending.delete(msg.id);
         p.onSpawn();
-        p.onExit({ code: msg.code, signal: msg.signal, error: msg.error, result: msg.result });
+        p.onExit({ code: msg.code, signal: msg.signal, error: msg.error, result: msg.result, logTruncated: msg.logTruncated });
       }
     });
     child.on('exit', () => {
