@@ -17,7 +17,9 @@ import { bwrapWorks } from './sandbox.ts';
 import { Semaphore } from './semaphore.ts';
 import { Spawner } from './spawner.ts';
 import { WorkflowStore } from './store.ts';
+import type { ManifestDoc } from './manifest-file.ts';
 import { checkLocalSubset } from './subset.ts';
+import { TemplateRegistry } from './templates.ts';
 import { checkSuppliedInputs, checkVariables } from './variables.ts';
 import { applyParameters, deleteAfter, parseLabelSelector, schemaProblems } from './submit-helpers.ts';
 
@@ -40,6 +42,10 @@ export interface LocalEngine extends Engine {
   onUpdate(listener: (wf: Workflow) => void): () => void;
   /** Resolves with the final Workflow. */
   wait(name: string): Promise<Workflow>;
+  /** Keeps a WorkflowTemplate or ClusterWorkflowTemplate for `workflowTemplateRef` / `templateRef`. */
+  registerTemplate(doc: ManifestDoc): void;
+  /** The registered templates. */
+  listTemplates(): ManifestDoc[];
 }
 
 /** Removes the sandbox layers of engines whose process is gone (each pool folder is named `<pid>-<random>`). */
@@ -84,6 +90,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   const processSlots = new Semaphore(options.maxProcesses ?? availableParallelism());
   const spawner = new Spawner();
   const active = new Map<string, ActiveRun>();
+  const registry = new TemplateRegistry();
   const listeners = new Set<(wf: Workflow) => void>();
   const ttlTimers = new Map<string, NodeJS.Timeout>();
   const wfDir = (name: string) => path.join(dataDir, 'workflows', name);
@@ -155,6 +162,8 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       }
       const wf = structuredClone(manifest);
       delete wf.status;
+      wf.metadata.namespace ??= options.namespace ?? 'default';
+      registry.resolve(wf, wf.metadata.namespace);
       checkLocalSubset(wf);
       applyParameters(wf, submitOptions?.parameters ?? {});
       checkSuppliedInputs(wf);
@@ -235,6 +244,12 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+
+    registerTemplate(doc: ManifestDoc): void {
+      registry.register(doc, options.namespace ?? 'default');
+    },
+
+    listTemplates: () => registry.list(),
 
     async wait(name: string): Promise<Workflow> {
       const run = active.get(name);
