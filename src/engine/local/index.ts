@@ -18,7 +18,9 @@ import { DEFAULT_LIMITS, type StepLimits } from './pods/limits.ts';
 import { Semaphore } from './semaphore.ts';
 import { Spawner } from './pods/spawner.ts';
 import { WorkflowStore } from './store.ts';
+import type { ManifestDoc } from './manifest-file.ts';
 import { checkLocalSubset } from './subset.ts';
+import { TemplateRegistry } from './templates.ts';
 import { checkSuppliedInputs, checkVariables } from './variables.ts';
 import { applyParameters, deleteAfter, parseLabelSelector, schemaProblems } from './submit-helpers.ts';
 
@@ -48,6 +50,10 @@ export interface LocalEngine extends Engine {
   onUpdate(listener: (wf: Workflow) => void): () => void;
   /** Resolves with the final Workflow. */
   wait(name: string): Promise<Workflow>;
+  /** Keeps a WorkflowTemplate or ClusterWorkflowTemplate for `workflowTemplateRef` / `templateRef`. */
+  registerTemplate(doc: ManifestDoc): void;
+  /** The registered templates. */
+  listTemplates(): ManifestDoc[];
 }
 
 /** Removes the sandbox layers of engines whose process is gone (each pool folder is named `<pid>-<random>`). */
@@ -101,6 +107,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   const processSlots = new Semaphore(options.maxProcesses ?? availableParallelism());
   const spawner = new Spawner();
   const active = new Map<string, ActiveRun>();
+  const registry = new TemplateRegistry();
   const listeners = new Set<(wf: Workflow) => void>();
   const ttlTimers = new Map<string, NodeJS.Timeout>();
   const wfDir = (name: string) => path.join(dataDir, 'workflows', name);
@@ -172,6 +179,8 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       }
       const wf = structuredClone(manifest);
       delete wf.status;
+      wf.metadata.namespace ??= options.namespace ?? 'default';
+      registry.resolve(wf, wf.metadata.namespace);
       checkLocalSubset(wf);
       applyParameters(wf, submitOptions?.parameters ?? {});
       checkSuppliedInputs(wf);
@@ -261,6 +270,12 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       listeners.add(forward);
       return () => listeners.delete(forward);
     },
+
+    registerTemplate(doc: ManifestDoc): void {
+      registry.register(doc, options.namespace ?? 'default');
+    },
+
+    listTemplates: () => registry.list(),
 
     async wait(name: string): Promise<Workflow> {
       const run = active.get(name);

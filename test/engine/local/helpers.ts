@@ -9,7 +9,8 @@ import type { Db } from '../../../src/db/types.ts';
 import { dbTargets } from '../../helpers/db.ts';
 import type { StepLimits } from '../../../src/engine/local/pods/limits.ts';
 
-export const EXAMPLES = path.resolve(import.meta.dirname, '..', '..', '..', '..', 'shared', 'argo', 'examples');
+// Copies of Argo's examples/ (with Argo's LICENSE), byte-identical to shared/argo/examples for the files there.
+export const EXAMPLES = path.join(import.meta.dirname, 'argo-examples');
 
 export interface Harness {
   engine: LocalEngine;
