@@ -22,9 +22,9 @@ before(async () => {
   // 200 MB: 4000-byte numbered lines, then one 200 KB line without a newline.
   const out = createWriteStream(path.join(dir, 'nodes', 'n1', 'main.log'));
   const block = Array.from({ length: 250 }, (_, i) => `${String(i).padStart(8, '0')} ${'x'.repeat(3990)}\n`).join('');
-  for (let i = 0; i < (200 * MB) / block.length; i++) if (!out.write(block)) await new Promise((r) => out.once('drain', r));
+  for (let i = 0; i < (200 * MB) / block.length; i++) if (!out.write(block)) await new Promise<void>((r) => out.once('drain', () => r()));
   out.write('y'.repeat(200 * 1024));
-  await new Promise((r) => out.end(r));
+  await new Promise<void>((r) => out.end(() => r()));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
