@@ -15,6 +15,7 @@ export function translateOptionsFrom(
     maxParallelLimit: config.maxParallelLimit,
     workflowDeadlineSeconds: config.workflowDeadlineSeconds,
     podSecurity: config.podSecurity,
+    allowPrivateSources: config.allowPrivateSources,
     ...submission,
   };
 }

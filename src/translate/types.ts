@@ -24,6 +24,8 @@ export interface TranslateOptions {
   workflowDeadlineSeconds?: number;
   /** Kubernetes Pod Security Standard the pods meet (`OGDC_POD_SECURITY`); default `baseline`. */
   podSecurity?: PodSecurityLevel;
+  /** Let the fetch step download from loopback/private/link-local hosts (`OGDC_ALLOW_PRIVATE_SOURCES`). */
+  allowPrivateSources?: boolean;
   /** Unique per submission (e.g. `ogdc-inputs/<uuid>`); every key in `uploads` starts with it. */
   uploadPrefix: string;
 }

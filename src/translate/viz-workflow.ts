@@ -44,7 +44,7 @@ export function translateVisualization(recipe: Recipe, options: TranslateOptions
       name: 'fetch',
       metadata: { annotations: { [NETWORK_ANNOTATION]: 'egress' } },
       // Fetches into the recipe's published folder, which stage-viz-config has just claimed.
-      container: runnerContainer(options, inlineFetchScript(inputs, `${publishedDir(id)}/input`), { volume: 'volume' }),
+      container: runnerContainer(options, inlineFetchScript(inputs, `${publishedDir(id)}/input`, options.allowPrivateSources), { volume: 'volume' }),
     },
     buildBatchTemplate(id, workflow.batch_size, options),
     buildTileTemplate(id, options),

@@ -1,15 +1,15 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { dbTargets } from '../helpers/db.ts';
+import { recipeCorpusDir } from '../helpers/recipe-corpus.ts';
 import { startTestService, type TestService } from '../helpers/service.ts';
 import { startArgoStandin } from '../standins/argo-server.ts';
 import { startS3Standin } from '../standins/s3-server.ts';
 import { packRecipe } from '../../src/cli/commands/submit.ts';
 import { createEngine } from '../../src/engine/create.ts';
 
-const shared = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/recipes/upstream-tests');
+const shared = path.join(recipeCorpusDir(), 'upstream-tests');
 const S3 = { accessKeyId: 'AKIATEST', secretAccessKey: 'test-secret', bucket: 'argo-workflows' };
 
 type Argo = Awaited<ReturnType<typeof startArgoStandin>>;

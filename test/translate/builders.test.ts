@@ -49,7 +49,8 @@ describe('fetch', () => {
     const script = inlineFetchScript([{ url: 'https://x.org/a b?c=1', filename: "it's.tif" }], '/output_dir');
     assert.match(script, /^DEST=\/output_dir$/m);
     assert.match(script, /^fetch_input 'https:\/\/x.org\/a b\?c=1' 'it'\\''s.tif'$/m);
-    assert.match(script, /wget -nv --tries=3 -O "\$DEST\/\$2" "\$1"/);
+    // Redirects are followed by the script, each hop's host checked first.
+    assert.match(script, /public_host "\$url" \|\| exit 1\n {4}if wget -nv -S --tries=3 --max-redirect=0 -O "\$DEST\/\$2" "\$url"/);
   });
 
   it('sequential fetch hands /output_dir/ on as the output-dir artifact, without the volume', () => {

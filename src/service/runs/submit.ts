@@ -8,6 +8,7 @@ import { refreshRun } from './refresh.ts';
 import { findActiveRun, isPublished, markNotSubmitted, markSubmitted, reserveRun } from './repository.ts';
 import { requireEngine } from './engine.ts';
 import { assertMayPublish, claimRecipe } from './owners.ts';
+import { assertPublicInputs } from './input-hosts.ts';
 
 export interface Submission {
   /** What the user named: a recipe path/URL, or `upload:<file name>` for an uploaded archive. */
@@ -45,6 +46,7 @@ export async function submitRecipe(ctx: ServiceContext, user: User, submission: 
   }
 
   const { id, name, output } = recipe.config;
+  await assertPublicInputs(recipe.inputs, config.allowPrivateSources);
   // Only pvc outputs (visualizations included) write the volume's published folder of the id.
   const publishes = output.type === 'pvc';
   if (publishes) await assertMayPublish(ctx.db, id, user);
