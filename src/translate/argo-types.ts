@@ -34,12 +34,13 @@ export type Artifact = {
 export type VolumeMount = {
   name: string;
   mountPath: string;
+  readOnly?: boolean;
 };
 
 /** A workflow-level volume; we only use PersistentVolumeClaims. */
 export type Volume = {
   name: string;
-  persistentVolumeClaim: { claimName: string };
+  persistentVolumeClaim: { claimName: string; readOnly?: boolean };
 };
 
 /** The main container of a container template. */

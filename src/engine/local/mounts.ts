@@ -42,6 +42,13 @@ function volumeFolder(ctx: RunContext, tmpl: Template, name: string, nodeDir: st
   throw new PodSetupError(nodeName, `volume '${name}' not found in workflow spec`);
 }
 
+/** `persistentVolumeClaim.readOnly` of the named volume. */
+function volumeReadOnly(ctx: RunContext, tmpl: Template, name: string): boolean {
+  const find = (list: unknown) => (Array.isArray(list) ? (list as Obj[]).find((v) => v.name === name) : undefined);
+  const vol = find(tmpl.volumes) ?? find(ctx.spec.volumes);
+  return (vol?.persistentVolumeClaim as Obj | undefined)?.readOnly === true;
+}
+
 /** The paths a pod template declares, and the host folders behind its volumes. */
 export type PodPaths = Pick<PodFs, 'volumes' | 'declared' | 'inputs'> & { workingDir?: string };
 
@@ -52,7 +59,8 @@ export function podPaths(ctx: RunContext, node: NodeStatus, tmpl: Template, node
   for (const vm of (body.volumeMounts as Obj[] | undefined) ?? []) {
     const folder = volumeFolder(ctx, tmpl, String(vm.name), nodeDir, node.name);
     const host = vm.subPath ? safeJoin(folder, String(vm.subPath), 'subPath', node.name) : folder;
-    volumes.push({ path: path.posix.normalize(String(vm.mountPath)), host });
+    const readOnly = vm.readOnly === true || volumeReadOnly(ctx, tmpl, String(vm.name));
+    volumes.push({ path: path.posix.normalize(String(vm.mountPath)), host, ...(readOnly && { readOnly }) });
   }
   const declared = [
     ...(tmpl.inputs?.artifacts ?? []).map((a) => a.path),
@@ -74,7 +82,8 @@ export function podPaths(ctx: RunContext, node: NodeStatus, tmpl: Template, node
 export async function podFs(paths: PodPaths, root: string, layerReady = false): Promise<PodFs> {
   const { volumes, declared, inputs, workingDir } = paths;
   if (!layerReady) await mkdir(path.join(root, 'tmp'), { recursive: true, mode: 0o1777 });
-  await Promise.all(volumes.map((v) => mkdir(v.host, { recursive: true })));
+  // A read-only volume is data that must already be there; the others start empty.
+  await Promise.all(volumes.filter((v) => !v.readOnly).map((v) => mkdir(v.host, { recursive: true })));
   const hostPath = (p: string) => hostPathOf(volumes, path.posix.normalize(p)) ?? path.join(root, p);
   if (workingDir !== undefined) await mkdir(hostPath(workingDir), { recursive: true });
   return { root, volumes, declared, inputs, hostPath };

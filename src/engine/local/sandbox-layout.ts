@@ -157,7 +157,7 @@ export function bwrapArgs(root: string, layout: SandboxLayout, volumes: Mount[],
     if (m.flag === '--dev' || m.flag === '--proc') args.push(m.flag, m.dest);
     else args.push(m.flag, m.fromLayer ? path.join(root, m.dest) : m.dest, m.dest);
   }
-  for (const v of [...volumes].sort((a, b) => a.path.length - b.path.length)) args.push('--bind', v.host, v.path);
+  for (const v of [...volumes].sort((a, b) => a.path.length - b.path.length)) args.push(v.readOnly ? '--ro-bind' : '--bind', v.host, v.path);
   if (scriptFile) args.push('--ro-bind', scriptFile, SCRIPT_PATH);
   args.push(...ROOT_CAPS, '--unshare-pid', '--die-with-parent', '--chdir', cwd, '--');
   return args;

@@ -11,6 +11,8 @@ export interface Mount {
   path: string;
   /** Host path backing it. */
   host: string;
+  /** `readOnly` of the volumeMount (or of the claim): the pod cannot write through it. */
+  readOnly?: boolean;
 }
 
 /** The host path for `podPath`: under the deepest mount containing it, or undefined. */
