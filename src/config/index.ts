@@ -78,6 +78,8 @@ export interface Config extends IdentityConfig {
   apiRootPath: string;
   /** Server-side directories from which `/submit` accepts local recipe paths. */
   recipeRoots: string[];
+  /** OGDC_ALLOWED_INPUT_PVCS: claims pvc_mount inputs may name, besides the workflow PVC. */
+  allowedInputPvcs: string[];
   /** Allow remote recipe sources on loopback/private hosts (tests, local dev). */
   allowPrivateSources: boolean;
   /** Where `github://` recipe paths are downloaded from. */
@@ -113,6 +115,21 @@ function oneOf<T extends string>(env: Env, name: string, values: readonly T[], f
   if (!(values as readonly string[]).includes(raw))
     throw new ConfigError(name, `${name} must be one of ${values.join(', ')}, got "${raw}"`);
   return raw as T;
+}
+
+/** OGDC_ALLOWED_INPUT_PVCS: a JSON list of claim names (DNS-1123 labels). */
+function claimList(env: Env): string[] {
+  const raw = env.OGDC_ALLOWED_INPUT_PVCS;
+  if (!raw) return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('OGDC_ALLOWED_INPUT_PVCS', `OGDC_ALLOWED_INPUT_PVCS must be a JSON list of claim names, got "${raw}".`);
+  }
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) && v.length <= 63))
+    throw new ConfigError('OGDC_ALLOWED_INPUT_PVCS', `OGDC_ALLOWED_INPUT_PVCS must be a JSON list of claim names (DNS labels), got "${raw}".`);
+  return value as string[];
 }
 
 function positiveInt(env: Env, name: string, fallback: number): number {
@@ -265,6 +282,7 @@ export function loadConfig(env: Env = process.env): Config {
       .split(path.delimiter)
       .filter(Boolean)
       .map((p) => path.resolve(p)),
+    allowedInputPvcs: claimList(env),
     allowPrivateSources: env.OGDC_ALLOW_PRIVATE_SOURCES === 'true',
     githubBaseUrl: httpUrl(env, 'OGDC_GITHUB_BASE_URL', 'https://codeload.github.com') as string,
     tokenRateLimit: {

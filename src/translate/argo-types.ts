@@ -36,6 +36,7 @@ export type VolumeMount = {
   mountPath: string;
   /** Mounts only this folder of the volume (Argo substitutes `{{workflow.name}}` in it). */
   subPath?: string;
+  readOnly?: boolean;
 };
 
 /** Container-level security settings (Kubernetes `SecurityContext`, the subset we emit). */
@@ -56,7 +57,7 @@ export type PodSecurityContext = {
 /** A workflow-level volume; we only use PersistentVolumeClaims. */
 export type Volume = {
   name: string;
-  persistentVolumeClaim: { claimName: string };
+  persistentVolumeClaim: { claimName: string; readOnly?: boolean };
 };
 
 /** The main container of a container template. */

@@ -24,3 +24,8 @@ export const RUN_DIR = `${VOLUME_MOUNT_PATH}/${RUN_AREA_SUBPATH}`;
 
 /** Publishing assembles the output here, then renames it into place in one step. */
 export const PUBLISH_STAGING_DIR = `${VOLUME_MOUNT_PATH}/_ogdc-publishing/{{workflow.name}}`;
+
+/** Where a pvc_mount input's claim is mounted, read-only, as in the Python runner. */
+export function inputClaimMountPath(claim: string): string {
+  return `/mnt/data/${claim}`;
+}

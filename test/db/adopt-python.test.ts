@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import argon2 from 'argon2';
 import { openPglite } from '../../src/db/pglite.ts';
@@ -113,7 +113,10 @@ for (const target of targets) {
           const res = await svc.app.inject({
             method: 'POST',
             url: '/create_user',
-            headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${await svc.token('admin', 'admin-secret')}` },
+            headers: {
+              'content-type': 'application/x-www-form-urlencoded',
+              authorization: `Bearer ${await svc.token('admin', 'admin-secret')}`,
+            },
             payload: 'username=dave&password=dave-password',
           });
           assert.equal(res.statusCode, 200, res.body);
@@ -150,11 +153,23 @@ for (const target of targets) {
     });
 
     const unexpected: Array<[string, string, RegExp]> = [
-      ['an extra column', 'ALTER TABLE users ADD COLUMN email VARCHAR;', /^table "users", column "email": not a column of the Python service's users table/],
+      [
+        'an extra column',
+        'ALTER TABLE users ADD COLUMN email VARCHAR;',
+        /^table "users", column "email": not a column of the Python service's users table/,
+      ],
       ['a missing column', 'ALTER TABLE users DROP COLUMN password_hash;', /^table "users", column "password_hash": missing/],
-      ['a column of another type', 'ALTER TABLE users ALTER COLUMN name TYPE jsonb USING to_jsonb(name);', /^table "users", column "name": type jsonb, expected text/],
+      [
+        'a column of another type',
+        'ALTER TABLE users ALTER COLUMN name TYPE jsonb USING to_jsonb(name);',
+        /^table "users", column "name": type jsonb, expected text/,
+      ],
       ['a nullable column', 'ALTER TABLE users ALTER COLUMN name DROP NOT NULL;', /^table "users", column "name": allows NULL/],
-      ['a table of ours already there', 'CREATE TABLE recipe_runs (id int);', /^migration 002_recipe_runs: .*"recipe_runs" already exists; nothing was changed$/],
+      [
+        'a table of ours already there',
+        'CREATE TABLE recipe_runs (id int);',
+        /^migration 002_recipe_runs: .*"recipe_runs" already exists; nothing was changed$/,
+      ],
     ];
     // The shape checks are the same SQL on both; PGlite is slow to open, so they run on PostgreSQL when there is one.
     for (const [what, sql, message] of target.name === 'pglite' && targets.length > 1 ? [] : unexpected) {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { ServiceContext } from '../context.ts';
 import type { User } from '../users/repository.ts';
 import type { RecipeSource } from '../../recipe/sources.ts';
@@ -40,7 +41,12 @@ export async function submitRecipe(ctx: ServiceContext, user: User, submission: 
   });
   let recipe;
   try {
-    recipe = await loadRecipe(staged.dir, { dataoneNodeUrl: config.dataoneNodeUrl });
+    recipe = await loadRecipe(staged.dir, {
+      dataoneNodeUrl: config.dataoneNodeUrl,
+      allowedInputPvcs: [config.workflowPvcName, ...config.allowedInputPvcs],
+      // The local engine keeps a claim's files in <data dir>/volumes/<claim>.
+      ...(engine.kind === 'local' && { claimFolder: (claim: string) => path.join(config.dataDir, 'volumes', claim) }),
+    });
   } finally {
     await staged.cleanup();
   }
