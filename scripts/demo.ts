@@ -37,7 +37,8 @@ async function serveData(dir: string): Promise<http.Server> {
 /** Starts `ogdc-runner serve` on a port the system picks; resolves with the process and the URL it printed. */
 async function startService(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [path.join(root, 'bin/ogdc-runner.js'), 'serve', '--port', '0'], {
-    env: { ...process.env, OGDC_DATA_DIR: dataDir, OGDC_LOG_LEVEL: 'warn' },
+    // The demo's data server is on loopback, which the fetch step only reaches when told so.
+    env: { ...process.env, OGDC_DATA_DIR: dataDir, OGDC_LOG_LEVEL: 'warn', OGDC_ALLOW_PRIVATE_SOURCES: 'true' },
     stdio: ['ignore', 'inherit', 'pipe'],
   });
   const url = await new Promise<string>((resolve, reject) => {

@@ -1,6 +1,10 @@
 import os from 'node:os';
+import type { StepLimits } from '../engine/local/pods/limits.ts';
 import path from 'node:path';
 import { ConfigError } from './errors.ts';
+import { loadIdentityConfig, type IdentityConfig } from './identity.ts';
+
+export type { AccessMode, OidcConfig } from './identity.ts';
 
 /** Where users and runs are stored. */
 export type DatabaseConfig =
@@ -16,7 +20,14 @@ export type DatabaseConfig =
 
 /** Which workflow engine runs the manifests. */
 export type EngineConfig =
-  | { kind: 'local'; maxProcesses: number }
+  | {
+      kind: 'local';
+      maxProcesses: number;
+      /** OGDC_LOCAL_SANDBOX: `bwrap` (default; serve refuses to start without it) or `none` (loopback only). */
+      sandbox: 'bwrap' | 'none';
+      /** Per-step limits (src/engine/local/pods/limits.ts; README "The local engine"). */
+      limits: StepLimits;
+    }
   | {
       kind: 'argo';
       serviceUrl: string;
@@ -38,7 +49,7 @@ export interface S3Config {
 }
 
 /** The service's whole configuration, read once at startup. */
-export interface Config {
+export interface Config extends IdentityConfig {
   dataDir: string;
   db: DatabaseConfig;
   /** Undefined in embedded mode until `ensureEmbeddedSecrets` fills it from the data dir. */
@@ -52,11 +63,17 @@ export interface Config {
   imagePullPolicy: 'Always' | 'IfNotPresent';
   environment: string | undefined;
   maxParallelLimit: number;
+  /** `spec.activeDeadlineSeconds` of every translated manifest. */
+  workflowDeadlineSeconds: number;
+  /** Pod Security Standard of translated manifests' pods. */
+  podSecurity: 'baseline' | 'restricted';
   dataoneNodeUrl: string;
   s3: S3Config | undefined;
   apiRootPath: string;
   /** Server-side directories from which `/submit` accepts local recipe paths. */
   recipeRoots: string[];
+  /** OGDC_ALLOWED_INPUT_PVCS: claims pvc_mount inputs may name, besides the workflow PVC. */
+  allowedInputPvcs: string[];
   /** Allow remote recipe sources on loopback/private hosts (tests, local dev). */
   allowPrivateSources: boolean;
   /** Where `github://` recipe paths are downloaded from. */
@@ -83,6 +100,30 @@ function required(env: Env, name: string, why: string): string {
     throw new ConfigError(name, `${name} must be set ${why}.`);
   }
   return value;
+}
+
+/** `env[name]` when it is one of `values`, the fallback when unset; anything else is a configuration error. */
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(values as readonly string[]).includes(raw))
+    throw new ConfigError(name, `${name} must be one of ${values.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+/** OGDC_ALLOWED_INPUT_PVCS: a JSON list of claim names (DNS-1123 labels). */
+function claimList(env: Env): string[] {
+  const raw = env.OGDC_ALLOWED_INPUT_PVCS;
+  if (!raw) return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('OGDC_ALLOWED_INPUT_PVCS', `OGDC_ALLOWED_INPUT_PVCS must be a JSON list of claim names, got "${raw}".`);
+  }
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) && v.length <= 63))
+    throw new ConfigError('OGDC_ALLOWED_INPUT_PVCS', `OGDC_ALLOWED_INPUT_PVCS must be a JSON list of claim names (DNS labels), got "${raw}".`);
+  return value as string[];
 }
 
 function positiveInt(env: Env, name: string, fallback: number): number {
@@ -127,7 +168,18 @@ function trustProxy(env: Env): boolean | number | string {
   if (raw === 'true') return true;
   if (/^\d+$/.test(raw)) return Number(raw);
   if (/^[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*$/.test(raw)) return raw;
-  throw new ConfigError('OGDC_TRUST_PROXY', `OGDC_TRUST_PROXY must be true, false, a hop count or comma-separated proxy addresses/CIDRs, got "${raw}".`);
+  throw new ConfigError(
+    'OGDC_TRUST_PROXY',
+    `OGDC_TRUST_PROXY must be true, false, a hop count or comma-separated proxy addresses/CIDRs, got "${raw}".`,
+  );
+}
+
+function podSecurity(env: Env): 'baseline' | 'restricted' {
+  const raw = env.OGDC_POD_SECURITY || 'baseline';
+  if (raw !== 'baseline' && raw !== 'restricted') {
+    throw new ConfigError('OGDC_POD_SECURITY', `OGDC_POD_SECURITY must be "baseline" or "restricted", got "${raw}".`);
+  }
+  return raw;
 }
 
 function normalizeRootPath(raw: string | undefined): string {
@@ -169,7 +221,22 @@ export function loadConfig(env: Env = process.env): Config {
         timeoutMs: positiveInt(env, 'ARGO_TIMEOUT_MS', 10_000),
         watchResyncMs: positiveInt(env, 'ARGO_WATCH_RESYNC_MS', 30_000),
       }
-    : { kind: 'local', maxProcesses: positiveInt(env, 'OGDC_LOCAL_MAX_PROCESSES', os.availableParallelism()) };
+    : {
+        kind: 'local',
+        maxProcesses: positiveInt(env, 'OGDC_LOCAL_MAX_PROCESSES', os.availableParallelism()),
+        sandbox: oneOf(env, 'OGDC_LOCAL_SANDBOX', ['bwrap', 'none'] as const, 'bwrap'),
+        // Defaults a shared 2-core machine survives; each is documented in the README's Configuration table.
+        limits: {
+          processes: positiveInt(env, 'OGDC_LOCAL_STEP_PROCESSES', 256),
+          memoryMb: positiveInt(env, 'OGDC_LOCAL_STEP_MEMORY_MB', 2048),
+          fileMb: positiveInt(env, 'OGDC_LOCAL_STEP_FILE_MB', 1024),
+          cpuSeconds: positiveInt(env, 'OGDC_LOCAL_STEP_CPU_SECONDS', 3600),
+          tmpMb: positiveInt(env, 'OGDC_LOCAL_STEP_TMP_MB', 256),
+          logMb: positiveInt(env, 'OGDC_LOCAL_STEP_LOG_MB', 16),
+          outputMb: positiveInt(env, 'OGDC_LOCAL_STEP_OUTPUT_MB', 2048),
+          network: oneOf(env, 'OGDC_LOCAL_STEP_NETWORK', ['none', 'egress'] as const, 'none'),
+        },
+      };
 
   const tag = env.OGDC_RUNNER_IMAGE_TAG || 'latest';
   const environment = env.ENVIRONMENT || undefined;
@@ -201,6 +268,8 @@ export function loadConfig(env: Env = process.env): Config {
     imagePullPolicy: environment === 'dev' ? 'Always' : 'IfNotPresent',
     environment,
     maxParallelLimit: positiveInt(env, 'OGDC_MAX_PARALLEL_LIMIT', 5),
+    workflowDeadlineSeconds: positiveInt(env, 'OGDC_WORKFLOW_DEADLINE_SECONDS', 86_400),
+    podSecurity: podSecurity(env),
     dataoneNodeUrl: httpUrl(env, 'DATAONE_NODE_URL', 'https://arcticdata.io/metacat/d1/mn') as string,
     s3,
     apiRootPath: normalizeRootPath(env.API_ROOT_PATH),
@@ -208,6 +277,7 @@ export function loadConfig(env: Env = process.env): Config {
       .split(path.delimiter)
       .filter(Boolean)
       .map((p) => path.resolve(p)),
+    allowedInputPvcs: claimList(env),
     allowPrivateSources: env.OGDC_ALLOW_PRIVATE_SOURCES === 'true',
     githubBaseUrl: httpUrl(env, 'OGDC_GITHUB_BASE_URL', 'https://codeload.github.com') as string,
     tokenRateLimit: {
@@ -216,5 +286,6 @@ export function loadConfig(env: Env = process.env): Config {
       windowMs: positiveInt(env, 'OGDC_TOKEN_RATE_LIMIT_WINDOW_SECONDS', 60) * 1000,
     },
     trustProxy: trustProxy(env),
+    ...loadIdentityConfig(env),
   };
 }

@@ -18,5 +18,15 @@ export async function createEngine(config: Config, db: Db, log: (message: string
     });
   }
   const { createLocalEngine } = await import('./local/index.ts');
-  return createLocalEngine({ db, dataDir: config.dataDir, maxProcesses: config.engine.maxProcesses, namespace: config.argoNamespace, log });
+  return createLocalEngine({
+    db,
+    dataDir: config.dataDir,
+    maxProcesses: config.engine.maxProcesses,
+    namespace: config.argoNamespace,
+    // Fail closed: without a working bubblewrap the engine refuses to start, unless OGDC_LOCAL_SANDBOX=none.
+    sandbox: config.engine.sandbox,
+    limits: config.engine.limits,
+    fetchHostNetwork: config.allowPrivateSources,
+    log,
+  });
 }

@@ -75,6 +75,10 @@ export interface LogOptions {
   node?: string;
   /** Keep streaming until the workflow finishes. */
   follow?: boolean;
+  /** Local engine: start each node's log at this byte (the first partial line is skipped). */
+  offset?: number;
+  /** Local engine: only the last this many bytes of each node's log (the first partial line is skipped). */
+  tailBytes?: number;
 }
 
 /**

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DataoneUnavailableError, RecipeValidationError } from './errors.ts';
 import { checkUrlInputs } from './inputs/check-urls.ts';
+import { checkPvcInputs } from './inputs/pvc.ts';
 import { resolveInputs } from './inputs/resolve.ts';
 import { Checker } from './meta/check.ts';
 import { readShellSteps, readVizConfig } from './meta/side-files.ts';
@@ -24,6 +25,10 @@ export interface LoadRecipeOptions {
   checkUrls?: boolean;
   /** Solr page size for DataONE queries; default 50. */
   dataonePageSize?: number;
+  /** Claims pvc_mount inputs may name (the workflow PVC and OGDC_ALLOWED_INPUT_PVCS); unchecked when absent. */
+  allowedInputPvcs?: string[];
+  /** Where a claim's files are on this machine (the local engine): the input's path must be a folder there. */
+  claimFolder?: (claim: string) => string;
 }
 
 /**
@@ -67,6 +72,7 @@ export async function loadRecipe(dir: string, options: LoadRecipeOptions): Promi
       unavailable = error;
     }
     if (options.checkUrls) await checkUrlInputs(check, draft.params, http);
+    await checkPvcInputs(check, draft.params, options);
   }
 
   if (check.problems.length > 0) {

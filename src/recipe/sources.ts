@@ -106,7 +106,7 @@ async function stageInto(
     return;
   }
   if (source.kind === 'path') {
-    const real = await assertLocalPathAllowed(path.resolve(source.path), options.allowLocalPaths, label);
+    const real = await assertLocalPathAllowed(source.path, options.allowLocalPaths, label);
     const info = await stat(real);
     if (info.isDirectory()) return copyRecipeTree(real, dir, limits, label);
     if (info.isFile() && /\.(tar\.gz|tgz|tar)$/i.test(real)) {

@@ -11,7 +11,18 @@ export interface DataoneInputParam {
   filename?: string;
 }
 
-export type InputParam = UrlInputParam | DataoneInputParam;
+/** A `pvc_mount` input: files already on a PersistentVolumeClaim, mounted read-only at `/mnt/data/{claim_name}/`. */
+export interface PvcMountInputParam {
+  type: 'pvc_mount';
+  /** A DNS-1123 label (at most 63 characters). */
+  claim_name: string;
+  /** Folder within the claim ("" or "/" for its root); never `..`. */
+  path: string;
+  /** Relative glob matched recursively below `path` (as Python's Path.rglob); default `*`. */
+  glob: string;
+}
+
+export type InputParam = UrlInputParam | DataoneInputParam | PvcMountInputParam;
 
 export interface ParallelConfig {
   enabled: boolean;

@@ -14,7 +14,11 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Builds the HTTP service: public routes, then everything else behind authentication. */
 export async function buildApp(ctx: ServiceContext, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
+  const prefix = ctx.config.apiRootPath === '/' ? '' : ctx.config.apiRootPath;
   const app = Fastify({
+    // Routes live under API_ROOT_PATH; a request without it (an ingress that strips the prefix) reaches the same
+    // routes, as FastAPI's root_path serves both.
+    ...(prefix !== '' && { rewriteUrl: (req: { url?: string }) => withRootPath(req.url ?? '/', prefix) }),
     bodyLimit: BODY_LIMIT_BYTES,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
     // requestIdOf reads x-request-id itself, refusing ids that are not short plain tokens.
@@ -36,7 +40,6 @@ export async function buildApp(ctx: ServiceContext, options: FastifyServerOption
   logResponses(app);
   echoRequestId(app);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
-  const prefix = ctx.config.apiRootPath === '/' ? '' : ctx.config.apiRootPath;
   await app.register(swagger, {
     openapi: {
       info: { title: 'Open Geospatial Data Cloud (OGDC) API', version: ctx.version },
@@ -58,11 +61,20 @@ export async function buildApp(ctx: ServiceContext, options: FastifyServerOption
       await api.register(swaggerUi, { routePrefix: '/', uiConfig: { url: `${prefix}/openapi.json` } as object });
       for (const routes of publicRoutes) await api.register(routes, ctx);
       await api.register(async (scope) => {
-        requireAuthentication(scope, ctx.auth);
+        requireAuthentication(scope, ctx.auth, ctx.config.accessMode);
         for (const routes of authenticatedRoutes) await scope.register(routes, ctx);
       });
     },
     { prefix },
   );
   return app;
+}
+
+/** `url` under `prefix`: unchanged when it already is (exactly the prefix, or the prefix and "/", "?" or "#"). */
+export function withRootPath(url: string, prefix: string): string {
+  if (url.startsWith(prefix)) {
+    const next = url.charAt(prefix.length);
+    if (next === '' || next === '/' || next === '?' || next === '#') return url;
+  }
+  return url.startsWith('/') ? `${prefix}${url}` : `${prefix}/${url}`;
 }

@@ -34,12 +34,30 @@ export type Artifact = {
 export type VolumeMount = {
   name: string;
   mountPath: string;
+  /** Mounts only this folder of the volume (Argo substitutes `{{workflow.name}}` in it). */
+  subPath?: string;
+  readOnly?: boolean;
+};
+
+/** Container-level security settings (Kubernetes `SecurityContext`, the subset we emit). */
+export type ContainerSecurityContext = {
+  allowPrivilegeEscalation: false;
+  capabilities: { drop: string[] };
+};
+
+/** Pod-level security settings (Kubernetes `PodSecurityContext`), emitted for "restricted". */
+export type PodSecurityContext = {
+  runAsNonRoot: true;
+  runAsUser: number;
+  runAsGroup: number;
+  fsGroup: number;
+  seccompProfile: { type: 'RuntimeDefault' };
 };
 
 /** A workflow-level volume; we only use PersistentVolumeClaims. */
 export type Volume = {
   name: string;
-  persistentVolumeClaim: { claimName: string };
+  persistentVolumeClaim: { claimName: string; readOnly?: boolean };
 };
 
 /** The main container of a container template. */
@@ -49,6 +67,7 @@ export type Container = {
   command: string[];
   args?: string[];
   volumeMounts?: VolumeMount[];
+  securityContext: ContainerSecurityContext;
 };
 
 /** A script template: Argo writes `source` to a file and appends its path to `command`. */
@@ -58,6 +77,7 @@ export type Script = {
   command: string[];
   source: string;
   volumeMounts?: VolumeMount[];
+  securityContext: ContainerSecurityContext;
 };
 
 /** `withSequence`: one child per number; `count` is a string as in Argo's schema. */
@@ -79,6 +99,8 @@ export type Outputs = { parameters?: Parameter[]; artifacts?: Artifact[] };
 /** A template: exactly one of `container`, `script` or `steps`. */
 export type Template = {
   name: string;
+  /** Pod annotations; `ogdc.dataone.org/network: egress` gives a local-engine pod network. */
+  metadata?: { annotations: Record<string, string> };
   inputs?: Inputs;
   outputs?: Outputs;
   container?: Container;
@@ -97,6 +119,10 @@ export type WorkflowMetadata = {
 export type WorkflowSpec = {
   entrypoint: string;
   serviceAccountName: string;
+  /** The whole run fails once it has run this long (`OGDC_WORKFLOW_DEADLINE_SECONDS`). */
+  activeDeadlineSeconds: number;
+  /** Every pod's `securityContext` under `OGDC_POD_SECURITY=restricted`. */
+  securityContext?: PodSecurityContext;
   /** Workflow-wide cap on running pods (parallel and visualization workflows). */
   parallelism?: number;
   volumes: Volume[];

@@ -13,8 +13,19 @@ export function publishedDir(recipeId: string): string {
   return `${VOLUME_MOUNT_PATH}/${recipeId}`;
 }
 
-/** Per-run scratch folder; `{{workflow.name}}` makes it unique per run. */
-export const RUN_DIR = `${VOLUME_MOUNT_PATH}/_ogdc-runs/{{workflow.name}}`;
+/**
+ * The run's own area of the volume, relative to its root; `{{workflow.name}}` makes it unique per
+ * run. Recipe steps mount only this folder (as a volumeMount `subPath`), never the whole volume.
+ */
+export const RUN_AREA_SUBPATH = '_ogdc-runs/{{workflow.name}}';
+
+/** Per-run scratch folder as every pod sees it: steps mount the run area exactly here. */
+export const RUN_DIR = `${VOLUME_MOUNT_PATH}/${RUN_AREA_SUBPATH}`;
 
 /** Publishing assembles the output here, then renames it into place in one step. */
 export const PUBLISH_STAGING_DIR = `${VOLUME_MOUNT_PATH}/_ogdc-publishing/{{workflow.name}}`;
+
+/** Where a pvc_mount input's claim is mounted, read-only, as in the Python runner. */
+export function inputClaimMountPath(claim: string): string {
+  return `/mnt/data/${claim}`;
+}

@@ -13,6 +13,9 @@ export function translateOptionsFrom(
     runnerImage: config.runnerImage,
     imagePullPolicy: config.imagePullPolicy,
     maxParallelLimit: config.maxParallelLimit,
+    workflowDeadlineSeconds: config.workflowDeadlineSeconds,
+    podSecurity: config.podSecurity,
+    allowPrivateSources: config.allowPrivateSources,
     ...submission,
   };
 }

@@ -6,6 +6,8 @@ import { buildParallelStepTemplate, buildSequentialStepTemplate, parallelStepOut
 import { buildMetadata, buildSpec, buildWorkflow } from './builders/workflow.ts';
 import { InvalidRecipeForTranslationError } from './errors.ts';
 import { checkInputFiles, inputsTsv } from './inputs.ts';
+import { pvcInputs } from '../recipe/inputs/pvc.ts';
+import { buildPvcStageTemplate, withInputClaims } from './builders/pvc-inputs.ts';
 import { RUN_DIR } from './layout.ts';
 import type { TranslateOptions, TranslationResult } from './types.ts';
 
@@ -19,7 +21,9 @@ function passOutputDir(from: string): WorkflowStep['arguments'] {
 
 /** Sequential shell recipe: fetch → one step per line, directories passed as artifacts → publish. */
 export function translateSequentialShell(recipe: Recipe, options: TranslateOptions): TranslationResult {
-  const inputs = checkInputFiles(recipe);
+  // pvc_mount inputs are linked in place of downloads (a recipe has either kind, never both).
+  const claims = pvcInputs(recipe.config.input.params);
+  const fetch = claims.length > 0 ? buildPvcStageTemplate(claims, options) : buildSequentialFetchTemplate(checkInputFiles(recipe), options);
   const stepTemplates = recipe.steps.map((line, i) => buildSequentialStepTemplate(i, line, options));
   const groups: WorkflowStep[][] = [[{ name: 'fetch', template: 'fetch' }]];
   let previous = 'fetch';
@@ -31,12 +35,12 @@ export function translateSequentialShell(recipe: Recipe, options: TranslateOptio
 
   const templates: Template[] = [
     { name: 'main', steps: groups },
-    buildSequentialFetchTemplate(inputs, options),
+    fetch,
     ...stepTemplates,
     buildPublishTemplate(recipe, { kind: 'artifact' }, options),
   ];
   const workflow = buildWorkflow(buildMetadata(recipe, 'shell', options), buildSpec(recipe, options, templates));
-  return { workflow, uploads: [] };
+  return { workflow: withInputClaims(workflow, claims), uploads: [] };
 }
 
 function partitionSizeOf(recipe: Recipe): number {

@@ -1,5 +1,7 @@
 import type { Workflow } from '../engine/types.ts';
 
+export type PodSecurityLevel = 'baseline' | 'restricted';
+
 /** Deployment settings the translator needs; the service fills them from `Config`. */
 export interface TranslateOptions {
   /** `ARGO_NAMESPACE`. */
@@ -18,6 +20,12 @@ export interface TranslateOptions {
   submitter?: string;
   /** Replace an already published output instead of failing. */
   overwrite: boolean;
+  /** `spec.activeDeadlineSeconds` of every manifest (`OGDC_WORKFLOW_DEADLINE_SECONDS`); default 86400. */
+  workflowDeadlineSeconds?: number;
+  /** Kubernetes Pod Security Standard the pods meet (`OGDC_POD_SECURITY`); default `baseline`. */
+  podSecurity?: PodSecurityLevel;
+  /** Let the fetch step download from loopback/private/link-local hosts (`OGDC_ALLOW_PRIVATE_SOURCES`). */
+  allowPrivateSources?: boolean;
   /** Unique per submission (e.g. `ogdc-inputs/<uuid>`); every key in `uploads` starts with it. */
   uploadPrefix: string;
 }

@@ -1,6 +1,6 @@
 import type { Recipe } from '../recipe/types.ts';
 import type { Template } from './argo-types.ts';
-import { inlineFetchScript } from './builders/fetch.ts';
+import { NETWORK_ANNOTATION, inlineFetchScript } from './builders/fetch.ts';
 import { buildBatchTemplate, buildTileTemplate, buildVizConfigTemplate } from './builders/viz.ts';
 import { buildMetadata, buildSpec, buildWorkflow, runnerContainer } from './builders/workflow.ts';
 import { InvalidRecipeForTranslationError, UnsupportedOutputError } from './errors.ts';
@@ -42,7 +42,9 @@ export function translateVisualization(recipe: Recipe, options: TranslateOptions
     buildVizConfigTemplate(id, recipe.vizConfig ?? {}, options),
     {
       name: 'fetch',
-      container: runnerContainer(options, inlineFetchScript(inputs, `${publishedDir(id)}/input`), { mountVolume: true }),
+      metadata: { annotations: { [NETWORK_ANNOTATION]: 'egress' } },
+      // Fetches into the recipe's published folder, which stage-viz-config has just claimed.
+      container: runnerContainer(options, inlineFetchScript(inputs, `${publishedDir(id)}/input`, options.allowPrivateSources), { volume: 'volume' }),
     },
     buildBatchTemplate(id, workflow.batch_size, options),
     buildTileTemplate(id, options),

@@ -2,6 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { dbTargets } from '../helpers/db.ts';
+import { recipeCorpusDir } from '../helpers/recipe-corpus.ts';
 import { startTestService, type TestService } from '../helpers/service.ts';
 import { startArgoStandin } from '../standins/argo-server.ts';
 import { startS3Standin } from '../standins/s3-server.ts';

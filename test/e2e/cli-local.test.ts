@@ -16,7 +16,7 @@ describe('the ogdc-runner CLI against a service on the local engine', () => {
 
   before(async () => {
     files = await serveFiles({ 'in.txt': 'hello\n' });
-    svc = await startTestService(dbTargets()[0]!, {}, { createEngine });
+    svc = await startTestService(dbTargets()[0]!, { OGDC_ALLOW_PRIVATE_SOURCES: 'true' }, { createEngine }) // inputs served on loopback;
     const url = await svc.app.listen({ host: '127.0.0.1', port: 0 });
     await svc.userToken('carol', 'carol-password');
     env = { OGDC_API_URL: url, OGDC_API_USERNAME: 'carol', OGDC_API_PASSWORD: 'carol-password' };

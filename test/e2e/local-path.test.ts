@@ -39,7 +39,7 @@ for (const target of dbTargets()) {
 
     before(async () => {
       files = await serveFiles({ 'stations.csv': CSV, 'a.txt': 'alpha\n', 'b.txt': 'beta\n', 'c.txt': 'gamma\n' });
-      svc = await startTestService(target, {}, { createEngine });
+      svc = await startTestService(target, { OGDC_ALLOW_PRIVATE_SOURCES: 'true' }, { createEngine }) // inputs served on loopback;
       baseUrl = await svc.app.listen({ host: '127.0.0.1', port: 0 });
       alice = await svc.userToken('alice');
       bob = await svc.userToken('bob');

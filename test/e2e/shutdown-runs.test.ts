@@ -16,7 +16,7 @@ for (const target of dbTargets()) {
       const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ogdc-shutdown-runs-'));
       const dbConfig = await target.freshConfig(path.join(dataDir, 'db'));
       try {
-        const first = await startTestService(target, {}, { dataDir, dbConfig, createEngine });
+        const first = await startTestService(target, { OGDC_ALLOW_PRIVATE_SOURCES: 'true' }, { dataDir, dbConfig, createEngine });
         const token = await first.userToken('dora');
         const dir = await writeRecipe({ name: `Long ${target.name}`, inputs: [`${files.url}/a.txt`], steps: ['sleep 60'] });
         const res = await first.app.inject({
@@ -34,7 +34,7 @@ for (const target of dbTargets()) {
         }
         await first.stop();
 
-        const second = await startTestService(target, {}, { dataDir, dbConfig });
+        const second = await startTestService(target, { OGDC_ALLOW_PRIVATE_SOURCES: 'true' }, { dataDir, dbConfig });
         try {
           const rows = await second.ctx.db.query<{ phase: string; message: string | null; finished_at: Date | null }>(
             'SELECT phase, message, finished_at FROM recipe_runs WHERE workflow_name = $1',

@@ -192,15 +192,16 @@ output:
     );
   });
 
-  it('refuses non-http URL inputs and unsupported input types', async () => {
+  it('refuses non-http URL inputs, unsupported input types and pvc_mount mixed with URL inputs', async () => {
     const error = await problemsOf({
       'meta.yml':
         GOOD_META.replace('https://example.org/data/file.tif', 'file:///etc/passwd') +
-        '    - type: pvc_mount\n      claim_name: x\n      path: y\n',
+        '    - type: pvc_mount\n      claim_name: x\n      path: y\n    - type: file_system\n',
       'recipe.sh': 'true\n',
     });
     assert.match(error.message, /input\.params\[0\]\.value \(line 7\): expected an http\(s\) URL, got the string "file:\/\/\/etc\/passwd"/);
-    assert.match(error.message, /input\.params\[1\]\.type \(line 8\): "pvc_mount" inputs are not supported by this runner/);
+    assert.match(error.message, /input\.params \(line \d+\): pvc_mount inputs cannot be combined with URL or DataONE inputs/);
+    assert.match(error.message, /input\.params\[2\]\.type \(line 11\): "file_system" inputs are not supported by this runner/);
   });
 
   it('resolves a case-insensitive ? glob and lists the available names when nothing matches', async () => {

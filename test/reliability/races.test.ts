@@ -29,13 +29,23 @@ for (const target of dbTargets()) {
 
     it('gives concurrent submissions of one recipe exactly one winner; the others get 409 and leave no row', async () => {
       const archive = recipeArchive('Race recipe');
-      const results = await Promise.all([alice, bob, alice, bob, alice, bob].map((t) => upload(t, archive)));
+      const tokens = [alice, bob, alice, bob, alice, bob];
+      const results = await Promise.all(tokens.map((t) => upload(t, archive)));
       const codes = results.map((r) => r.statusCode).sort();
       assert.deepEqual(codes, [200, 409, 409, 409, 409, 409], results.map((r) => r.body).join('\n'));
-      for (const r of results.filter((x) => x.statusCode === 409)) {
-        assert.equal(r.json().detail, 'A run of recipe race-recipe is still in progress; wait for it to finish or cancel it.');
-      }
-      const winner = results.find((r) => r.statusCode === 200)!.json().recipe_workflow_name as string;
+      const winnerIndex = results.findIndex((r) => r.statusCode === 200);
+      const owner = tokens[winnerIndex]!;
+      const other = owner === alice ? bob : alice;
+      // The winner's user claimed the id: the same user's losers wait for the run, the other user's are refused outright.
+      results.forEach((r, i) => {
+        if (r.statusCode !== 409) return;
+        const expected =
+          tokens[i] === owner
+            ? 'A run of recipe race-recipe is still in progress; wait for it to finish or cancel it.'
+            : 'Recipe race-recipe was published by another user; only that user or an admin can publish it. Choose another recipe name.';
+        assert.equal(r.json().detail, expected);
+      });
+      const winner = results[winnerIndex]!.json().recipe_workflow_name as string;
       const rows = await runsOf('race-recipe');
       assert.equal(rows.length, 1);
       assert.equal(rows[0]!.workflow_name, winner);
@@ -43,15 +53,20 @@ for (const target of dbTargets()) {
         [...s.argo.workflows.keys()].filter((n) => n.startsWith('race-recipe-')),
         [winner],
       );
+      const owners = await s.svc.ctx.db.query('SELECT 1 FROM recipe_owners WHERE recipe_id = $1', ['race-recipe']);
+      assert.equal(owners.length, 1);
 
       // Once it has finished and published, an overwrite race again has one winner.
       s.argo.setStatus(winner, { phase: 'Succeeded', progress: '3/3', finishedAt: '2026-01-01T00:00:00Z' });
       const admin = await s.svc.adminToken();
       assert.equal((await s.svc.app.inject({ url: `/status/${winner}`, headers: bearer(admin) })).json().status, 'Succeeded');
-      const published = await upload(bob, archive);
+      const published = await upload(owner, archive);
       assert.equal(published.statusCode, 409);
       assert.match(published.json().detail, /already been published/);
-      const again = await Promise.all([alice, alice, alice, alice].map((t) => upload(t, archive, '?overwrite=true')));
+      const refused = await upload(other, archive, '?overwrite=true');
+      assert.equal(refused.statusCode, 409);
+      assert.match(refused.json().detail, /published by another user/);
+      const again = await Promise.all([owner, owner, owner, owner].map((t) => upload(t, archive, '?overwrite=true')));
       assert.deepEqual(again.map((r) => r.statusCode).sort(), [200, 409, 409, 409]);
       assert.equal((await runsOf('race-recipe')).length, 2);
     });

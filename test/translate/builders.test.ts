@@ -49,7 +49,8 @@ describe('fetch', () => {
     const script = inlineFetchScript([{ url: 'https://x.org/a b?c=1', filename: "it's.tif" }], '/output_dir');
     assert.match(script, /^DEST=\/output_dir$/m);
     assert.match(script, /^fetch_input 'https:\/\/x.org\/a b\?c=1' 'it'\\''s.tif'$/m);
-    assert.match(script, /wget -nv --tries=3 -O "\$DEST\/\$2" "\$1"/);
+    // Redirects are followed by the script, each hop's host checked first.
+    assert.match(script, /public_host "\$url" \|\| exit 1\n {4}if wget -nv -S --tries=3 --max-redirect=0 -O "\$DEST\/\$2" "\$url"/);
   });
 
   it('sequential fetch hands /output_dir/ on as the output-dir artifact, without the volume', () => {
@@ -66,7 +67,10 @@ describe('fetch', () => {
     const script = template.container?.args?.[0] ?? '';
     assert.match(script, /partition-\$\(\(n \/ 2\)\)\.txt/);
     assert.match(script, /if \[ "\$n" -ne 5 \]/);
-    assert.deepEqual(template.container?.volumeMounts, [{ name: 'workflow-volume', mountPath: '/mnt/workflow' }]);
+    // Only the run's own area of the volume, at the path the scripts use.
+    assert.deepEqual(template.container?.volumeMounts, [
+      { name: 'workflow-volume', mountPath: '/mnt/workflow/_ogdc-runs/{{workflow.name}}', subPath: '_ogdc-runs/{{workflow.name}}' },
+    ]);
   });
 
   it('the input list has one URL<TAB>NAME line per input', () => {
@@ -92,6 +96,7 @@ describe('recipe steps', () => {
         imagePullPolicy: 'IfNotPresent',
         command: ['sh', '-c'],
         args: ['mkdir -p /output_dir/ && exec sh -c "$1"', 'ogdc-step-2', line],
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
       },
     });
   });

@@ -9,11 +9,14 @@ import { after, before, describe, it } from 'node:test';
 import type { Recipe } from '../../src/recipe/types.ts';
 import type { Template } from '../../src/translate/argo-types.ts';
 import { translateRecipe, type TranslateOptions } from '../../src/translate/index.ts';
-import { options, shellRecipe, urlInputs } from './fixtures.ts';
+import { options as deployment, shellRecipe, urlInputs } from './fixtures.ts';
 import { runContainerTemplate } from './run-template.ts';
 
 // These tests run the generated shell scripts for real (sh, wget, zip on this host) against
 // files served on 127.0.0.1, with the volume and artifact paths mapped to a temporary folder.
+
+// The inputs are served on loopback, which only OGDC_ALLOW_PRIVATE_SOURCES=true lets fetch reach.
+const options: TranslateOptions = { ...deployment, allowPrivateSources: true };
 
 let server: Server;
 let baseUrl: string;

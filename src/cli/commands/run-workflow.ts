@@ -12,6 +12,10 @@ export interface RunWorkflowOptions {
   sandbox?: 'auto' | 'bwrap' | 'none';
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Folders of YAML files whose WorkflowTemplates / ClusterWorkflowTemplates are registered first. */
+  templateDirs?: string[];
+  /** Processes at once (OGDC_LOCAL_MAX_PROCESSES); default: the number of cores. */
+  maxProcesses?: number;
   /** Called with a function that stops the run (the command wires it to SIGINT). */
   onStart?: (stop: () => Promise<void>) => void;
 }
@@ -58,16 +62,34 @@ export async function runWorkflowFile(file: string, options: RunWorkflowOptions)
   const path = await import('node:path');
   const os = await import('node:os');
   const { mkdtemp, rm } = await import('node:fs/promises');
-  const { readWorkflowFile } = await import('../../engine/local/manifest-file.ts');
+  const { readWorkflowDocuments } = await import('../../engine/local/manifest-file.ts');
+  const { readdir } = await import('node:fs/promises');
   const { ManifestFileError } = await import('../../engine/local/errors.ts');
   const { ManifestRejectedError } = await import('../../engine/errors.ts');
   const { createLocalEngine } = await import('../../engine/local/index.ts');
   const { openPglite } = await import('../../db/pglite.ts');
   const { migrate } = await import('../../db/migrate.ts');
 
-  let manifest: Workflow;
+  type Doc = Awaited<ReturnType<typeof readWorkflowDocuments>>[number];
+  const TEMPLATE_KINDS = new Set(['WorkflowTemplate', 'ClusterWorkflowTemplate']);
+  let manifests: Workflow[];
+  const templates: Doc[] = [];
   try {
-    manifest = await readWorkflowFile(file);
+    for (const dir of options.templateDirs ?? []) {
+      let entries: string[];
+      try {
+        entries = (await readdir(dir)).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+      } catch (err) {
+        throw new CliError(`run-workflow: --templates ${dir}: ${(err as Error).message}`, 2);
+      }
+      for (const f of entries)
+        templates.push(...(await readWorkflowDocuments(path.join(dir, f))).filter((d) => TEMPLATE_KINDS.has(d.kind)));
+    }
+    const docs = await readWorkflowDocuments(file);
+    templates.push(...docs.filter((d) => TEMPLATE_KINDS.has(d.kind)));
+    manifests = docs.filter((d) => d.kind === 'Workflow') as Workflow[];
+    if (manifests.length === 0)
+      throw new CliError(`${file}: no Workflow in the file (found ${docs.map((d) => d.kind).join(', ') || 'nothing'})`, 2);
   } catch (err) {
     if (err instanceof ManifestFileError) throw new CliError(err.message, 2);
     throw err;
@@ -78,34 +100,51 @@ export async function runWorkflowFile(file: string, options: RunWorkflowOptions)
   const db = await openPglite(temporary ? undefined : path.join(dataDir, 'run-workflow-db'));
   try {
     await migrate(db);
-    const engine = await createLocalEngine({ db, dataDir, sandbox: options.sandbox ?? 'auto', log: (m) => options.stderr(`${m}\n`) });
+    const engine = await createLocalEngine({
+      db,
+      dataDir,
+      sandbox: options.sandbox ?? 'auto',
+      maxProcesses: options.maxProcesses,
+      log: (m) => options.stderr(`${m}\n`),
+    });
     try {
       const report = progressReporter(options.stderr);
       engine.onUpdate(report);
-      let submitted: Workflow;
+      const names: string[] = [];
       try {
-        submitted = await engine.submit(manifest, { parameters: options.parameters });
+        for (const t of templates) engine.registerTemplate(t);
+        for (const manifest of manifests) names.push((await engine.submit(manifest, { parameters: options.parameters })).metadata.name!);
       } catch (err) {
-        if (err instanceof ManifestRejectedError) throw new CliError(`${file}: ${err.message}`, 2);
+        if (err instanceof ManifestRejectedError) {
+          await Promise.all(names.map((n) => engine.stop(n)));
+          throw new CliError(`${file}: ${err.message}`, 2);
+        }
         throw err;
       }
-      const name = submitted.metadata.name!;
-      options.stderr(`Workflow ${name} submitted (data in ${temporary ? 'a temporary folder' : dataDir})\n`);
-      options.onStart?.(() => engine.stop(name));
-      const final = await engine.wait(name);
-      report(final);
-      const out = options.json ? options.stderr : options.stdout;
-      for await (const line of engine.logs(name)) out(`${line.podName}: ${line.content}\n`);
-      const phase = final.status?.phase ?? 'Error';
-      const took =
-        final.status?.startedAt && final.status.finishedAt
-          ? clock(Date.parse(final.status.finishedAt) - Date.parse(final.status.startedAt))
-          : '?';
-      options.stderr(
-        `Workflow ${name} ${phase} (${final.status?.progress ?? '0/0'}, ${took})${final.status?.message ? `: ${final.status.message}` : ''}\n`,
-      );
-      if (options.json) options.stdout(`${JSON.stringify(final, null, 2)}\n`);
-      return phase === 'Succeeded' ? 0 : 1;
+      for (const name of names) options.stderr(`Workflow ${name} submitted (data in ${temporary ? 'a temporary folder' : dataDir})\n`);
+      options.onStart?.(async () => {
+        await Promise.all(names.map((n) => engine.stop(n)));
+      });
+      let code = 0;
+      const finals = await Promise.all(names.map((n) => engine.wait(n)));
+      for (const final of finals) {
+        const name = final.metadata.name!;
+        report(final);
+        const out = options.json ? options.stderr : options.stdout;
+        for await (const line of engine.logs(name)) out(`${line.podName}: ${line.content}\n`);
+        const phase = final.status?.phase ?? 'Error';
+        const took =
+          final.status?.startedAt && final.status.finishedAt
+            ? clock(Date.parse(final.status.finishedAt) - Date.parse(final.status.startedAt))
+            : '?';
+        options.stderr(
+          `Workflow ${name} ${phase} (${final.status?.progress ?? '0/0'}, ${took})${final.status?.message ? `: ${final.status.message}` : ''}\n`,
+        );
+        if (phase !== 'Succeeded') code = 1;
+      }
+      // One Workflow: its JSON as before; several: a JSON list.
+      if (options.json) options.stdout(`${JSON.stringify(finals.length === 1 ? finals[0] : finals, null, 2)}\n`);
+      return code;
     } finally {
       await engine.close();
     }
@@ -115,7 +154,16 @@ export async function runWorkflowFile(file: string, options: RunWorkflowOptions)
   }
 }
 
-/** `ogdc-runner run-workflow FILE [-p NAME=VALUE]... [--json] [--data-dir DIR] [--sandbox MODE]`. */
+/** OGDC_LOCAL_MAX_PROCESSES, read and checked as the service reads it. */
+async function maxProcessesFromEnv(): Promise<number | undefined> {
+  const raw = process.env.OGDC_LOCAL_MAX_PROCESSES;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1)
+    throw new CliError(`OGDC_LOCAL_MAX_PROCESSES must be a positive whole number, got "${raw}".`, 2);
+  return Number(raw);
+}
+
+/** `ogdc-runner run-workflow FILE [-p NAME=VALUE]... [--json] [--data-dir DIR] [--sandbox MODE] [--templates DIR]`. */
 export function register(program: Command): void {
   program
     .command('run-workflow')
@@ -128,9 +176,18 @@ export function register(program: Command): void {
       [] as string[],
     )
     .option('--json', 'print the final Workflow (Argo JSON) on stdout; logs and progress go to stderr', false)
-    .option('--data-dir <dir>', 'keep database, volumes, artifacts and logs here (default: OGDC_DATA_DIR, else a temporary folder)')
+    .option(
+      '--data-dir <dir>',
+      'keep database, volumes, artifacts and logs here (default: a temporary folder of its own, never OGDC_DATA_DIR)',
+    )
     .option('--sandbox <mode>', 'auto, bwrap or none', 'auto')
-    .action(async (file: string, opts: { parameter: string[]; json: boolean; dataDir?: string; sandbox: string }) => {
+    .option(
+      '--templates <dir>',
+      'register the WorkflowTemplates and ClusterWorkflowTemplates of the YAML files in DIR first (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .action(async (file: string, opts: { parameter: string[]; json: boolean; dataDir?: string; sandbox: string; templates: string[] }) => {
       if (!['auto', 'bwrap', 'none'].includes(opts.sandbox))
         throw new CliError(`run-workflow: --sandbox must be auto, bwrap or none, got "${opts.sandbox}"`, 2);
       let stop: (() => Promise<void>) | undefined;
@@ -143,8 +200,10 @@ export function register(program: Command): void {
         process.exitCode = await runWorkflowFile(file, {
           parameters: parseParameterArgs(opts.parameter),
           json: opts.json,
-          dataDir: opts.dataDir ?? (process.env.OGDC_DATA_DIR || undefined),
+          dataDir: opts.dataDir, // never the service's OGDC_DATA_DIR: its database and secrets stay out of reach
           sandbox: opts.sandbox as 'auto' | 'bwrap' | 'none',
+          templateDirs: opts.templates,
+          maxProcesses: await maxProcessesFromEnv(),
           stdout: (text) => process.stdout.write(text),
           stderr: (text) => process.stderr.write(text),
           onStart: (s) => (stop = s),

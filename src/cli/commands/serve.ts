@@ -16,6 +16,20 @@ export async function serve(options: ServeOptions): Promise<number> {
     return 2;
   }
   const config = loadConfig();
+  const { checkListenAddress } = await import('../../config/identity.ts');
+  checkListenAddress(config, options.host);
+  if (config.engine.kind === 'local' && config.engine.sandbox === 'none') {
+    // Unsandboxed steps run with the service's rights: acceptable only for a service nobody else can reach.
+    if (!['127.0.0.1', '::1', 'localhost'].includes(options.host)) {
+      process.stderr.write(
+        `OGDC_LOCAL_SANDBOX=none runs recipe steps unsandboxed; it is allowed only with a loopback --host (127.0.0.1, ::1, localhost), got "${options.host}".\n`,
+      );
+      return 2;
+    }
+    process.stderr.write(
+      "WARNING: OGDC_LOCAL_SANDBOX=none: recipe steps run unsandboxed with the service's rights (they can read its data folder and secrets); use only for single-user development.\n",
+    );
+  }
   const { accessLogStream } = await import('../../service/plugins/logging.ts');
   const logStream = accessLogStream();
   const service = await startService(config, {

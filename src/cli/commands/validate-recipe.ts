@@ -16,6 +16,22 @@ export async function dataoneNodeUrlFromEnv(env: Env): Promise<string> {
   return loadConfig({ DATAONE_NODE_URL: env.DATAONE_NODE_URL, HOME: env.HOME }).dataoneNodeUrl;
 }
 
+/**
+ * pvc_mount checks for validation: with OGDC_ALLOWED_INPUT_PVCS set, claims outside it (and the workflow PVC) are
+ * refused; with the local engine (no ARGO_WORKFLOWS_SERVICE_URL) the input's folder must exist in
+ * <OGDC_DATA_DIR>/volumes/<claim>. Only these variables are read.
+ */
+async function pvcOptionsFromEnv(env: Env): Promise<{ allowedInputPvcs?: string[]; claimFolder?: (claim: string) => string }> {
+  const { loadConfig } = await import('../../config/index.ts');
+  const path = await import('node:path');
+  const keys = ['HOME', 'OGDC_DATA_DIR', 'OGDC_ALLOWED_INPUT_PVCS', 'OGDC_WORKFLOW_PVC_NAME', 'ARGO_WORKFLOWS_SERVICE_URL', 'ARGO_TOKEN'];
+  const config = loadConfig(Object.fromEntries(keys.map((k) => [k, env[k]])));
+  return {
+    ...(env.OGDC_ALLOWED_INPUT_PVCS && { allowedInputPvcs: [config.workflowPvcName, ...config.allowedInputPvcs] }),
+    ...(config.engine.kind === 'local' && { claimFolder: (claim: string) => path.join(config.dataDir, 'volumes', claim) }),
+  };
+}
+
 /** `validate-recipe PATH`: stages any recipe source, validates it, prints the verdict; 0 when valid, 1 when not. */
 export async function validateRecipeCommand(location: string, options: { env?: Env; out?: Output } = {}): Promise<number> {
   const out = options.out ?? process.stdout;
@@ -28,7 +44,7 @@ export async function validateRecipeCommand(location: string, options: { env?: E
   // The CLI runs as the user on their own machine: their files and networks are theirs to read.
   const staged = await stageRecipe(parseRecipeSource(location), { allowLocalPaths: true, allowPrivateHosts: true });
   try {
-    await loadRecipe(staged.dir, { dataoneNodeUrl });
+    await loadRecipe(staged.dir, { dataoneNodeUrl, ...(await pvcOptionsFromEnv(options.env ?? process.env)) });
     out.write(`Recipe ${location} is valid.\n`);
     return 0;
   } catch (error) {

@@ -2,9 +2,10 @@
 import type { NodePhase, NodeStatus, Workflow } from '../types.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { nodeId } from './names.ts';
-import type { RootPool } from './sandbox-roots.ts';
+import type { RootPool } from './pods/sandbox-roots.ts';
 import type { Semaphore } from './semaphore.ts';
-import type { Spawner } from './spawner.ts';
+import type { Spawner } from './pods/spawner.ts';
+import type { StepLimits } from './pods/limits.ts';
 
 export type Obj = Record<string, unknown>;
 
@@ -56,6 +57,8 @@ export interface RunContext {
   readonly podSlots: Semaphore;
   readonly running: Set<Killable>;
   readonly spawner: Spawner;
+  readonly limits: StepLimits;
+  readonly fetchHostNetwork: boolean;
   /** Set by stop() or the workflow deadline: no new nodes, running pods killed with this message. */
   stopped?: { nodeMessage: string; workflowMessage?: string };
   /** Marks a node changed (persistence is batched). */

@@ -12,12 +12,15 @@ import { SandboxUnavailableError } from './errors.ts';
 import { streamLogs } from './logs.ts';
 import { generateWorkflowName } from './names.ts';
 import { ActiveRun } from './run.ts';
-import { RootPool } from './sandbox-roots.ts';
-import { bwrapWorks } from './sandbox.ts';
+import { RootPool } from './pods/sandbox-roots.ts';
+import { bwrapProblem } from './pods/sandbox-paths.ts';
+import { DEFAULT_LIMITS, type StepLimits } from './pods/limits.ts';
 import { Semaphore } from './semaphore.ts';
-import { Spawner } from './spawner.ts';
+import { Spawner } from './pods/spawner.ts';
 import { WorkflowStore } from './store.ts';
+import type { ManifestDoc } from './manifest-file.ts';
 import { checkLocalSubset } from './subset.ts';
+import { TemplateRegistry } from './templates.ts';
 import { checkSuppliedInputs, checkVariables } from './variables.ts';
 import { applyParameters, deleteAfter, parseLabelSelector, schemaProblems } from './submit-helpers.ts';
 
@@ -30,6 +33,13 @@ export interface LocalEngineOptions {
   maxProcesses?: number;
   /** `auto`: bubblewrap when it works here, else path rewriting (with one warning). */
   sandbox?: 'auto' | 'bwrap' | 'none';
+  /** Per-step limits and network (pods/limits.ts); unset ones take their defaults. */
+  limits?: Partial<StepLimits>;
+  /**
+   * Steps annotated `ogdc.dataone.org/network: egress` (the translated fetch step) use the host's network; the
+   * service sets it with OGDC_ALLOW_PRIVATE_SOURCES=true.
+   */
+  fetchHostNetwork?: boolean;
   /** Namespace given to workflows that name none. */
   namespace?: string;
   log?: (msg: string) => void;
@@ -40,6 +50,10 @@ export interface LocalEngine extends Engine {
   onUpdate(listener: (wf: Workflow) => void): () => void;
   /** Resolves with the final Workflow. */
   wait(name: string): Promise<Workflow>;
+  /** Keeps a WorkflowTemplate or ClusterWorkflowTemplate for `workflowTemplateRef` / `templateRef`. */
+  registerTemplate(doc: ManifestDoc): void;
+  /** The registered templates. */
+  listTemplates(): ManifestDoc[];
 }
 
 /** Removes the sandbox layers of engines whose process is gone (each pool folder is named `<pid>-<random>`). */
@@ -68,15 +82,24 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   let sandbox: 'bwrap' | 'none';
   const wanted = options.sandbox ?? 'auto';
   if (wanted === 'none') sandbox = 'none';
-  else if (await bwrapWorks()) sandbox = 'bwrap';
-  else if (wanted === 'bwrap')
-    throw new SandboxUnavailableError('bubblewrap (bwrap) is not installed or cannot create a sandbox on this machine');
-  else sandbox = 'none';
+  else {
+    const problem = await bwrapProblem();
+    if (!problem) sandbox = 'bwrap';
+    else if (wanted === 'bwrap') throw new SandboxUnavailableError(problem);
+    else {
+      log(`local engine: ${problem}`);
+      sandbox = 'none';
+    }
+  }
   if (sandbox === 'none') {
     log(
-      'local engine: no sandbox (bubblewrap unavailable or disabled): declared paths such as /input_dir are rewritten to per-node folders in commands, args and env',
+      "local engine: WARNING: no sandbox (bubblewrap unavailable or disabled): steps run as host processes with the service's rights and can read its files; declared paths such as /input_dir are rewritten to per-node folders in commands, args and env",
     );
   }
+  const limits: StepLimits = {
+    ...DEFAULT_LIMITS,
+    ...Object.fromEntries(Object.entries(options.limits ?? {}).filter(([, v]) => v !== undefined)),
+  };
   const roots = new RootPool(path.join(dataDir, 'sandbox', `${process.pid}-${randomUUID().slice(0, 8)}`));
   await removeDeadPools(path.join(dataDir, 'sandbox'));
   const db = new WorkflowStore(options.db);
@@ -84,6 +107,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   const processSlots = new Semaphore(options.maxProcesses ?? availableParallelism());
   const spawner = new Spawner();
   const active = new Map<string, ActiveRun>();
+  const registry = new TemplateRegistry();
   const listeners = new Set<(wf: Workflow) => void>();
   const ttlTimers = new Map<string, NodeJS.Timeout>();
   const wfDir = (name: string) => path.join(dataDir, 'workflows', name);
@@ -155,6 +179,8 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       }
       const wf = structuredClone(manifest);
       delete wf.status;
+      wf.metadata.namespace ??= options.namespace ?? 'default';
+      registry.resolve(wf, wf.metadata.namespace);
       checkLocalSubset(wf);
       applyParameters(wf, submitOptions?.parameters ?? {});
       checkSuppliedInputs(wf);
@@ -179,6 +205,8 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
         roots,
         processSlots,
         spawner,
+        limits,
+        fetchHostNetwork: options.fetchHostNetwork ?? false,
         log,
         persist: (snapshot, nodes) => db.save(snapshot, nodes),
         notify,
@@ -242,6 +270,12 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       listeners.add(forward);
       return () => listeners.delete(forward);
     },
+
+    registerTemplate(doc: ManifestDoc): void {
+      registry.register(doc, options.namespace ?? 'default');
+    },
+
+    listTemplates: () => registry.list(),
 
     async wait(name: string): Promise<Workflow> {
       const run = active.get(name);

@@ -10,13 +10,16 @@ import { ABSENT_ARGUMENT, type Scope } from './scope.ts';
 import { mapLookup, substituteObject, tagsIn } from './substitute.ts';
 import { executeTemplate, type CallArguments } from './template.ts';
 import { evaluateWhen } from './when.ts';
+import { exitHookOf, expressionHooks, runExpressionHooks, runHook, selfVariables } from './hooks.ts';
 
 /** A step or task after reference resolution: one call, or one per loop item. */
 export type Expansion = { kind: 'single'; call: Obj } | { kind: 'loop'; items: Array<{ suffix: string; call: Obj }> };
 
 /** Resolves `steps.*`/`tasks.*` references, then expands loop items (each strictly substituted). */
 export function expandCall(call: Obj, scope: Scope): Expansion {
-  const { arguments: args, ...rest } = call as Obj & { arguments?: Obj };
+  // Hooks are resolved when they run: they may read the step's own outputs (steps.go nils them out here).
+  const { arguments: args, hooks, onExit, ...rest } = call as Obj & { arguments?: Obj };
+  const keep = (o: Obj): Obj => ({ ...o, ...(hooks !== undefined ? { hooks } : {}), ...(onExit !== undefined ? { onExit } : {}) });
   const refStrict = (tag: string) => tag.startsWith(`${scope.prefix}.`);
   const looped = rest.withItems !== undefined || rest.withParam !== undefined || rest.withSequence !== undefined;
   // An argument that is exactly `{{ref}}` to an absent output is marked before substitution (where the
@@ -30,14 +33,17 @@ export function expandCall(call: Obj, scope: Scope): Expansion {
   if (Array.isArray(resolved.withItems) && resolved.withItems.length > 0) items = itemsFromList(resolved.withItems);
   else if (resolved.withParam !== undefined) items = itemsFromParam(String(resolved.withParam));
   else if (resolved.withSequence !== undefined) items = itemsFromSequence(resolved.withSequence as Obj);
-  if (!items) return { kind: 'single', call: resolved };
+  if (!items) return { kind: 'single', call: keep(resolved) };
   const isItemTag = (tag: string) => tag === 'item' || tag.startsWith('item.');
   return {
     kind: 'loop',
     items: items.map((item) => {
       const { withItems: _a, withParam: _b, withSequence: _c, ...body } = resolved;
       const vars = itemVariables(item.value);
-      return { suffix: loopChildSuffix(item), call: substituteObject(body, mapLookup(vars), isItemTag, scope.expressions(true, vars)) };
+      return {
+        suffix: loopChildSuffix(item),
+        call: keep(substituteObject(body, mapLookup(vars), isItemTag, scope.expressions(true, vars))),
+      };
     }),
   };
 }
@@ -48,7 +54,7 @@ export function calledTemplate(ctx: RunContext, call: Obj): Template | undefined
 }
 
 /** Step/task arguments in the form templates take; artifact `from` looked up in the scope. */
-export function callArguments(call: Obj, scope: Scope): CallArguments {
+export function callArguments(call: Obj, scope: Pick<Scope, 'artifacts'>): CallArguments {
   const args = (call.arguments ?? {}) as Obj;
   const parameters = ((args.parameters as Obj[] | undefined) ?? []).map((p) => ({
     name: String(p.name),
@@ -115,7 +121,14 @@ export async function runCall(ctx: RunContext, call: Obj, scope: Scope, o: RunCa
       }
     }
     const args = callArguments(call, scope);
-    return await executeTemplate(ctx, {
+    const hooksRun = new Set<string>();
+    const hookVars = (n: NodeStatus) => {
+      const vars: Record<string, string> = { ...scope.baseVars, ...selfVariables(o.kind, o.displayName, n) };
+      for (const [k, v] of scope.vars) vars[k] = v;
+      return vars;
+    };
+    const starting: Array<Promise<void>> = [];
+    const node = await executeTemplate(ctx, {
       nodeName: o.nodeName,
       templateName,
       inline,
@@ -123,8 +136,30 @@ export async function runCall(ctx: RunContext, call: Obj, scope: Scope, o: RunCa
       arguments: args,
       callerName: { kind: o.kind, name: o.displayName },
       captureResult: o.captureResult,
-      link: o.link,
+      link: (id) => {
+        o.link(id);
+        const created = ctx.nodes[id];
+        if (created && expressionHooks(call).length > 0)
+          starting.push(runExpressionHooks(ctx, call, created, hookVars({ ...created, phase: 'Running' }), hooksRun, o.boundaryId));
+      },
     });
+    if (!node) return node;
+    await Promise.all(starting);
+    if (expressionHooks(call).length > 0) await runExpressionHooks(ctx, call, node, hookVars(node), hooksRun, o.boundaryId);
+    const exit = exitHookOf(call);
+    if (exit) {
+      const vars = hookVars(node);
+      const artifacts = new Map(scope.artifacts);
+      for (const a of node.outputs?.artifacts ?? [])
+        artifacts.set(`${o.kind}.${o.displayName}.outputs.artifacts.${a.name}`, a as ArtifactRef);
+      await runHook(ctx, exit, `${node.name}.onExit`, {
+        boundaryId: o.boundaryId,
+        parentId: node.id,
+        lookup: (tag) => vars[tag] ?? scope.lookup(tag),
+        artifacts,
+      });
+    }
+    return node;
   } catch (err) {
     if (!isCallError(err)) throw err;
     const node = createNode(ctx, {

@@ -1,35 +1,87 @@
 /** Reading an Argo Workflow from YAML or JSON text, as tolerant as Argo's Go YAML parser where it matters. */
 import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import type { Workflow } from '../types.ts';
 import { ManifestFileError } from './errors.ts';
 
 /**
- * Go's YAML parser accepts a multi-line double-quoted scalar whose closing quote sits at the parent's
- * indentation (Argo's volumes-emptydir example does this); the spec and the `yaml` package do not. Indenting
- * such a lone closing-quote line changes nothing in the value (leading spaces of continuation lines fold).
+ * Go's YAML parser accepts a multi-line quoted scalar whose closing quote sits at the parent's indentation
+ * (Argo's volumes-emptydir and secrets examples do this); the spec and the `yaml` package do not. Indenting such
+ * a lone closing-quote line changes nothing in the value (leading spaces of continuation lines fold).
  */
 function indentLoneClosingQuotes(text: string): string {
-  return text.replace(/^(\s*)("[\]}][\],}\s]*)$/gm, '$1    $2');
+  return text.replace(/^(\s*)(["'][\]}][\],}\s]*)$/gm, '$1    $2');
 }
 
-/** Parses workflow text (YAML or JSON); throws ManifestFileError naming `source`. */
-export function parseWorkflowText(text: string, source: string): Workflow {
-  let value: unknown;
+/** One document of a manifest file: a Workflow or any other Kubernetes object. */
+export type ManifestDoc = Omit<Workflow, 'kind'> & { kind: string };
+
+/** The kinds a file may hold beside Workflows (Argo's examples apply these before submitting). */
+export const TEMPLATE_KINDS = ['WorkflowTemplate', 'ClusterWorkflowTemplate', 'CronWorkflow'];
+
+/** `line N: message` from the `yaml` package's error (its text repeats the source). */
+function yamlMessage(err: unknown): string {
+  const e = err as Error & { linePos?: Array<{ line: number; col: number }> };
+  const first = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  return e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}: ${first}` : first;
+}
+
+function parseDocuments(text: string): unknown[] {
+  // Go's YAML (sigs.k8s.io/yaml) keeps the last of duplicated keys; it does not refuse them.
+  const docs = parseAllDocuments(text, { uniqueKeys: false });
+  if (!Array.isArray(docs)) return [];
+  const firstError = docs.flatMap((d) => d.errors)[0];
+  if (firstError) throw firstError;
+  return docs.map((d) => d.toJS({ maxAliasCount: 1000 }) as unknown).filter((v) => v !== null && v !== undefined);
+}
+
+/** Every document of a file (Workflows, templates, config maps…); throws ManifestFileError naming `source`. */
+export function parseWorkflowDocuments(text: string, source: string): ManifestDoc[] {
+  let values: unknown[];
   try {
-    value = parse(text);
+    values = parseDocuments(text);
   } catch (first) {
     try {
-      value = parse(indentLoneClosingQuotes(text));
+      values = parseDocuments(indentLoneClosingQuotes(text));
     } catch {
-      throw new ManifestFileError(source, (first as Error).message.split('\n')[0]!, { cause: first });
+      throw new ManifestFileError(source, yamlMessage(first), { cause: first });
     }
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    throw new ManifestFileError(source, 'expected a Workflow object');
-  const wf = value as Workflow;
-  if (wf.kind !== 'Workflow') throw new ManifestFileError(source, `expected kind: Workflow, got ${JSON.stringify(wf.kind ?? null)}`);
-  return wf;
+  values.forEach((value, i) => {
+    const where = values.length > 1 ? `document ${i + 1}: ` : '';
+    if (typeof value !== 'object' || Array.isArray(value))
+      throw new ManifestFileError(
+        source,
+        `${where}expected a Kubernetes object (a mapping with kind), got ${Array.isArray(value) ? 'a list' : typeof value}`,
+      );
+    if (typeof (value as ManifestDoc).kind !== 'string') throw new ManifestFileError(source, `${where}field kind is missing`);
+  });
+  return values as ManifestDoc[];
+}
+
+/** Parses workflow text (YAML or JSON) holding one Workflow (other documents may be templates); throws ManifestFileError. */
+export function parseWorkflowText(text: string, source: string): Workflow {
+  const docs = parseWorkflowDocuments(text, source);
+  const wfs = docs.filter((d) => d.kind === 'Workflow');
+  if (wfs.length === 1) return wfs[0] as Workflow;
+  if (wfs.length > 1) throw new ManifestFileError(source, `expected one Workflow, found ${wfs.length}`);
+  throw new ManifestFileError(
+    source,
+    `expected kind: Workflow, got ${docs.map((d) => JSON.stringify(d.kind)).join(', ') || 'an empty file'}`,
+  );
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new ManifestFileError(file, `cannot read the file: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** Reads every document of a file. */
+export async function readWorkflowDocuments(file: string): Promise<ManifestDoc[]> {
+  return parseWorkflowDocuments(await readText(file), file);
 }
 
 /** Reads and parses a workflow file. */

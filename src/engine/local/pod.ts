@@ -1,15 +1,23 @@
 /** Runs one container/script node as a host process (SEMANTICS §1, §9) and collects its outputs. */
 import { constants } from 'node:fs';
-import { access, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, lstat, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { NodeStatus } from '../types.ts';
 import { createNode, setPhase, stopState, type ArtifactRef, type Killable, type Obj, type RunContext, type Template } from './context.ts';
 import { PodSetupError } from './errors.ts';
-import { podFs, podPaths, rewriteMounts, type PodFs, type PodPaths } from './mounts.ts';
+import { podFs, podPaths, rewriteMounts, type PodFs, type PodPaths } from './pods/mounts.ts';
 import { knownEntrypoint } from './images.ts';
 import { podName } from './names.ts';
-import { makeRewriter } from './sandbox.ts';
-import { bwrapArgs, sandboxLayout, SCRIPT_PATH, type SandboxLayout } from './sandbox-layout.ts';
+import { makeRewriter } from './pods/sandbox-paths.ts';
+import { bwrapArgs, sandboxLayout, SCRIPT_PATH, type SandboxLayout } from './pods/sandbox-layout.ts';
+import { confined } from './pods/confine.ts';
+import { exceeded, limitHit, prlimitArgs } from './pods/limits.ts';
+
+/** PATH of a step that declares none (as in a Debian-based image). */
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** The template annotation that gives a step network access (the translator puts it on the fetch step). */
+export const NETWORK_ANNOTATION = 'ogdc.dataone.org/network';
 
 /** One input artifact after argument resolution. */
 export interface InputArtifact {
@@ -63,7 +71,8 @@ async function commandExists(cmd: string, envPath: string, fs: PodFs | undefined
 
 async function loadInputs(ctx: RunContext, req: PodRequest, fs: PodFs): Promise<void> {
   for (const art of req.inputArtifacts) {
-    const dest = fs.hostPath(art.path);
+    const dest = await confined(fs.hostPath(art.path), fs.bases);
+    if (!dest) throw new PodSetupError(req.nodeName, `input artifact '${art.name}': ${art.path} leads outside the pod`);
     await mkdir(path.dirname(dest), { recursive: true });
     if (art.raw !== undefined) {
       await writeFile(dest, art.raw);
@@ -80,24 +89,33 @@ async function loadInputs(ctx: RunContext, req: PodRequest, fs: PodFs): Promise<
   }
 }
 
-/** An output path in the pod's layer (or volume), else — for paths the image provides, like /etc — on the host. */
-async function outputSource(fs: PodFs, podPath: string): Promise<string> {
+/**
+ * An output path in the pod's layer or volumes, its links resolved without leaving them (a link to a host file
+ * reads as missing); without a sandbox, paths the host provides (like /etc/os-release) count too.
+ */
+async function outputSource(fs: PodFs, podPath: string, sandboxed: boolean): Promise<string> {
   const own = fs.hostPath(podPath);
-  if (await stat(own).catch(() => undefined)) return own;
+  const inPod = await confined(own, fs.bases);
+  if (inPod && (await stat(inPod).catch(() => undefined))) return inPod;
   const normal = path.posix.normalize(podPath);
-  const onHost = normal !== '/tmp' && !normal.startsWith('/tmp/') && (await stat(normal).catch(() => undefined));
-  return onHost ? normal : own;
+  const onHost = !sandboxed && normal !== '/tmp' && !normal.startsWith('/tmp/') && (await stat(normal).catch(() => undefined));
+  return onHost ? normal : path.join(fs.root, '.ogdc-missing');
 }
 
 async function collectOutputs(ctx: RunContext, node: NodeStatus, req: PodRequest, fs: PodFs, pod: string): Promise<void> {
   const outputs = (node.outputs ??= {});
+  const sandboxed = ctx.sandbox === 'bwrap';
+  const maxBytes = ctx.limits.outputMb * 1024 * 1024;
   for (const p of req.tmpl.outputs?.parameters ?? []) {
     const vf = (p.valueFrom ?? {}) as Obj;
-    const file = await outputSource(fs, String(vf.path));
+    const file = await outputSource(fs, String(vf.path), sandboxed);
     let value: string | undefined;
     try {
+      if (((await stat(file)).size ?? 0) > maxBytes)
+        throw new PodSetupError(node.name, `output parameter '${String(p.name)}': ${exceeded(ctx.limits, 'outputMb')}`);
       value = (await readFile(file, 'utf8')).replace(/\n$/, '');
-    } catch {
+    } catch (err) {
+      if (err instanceof PodSetupError) throw err;
       if (vf.default !== undefined) value = String(vf.default);
       else throw new PodSetupError(node.name, `open ${String(vf.path)}: no such file or directory (output parameter '${String(p.name)}')`);
     }
@@ -110,13 +128,26 @@ async function collectOutputs(ctx: RunContext, node: NodeStatus, req: PodRequest
     const explicitKey = (a.s3 as Obj | undefined)?.key;
     const key =
       typeof explicitKey === 'string' ? explicitKey : `${ctx.name}/${pod}/${none ? path.posix.basename(artPath) : `${String(a.name)}.tgz`}`;
-    const saved = await ctx.store.save(await outputSource(fs, artPath), key, none ? 'none' : 'tgz');
+    const source = await outputSource(fs, artPath, sandboxed);
+    if ((await treeBytes(source)) > maxBytes)
+      throw new PodSetupError(node.name, `output artifact '${String(a.name)}': ${exceeded(ctx.limits, 'outputMb')}`);
+    const saved = await ctx.store.save(source, key, none ? 'none' : 'tgz');
     if (!saved) {
       if (a.optional) continue;
       throw new PodSetupError(node.name, `output artifact '${String(a.name)}': ${artPath}: no such file or directory`);
     }
     (outputs.artifacts ??= []).push({ name: String(a.name), path: artPath, s3: { key }, ...(none ? { archive: { none: {} } } : {}) });
   }
+}
+
+/** Bytes under `file` (links not followed). */
+async function treeBytes(file: string): Promise<number> {
+  const st = await lstat(file).catch(() => undefined);
+  if (!st) return 0;
+  if (!st.isDirectory()) return st.size;
+  let total = 0;
+  for (const name of await readdir(file)) total += await treeBytes(path.join(file, name));
+  return total;
 }
 
 /** Creates the Pod node, runs its process (sandboxed or with rewritten paths), records phase and outputs. */
@@ -170,14 +201,25 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
     await writeFile(scriptFile, rewrite(String(req.tmpl.script.source ?? '')), { mode: 0o755 });
     argv.push(roots ? SCRIPT_PATH : scriptFile);
   }
-  const env: Record<string, string> = {};
+  // Only these and what the template declares: never the service's environment (its secrets).
+  const env: Record<string, string> = {
+    PATH: DEFAULT_PATH,
+    HOME: '/tmp',
+    LANG: 'C.UTF-8',
+    ARGO_CONTAINER_NAME: 'main',
+    ARGO_POD_NAME: pod,
+    ARGO_NODE_ID: node.id,
+  };
   for (const e of (body.env as Obj[] | undefined) ?? []) env[String(e.name)] = rewrite(String(e.value ?? ''));
   const workingDir = typeof body.workingDir === 'string' ? body.workingDir : undefined;
   let cwd = workingDir ?? '/';
   if (fs) {
     env.TMPDIR = fs.hostPath('/tmp');
+    env.HOME = env.TMPDIR;
     cwd = workingDir ? fs.hostPath(workingDir) : fs.root;
   }
+  const annotations = ((req.tmpl.metadata as Obj | undefined)?.annotations ?? {}) as Obj;
+  const network = annotations[NETWORK_ANNOTATION] === 'egress' && ctx.fetchHostNetwork ? 'host' : 'none';
   // A sandboxed pod takes its layer only once it has a process slot, so no more layers are in use than processes.
   const releaseProcess = await ctx.processSlots.acquire();
   let layer: { root: string; layout: SandboxLayout } | undefined;
@@ -210,13 +252,16 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
       }
     }
     const cmd = argv[0]!;
-    if (!(await commandExists(cmd, env.PATH ?? process.env.PATH ?? '', layer ? fs : undefined))) {
+    if (!(await commandExists(cmd, env.PATH ?? DEFAULT_PATH, layer ? fs : undefined))) {
       node.outputs = { ...node.outputs, exitCode: '127' };
       setPhase(ctx, node, 'Failed', `main: command "${cmd}" not found: exec: "${cmd}": executable file not found in $PATH`);
       return;
     }
-    const file = layer ? 'bwrap' : cmd;
-    const args = layer ? [...bwrapArgs(layer.root, layer.layout, fs!.volumes, scriptFile, cwd), ...argv] : argv.slice(1);
+    const confinement = { network, tmpBytes: ctx.limits.tmpMb * 1024 * 1024 } as const;
+    const inner = layer ? ['bwrap', ...bwrapArgs(layer.root, layer.layout, fs!.volumes, scriptFile, cwd, confinement), ...argv] : argv;
+    // prlimit execs its command: the limits hold for the sandbox and everything started in it.
+    const file = 'prlimit';
+    const args = [...prlimitArgs(ctx.limits), '--', ...inner];
     // Checked again right before the spawn: a stop during the setup above has no process to kill yet.
     const stop = stopState(ctx);
     if (stop) {
@@ -246,13 +291,16 @@ interface Launch {
 
 async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l: Launch): Promise<void> {
   let killedWith: string | undefined;
+  const logFile = path.join(l.nodeDir, 'main.log');
   const proc = ctx.spawner.spawn({
     file: l.file,
     args: l.args,
     cwd: l.cwd,
     env: l.env,
-    log: path.join(l.nodeDir, 'main.log'),
+    log: logFile,
     capture: req.captureResult,
+    logLimit: ctx.limits.logMb * 1024 * 1024,
+    logMarker: `... log truncated: ${exceeded(ctx.limits, 'logMb')}; the rest of this step's output was dropped`,
   });
   const handle: Killable = {
     kill(message) {
@@ -283,7 +331,10 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
   if (req.captureResult) node.outputs.result = (outcome.result ?? '').replace(/\n$/, '');
   let failure: { phase: 'Failed' | 'Error'; message: string } | undefined;
   if (killedWith) failure = { phase: 'Failed', message: killedWith };
-  else if (exitCode !== 0) failure = { phase: 'Failed', message: `main: Error (exit code ${exitCode})` };
+  else if (exitCode !== 0) {
+    const hit = limitHit(ctx.limits, exitCode, await logTail(logFile));
+    failure = { phase: 'Failed', message: `main: Error (exit code ${exitCode})${hit ? `: ${hit}` : ''}` };
+  }
   try {
     await collectOutputs(ctx, node, req, l.fs, l.pod);
   } catch (err) {
@@ -297,6 +348,12 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
   else setPhase(ctx, node, 'Succeeded');
 }
 
+/** The last few KiB of a log, where a program reports the limit it ran into. */
+async function logTail(file: string): Promise<string> {
+  const text = await readFile(file).catch(() => Buffer.alloc(0));
+  return text.subarray(Math.max(0, text.length - 4096)).toString('utf8');
+}
+
 function signalNumber(signal: NodeJS.Signals): number | undefined {
   const table: Partial<Record<NodeJS.Signals, number>> = {
     SIGHUP: 1,
@@ -306,6 +363,8 @@ function signalNumber(signal: NodeJS.Signals): number | undefined {
     SIGSEGV: 11,
     SIGPIPE: 13,
     SIGTERM: 15,
+    SIGXCPU: 24,
+    SIGXFSZ: 25,
   };
   return table[signal];
 }

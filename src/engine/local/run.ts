@@ -5,13 +5,22 @@ import type { NodeStatus, Workflow, WorkflowPhase } from '../types.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { now, type Obj, type RunContext, type Template } from './context.ts';
 import { updateProgress } from './progress.ts';
-import type { RootPool } from './sandbox-roots.ts';
+import type { RootPool } from './pods/sandbox-roots.ts';
 import { Semaphore } from './semaphore.ts';
-import type { Spawner } from './spawner.ts';
+import type { Spawner } from './pods/spawner.ts';
+import type { StepLimits } from './pods/limits.ts';
 import { mapLookup, substituteObject } from './substitute.ts';
 import { executeTemplate } from './template.ts';
+import { exitHookOf, expressionHooks, hookHolds, runHook, workflowFailures } from './hooks.ts';
+
+/** workflow.status from the root node's phase (operator.go: Skipped/Omitted count as Succeeded). */
+function rootPhase(root: NodeStatus): string {
+  if (root.phase === 'Skipped' || root.phase === 'Omitted') return 'Succeeded';
+  return root.phase === 'Failed' || root.phase === 'Error' || root.phase === 'Succeeded' ? root.phase : 'Failed';
+}
 
 const FLUSH_DELAY_MS = 250;
+const RUNTIME_GLOBALS = ['workflow.status', 'workflow.failures', 'workflow.duration'];
 
 export interface RunDeps {
   dataDir: string;
@@ -20,6 +29,10 @@ export interface RunDeps {
   roots: RootPool;
   processSlots: Semaphore;
   spawner: Spawner;
+  /** Per-step limits and network (pods/limits.ts). */
+  limits: StepLimits;
+  /** Steps marked `ogdc.dataone.org/network: egress` use the host's network (OGDC_ALLOW_PRIVATE_SOURCES). */
+  fetchHostNetwork: boolean;
   log(msg: string): void;
   /** Persists the workflow status and changed nodes. */
   persist(wf: Workflow, nodes: NodeStatus[]): Promise<void>;
@@ -37,6 +50,9 @@ function globalsOf(wf: Workflow): Record<string, string> {
     'workflow.creationTimestamp': wf.metadata.creationTimestamp ?? '',
     'workflow.status': 'Running',
     'workflow.parameters': JSON.stringify(params.map((p) => ({ name: p.name, value: p.value }))),
+    'workflow.parameters.json': JSON.stringify(params.map((p) => ({ name: p.name, value: p.value }))),
+    'workflow.duration': '0.000000',
+    'workflow.failures': '[]',
   };
   for (const p of params) if (p.value !== undefined) g[`workflow.parameters.${String(p.name)}`] = String(p.value);
   return g;
@@ -50,6 +66,7 @@ export class ActiveRun {
   private flushing: Promise<void> = Promise.resolve();
   private deadline: NodeJS.Timeout | undefined;
   private forcedPhase: WorkflowPhase | undefined;
+  private exitNode: NodeStatus | undefined;
 
   constructor(
     readonly wf: Workflow,
@@ -57,8 +74,11 @@ export class ActiveRun {
   ) {
     const name = wf.metadata.name!;
     const globals = globalsOf(wf);
-    // Global variables go into the spec once, at start, as Argo does.
-    const spec = substituteObject(wf.spec, mapLookup(globals));
+    // Global variables go into the spec once, at start, as Argo does; those that change while it runs are
+    // substituted when a template runs (an exit handler sees the final workflow.status).
+    const startGlobals = { ...globals };
+    for (const k of RUNTIME_GLOBALS) delete startGlobals[k];
+    const spec = substituteObject(wf.spec, mapLookup(startGlobals));
     wf.status = { phase: 'Running', startedAt: now(), progress: '0/0', nodes: {} };
     this.ctx = {
       name,
@@ -76,6 +96,8 @@ export class ActiveRun {
       podSlots: new Semaphore(Number(spec.parallelism ?? 0) || undefined),
       running: new Set(),
       spawner: deps.spawner,
+      limits: deps.limits,
+      fetchHostNetwork: deps.fetchHostNetwork,
       touch: (node) => this.touch(node),
       log: deps.log,
     };
@@ -140,6 +162,10 @@ export class ActiveRun {
           ...(typeof raw === 'string' ? { raw } : {}),
         };
       });
+      const wfHooks = expressionHooks(spec);
+      const hooksRun = new Set<string>();
+      const hookRuns: Array<Promise<void>> = [];
+      let rootId: string | undefined;
       root = await executeTemplate(this.ctx, {
         nodeName: this.ctx.name,
         templateName: String(spec.entrypoint),
@@ -148,8 +174,17 @@ export class ActiveRun {
           artifacts,
         },
         captureResult: false,
-        link: () => undefined,
+        link: (id) => {
+          rootId = id;
+          if (wfHooks.length > 0) hookRuns.push(this.workflowHooks(spec, id, hooksRun));
+        },
       });
+      await Promise.all(hookRuns);
+      if (root) {
+        this.ctx.globals['workflow.status'] = rootPhase(root);
+        if (rootId && wfHooks.length > 0) await this.workflowHooks(spec, rootId, hooksRun);
+        await this.exitHandler(spec, root);
+      }
     } catch (err) {
       this.deps.log(`local engine: workflow ${this.ctx.name} crashed: ${(err as Error).stack ?? String(err)}`);
       this.wf.status!.message = `local engine error: ${(err as Error).message}`;
@@ -158,6 +193,34 @@ export class ActiveRun {
       if (this.deadline) clearTimeout(this.deadline);
     }
     return this.finish(root);
+  }
+
+  /** Workflow-level hooks whose expression holds now (hooks.go:executeWfLifeCycleHook). */
+  private async workflowHooks(spec: Obj, rootId: string, started: Set<string>): Promise<void> {
+    const runs: Array<Promise<unknown>> = [];
+    for (const [hookName, hook] of expressionHooks(spec)) {
+      if (started.has(hookName) || !hookHolds(hook.expression, this.ctx.globals)) continue;
+      started.add(hookName);
+      runs.push(runHook(this.ctx, hook, `${this.ctx.name}.hooks.${hookName}`, { parentId: rootId, lookup: mapLookup(this.ctx.globals) }));
+    }
+    await Promise.all(runs);
+  }
+
+  /** `spec.onExit` / `spec.hooks.exit` as node `<wf>.onExit` once the root is done; it runs after a Stop too. */
+  private async exitHandler(spec: Obj, root: NodeStatus): Promise<void> {
+    const hook = exitHookOf(spec);
+    if (!hook || this.forcedPhase === 'Error') return;
+    const g = this.ctx.globals;
+    g['workflow.failures'] = workflowFailures(this.ctx);
+    g['workflow.duration'] = ((Date.now() - Date.parse(this.wf.status!.startedAt!)) / 1000).toFixed(6);
+    const stopped = this.ctx.stopped;
+    this.ctx.stopped = undefined;
+    try {
+      this.exitNode = await runHook(this.ctx, hook, `${this.ctx.name}.onExit`, { lookup: mapLookup(g) });
+    } finally {
+      this.ctx.stopped = stopped;
+    }
+    void root;
   }
 
   private async finish(root: NodeStatus | undefined): Promise<Workflow> {
@@ -171,6 +234,12 @@ export class ActiveRun {
             ? root.phase
             : 'Failed';
     if (this.forcedPhase) phase = this.forcedPhase;
+    // A failed exit handler fails a workflow that had succeeded, with its message (operator.go).
+    const exit = this.exitNode;
+    if (phase === 'Succeeded' && exit && (exit.phase === 'Failed' || exit.phase === 'Error')) {
+      phase = exit.phase;
+      if (exit.message) status.message = exit.message;
+    }
     status.phase = phase;
     const message = this.ctx.stopped?.workflowMessage ?? status.message ?? root?.message ?? this.ctx.stopped?.nodeMessage;
     if (message && phase !== 'Succeeded') status.message = message;

@@ -47,8 +47,15 @@ const CONTAINER: Shape = {
   volumeMounts: listOf(VOLUME_MOUNT),
   securityContext: true,
 };
+const HOOK: Shape = { template: true, arguments: ARGUMENTS, expression: true };
+const HOOKS = (value: unknown, path: string) => {
+  if (value === null || typeof value !== 'object') return;
+  for (const [k, v] of Object.entries(value as Obj)) checkShape(v, HOOK, `${path}.${k}`);
+};
 const LOOP_AND_CALL: Shape = {
   name: true,
+  onExit: true,
+  hooks: HOOKS,
   template: true,
   arguments: ARGUMENTS,
   when: true,
@@ -91,6 +98,8 @@ const TEMPLATE: Shape = {
 };
 const SPEC: Shape = {
   entrypoint: true,
+  onExit: true,
+  hooks: HOOKS,
   templates: listOf(TEMPLATE),
   arguments: ARGUMENTS,
   parallelism: true,
@@ -204,11 +213,26 @@ function checkTemplate(t: Obj, path: string, names: Set<string>): void {
       if (!taskNames.has(target)) reject(`${path}.dag.target`, `task '${target}' does not exist in this dag`);
     }
   }
+  for (const [call, cp] of [...calls]) checkHookTemplates(call, cp, names);
   for (const [call, cp] of calls) {
     if (call.inline !== undefined) {
       if (call.template !== undefined) reject(`${cp}.inline`, 'a step or task has either template or inline, not both');
       checkTemplate(call.inline as Obj, `${cp}.inline`, names);
     } else if (!names.has(String(call.template))) reject(`${cp}.template`, `template '${String(call.template)}' not found`);
+  }
+}
+
+/** `onExit` and every hook name a template of the workflow; non-exit hooks need an expression (hooks.go). */
+function checkHookTemplates(holder: Obj, path: string, names: Set<string>): void {
+  if (typeof holder.onExit === 'string' && !names.has(holder.onExit)) reject(`${path}.onExit`, `template '${holder.onExit}' not found`);
+  for (const [k, h] of Object.entries((holder.hooks as Obj | undefined) ?? {})) {
+    const hook = h as Obj;
+    if (!names.has(String(hook.template))) reject(`${path}.hooks.${k}.template`, `template '${String(hook.template)}' not found`);
+    if (k !== 'exit') {
+      if (typeof hook.expression !== 'string' || !hook.expression)
+        reject(`${path}.hooks.${k}.expression`, `Expression required for hook ${k}`);
+      checkExpression(hook.expression, `${path}.hooks.${k}.expression`);
+    }
   }
 }
 
@@ -221,4 +245,5 @@ export function checkLocalSubset(manifest: Workflow): void {
   if (!manifest.spec.entrypoint) reject('spec.entrypoint', 'an entrypoint is required');
   if (!names.has(String(manifest.spec.entrypoint))) reject('spec.entrypoint', `template '${String(manifest.spec.entrypoint)}' not found`);
   templates.forEach((t, i) => checkTemplate(t, `spec.templates[${i}]`, names));
+  checkHookTemplates(manifest.spec as Obj, 'spec', names);
 }

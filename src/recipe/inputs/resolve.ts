@@ -34,7 +34,8 @@ export async function resolveInputs(check: Checker, params: Array<InputParam | u
   let unavailable: DataoneUnavailableError | undefined;
   for (const [index, param] of params.entries()) {
     const path = `input.params[${index}]`;
-    if (param === undefined) continue;
+    // pvc_mount inputs are read in place: nothing to download.
+    if (param === undefined || param.type === 'pvc_mount') continue;
     if (param.type === 'url') {
       const filename = urlFilename(param.value);
       if (filename === undefined)

@@ -13,18 +13,44 @@ export interface CloneOptions {
   signal?: AbortSignal;
 }
 
-/** Checks that a local path is allowed by `allowLocalPaths` (true, or under one of its roots). */
+/**
+ * Checks that a local path is allowed by `allowLocalPaths` (true, or under one of its roots) and returns its real path.
+ * With roots, the path is first checked as written (absolute, under a root) so that a path outside them is refused
+ * before the file system is asked: the answer is the same whether it exists or not. Messages name only what the
+ * user gave (`label`), never the resolved path or the working directory.
+ */
 export async function assertLocalPathAllowed(target: string, allow: boolean | string[], label: string): Promise<string> {
   if (allow === false) throw new RecipeSourceError(label, `${label}: local paths are not accepted here`);
-  const real = await realpath(target).catch((error: NodeJS.ErrnoException) => {
-    throw new RecipeSourceError(label, `${label}: ${JSON.stringify(target)} does not exist`, { cause: error });
-  });
-  if (allow === true) return real;
-  for (const root of allow) {
-    const realRoot = await realpath(root).catch(() => undefined);
-    if (realRoot !== undefined && (real === realRoot || real.startsWith(realRoot + path.sep))) return real;
+  const outside = () => new RecipeSourceError(label, `${label} is outside the directories recipes may be read from`);
+  let roots: string[] = [];
+  if (allow !== true) {
+    if (!path.isAbsolute(target)) {
+      throw new RecipeSourceError(label, `${label}: a server-side recipe path must be absolute`);
+    }
+    roots = await allowedRoots(allow);
+    if (!roots.some((root) => isWithin(path.resolve(target), root))) throw outside();
   }
-  throw new RecipeSourceError(label, `${label}: ${JSON.stringify(target)} is outside the directories recipes may be read from`);
+  const real = await realpath(path.resolve(target)).catch((error: NodeJS.ErrnoException) => {
+    throw new RecipeSourceError(label, `${label} does not exist`, { cause: error });
+  });
+  // A link under a root may still lead out of every root.
+  if (allow !== true && !roots.some((root) => isWithin(real, root))) throw outside();
+  return real;
+}
+
+/** The roots as configured and as resolved (a root may itself be reached through a link). */
+async function allowedRoots(roots: string[]): Promise<string[]> {
+  const all = new Set<string>();
+  for (const root of roots) {
+    all.add(path.resolve(root));
+    const real = await realpath(root).catch(() => undefined);
+    if (real !== undefined) all.add(real);
+  }
+  return [...all];
+}
+
+function isWithin(target: string, root: string): boolean {
+  return target === root || target.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
 }
 
 /**

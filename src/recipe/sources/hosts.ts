@@ -26,7 +26,8 @@ for (const [net, prefix] of [
   blocked.addSubnet(net, prefix, 'ipv6');
 }
 
-function isPrivateAddress(address: string): boolean {
+/** Whether an IP address lies in a loopback, private, link-local, CGNAT, unspecified or multicast range. */
+export function isPrivateAddress(address: string): boolean {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped) return blocked.check(mapped[1]!, 'ipv4');
   return blocked.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');

@@ -1,51 +1,54 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { SignJWT, jwtVerify } from 'jose';
 
-/** Claims we issue and accept. */
+/**
+ * Claims of a local access token. `uid` and `ver` name the user row and its token version, so a
+ * password change, a disable or a delete ends every token issued before it. Tokens minted by the
+ * Python service carry only `sub` and `exp`: `uid` and `ver` are then undefined and `iat` 0.
+ */
 export interface TokenClaims {
   sub: string;
   iat: number;
   exp: number;
+  uid?: number;
+  ver?: number;
 }
 
-const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+const MAX_TOKEN_LENGTH = 4096;
 
-function sign(input: string, key: string): Buffer {
-  return createHmac('sha256', key).update(input).digest();
+function keyOf(secret: string): Uint8Array {
+  return new TextEncoder().encode(secret);
 }
 
-/** Signs an HS256 JWT with `sub`, `iat` and `exp` (seconds since the epoch). */
-export function signToken(claims: TokenClaims, key: string): string {
-  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-  const input = `${HEADER}.${payload}`;
-  return `${input}.${sign(input, key).toString('base64url')}`;
-}
-
-function decodeJson(part: string): unknown {
-  try {
-    return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-  } catch {
-    return undefined;
-  }
+/** Signs an HS256 JWT (via jose) with the given claims. */
+export async function signToken(claims: TokenClaims, secret: string): Promise<string> {
+  const { sub, iat, exp, ...rest } = claims;
+  return new SignJWT(rest)
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(sub)
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .sign(keyOf(secret));
 }
 
 /**
- * Verifies an HS256 JWT: only `alg: HS256` is accepted (never `none` or another
- * algorithm), the signature is compared in constant time, `exp` must be in the
- * future and `sub` a string. Returns the claims, or undefined for any failure.
+ * Verifies a local token with jose: only HS256 (never `none`, another HMAC or a public-key
+ * algorithm), `exp` required and in the future, `sub` a string. Undefined for any failure.
  */
-export function verifyToken(token: string, key: string, nowSeconds = Date.now() / 1000): TokenClaims | undefined {
-  if (token.length > 4096) return undefined;
-  const parts = token.split('.');
-  if (parts.length !== 3) return undefined;
-  const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
-  const header = decodeJson(headerPart) as { alg?: unknown } | undefined;
-  if (!header || typeof header !== 'object' || header.alg !== 'HS256') return undefined;
-  const expected = sign(`${headerPart}.${payloadPart}`, key);
-  const given = Buffer.from(signaturePart, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-  const claims = decodeJson(payloadPart) as Partial<TokenClaims> | undefined;
-  if (!claims || typeof claims !== 'object') return undefined;
-  if (typeof claims.sub !== 'string' || typeof claims.exp !== 'number') return undefined;
-  if (claims.exp <= nowSeconds) return undefined;
-  return { sub: claims.sub, iat: typeof claims.iat === 'number' ? claims.iat : 0, exp: claims.exp };
+export async function verifyToken(token: string, secret: string, nowSeconds = Date.now() / 1000): Promise<TokenClaims | undefined> {
+  if (token.length > MAX_TOKEN_LENGTH) return undefined;
+  try {
+    const { payload } = await jwtVerify(token, keyOf(secret), {
+      algorithms: ['HS256'],
+      requiredClaims: ['exp', 'sub'],
+      currentDate: new Date(nowSeconds * 1000),
+    });
+    if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return undefined;
+    const uid = typeof payload.uid === 'number' ? payload.uid : undefined;
+    const ver = typeof payload.ver === 'number' ? payload.ver : undefined;
+    // A token that names a user id must name a version too, and the other way round.
+    if ((uid === undefined) !== (ver === undefined)) return undefined;
+    return { sub: payload.sub, iat: typeof payload.iat === 'number' ? payload.iat : 0, exp: payload.exp, uid, ver };
+  } catch {
+    return undefined;
+  }
 }

@@ -7,6 +7,8 @@ import { InvalidCredentialsError, NotAuthenticatedError } from '../errors.ts';
 export const ACCESS_TOKEN_LIFETIME_SECONDS = 30 * 60;
 const TOKEN_CACHE_MAX = 10_000;
 const USER_CACHE_TTL_MS = 5_000;
+/** Who open mode acts as: the admin created at startup, so every route (user admin too) works on a laptop. */
+const LOCAL_USERNAME = 'admin';
 
 export interface IssuedToken {
   access_token: string;
@@ -24,8 +26,25 @@ export interface Auth {
   login(username: string, password: string): Promise<IssuedToken | undefined>;
   /** Resolves the user of an `Authorization` header value, or throws 401. */
   authenticate(authorization: string | undefined): Promise<User>;
+  /** The user every request acts as in `open` mode (and anonymous reads in `read_only`): `admin`. */
+  localUser(): Promise<User>;
   /** Drops cached state about a user after it changed (password, disabled, deleted). */
   forgetUser(name: string): void;
+}
+
+/**
+ * Whether a verified token still speaks for `user`. Tokens we issue name the row and its token
+ * version: a recreated name has another id, a password change or disable another version.
+ * Tokens without them (the Python service's: `sub` and `exp` only, or ours from before versions)
+ * hold while the version never moved and they were issued (`iat`, else `exp` less the lifetime)
+ * no earlier than the user's creation and last password change.
+ */
+function tokenStillHolds(claims: TokenClaims, user: User): boolean {
+  if (claims.uid !== undefined) return claims.uid === user.id && claims.ver === user.tokenVersion;
+  if (user.tokenVersion !== 0) return false;
+  const issued = claims.iat || claims.exp - ACCESS_TOKEN_LIFETIME_SECONDS;
+  const since = Math.floor(Math.max(user.createdAt.getTime(), user.passwordChangedAt.getTime()) / 1000);
+  return issued >= since;
 }
 
 /**
@@ -49,7 +68,7 @@ export function createAuth(db: Queryable, secretKey: string): Auth {
     return user;
   }
 
-  function claimsOf(token: string): TokenClaims | undefined {
+  async function claimsOf(token: string): Promise<TokenClaims | undefined> {
     const nowSeconds = Date.now() / 1000;
     const cached = verified.get(token);
     if (cached) {
@@ -57,7 +76,7 @@ export function createAuth(db: Queryable, secretKey: string): Auth {
       verified.delete(token);
       return undefined;
     }
-    const claims = verifyToken(token, secretKey, nowSeconds);
+    const claims = await verifyToken(token, secretKey, nowSeconds);
     if (claims) {
       if (verified.size >= TOKEN_CACHE_MAX) verified.delete(verified.keys().next().value as string);
       verified.set(token, claims);
@@ -74,7 +93,7 @@ export function createAuth(db: Queryable, secretKey: string): Auth {
       const iat = Math.floor(Date.now() / 1000);
       const exp = iat + ACCESS_TOKEN_LIFETIME_SECONDS;
       return {
-        access_token: signToken({ sub: user.name, iat, exp }, secretKey),
+        access_token: await signToken({ sub: user.name, iat, exp, uid: user.id, ver: user.tokenVersion }, secretKey),
         token_type: 'Bearer',
         utc_expiration: pythonIsoUtc(new Date(exp * 1000)),
       };
@@ -83,10 +102,16 @@ export function createAuth(db: Queryable, secretKey: string): Auth {
       if (!authorization) throw new NotAuthenticatedError();
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
       if (!match) throw new NotAuthenticatedError();
-      const claims = claimsOf(match[1]!);
+      const claims = await claimsOf(match[1]!);
       if (!claims) throw new InvalidCredentialsError();
       const user = await lookup(claims.sub);
-      if (!user || user.disabledAt || claims.iat < Math.floor(user.passwordChangedAt.getTime() / 1000)) throw new InvalidCredentialsError();
+      if (!user || user.disabledAt || !tokenStillHolds(claims, user)) throw new InvalidCredentialsError();
+      return user;
+    },
+    async localUser() {
+      const user = await lookup(LOCAL_USERNAME);
+      // ensureAdmin creates it at startup; a missing admin is a broken database, not a client error.
+      if (!user) throw new Error(`the ${LOCAL_USERNAME} user is missing`);
       return user;
     },
     forgetUser(name) {

@@ -1,14 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../context.ts';
-import { createRateLimiter } from '../auth/rate-limit.ts';
+import { createLoginLimits } from '../auth/login-limits.ts';
 import { HttpError, TooManyRequestsError } from '../errors.ts';
 import { credentialsFormSchema, detailSchema, type CredentialsForm } from './schemas.ts';
 
-/** POST /token (public): the OAuth2 password flow. Rate-limited per client and per username. */
+/** POST /token (public): the OAuth2 password flow. Failed logins back off per client and per user name (login-limits.ts). */
 export async function tokenRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
-  const { perClient, perUsername, windowMs } = ctx.config.tokenRateLimit;
-  const byClient = createRateLimiter(perClient, windowMs);
-  const byUsername = createRateLimiter(perUsername, windowMs);
+  const limits = createLoginLimits(ctx.db, ctx.config.tokenRateLimit);
 
   app.post<{ Body: CredentialsForm }>(
     '/token',
@@ -30,10 +28,14 @@ export async function tokenRoutes(app: FastifyInstance, ctx: ServiceContext): Pr
     },
     async (request) => {
       const { username, password } = request.body;
-      const wait = Math.max(byClient.hit(request.ip), byUsername.hit(username));
-      if (wait > 0) throw new TooManyRequestsError(wait);
+      const verdict = await limits.check(username, request.ip);
+      if (!verdict.allowed) throw new TooManyRequestsError(verdict.retryAfterSeconds);
       const token = await ctx.auth.login(username, password);
-      if (!token) throw new HttpError(401, 'Incorrect username or password.');
+      if (!token) {
+        await limits.failed(username, request.ip);
+        throw new HttpError(401, 'Incorrect username or password.');
+      }
+      await limits.succeeded(username, request.ip);
       return token;
     },
   );

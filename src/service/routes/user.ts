@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../context.ts';
+import { requireSignedIn } from '../plugins/authenticate.ts';
 import { bearerSecurity, detailSchema } from './schemas.ts';
 
 /** GET /user: who the token belongs to. */
@@ -13,6 +14,9 @@ export async function currentUserRoutes(app: FastifyInstance, _ctx: ServiceConte
         response: { 200: { type: 'object', properties: { current_user: { type: 'string' } }, required: ['current_user'] }, 401: detailSchema },
       },
     },
-    async (request) => ({ current_user: request.user.name }),
+    async (request) => {
+      requireSignedIn(request);
+      return { current_user: request.user.name };
+    },
   );
 }

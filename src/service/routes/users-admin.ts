@@ -3,9 +3,11 @@ import type { ServiceContext } from '../context.ts';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { deleteUser, listUsers, setUserDisabled } from '../users/repository.ts';
 import { ADMIN_USERNAME } from '../start.ts';
+import { requireSignedIn } from '../plugins/authenticate.ts';
 import { bearerSecurity, detailSchema } from './schemas.ts';
 
 function requireAdmin(request: FastifyRequest): void {
+  requireSignedIn(request);
   if (!request.user.isAdmin) throw new ForbiddenError('Access token must belong to admin.');
 }
 

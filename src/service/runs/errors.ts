@@ -15,3 +15,11 @@ export class AlreadyPublishedError extends ConflictError {
     this.name = 'AlreadyPublishedError';
   }
 }
+
+/** The recipe id's published output belongs to another user (only they, or admin, may publish it). */
+export class RecipeOwnedError extends ConflictError {
+  constructor(readonly recipeId: string) {
+    super(`Recipe ${recipeId} was published by another user; only that user or an admin can publish it. Choose another recipe name.`);
+    this.name = 'RecipeOwnedError';
+  }
+}

@@ -75,8 +75,9 @@ export const FINISHED_PHASES = new Set(['Succeeded', 'Failed', 'Error']);
 
 /**
  * Reserves a run of a recipe before anything is submitted. The partial unique
- * index on unfinished runs makes the first of several racing submissions win;
- * the others get RunInProgressError.
+ * index on unfinished pvc runs makes the first of several racing submissions
+ * that publish one recipe id win; the others get RunInProgressError.
+ * Temporary-output runs never contend.
  */
 export async function reserveRun(
   db: Queryable,
@@ -190,8 +191,8 @@ export async function findRunByWorkflowName(db: Queryable, workflowName: string)
   return rows[0] ? toRun(rows[0]) : undefined;
 }
 
-/** The unfinished run of a recipe, if any. */
+/** The unfinished run publishing a recipe id (pvc output), if any: the one that blocks another. */
 export async function findActiveRun(db: Queryable, recipeId: string): Promise<Run | undefined> {
-  const rows = await db.query<RunRow>(`${SELECT} WHERE r.recipe_id = $1 AND r.finished_at IS NULL`, [recipeId]);
+  const rows = await db.query<RunRow>(`${SELECT} WHERE r.recipe_id = $1 AND r.finished_at IS NULL AND r.output_type = 'pvc'`, [recipeId]);
   return rows[0] ? toRun(rows[0]) : undefined;
 }

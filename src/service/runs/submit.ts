@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { ServiceContext } from '../context.ts';
 import type { User } from '../users/repository.ts';
 import type { RecipeSource } from '../../recipe/sources.ts';
@@ -7,6 +8,8 @@ import { AlreadyPublishedError, RunInProgressError } from './errors.ts';
 import { refreshRun } from './refresh.ts';
 import { findActiveRun, isPublished, markNotSubmitted, markSubmitted, reserveRun } from './repository.ts';
 import { requireEngine } from './engine.ts';
+import { assertMayPublish, claimRecipe } from './owners.ts';
+import { assertPublicInputs } from './input-hosts.ts';
 
 export interface Submission {
   /** What the user named: a recipe path/URL, or `upload:<file name>` for an uploaded archive. */
@@ -38,12 +41,21 @@ export async function submitRecipe(ctx: ServiceContext, user: User, submission: 
   });
   let recipe;
   try {
-    recipe = await loadRecipe(staged.dir, { dataoneNodeUrl: config.dataoneNodeUrl });
+    recipe = await loadRecipe(staged.dir, {
+      dataoneNodeUrl: config.dataoneNodeUrl,
+      allowedInputPvcs: [config.workflowPvcName, ...config.allowedInputPvcs],
+      // The local engine keeps a claim's files in <data dir>/volumes/<claim>.
+      ...(engine.kind === 'local' && { claimFolder: (claim: string) => path.join(config.dataDir, 'volumes', claim) }),
+    });
   } finally {
     await staged.cleanup();
   }
 
   const { id, name, output } = recipe.config;
+  await assertPublicInputs(recipe.inputs, config.allowPrivateSources);
+  // Only pvc outputs (visualizations included) write the volume's published folder of the id.
+  const publishes = output.type === 'pvc';
+  if (publishes) await assertMayPublish(ctx.db, id, user);
   if (output.type === 'pvc' && !submission.overwrite && (await isPublished(ctx.db, id))) {
     throw new AlreadyPublishedError(id);
   }
@@ -61,15 +73,21 @@ export async function submitRecipe(ctx: ServiceContext, user: User, submission: 
     outputType: output.type,
     overwrite: submission.overwrite,
   };
+  // The claim and the reservation commit together: a refused or losing submission claims nothing.
+  const reserve = () =>
+    ctx.db.transaction(async (tx) => {
+      if (publishes) await claimRecipe(tx, id, user);
+      return reserveRun(tx, reservation);
+    });
   let runId: number;
   try {
-    runId = await reserveRun(ctx.db, reservation);
+    runId = await reserve();
   } catch (err) {
     if (!(err instanceof RunInProgressError)) throw err;
     // The runs table may not know yet that the other run has finished: ask the engine, then try once more.
     const active = await findActiveRun(ctx.db, id);
     if (active) await refreshRun(ctx, active);
-    runId = await reserveRun(ctx.db, reservation);
+    runId = await reserve();
   }
   try {
     for (const upload of translation.uploads) await engine.putArtifact(upload.key, upload.body);

@@ -11,6 +11,8 @@ export interface User {
   /** Tokens issued before this instant are refused. */
   passwordChangedAt: Date;
   disabledAt: Date | null;
+  /** Tokens name it; moved on (epoch milliseconds) by a password change or disable. */
+  tokenVersion: number;
 }
 
 interface UserRow {
@@ -21,9 +23,10 @@ interface UserRow {
   created_at: Date | string;
   password_changed_at: Date | string;
   disabled_at: Date | string | null;
+  token_version: string | number;
 }
 
-const COLUMNS = 'id, name, password_hash, is_admin, created_at, password_changed_at, disabled_at';
+const COLUMNS = 'id, name, password_hash, is_admin, created_at, password_changed_at, disabled_at, token_version';
 
 function toUser(row: UserRow): User {
   return {
@@ -34,6 +37,7 @@ function toUser(row: UserRow): User {
     createdAt: new Date(row.created_at),
     passwordChangedAt: new Date(row.password_changed_at),
     disabledAt: row.disabled_at === null ? null : new Date(row.disabled_at),
+    tokenVersion: Number(row.token_version),
   };
 }
 
@@ -69,15 +73,19 @@ export async function listUsers(db: Queryable): Promise<User[]> {
   return rows.map(toUser);
 }
 
-/** Replaces a user's password hash. */
+// The next token version: now in milliseconds, and always past the current one, so two
+// changes within one millisecond still end the tokens of the first.
+const BUMP = "token_version = greatest(token_version + 1, (extract(epoch from clock_timestamp()) * 1000)::bigint)";
+
+/** Replaces a user's password hash; ends every token issued before. */
 export async function updatePasswordHash(db: Queryable, userId: number, passwordHash: string): Promise<void> {
-  await db.query('UPDATE users SET password_hash = $2, password_changed_at = now(), updated_at = now() WHERE id = $1', [userId, passwordHash]);
+  await db.query(`UPDATE users SET password_hash = $2, password_changed_at = now(), updated_at = now(), ${BUMP} WHERE id = $1`, [userId, passwordHash]);
 }
 
-/** Marks a user disabled (or enabled again with `disabled = false`). */
+/** Marks a user disabled (ending its tokens) or enabled again with `disabled = false` (old tokens stay ended). */
 export async function setUserDisabled(db: Queryable, name: string, disabled: boolean): Promise<boolean> {
   const rows = await db.query(
-    `UPDATE users SET disabled_at = ${disabled ? 'now()' : 'NULL'}, updated_at = now() WHERE name = $1 RETURNING id`,
+    `UPDATE users SET disabled_at = ${disabled ? 'now()' : 'NULL'}, updated_at = now()${disabled ? `, ${BUMP}` : ''} WHERE name = $1 RETURNING id`,
     [name],
   );
   return rows.length > 0;

@@ -2,29 +2,32 @@ import type { InputFile } from '../../recipe/types.ts';
 import type { Template } from '../argo-types.ts';
 import { RUN_DIR } from '../layout.ts';
 import { shQuote } from '../quote.ts';
+import { fetchFunction } from './fetch-function.ts';
 import type { TranslateOptions } from '../types.ts';
 import { runnerContainer } from './workflow.ts';
 
 /** Where the parallel fetch step finds the uploaded input list. */
 export const INPUT_LIST_PATH = '/tmp/ogdc/inputs.tsv';
 
-/** Shell function downloading `$1` (URL) to `$DEST/$2` (file name), failing with a message naming the URL. */
-const FETCH_FUNCTION = `fetch_input() {
-  echo "fetch: $1 -> $2"
-  wget -nv --tries=3 -O "$DEST/$2" "$1" || { echo "fetch: could not download $1" >&2; exit 1; }
-}`;
+/**
+ * The fetch pod is the only one that needs the network: the local engine gives a pod network
+ * only when its template carries this annotation (recipe steps get none by default).
+ */
+export const NETWORK_ANNOTATION = 'ogdc.dataone.org/network';
+const FETCH_METADATA = { annotations: { [NETWORK_ANNOTATION]: 'egress' } };
 
 /** Script downloading each input, listed in the script itself, into `dest` under its file name. */
-export function inlineFetchScript(inputs: InputFile[], dest: string): string {
+export function inlineFetchScript(inputs: InputFile[], dest: string, allowPrivate = false): string {
   const calls = inputs.map((i) => `fetch_input ${shQuote(i.url)} ${shQuote(i.filename)}`);
-  return ['set -eu', `DEST=${dest}`, 'mkdir -p "$DEST"', FETCH_FUNCTION, ...calls, ''].join('\n');
+  return ['set -eu', `DEST=${dest}`, 'mkdir -p "$DEST"', fetchFunction(allowPrivate), ...calls, ''].join('\n');
 }
 
 /** Sequential `fetch`: every input into `/output_dir/`, handed on as the `output-dir` artifact. */
 export function buildSequentialFetchTemplate(inputs: InputFile[], options: TranslateOptions): Template {
   return {
     name: 'fetch',
-    container: runnerContainer(options, inlineFetchScript(inputs, '/output_dir'), { mountVolume: false }),
+    metadata: FETCH_METADATA,
+    container: runnerContainer(options, inlineFetchScript(inputs, '/output_dir', options.allowPrivateSources), { volume: 'none' }),
     outputs: { artifacts: [{ name: 'output-dir', path: '/output_dir/' }] },
   };
 }
@@ -35,13 +38,13 @@ export function buildSequentialFetchTemplate(inputs: InputFile[], options: Trans
  * `partitionSize` names per partition. The expected count guards against a list that does not
  * match the manifest's partition count.
  */
-export function listedFetchScript(expectedCount: number, partitionSize: number): string {
+export function listedFetchScript(expectedCount: number, partitionSize: number, allowPrivate = false): string {
   return `set -eu
 RUN_DIR=${RUN_DIR}
 DEST="$RUN_DIR/inputs"
 rm -rf "$DEST" "$RUN_DIR/partitions"
 mkdir -p "$DEST" "$RUN_DIR/partitions"
-${FETCH_FUNCTION}
+${fetchFunction(allowPrivate)}
 TAB=$(printf '\\t')
 n=0
 while IFS="$TAB" read -r url name; do
@@ -66,7 +69,8 @@ export function buildParallelFetchTemplate(
 ): Template {
   return {
     name: 'fetch',
+    metadata: FETCH_METADATA,
     inputs: { artifacts: [{ name: 'input-list', path: INPUT_LIST_PATH, s3: { key: inputListKey } }] },
-    container: runnerContainer(options, listedFetchScript(expectedCount, partitionSize), { mountVolume: true }),
+    container: runnerContainer(options, listedFetchScript(expectedCount, partitionSize, options.allowPrivateSources), { volume: 'run-area' }),
   };
 }

@@ -92,12 +92,12 @@ export function buildPublishTemplate(recipe: Recipe, source: PublishSource, opti
           },
         ],
       },
-      container: runnerContainer(options, temporaryPublishScript(id, source), { mountVolume: source.kind === 'volume' }),
+      container: runnerContainer(options, temporaryPublishScript(id, source), { volume: source.kind === 'volume' ? 'volume' : 'none' }),
     };
   }
   return {
     name: 'publish',
     ...inputs,
-    container: runnerContainer(options, pvcPublishScript(id, source, options.overwrite), { mountVolume: true }),
+    container: runnerContainer(options, pvcPublishScript(id, source, options.overwrite), { volume: 'volume' }),
   };
 }

@@ -24,7 +24,7 @@ export function buildSequentialStepTemplate(index: number, line: string, options
     inputs: { artifacts: [{ name: 'input-dir', path: '/input_dir/' }] },
     outputs: { artifacts: [{ name: 'output-dir', path: '/output_dir/' }] },
     container: runnerContainer(options, 'mkdir -p /output_dir/ && exec sh -c "$1"', {
-      mountVolume: false,
+      volume: 'none',
       extraArgs: [`ogdc-step-${index}`, line],
     }),
   };
@@ -82,7 +82,7 @@ export function buildParallelStepTemplate(index: number, line: string, options: 
     name: stepTemplateName(index),
     inputs: { parameters: [{ name: 'partition' }] },
     container: runnerContainer(options, parallelStepScript(index), {
-      mountVolume: true,
+      volume: 'run-area',
       extraArgs: [`ogdc-step-${index}`, line],
     }),
   };

@@ -1,8 +1,9 @@
 import type { Script, Template } from '../argo-types.ts';
-import { VOLUME_MOUNT_PATH, VOLUME_NAME, publishedDir } from '../layout.ts';
+import { publishedDir } from '../layout.ts';
 import { shQuote } from '../quote.ts';
 import type { TranslateOptions } from '../types.ts';
-import { runnerContainer } from './workflow.ts';
+import { containerSecurityContext } from './security.ts';
+import { runnerContainer, volumeMounts } from './workflow.ts';
 
 /** pdgstaging image used when the deployment configures none. */
 export const DEFAULT_VIZ_IMAGE = 'ghcr.io/permafrostdiscoverygateway/viz-workflow:latest';
@@ -31,7 +32,7 @@ echo "stage-viz-config: wrote $DIR/config.json"
 export function buildVizConfigTemplate(recipeId: string, config: Record<string, unknown>, options: TranslateOptions): Template {
   return {
     name: 'stage-viz-config',
-    container: runnerContainer(options, vizConfigScript(recipeId, config, options.overwrite), { mountVolume: true }),
+    container: runnerContainer(options, vizConfigScript(recipeId, config, options.overwrite), { volume: 'volume' }),
   };
 }
 
@@ -41,7 +42,8 @@ function vizScript(options: TranslateOptions, source: string): Script {
     imagePullPolicy: options.imagePullPolicy,
     command: ['python'],
     source,
-    volumeMounts: [{ name: VOLUME_NAME, mountPath: VOLUME_MOUNT_PATH }],
+    ...volumeMounts('volume'),
+    securityContext: containerSecurityContext(),
   };
 }
 

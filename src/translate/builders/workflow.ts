@@ -1,9 +1,10 @@
 import type { Workflow } from '../../engine/types.ts';
 import type { Recipe } from '../../recipe/types.ts';
 import type { Container, Template, WorkflowMetadata, WorkflowSpec } from '../argo-types.ts';
-import { VOLUME_MOUNT_PATH, VOLUME_NAME } from '../layout.ts';
+import { RUN_AREA_SUBPATH, RUN_DIR, VOLUME_MOUNT_PATH, VOLUME_NAME } from '../layout.ts';
 import { makeGenerateName, toLabelValue, type WorkflowKind } from '../naming.ts';
 import type { TranslateOptions } from '../types.ts';
+import { containerSecurityContext, deadlineSeconds, podSecurityContext } from './security.ts';
 
 const ONE_DAY = 24 * 60 * 60;
 
@@ -32,9 +33,12 @@ export function buildSpec(
   templates: Template[],
   parallelism?: number,
 ): WorkflowSpec {
+  const securityContext = podSecurityContext(options);
   return {
     entrypoint: 'main',
     serviceAccountName: options.serviceAccountName,
+    activeDeadlineSeconds: deadlineSeconds(options),
+    ...(securityContext === undefined ? {} : { securityContext }),
     ...(parallelism === undefined ? {} : { parallelism }),
     volumes: [{ name: VOLUME_NAME, persistentVolumeClaim: { claimName: options.pvcName } }],
     artifactGC: { strategy: 'OnWorkflowDeletion' },
@@ -49,19 +53,33 @@ export function buildWorkflow(metadata: WorkflowMetadata, spec: WorkflowSpec): W
 }
 
 /**
+ * What of the workflow volume a pod sees: nothing, only the run's own area (mounted at
+ * `RUN_DIR`, so paths are the same as under the whole volume), or the whole volume (publish and
+ * the service-written visualization steps: the only pods that write published outputs).
+ */
+export type VolumeAccess = 'none' | 'run-area' | 'volume';
+
+export function volumeMounts(access: VolumeAccess): Pick<Container, 'volumeMounts'> {
+  if (access === 'none') return {};
+  if (access === 'run-area') return { volumeMounts: [{ name: VOLUME_NAME, mountPath: RUN_DIR, subPath: RUN_AREA_SUBPATH }] };
+  return { volumeMounts: [{ name: VOLUME_NAME, mountPath: VOLUME_MOUNT_PATH }] };
+}
+
+/**
  * A runner-image container running `script` with `sh -c`. `extraArgs` become `$0`, `$1`…,
  * which is how recipe lines reach the script without any shell quoting.
  */
 export function runnerContainer(
   options: TranslateOptions,
   script: string,
-  { mountVolume, extraArgs = [] }: { mountVolume: boolean; extraArgs?: string[] },
+  { volume, extraArgs = [] }: { volume: VolumeAccess; extraArgs?: string[] },
 ): Container {
   return {
     image: options.runnerImage,
     imagePullPolicy: options.imagePullPolicy,
     command: ['sh', '-c'],
     args: [script, ...extraArgs],
-    ...(mountVolume ? { volumeMounts: [{ name: VOLUME_NAME, mountPath: VOLUME_MOUNT_PATH }] } : {}),
+    ...volumeMounts(volume),
+    securityContext: containerSecurityContext(),
   };
 }

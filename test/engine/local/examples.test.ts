@@ -8,7 +8,7 @@ import { createLocalEngine, type LocalEngine } from '../../../src/engine/local/i
 import { fnv1a32 } from '../../../src/engine/local/names.ts';
 import type { Db } from '../../../src/db/types.ts';
 import type { Workflow } from '../../../src/engine/types.ts';
-import { bwrapWorks } from '../../../src/engine/local/sandbox.ts';
+import { bwrapWorks } from '../../../src/engine/local/pods/sandbox-paths.ts';
 import { dbTargets } from '../../helpers/db.ts';
 import { example, logText, nodeByDisplay, nodes, run } from './helpers.ts';
 

@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ManifestRejectedError } from '../../../src/engine/errors.ts';
-import { bwrapWorks } from '../../../src/engine/local/sandbox.ts';
+import { bwrapWorks } from '../../../src/engine/local/pods/sandbox-paths.ts';
 import { harness, logText, manifest, nodeByDisplay, run } from './helpers.ts';
 
 const HAS_BWRAP = await bwrapWorks();

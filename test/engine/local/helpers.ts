@@ -7,8 +7,10 @@ import { parseWorkflowText, readWorkflowFile } from '../../../src/engine/local/m
 import type { NodeStatus, Workflow } from '../../../src/engine/types.ts';
 import type { Db } from '../../../src/db/types.ts';
 import { dbTargets } from '../../helpers/db.ts';
+import type { StepLimits } from '../../../src/engine/local/pods/limits.ts';
 
-export const EXAMPLES = path.resolve(import.meta.dirname, '..', '..', '..', '..', 'shared', 'argo', 'examples');
+// Copies of Argo's examples/ (with Argo's LICENSE), byte-identical to shared/argo/examples for the files there.
+export const EXAMPLES = path.join(import.meta.dirname, 'argo-examples');
 
 export interface Harness {
   engine: LocalEngine;
@@ -20,7 +22,7 @@ export interface Harness {
 /** A local engine on a fresh in-memory PGlite and a temporary data dir, closed after the test. */
 export async function harness(
   t: TestContext,
-  options: { sandbox?: 'auto' | 'bwrap' | 'none'; maxProcesses?: number; db?: Db; dataDir?: string } = {},
+  options: { sandbox?: 'auto' | 'bwrap' | 'none'; maxProcesses?: number; db?: Db; dataDir?: string; limits?: Partial<StepLimits> } = {},
 ): Promise<Harness> {
   const db = options.db ?? (await dbTargets()[0]!.open());
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'ogdc-local-')));
@@ -30,6 +32,7 @@ export async function harness(
     dataDir,
     sandbox: options.sandbox ?? 'auto',
     maxProcesses: options.maxProcesses ?? 4,
+    limits: options.limits,
     log: (m) => logs.push(m),
   });
   t.after(async () => {

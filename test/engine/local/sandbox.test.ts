@@ -5,29 +5,24 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { bwrapArgs, sandboxLayout } from '../../../src/engine/local/sandbox-layout.ts';
-import { RootPool } from '../../../src/engine/local/sandbox-roots.ts';
-import { bwrapWorks } from '../../../src/engine/local/sandbox.ts';
+import { bwrapArgs, sandboxLayout } from '../../../src/engine/local/pods/sandbox-layout.ts';
+import { RootPool } from '../../../src/engine/local/pods/sandbox-roots.ts';
+import { bwrapWorks } from '../../../src/engine/local/pods/sandbox-paths.ts';
 import { harness, logText, manifest, nodeByDisplay, run } from './helpers.ts';
 
 const HAS_BWRAP = await bwrapWorks();
 const bwrapOnly = { skip: !HAS_BWRAP && 'bubblewrap is not usable here' };
 
-test('a pod declaring nothing outside /tmp gets the host read-only in one mount', () => {
-  const layout = sandboxLayout(['/tmp/out.txt'], [], [], false);
-  assert.equal(layout.rootIsLayer, false);
+test('a pod sees the host only through an allowlist: system folders read-only, /etc without its secrets', () => {
+  const layout = sandboxLayout(['/output_dir/out.txt', '/home/someone/out.txt'], [], [], false);
   const args = bwrapArgs('/L', layout, [], undefined, '/');
-  assert.deepEqual(args.slice(0, 6), ['--ro-bind', '/', '/', '--bind', '/L/tmp', '/tmp']);
-  assert.equal(args.filter((a) => a === '--ro-bind').length, 1);
-});
-
-test('a declared path the host lacks rebuilds only the folder that must gain it', () => {
-  const layout = sandboxLayout(['/usr/ogdc-no-such-dir/out.txt'], [], [], false);
-  assert.equal(layout.rootIsLayer, false);
-  const args = bwrapArgs('/L', layout, [], undefined, '/');
-  assert.deepEqual(args.slice(0, 6), ['--ro-bind', '/', '/', '--bind', '/L/usr', '/usr']);
-  assert.ok(args.includes('/usr/bin'), 'the host /usr/bin is bound into the rebuilt /usr');
-  assert.equal(layout.entries.get('/usr/bin')?.kind, 'mount');
+  assert.deepEqual(args.slice(0, 3), ['--bind', '/L', '/']);
+  const bound = new Set(args.filter((_, i) => args[i - 1] === '--ro-bind' || args[i - 1] === '--bind'));
+  assert.ok(bound.has('/usr'));
+  for (const hidden of ['/home', '/root', '/var', '/run', '/srv', '/work', '/etc/shadow', '/etc/gshadow', '/etc/ssh'])
+    assert.equal(bound.has(hidden), false, hidden);
+  assert.equal(layout.entries.get('/home/someone')?.kind, 'dir', 'a declared path below a hidden folder gets an empty folder');
+  assert.ok(args.includes('--tmpfs') && args.includes('--unshare-user') && args.includes('--unshare-net'));
 });
 
 test('a declared top-level folder, or a script, makes the layer the pod root', () => {

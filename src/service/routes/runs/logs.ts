@@ -10,23 +10,40 @@ async function* asText(lines: AsyncIterable<LogLine>): AsyncIterable<string> {
   for await (const line of lines) yield `${line.podName}: ${line.content}\n`;
 }
 
-/** GET /runs/{name}/logs[?node=…&follow=true]: the run's logs as text, `pod: line` per line. */
+/**
+ * GET /runs/{name}/logs[?node=…&follow=true&offset=N|tail_bytes=N]: the run's logs as text, `pod: line`
+ * per line, streamed (the engine reads logs in chunks, never whole).
+ */
 export async function runLogsRoute(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
-  app.get<{ Params: { workflow_name: string }; Querystring: { node?: string; follow?: boolean } }>(
+  app.get<{ Params: { workflow_name: string }; Querystring: { node?: string; follow?: boolean; offset?: number; tail_bytes?: number } }>(
     '/runs/:workflow_name/logs',
     {
       schema: {
         summary: "Stream a run's logs (all nodes, or one node by id or pod name)",
         security: bearerSecurity,
         params: workflowNameParams,
-        querystring: { type: 'object', properties: { node: { type: 'string', maxLength: 300 }, follow: { type: 'boolean', default: false } } },
+        querystring: {
+          type: 'object',
+          properties: {
+            node: { type: 'string', maxLength: 300 },
+            follow: { type: 'boolean', default: false },
+            // Local engine: per node log, start at this byte, or show only its last tail_bytes ("load earlier" pages).
+            offset: { type: 'integer', minimum: 0 },
+            tail_bytes: { type: 'integer', minimum: 1 },
+          },
+        },
         response: { 404: detailSchema },
       },
     },
     async (request, reply) => {
       const run = await visibleRun(ctx, request.user, request.params.workflow_name);
       if (!run.workflowName) return reply.type('text/plain; charset=utf-8').send('');
-      const lines = requireEngine(ctx).logs(run.workflowName, { node: request.query.node, follow: request.query.follow });
+      const lines = requireEngine(ctx).logs(run.workflowName, {
+        node: request.query.node,
+        follow: request.query.follow,
+        offset: request.query.offset,
+        tailBytes: request.query.tail_bytes,
+      });
       // Pull the first line before answering, so engine errors still become a proper status.
       const iterator = asText(lines)[Symbol.asyncIterator]();
       const first = await iterator.next();

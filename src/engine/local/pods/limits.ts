@@ -1,0 +1,82 @@
+/**
+ * Per-step limits of the local engine (DESIGN §9), set through the launcher with prlimit(1) on the sandbox
+ * process, so they hold for everything the step starts. A limit a step hits fails its node with a message that
+ * names the limit and the variable that sets it.
+ */
+
+export interface StepLimits {
+  /** RLIMIT_NPROC. Counted per real uid: it binds only when the service does not run as root. */
+  processes: number;
+  /** RLIMIT_AS in MiB: the address space of each process. */
+  memoryMb: number;
+  /** RLIMIT_FSIZE in MiB: the largest file a step may write. */
+  fileMb: number;
+  /** RLIMIT_CPU in seconds of CPU time per process. */
+  cpuSeconds: number;
+  /** Size of the private tmpfs /tmp in MiB. */
+  tmpMb: number;
+  /** Bytes of stdout+stderr kept per node, in MiB; the rest is dropped after a marker line. */
+  logMb: number;
+  /** Size of one output artifact in MiB. */
+  outputMb: number;
+  /** `none`: steps have no network; `egress`: outbound only (see README). */
+  network: 'none' | 'egress';
+}
+
+export const DEFAULT_LIMITS: StepLimits = {
+  processes: 256,
+  memoryMb: 2048,
+  fileMb: 1024,
+  cpuSeconds: 3600,
+  tmpMb: 256,
+  logMb: 16,
+  outputMb: 2048,
+  network: 'none',
+};
+
+/** The environment variable of each limit (loadConfig reads them; messages name them). */
+export const LIMIT_VARIABLES: Record<Exclude<keyof StepLimits, 'network'>, string> = {
+  processes: 'OGDC_LOCAL_STEP_PROCESSES',
+  memoryMb: 'OGDC_LOCAL_STEP_MEMORY_MB',
+  fileMb: 'OGDC_LOCAL_STEP_FILE_MB',
+  cpuSeconds: 'OGDC_LOCAL_STEP_CPU_SECONDS',
+  tmpMb: 'OGDC_LOCAL_STEP_TMP_MB',
+  logMb: 'OGDC_LOCAL_STEP_LOG_MB',
+  outputMb: 'OGDC_LOCAL_STEP_OUTPUT_MB',
+};
+
+const MB = 1024 * 1024;
+
+/** "exceeded OGDC_LOCAL_STEP_MEMORY_MB (2048)". */
+export function exceeded(limits: StepLimits, which: Exclude<keyof StepLimits, 'network'>): string {
+  return `exceeded ${LIMIT_VARIABLES[which]} (${limits[which]})`;
+}
+
+/** prlimit(1) options for a step: soft CPU limit first (SIGXCPU), the hard one a few seconds later. */
+export function prlimitArgs(limits: StepLimits): string[] {
+  return [
+    `--nproc=${limits.processes}`,
+    `--as=${limits.memoryMb * MB}`,
+    `--fsize=${limits.fileMb * MB}`,
+    `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 5}`,
+    '--core=0',
+  ];
+}
+
+/** Signals a limit sends (bubblewrap exits 128 + the signal of its child). */
+const SIGXCPU = 24;
+const SIGXFSZ = 25;
+
+/**
+ * Which limit a failed step most likely hit: from its exit code (CPU time, file size) or, for memory and
+ * processes, whose failures a program reports itself, from the end of its log.
+ */
+export function limitHit(limits: StepLimits, exitCode: number, logTail: string): string | undefined {
+  if (exitCode === 128 + SIGXCPU) return exceeded(limits, 'cpuSeconds');
+  if (exitCode === 128 + SIGXFSZ || /File size limit exceeded/i.test(logTail)) return exceeded(limits, 'fileMb');
+  if (/Cannot allocate memory|MemoryError|out of memory|std::bad_alloc|memory exhausted/i.test(logTail))
+    return exceeded(limits, 'memoryMb');
+  if (/Resource temporarily unavailable|fork: retry|can't fork|Cannot fork/i.test(logTail)) return exceeded(limits, 'processes');
+  if (/No space left on device/i.test(logTail)) return exceeded(limits, 'tmpMb');
+  return undefined;
+}

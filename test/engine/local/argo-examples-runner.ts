@@ -1,0 +1,148 @@
+/**
+ * Runs the top-level examples of Argo's `examples/` folder (copied in ./argo-examples with Argo's LICENSE) through
+ * admission and the local engine, and classifies each file against the result Argo's own e2e test expects
+ * (test/e2e/examples_test.go: every Workflow ends Succeeded; the examples labelled
+ * `workflows.argoproj.io/no-test: expected-failure` are the ones meant to fail).
+ *
+ * A file without a Workflow runs the spec of its WorkflowTemplate / ClusterWorkflowTemplate (`argo submit --from`)
+ * or CronWorkflow (one scheduled run).
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { ManifestRejectedError } from '../../../src/engine/errors.ts';
+import type { LocalEngine } from '../../../src/engine/local/index.ts';
+import { parseWorkflowDocuments } from '../../../src/engine/local/manifest-file.ts';
+import type { Workflow } from '../../../src/engine/types.ts';
+
+export const ARGO_EXAMPLES = path.join(import.meta.dirname, 'argo-examples');
+
+export type Verdict = 'match' | 'refused' | 'wrong';
+
+export interface ExampleResult {
+  file: string;
+  verdict: Verdict;
+  /** Refused: the field (or `file`); wrong: what differed. */
+  detail: string;
+}
+
+type Obj = Record<string, unknown>;
+
+/**
+ * Argo's result where it is not Succeeded (the `expected-failure` label is also on examples that succeed with a
+ * failed pod, e.g. continue-on-fail): the phase Argo's controller gives, per its docs and SEMANTICS.md.
+ */
+const ARGO_PHASE: Record<string, string> = {
+  'dag-continue-on-fail.yaml': 'Failed',
+  'dag-disable-failFast.yaml': 'Failed',
+  'dag-task-level-timeout.yaml': 'Failed',
+  'exit-handlers.yaml': 'Failed',
+  'timeouts-step.yaml': 'Failed',
+  'timeouts-workflow.yaml': 'Failed',
+  // Runs until stopped.
+  'forever.yaml': 'Running',
+};
+
+/** The Workflows a file asks Argo to run, and the phase Argo's e2e test expects of each. */
+export async function workflowsOf(file: string): Promise<Array<{ wf: Workflow; expected: string }>> {
+  const text = await readFile(path.join(ARGO_EXAMPLES, file), 'utf8');
+  const docs = parseWorkflowDocuments(text, file);
+  let wfs = docs.filter((d) => d.kind === 'Workflow') as Workflow[];
+  if (wfs.length === 0) {
+    wfs = docs
+      .filter((d) => ['WorkflowTemplate', 'ClusterWorkflowTemplate', 'CronWorkflow'].includes(String(d.kind)))
+      .map((d) => {
+        const spec = (
+          d.kind === 'CronWorkflow'
+            ? (d.spec as Obj).workflowSpec
+            : { workflowTemplateRef: { name: d.metadata.name, clusterScope: d.kind === 'ClusterWorkflowTemplate' } }
+        ) as Workflow['spec'];
+        return {
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Workflow',
+          metadata: { generateName: `${d.metadata.name ?? 'wf'}-`, labels: d.metadata.labels },
+          spec,
+        } as Workflow;
+      });
+  }
+  return wfs.map((wf) => ({ wf, expected: ARGO_PHASE[file] ?? 'Succeeded' }));
+}
+
+/** Only the YAML text of the example: the parse must not depend on the engine's own reader for the file list. */
+export async function exampleFiles(): Promise<string[]> {
+  const all = (await readdir(ARGO_EXAMPLES)).filter((f) => f.endsWith('.yaml')).sort();
+  return all;
+}
+
+export async function runExample(engine: LocalEngine, file: string, timeoutMs: number): Promise<ExampleResult> {
+  let wfs: Array<{ wf: Workflow; expected: string }>;
+  try {
+    wfs = await workflowsOf(file);
+  } catch (err) {
+    return { file, verdict: 'refused', detail: `file: ${(err as Error).message.split('\n')[0]}` };
+  }
+  if (wfs.length === 0) {
+    const kinds = parseAllDocuments(await readFile(path.join(ARGO_EXAMPLES, file), 'utf8')).map((d) => (d.toJS() as Obj)?.kind);
+    return { file, verdict: 'refused', detail: `kind: no Workflow (${kinds.join(', ')})` };
+  }
+  const problems: string[] = [];
+  for (const { wf, expected } of wfs) {
+    let name: string;
+    try {
+      name = (await engine.submit(wf)).metadata.name!;
+    } catch (err) {
+      if (err instanceof ManifestRejectedError) return { file, verdict: 'refused', detail: `${err.field ?? '?'}: ${err.message}` };
+      return { file, verdict: 'wrong', detail: `submit threw ${(err as Error).message}` };
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    const final = await Promise.race([engine.wait(name), timedOut]);
+    clearTimeout(timer);
+    if (final === 'timeout') {
+      await engine.stop(name).catch(() => undefined);
+      if (expected !== 'Running') problems.push(`${name}: still running after ${timeoutMs} ms`);
+    } else if (final.status?.phase !== expected) {
+      problems.push(`${name}: ${final.status?.phase} (${final.status?.message ?? ''}), Argo: ${expected}`);
+    }
+  }
+  return problems.length ? { file, verdict: 'wrong', detail: problems.join('; ') } : { file, verdict: 'match', detail: '' };
+}
+
+/** Registers the templates of every example file first, as Argo's e2e test applies them before submitting. */
+export async function registerAllTemplates(engine: LocalEngine): Promise<void> {
+  for (const file of await exampleFiles()) {
+    try {
+      const docs = parseWorkflowDocuments(await readFile(path.join(ARGO_EXAMPLES, file), 'utf8'), file);
+      for (const d of docs) if (d.kind === 'WorkflowTemplate' || d.kind === 'ClusterWorkflowTemplate') engine.registerTemplate(d);
+    } catch {
+      // A file that does not parse is reported when it runs.
+    }
+  }
+}
+
+/** Runs files `concurrency` at a time. */
+export async function runExamples(
+  engine: LocalEngine,
+  files: string[],
+  options: { timeoutMs: number; concurrency: number },
+): Promise<ExampleResult[]> {
+  await registerAllTemplates(engine);
+  const results: ExampleResult[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const file = files[next++]!;
+      results.push(await runExample(engine, file, options.timeoutMs));
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  return results.sort((a, b) => a.file.localeCompare(b.file));
+}
+
+export function summary(results: ExampleResult[]): Record<Verdict, number> {
+  const count = { match: 0, refused: 0, wrong: 0 };
+  for (const r of results) count[r.verdict]++;
+  return count;
+}

@@ -1,0 +1,178 @@
+// Hostile steps against the local engine's sandbox: environment, files, network, limits, links.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { bwrapWorks } from '../../../src/engine/local/pods/sandbox-paths.ts';
+import { harness, logText, manifest, nodeByDisplay, run } from './helpers.ts';
+
+const bwrapOnly = { skip: !(await bwrapWorks()) && 'bubblewrap is not usable here' };
+
+/** A one-step workflow running `script` in sh, with extra template fields. */
+function step(script: string, extra = ''): ReturnType<typeof manifest> {
+  return manifest(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: hostile-}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+${extra}
+    container:
+      image: busybox
+      command: [sh, -c]
+      args:
+      - ${JSON.stringify(script)}
+`);
+}
+
+test('a step gets only PATH, HOME, LANG, its declared env and Argo variables; no descriptor beyond 0-2', bwrapOnly, async (t) => {
+  process.env.OGDC_FAKE_SECRET_FOR_TEST = 'leaked-secret-value';
+  t.after(() => delete process.env.OGDC_FAKE_SECRET_FOR_TEST);
+  const { engine } = await harness(t, { sandbox: 'bwrap' });
+  const wf = await run(engine, step('env | sort; echo fds: $(ls /proc/self/fd | sort -n | tr "\\n" " ")'));
+  assert.equal(wf.status?.phase, 'Succeeded');
+  const text = (await logText(engine, wf.metadata.name!)).join('\n');
+  assert.ok(!text.includes('leaked-secret-value'), text);
+  const names = text
+    .split('\n')
+    .filter((l) => /^[A-Z_]+=/.test(l))
+    .map((l) => l.split('=')[0]);
+  for (const n of names)
+    assert.ok(['PATH', 'HOME', 'LANG', 'PWD', 'SHLVL', 'ARGO_CONTAINER_NAME', 'ARGO_POD_NAME', 'ARGO_NODE_ID'].includes(n!), n);
+  // ls itself holds one descriptor (3) for the folder it lists.
+  assert.match(text, /fds: 0 1 2 3$/m);
+});
+
+test('a step sees no secret, no data folder, no home; it is uid 65534 with no capabilities', bwrapOnly, async (t) => {
+  const outside = await mkdtemp(path.join(os.homedir(), '.ogdc-iso-'));
+  t.after(() => rm(outside, { recursive: true, force: true }));
+  const { engine, dataDir } = await harness(t, { sandbox: 'bwrap', dataDir: outside });
+  await writeFile(path.join(dataDir, 'secret.key'), 'data-folder-secret');
+  const wf = await run(
+    engine,
+    step(
+      `cat /etc/shadow 2>&1 | head -1; ls ${dataDir} 2>&1 | head -1; ls /root /home /var /work /run 2>&1 | head -5; id -u; grep CapEff /proc/self/status;` +
+        ` echo x > /usr/ogdc-x 2>/dev/null || echo usr-read-only; echo planted > /ogdc-own-file && echo own-layer-writable`,
+    ),
+  );
+  assert.equal(wf.status?.phase, 'Succeeded');
+  const text = (await logText(engine, wf.metadata.name!)).join('\n');
+  assert.ok(!text.includes('root:'), text);
+  assert.ok(!text.includes('secret.key'), text);
+  assert.match(text, /^65534$/m);
+  assert.match(text, /CapEff:\s+0+$/m);
+  assert.match(text, /usr-read-only/);
+  assert.equal(existsSync('/usr/ogdc-x') || existsSync('/ogdc-own-file'), false);
+});
+
+test('a step cannot connect to a loopback port opened on the host', bwrapOnly, async (t) => {
+  const server = createServer((s) => s.end('reached\n'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const port = (server.address() as { port: number }).port;
+  const { engine } = await harness(t, { sandbox: 'bwrap' });
+  const wf = await run(
+    engine,
+    step(
+      `(exec 3<>/dev/tcp/127.0.0.1/${port} && echo connected) 2>/dev/null || bash -c 'echo > /dev/tcp/127.0.0.1/${port}' 2>/dev/null && echo connected || echo unreachable`,
+    ),
+  );
+  const text = (await logText(engine, wf.metadata.name!)).join('\n');
+  assert.match(text, /unreachable/);
+  assert.doesNotMatch(text, /connected/);
+});
+
+test('limits: CPU time, file size and log size end in a message naming the variable', bwrapOnly, async (t) => {
+  const { engine } = await harness(t, { sandbox: 'bwrap', limits: { cpuSeconds: 1, fileMb: 1, logMb: 1 } });
+  const cpu = await run(engine, step('while :; do :; done'));
+  assert.equal(cpu.status?.phase, 'Failed');
+  assert.match(nodeByDisplay(cpu, cpu.metadata.name!).message ?? '', /exceeded OGDC_LOCAL_STEP_CPU_SECONDS \(1\)/);
+  const big = await run(engine, step('yes > /tmp/big'));
+  assert.equal(big.status?.phase, 'Failed');
+  assert.match(nodeByDisplay(big, big.metadata.name!).message ?? '', /exceeded OGDC_LOCAL_STEP_FILE_MB \(1\)/);
+  const noisy = await run(engine, step('head -c 20000000 /dev/zero | tr "\\0" x; echo'));
+  const log = await readFile(path.join(os.tmpdir(), 'none'), 'utf8').catch(() => '');
+  assert.equal(log, '');
+  const lines = await logText(engine, noisy.metadata.name!);
+  const total = lines.reduce((n, l) => n + l.length, 0);
+  assert.ok(total <= 1024 * 1024 + 200, `kept ${total} bytes`);
+  assert.match(lines.at(-1) ?? '', /log truncated: exceeded OGDC_LOCAL_STEP_LOG_MB \(1\)/);
+});
+
+test('a step past its activeDeadlineSeconds is killed with nothing left running', bwrapOnly, async (t) => {
+  const { engine } = await harness(t, { sandbox: 'bwrap' });
+  const wf = await run(engine, step('sleep 100000 & sleep 100000', '    activeDeadlineSeconds: 1'));
+  assert.equal(wf.status?.phase, 'Failed');
+  assert.match(nodeByDisplay(wf, wf.metadata.name!).message ?? '', /deadline/);
+  // Give the kernel a moment to reap the namespace.
+  await new Promise((r) => setTimeout(r, 300));
+  const { execFileSync } = await import('node:child_process');
+  const left = execFileSync('ps', ['-eo', 'args'])
+    .toString()
+    .split('\n')
+    .filter((l) => l.includes('sleep 100000') && !l.includes('ps '));
+  assert.deepEqual(left, []);
+});
+
+test('a link a step leaves in a shared volume leads nowhere outside it', bwrapOnly, async (t) => {
+  const { engine, dataDir } = await harness(t, { sandbox: 'bwrap' });
+  const secret = path.join(dataDir, 'db-secret');
+  await writeFile(secret, 'host-secret');
+  const vol = path.join(dataDir, 'volumes', 'shared');
+  await mkdir(vol, { recursive: true });
+  await symlink(secret, path.join(vol, 'link'));
+  await symlink(dataDir, path.join(vol, 'dirlink'));
+  const wf = await run(
+    engine,
+    manifest(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: links-}
+spec:
+  entrypoint: main
+  volumes: [{name: shared, persistentVolumeClaim: {claimName: shared}}]
+  templates:
+  - name: main
+    container:
+      image: busybox
+      command: [sh, -c]
+      args: ["ls /mnt/sub 2>&1; cat /mnt/v/link 2>&1 || true"]
+      volumeMounts:
+      - {name: shared, mountPath: /mnt/v, readOnly: true}
+      - {name: shared, mountPath: /mnt/sub, subPath: dirlink}
+    outputs: {parameters: [{name: p, valueFrom: {path: /mnt/v/link, default: none}}]}
+`),
+  );
+  assert.notEqual(wf.status?.phase, 'Succeeded');
+  assert.match(JSON.stringify(wf.status?.nodes), /leads outside the volume/);
+  const ok = await run(
+    engine,
+    manifest(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: links-}
+spec:
+  entrypoint: main
+  volumes: [{name: shared, persistentVolumeClaim: {claimName: shared}}]
+  templates:
+  - name: main
+    container:
+      image: busybox
+      command: [sh, -c]
+      args: ["cat /mnt/v/link 2>&1 || true; touch /mnt/v/new 2>/dev/null || echo volume-read-only"]
+      volumeMounts: [{name: shared, mountPath: /mnt/v, readOnly: true}]
+    outputs: {parameters: [{name: p, valueFrom: {path: /mnt/v/link, default: none}}]}
+`),
+  );
+  assert.equal(ok.status?.phase, 'Succeeded');
+  const node = nodeByDisplay(ok, ok.metadata.name!);
+  assert.equal(node.outputs?.parameters?.[0]?.value, 'none');
+  const text = (await logText(engine, ok.metadata.name!)).join('\n');
+  assert.ok(!text.includes('host-secret'));
+  assert.match(text, /volume-read-only/);
+});
