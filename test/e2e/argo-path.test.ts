@@ -8,7 +8,6 @@ import { startArgoStandin } from '../standins/argo-server.ts';
 import { startS3Standin } from '../standins/s3-server.ts';
 import { packRecipe } from '../../src/cli/commands/submit.ts';
 import { createEngine } from '../../src/engine/create.ts';
-import { recipeCorpusDir } from '../helpers/recipe-corpus.ts';
 
 const shared = path.join(recipeCorpusDir(), 'upstream-tests');
 const S3 = { accessKeyId: 'AKIATEST', secretAccessKey: 'test-secret', bucket: 'argo-workflows' };

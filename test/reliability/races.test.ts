@@ -1,6 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { dbTargets, bearer, recipeArchive, startArgoBackedService, type ArgoBackedService } from './setup.ts';
+import { eventually } from '../helpers/poll.ts';
 
 for (const target of dbTargets()) {
   describe(`races on ${target.name}`, () => {
@@ -59,7 +60,12 @@ for (const target of dbTargets()) {
       // Once it has finished and published, an overwrite race again has one winner.
       s.argo.setStatus(winner, { phase: 'Succeeded', progress: '3/3', finishedAt: '2026-01-01T00:00:00Z' });
       const admin = await s.svc.adminToken();
-      assert.equal((await s.svc.app.inject({ url: `/status/${winner}`, headers: bearer(admin) })).json().status, 'Succeeded');
+      // /status follows Argo's watch stream: the finished phase arrives within a bounded time, not at once.
+      await eventually(
+        'Succeeded on /status',
+        async () => (await s.svc.app.inject({ url: `/status/${winner}`, headers: bearer(admin) })).json().status,
+        (status) => status === 'Succeeded',
+      );
       const published = await upload(owner, archive);
       assert.equal(published.statusCode, 409);
       assert.match(published.json().detail, /already been published/);
@@ -96,7 +102,13 @@ for (const target of dbTargets()) {
         assert.equal(r.statusCode, 200);
         assert.ok(['Pending', 'Running'].includes(r.json().status), r.body);
       }
+      // Once a read has shown Running, no later read goes back to Pending.
+      await eventually('Running on /status', async () => (await read()).json().status, (status) => status === 'Running');
+      const after = await Promise.all(Array.from({ length: 20 }, read));
+      assert.deepEqual(new Set(after.map((r) => `${r.statusCode} ${r.json().status}`)), new Set(['200 Running']));
+
       s.argo.setStatus(name, { phase: 'Failed', progress: '1/3', message: 'step failed', finishedAt: '2026-01-01T00:01:00Z' });
+      await eventually('Failed on /status', async () => (await read()).json().status, (status) => status === 'Failed');
       const last = await Promise.all(Array.from({ length: 20 }, read));
       assert.deepEqual(new Set(last.map((r) => r.json().status)), new Set(['Failed']));
       const rows = await runsOf('status-race');

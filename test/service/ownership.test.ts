@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { bearer, dbTargets, recipeArchive, startArgoBackedService, type ArgoBackedService } from '../reliability/setup.ts';
+import { eventually } from '../helpers/poll.ts';
 
 for (const target of dbTargets()) {
   describe(`published recipe ids belong to their first publisher on ${target.name}`, () => {
@@ -29,8 +30,12 @@ for (const target of dbTargets()) {
       });
     const finish = async (name: string) => {
       s.argo.setStatus(name, { phase: 'Succeeded', progress: '3/3', finishedAt: '2026-01-01T00:00:00Z' });
-      const res = await s.svc.app.inject({ url: `/status/${name}`, headers: bearer(admin) });
-      assert.equal(res.json().status, 'Succeeded');
+      // The finished phase reaches the runs table by Argo's watch stream, within a bounded time.
+      await eventually(
+        'Succeeded on /status',
+        async () => (await s.svc.app.inject({ url: `/status/${name}`, headers: bearer(admin) })).json().status,
+        (status) => status === 'Succeeded',
+      );
     };
     const ownerOf = async (id: string) =>
       (
