@@ -34,6 +34,8 @@ async function replica(): Promise<TestService> {
       ARGO_WORKFLOWS_SERVICE_URL: argo.url,
       ARGO_NAMESPACE: 'qgnet',
       ARGO_WATCH_RESYNC_MS: '500',
+      OGDC_TOKEN_RATE_LIMIT_PER_CLIENT: '5',
+      OGDC_TOKEN_RATE_LIMIT_PER_USERNAME: '3',
       S3_SECRET_KEY_ID: S3.accessKeyId,
       S3_SECRET_KEY_KEY: S3.secretAccessKey,
       INTERNAL_S3_ENDPOINT_URL: s3.url,
@@ -124,6 +126,29 @@ test('submit on one replica, status on the other; polls cost the Argo Server not
   const detail = await b.app.inject({ url: `/runs/${name}`, headers: auth() });
   assert.equal(detail.statusCode, 200, detail.body);
   assert.equal(detail.json().status, 'Succeeded');
+});
+
+test('login failures count on every replica: a client failing on both is refused by both', { skip: !pgUrl }, async () => {
+  const [a, b] = replicas as [TestService, TestService];
+  const login = (svc: TestService, username: string, password: string, from: string) =>
+    svc.app.inject({
+      method: 'POST',
+      url: '/token',
+      remoteAddress: from,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ username, password }).toString(),
+    });
+  // Six failures, three on each replica: each alone has seen fewer than the five free ones.
+  for (let i = 1; i <= 6; i++) {
+    assert.equal((await login(i % 2 ? a : b, `sprayed-${i}`, 'password1', '10.7.0.1')).statusCode, 401);
+  }
+  for (const svc of [a, b]) {
+    const refused = await login(svc, 'alice', 'alice-password', '10.7.0.1');
+    assert.equal(refused.statusCode, 429, refused.body);
+    assert.ok(Number(refused.headers['retry-after']) >= 1);
+  }
+  // Another client is not held back, on either replica.
+  for (const svc of [a, b]) assert.equal((await login(svc, 'alice', 'alice-password', '10.7.0.2')).statusCode, 200);
 });
 
 test('concurrent submissions of one recipe on two replicas: exactly one wins', { skip: !pgUrl }, async () => {

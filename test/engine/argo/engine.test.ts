@@ -5,11 +5,14 @@ import { ManifestRejectedError, WorkflowNotFoundError } from '../../../src/engin
 import type { Engine, LogLine, NodeStatus } from '../../../src/engine/types.ts';
 import { startArgoStandin, type ArgoStandin } from '../../standins/argo-server.ts';
 import { helloManifest } from './fixtures.ts';
+import { validateWorkflowManifest } from '../../../src/argo/schema.ts';
 
 let argo: ArgoStandin;
 let engine: Engine;
 
 before(async () => {
+  // The stand-in checks manifests against Argo's schema: compile it before the first submit, which has a 2 s timeout.
+  validateWorkflowManifest({});
   argo = await startArgoStandin();
   engine = createArgoEngine({ serviceUrl: argo.url, namespace: 'qgnet', timeoutMs: 2000 });
 });
