@@ -41,7 +41,7 @@ export async function startInputServer(): Promise<{ url: string; close(): Promis
 }
 
 /** Runs `fn` on a started service process; notes in `settings.launches` whether bin ran it from dist/ or from the sources. */
-async function withService<T>(
+export async function withService<T>(
   settings: PhaseSettings,
   label: string,
   dataDir: string,

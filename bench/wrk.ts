@@ -15,6 +15,8 @@ export interface WrkRequest {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
+  /** Paths requested in turn (each connection's thread cycles through them) instead of the URL's own. */
+  paths?: string[];
 }
 
 export interface WrkOptions {
@@ -50,6 +52,16 @@ export function wrkScript(request: WrkRequest = {}): string {
   const lines = [`wrk.method = ${luaString(request.method ?? 'GET')}`];
   for (const [name, value] of Object.entries(request.headers ?? {})) lines.push(`wrk.headers[${luaString(name)}] = ${luaString(value)}`);
   if (request.body !== undefined) lines.push(`wrk.body = ${luaString(request.body)}`);
+  if (request.paths && request.paths.length > 0) {
+    lines.push(
+      `local paths = { ${request.paths.map(luaString).join(', ')} }`,
+      'local next_path = 0',
+      'request = function()',
+      '  next_path = next_path % #paths + 1',
+      '  return wrk.format(nil, paths[next_path])',
+      'end',
+    );
+  }
   lines.push(
     'done = function(summary, latency, requests)',
     '  local e = summary.errors',
