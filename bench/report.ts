@@ -4,6 +4,7 @@ import type { FanoutFigure } from './fanout.ts';
 import type { TokenLoadFigure } from './load.ts';
 import type { ManifestFigure } from './manifest.ts';
 import type { LatencyFigure } from './submit.ts';
+import type { ScaleFigures } from './scale.ts';
 import type { WrkResult } from './wrk.ts';
 
 export interface ServiceFigures {
@@ -29,6 +30,8 @@ export interface BenchResults {
   submit: { argo: LatencyFigure; local: LatencyFigure };
   manifests: ManifestFigure[];
   fanout: FanoutFigure;
+  /** Status by subscription on PostgreSQL with the Argo stand-in (issue 18). */
+  scale: ScaleFigures | { unavailable: string };
   /** Every service start and what bin/ogdc-runner.js ran: the compiled dist/ or (src/ edited meanwhile) the sources through tsx. */
   launches: { label: string; runner: ServiceRunner }[];
 }
@@ -66,6 +69,15 @@ export function targets(r: BenchResults): Target[] {
   list.push(target('local engine fan-out vs bare processes', r.fanout.ratio, 3, '×'));
   if (!('unavailable' in r.postgres)) list.push(target('idle RSS with PostgreSQL', r.postgres.idleRssBytes / MB, 120, 'MB'));
   list.push(target('idle RSS with PGlite vs bare PGlite', r.pglite.idleRssBytes / r.floor.pgliteRssBytes, 1.3, '×'));
+  if (!('unavailable' in r.scale)) {
+    const [, many] = r.scale.polling;
+    list.push(
+      target(`/status vs /user, ${many.pollers} pollers (PostgreSQL, Argo)`, many.status.requestsPerSecond / r.scale.user.requestsPerSecond, 0.5, '×', true),
+      // Before, every poll was one GET of the workflow (1,000 per 1,000 polls); now only the watch and its safety-net list remain.
+      target(`Argo requests per 1,000 /status polls, ${many.pollers} pollers`, (many.argoRequests / many.status.requests) * 1000, 1, ''),
+      target(`/runs p99 with ${r.scale.runs.rows.toLocaleString('en-US')} rows`, r.scale.runs.list.p99Ms, 20, 'ms'),
+    );
+  }
   return list;
 }
 
@@ -151,6 +163,43 @@ export function formatTable(r: BenchResults): string {
     `extra time per step and slot: ${fmt(f.overheadPerStepMs)} ms`,
     '',
   );
+
+  if ('unavailable' in r.scale) out.push(`status by subscription: not measured: ${r.scale.unavailable}`, '');
+  else {
+    const sc = r.scale;
+    const [one, many] = sc.polling;
+    out.push(
+      `status by subscription: service on PostgreSQL, Argo stand-in with ${sc.settings.workflows} running workflows of ${sc.settings.nodesPerWorkflow.toLocaleString('en-US')} nodes, safety-net list every ${sc.resyncMs / 1000} s`,
+      table(
+        ['GET /status/{name}, workflows in turn', 'req/s', 'p50 ms', 'p99 ms', 'Argo req', 'Argo req/min', 'before: 1 GET/poll, req/min'],
+        [one, many].map((p) => [
+          `${p.pollers} poller${p.pollers === 1 ? '' : 's'}`,
+          fmt(p.status.requestsPerSecond, 0),
+          fmt(p.status.p50Ms, 2),
+          fmt(p.status.p99Ms, 2),
+          String(p.argoRequests),
+          fmt(p.argoPerMinute, 1),
+          fmt(p.status.requestsPerSecond * 60, 0),
+        ]),
+      ),
+      table(
+        ['same service, same connections', 'req/s', 'p50 ms', 'p99 ms', 'vs /user'],
+        [wrkRow(`GET /user, ${many.pollers} connections`, sc.user), wrkRow(`GET /status, ${many.pollers} pollers`, many.status, sc.user)],
+      ),
+      table(
+        ['reads of the runs table', 'req/s', 'p50 ms', 'p99 ms'],
+        [[`GET /runs?limit=50, ${sc.runs.rows.toLocaleString('en-US')} rows, ${r.settings.connections} connections`, fmt(sc.runs.list.requestsPerSecond, 0), fmt(sc.runs.list.p50Ms, 2), fmt(sc.runs.list.p99Ms, 2)]],
+      ),
+      table(
+        [`GET /runs/{name}, ${sc.detail.nodes.toLocaleString('en-US')} nodes`, 'bytes', 'ms'],
+        [
+          ['first view (nodes fetched from Argo)', String(sc.detail.bytes), fmt(sc.detail.firstMs)],
+          [`${sc.detail.repeated.count} views more (kept per resource version), p50 / p99`, String(sc.detail.bytes), `${fmt(sc.detail.repeated.p50Ms)} / ${fmt(sc.detail.repeated.p99Ms)}`],
+        ],
+      ),
+      '',
+    );
+  }
 
   const mem: string[][] = [
     ['bare PGlite process (floor), fresh / reopened', `${mb(r.floor.pgliteRssBytes)} / ${mb(r.floor.pgliteRestartRssBytes)}`],

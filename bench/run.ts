@@ -18,6 +18,7 @@ import { argoSubmitPhase, pglitePhase, postgresPhase, startInputServer, warnLogP
 import type { BenchProcess } from './process.ts';
 import { formatJson, formatTable, type BenchResults } from './report.ts';
 import { throughput } from './load.ts';
+import { scalePhase } from './scale.ts';
 
 const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -96,6 +97,8 @@ async function main(): Promise<number> {
     const postgres = await postgresPhase(settings);
     progress('service with the Argo Server stand-in');
     const argoSubmit = await argoSubmitPhase(settings);
+    progress('status by subscription: PostgreSQL, the Argo stand-in, many workflows and pollers');
+    const scale = await scalePhase(settings);
 
     const results: BenchResults = {
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
@@ -109,6 +112,7 @@ async function main(): Promise<number> {
       submit: { argo: argoSubmit, local: pglite.submitLocal },
       manifests,
       fanout,
+      scale,
       launches: settings.launches,
     };
     if (values.json) {

@@ -123,6 +123,9 @@ export async function scalePhase(settings: PhaseSettings, scale: ScaleSettings =
       for (const name of [...names, large]) await waitForPhase(s.url, token, name, 'Running');
 
       const headers = { Authorization: `Bearer ${token}` };
+      // Warm-up: the first run after a start measures JIT compilation and cold caches.
+      await runWrk({ url: `${s.url}/status/${names[0]}`, connections: scale.pollers, durationSeconds: 2, request: { headers, paths: names.map((n) => `/status/${n}`) } });
+      await runWrk({ url: `${s.url}/user`, connections: scale.pollers, durationSeconds: 2, request: { headers } });
       const user = await runWrk({ url: `${s.url}/user`, connections: scale.pollers, durationSeconds: settings.durationSeconds, request: { headers } });
       const poll = async (pollers: number): Promise<ArgoLoad> => {
         settings.progress(`scale: /status with ${pollers} poller${pollers === 1 ? '' : 's'}`);

@@ -4,6 +4,7 @@ import type { Engine } from '../engine/types.ts';
 import type { Auth } from './auth/service.ts';
 import type { RunChanges } from './runs/changes.ts';
 import type { WorkflowDetails } from './runs/details.ts';
+import type { StatusCache } from './runs/status-cache.ts';
 
 /** What the routes need, built once at startup and handed to each route plugin. */
 export interface ServiceContext {
@@ -18,4 +19,6 @@ export interface ServiceContext {
   runChanges: RunChanges;
   /** Workflows with their nodes, fetched on demand and kept per resource version. */
   workflowDetails: WorkflowDetails;
+  /** `/status` answers: the runs table's phase, kept in memory until the run changes (at most a second). */
+  statusCache: StatusCache;
 }

@@ -14,6 +14,7 @@ import { UserExistsError } from './users/errors.ts';
 import type { ServiceContext } from './context.ts';
 import { createSharedRunChanges } from './runs/shared-changes.ts';
 import { createWorkflowDetails } from './runs/details.ts';
+import { createStatusCache } from './runs/status-cache.ts';
 import { followEngine, type Following } from './runs/follow.ts';
 import { startLease, type Lease } from './lease.ts';
 
@@ -92,6 +93,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
       version: VERSION,
       runChanges,
       workflowDetails: createWorkflowDetails(() => currentEngine),
+      statusCache: createStatusCache(db, runChanges),
     };
     const app = await buildApp(ctx, options.fastify);
     warn = (message) => app.log.warn(message);

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../context.ts';
 import { pythonIsoUtc } from '../auth/service.ts';
-import { visibleRun } from '../runs/visible.ts';
+import { NotFoundError } from '../errors.ts';
 import { bearerSecurity, detailSchema, workflowNameParams } from './schemas.ts';
 
-/** GET /status/{workflow_name}: the run's Argo phase, from the runs table (which the engine's change stream keeps current). */
+/** GET /status/{workflow_name}: the run's Argo phase, from the runs table (which the engine's change stream keeps current), through the status cache. */
 export async function statusRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   app.get<{ Params: { workflow_name: string } }>(
     '/status/:workflow_name',
@@ -24,8 +24,10 @@ export async function statusRoutes(app: FastifyInstance, ctx: ServiceContext): P
       },
     },
     async (request) => {
-      const run = await visibleRun(ctx, request.user, request.params.workflow_name);
-      return { recipe_workflow_name: request.params.workflow_name, status: run.phase, timestamp: pythonIsoUtc(new Date()) };
+      const name = request.params.workflow_name;
+      const run = await ctx.statusCache.get(name, request.user);
+      if (!run) throw new NotFoundError(`Workflow ${name} not found.`);
+      return { recipe_workflow_name: name, status: run.phase, timestamp: pythonIsoUtc(new Date()) };
     },
   );
 }
