@@ -44,7 +44,8 @@ export interface ScaleFigures {
   user: WrkResult;
   /** One poller, then `pollers` of them, over the running workflows in turn. */
   polling: [ArgoLoad, ArgoLoad];
-  runs: { rows: number; list: WrkResult };
+  /** `/runs?limit=50` from one sequential client (latency), and from `connections` at once (throughput). */
+  runs: { rows: number; list: WrkResult; loaded: WrkResult };
   detail: { nodes: number; bytes: number; firstMs: number; repeated: LatencyFigure };
 }
 
@@ -164,8 +165,13 @@ export async function scalePhase(settings: PhaseSettings, scale: ScaleSettings =
         [scale.runRows - names.length - 1],
       );
       await db.query('ANALYZE recipe_runs');
-      const list = await runWrk({ url: `${s.url}/runs?limit=50`, connections: settings.connections, durationSeconds: settings.durationSeconds, request: { headers } });
-      if (list.errors > 0) throw new UnexpectedResponseError('GET /runs under wrk', 0, `${list.errors} of ${list.requests} failed`);
+      const runsList = async (connections: number) => {
+        const result = await runWrk({ url: `${s.url}/runs?limit=50`, connections, durationSeconds: settings.durationSeconds, request: { headers } });
+        if (result.errors > 0) throw new UnexpectedResponseError('GET /runs under wrk', 0, `${result.errors} of ${result.requests} failed`);
+        return result;
+      };
+      const list = await runsList(1);
+      const loaded = await runsList(settings.connections);
       return {
         settings: scale,
         resyncMs: (() => {
@@ -174,7 +180,7 @@ export async function scalePhase(settings: PhaseSettings, scale: ScaleSettings =
         })(),
         user,
         polling,
-        runs: { rows: scale.runRows, list },
+        runs: { rows: scale.runRows, list, loaded },
         detail: { nodes: scale.detailNodes, bytes: first.bytes, firstMs: first.ms, repeated: latencyFigure(repeats) },
       };
     });
