@@ -31,6 +31,8 @@ function baseEnv(dataDir: string): Record<string, string> {
     OGDC_TOKEN_RATE_LIMIT_PER_USERNAME: '10000000',
     // The recipes' one input is served on loopback by the benchmark itself.
     OGDC_ALLOW_PRIVATE_SOURCES: 'true',
+    // Where Argo's schema is when the checkout's ../shared is elsewhere (worktrees).
+    ...(process.env.OGDC_ARGO_SCHEMA ? { OGDC_ARGO_SCHEMA: process.env.OGDC_ARGO_SCHEMA } : {}),
   };
 }
 

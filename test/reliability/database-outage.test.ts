@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { dbTargets } from '../helpers/db.ts';
 import { form, TEST_ADMIN_PASSWORD } from '../helpers/service.ts';
 import { pgClusterSkipReason, startPgCluster, type PgCluster } from '../helpers/pg-cluster.ts';
-import { bearer, startArgoBackedService, type ArgoBackedService } from './setup.ts';
+import { bearer, recipeArchive, startArgoBackedService, type ArgoBackedService } from './setup.ts';
+import { eventually } from '../helpers/poll.ts';
 
 const skip = pgClusterSkipReason();
 
@@ -57,6 +58,24 @@ describe('PostgreSQL outage (a cluster of this test’s own)', { skip: skip && `
     const me = await s.svc.app.inject({ url: '/user', headers: bearer(uncached) });
     assert.deepEqual(me.json(), { current_user: 'uncached' });
     assert.equal((await s.svc.app.inject({ url: '/runs', headers: bearer(token) })).statusCode, 200);
+
+    // The lease came back on a new session and the follower writes Argo's changes again.
+    const submitted = await s.svc.app.inject({
+      method: 'POST',
+      url: '/submit',
+      headers: bearer(token, { 'content-type': 'application/gzip' }),
+      payload: recipeArchive('After the outage'),
+    });
+    assert.equal(submitted.statusCode, 200, submitted.body);
+    const name = submitted.json().recipe_workflow_name as string;
+    s.argo.setStatus(name, { phase: 'Succeeded', progress: '3/3', finishedAt: '2026-01-01T00:01:00Z' });
+    await eventually(
+      'Succeeded after the restart',
+      async () => (await s.svc.app.inject({ url: `/status/${name}`, headers: bearer(token) })).json().status,
+      (status) => status === 'Succeeded',
+      15_000,
+    );
+    await eventually('one watch stream', () => s.argo.watch.open, (n) => n === 1);
   });
 });
 
