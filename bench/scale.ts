@@ -164,7 +164,9 @@ export async function scalePhase(settings: PhaseSettings, scale: ScaleSettings =
            FROM users u, generate_series(1, $1::int) g WHERE u.name = 'admin'`,
         [scale.runRows - names.length - 1],
       );
-      await db.query('ANALYZE recipe_runs');
+      // Settled as a table that grew over months would be: no autovacuum of the bulk insert during the run.
+      await db.query('VACUUM ANALYZE recipe_runs');
+      await db.query('VACUUM ANALYZE recipe_run_counts');
       const runsList = async (connections: number) => {
         const result = await runWrk({ url: `${s.url}/runs?limit=50`, connections, durationSeconds: settings.durationSeconds, request: { headers } });
         if (result.errors > 0) throw new UnexpectedResponseError('GET /runs under wrk', 0, `${result.errors} of ${result.requests} failed`);
