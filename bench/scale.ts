@@ -113,79 +113,102 @@ export async function scalePhase(settings: PhaseSettings, scale: ScaleSettings =
       S3_SECRET_KEY_KEY: s3Credentials.secretAccessKey,
       INTERNAL_S3_ENDPOINT_URL: s3.url,
     };
-    return await withService(settings, 'service on PostgreSQL with the Argo stand-in', path.join(settings.root, 'service-scale'), env, async (s) => {
-      const token = await login(s.url);
-      settings.progress(`scale: ${scale.workflows} running workflows of ${scale.nodesPerWorkflow} nodes on the Argo stand-in`);
-      const bodies = await prepareRecipeUploads('Bench scale', scale.workflows + 1, settings.inputUrl);
-      const names: string[] = [];
-      for (const body of bodies.slice(0, scale.workflows)) names.push(await submitUpload(s.url, token, body));
-      nodesOfNext = scale.detailNodes;
-      const large = await submitUpload(s.url, token, bodies[scale.workflows]!);
-      for (const name of [...names, large]) await waitForPhase(s.url, token, name, 'Running');
+    return await withService(
+      settings,
+      'service on PostgreSQL with the Argo stand-in',
+      path.join(settings.root, 'service-scale'),
+      env,
+      async (s) => {
+        const token = await login(s.url);
+        settings.progress(`scale: ${scale.workflows} running workflows of ${scale.nodesPerWorkflow} nodes on the Argo stand-in`);
+        const bodies = await prepareRecipeUploads('Bench scale', scale.workflows + 1, settings.inputUrl);
+        const names: string[] = [];
+        for (const body of bodies.slice(0, scale.workflows)) names.push(await submitUpload(s.url, token, body));
+        nodesOfNext = scale.detailNodes;
+        const large = await submitUpload(s.url, token, bodies[scale.workflows]!);
+        for (const name of [...names, large]) await waitForPhase(s.url, token, name, 'Running');
 
-      const headers = { Authorization: `Bearer ${token}` };
-      // Warm-up: the first run after a start measures JIT compilation and cold caches.
-      await runWrk({ url: `${s.url}/status/${names[0]}`, connections: scale.pollers, durationSeconds: 2, request: { headers, paths: names.map((n) => `/status/${n}`) } });
-      await runWrk({ url: `${s.url}/user`, connections: scale.pollers, durationSeconds: 2, request: { headers } });
-      const user = await runWrk({ url: `${s.url}/user`, connections: scale.pollers, durationSeconds: settings.durationSeconds, request: { headers } });
-      const poll = async (pollers: number): Promise<ArgoLoad> => {
-        settings.progress(`scale: /status with ${pollers} poller${pollers === 1 ? '' : 's'}`);
-        const before = argo.requests.length;
-        const status = await runWrk({
+        const headers = { Authorization: `Bearer ${token}` };
+        // Warm-up: the first run after a start measures JIT compilation and cold caches.
+        await runWrk({
           url: `${s.url}/status/${names[0]}`,
-          connections: pollers,
-          durationSeconds: settings.durationSeconds,
+          connections: scale.pollers,
+          durationSeconds: 2,
           request: { headers, paths: names.map((n) => `/status/${n}`) },
         });
-        const argoRequests = argo.requests.length - before;
-        if (status.errors > 0) throw new UnexpectedResponseError('GET /status under wrk', 0, `${status.errors} of ${status.requests} failed`);
-        return { pollers, status, argoRequests, argoPerMinute: (argoRequests / settings.durationSeconds) * 60 };
-      };
-      const polling: [ArgoLoad, ArgoLoad] = [await poll(1), await poll(scale.pollers)];
+        await runWrk({ url: `${s.url}/user`, connections: scale.pollers, durationSeconds: 2, request: { headers } });
+        const user = await runWrk({
+          url: `${s.url}/user`,
+          connections: scale.pollers,
+          durationSeconds: settings.durationSeconds,
+          request: { headers },
+        });
+        const poll = async (pollers: number): Promise<ArgoLoad> => {
+          settings.progress(`scale: /status with ${pollers} poller${pollers === 1 ? '' : 's'}`);
+          const before = argo.requests.length;
+          const status = await runWrk({
+            url: `${s.url}/status/${names[0]}`,
+            connections: pollers,
+            durationSeconds: settings.durationSeconds,
+            request: { headers, paths: names.map((n) => `/status/${n}`) },
+          });
+          const argoRequests = argo.requests.length - before;
+          if (status.errors > 0)
+            throw new UnexpectedResponseError('GET /status under wrk', 0, `${status.errors} of ${status.requests} failed`);
+          return { pollers, status, argoRequests, argoPerMinute: (argoRequests / settings.durationSeconds) * 60 };
+        };
+        const polling: [ArgoLoad, ArgoLoad] = [await poll(1), await poll(scale.pollers)];
 
-      settings.progress(`scale: /runs/{name} of a workflow of ${scale.detailNodes} nodes`);
-      const fetchDetail = async () => {
-        const start = performance.now();
-        const res = await fetch(`${s.url}/runs/${large}`, { headers });
-        const body = await res.arrayBuffer();
-        if (res.status !== 200) throw new UnexpectedResponseError(`GET /runs/${large}`, res.status, Buffer.from(body).toString());
-        return { ms: performance.now() - start, bytes: body.byteLength };
-      };
-      const first = await fetchDetail();
-      const repeats: number[] = [];
-      for (let i = 0; i < 20; i++) repeats.push((await fetchDetail()).ms);
+        settings.progress(`scale: /runs/{name} of a workflow of ${scale.detailNodes} nodes`);
+        const fetchDetail = async () => {
+          const start = performance.now();
+          const res = await fetch(`${s.url}/runs/${large}`, { headers });
+          const body = await res.arrayBuffer();
+          if (res.status !== 200) throw new UnexpectedResponseError(`GET /runs/${large}`, res.status, Buffer.from(body).toString());
+          return { ms: performance.now() - start, bytes: body.byteLength };
+        };
+        const first = await fetchDetail();
+        const repeats: number[] = [];
+        for (let i = 0; i < 20; i++) repeats.push((await fetchDetail()).ms);
 
-      settings.progress(`scale: /runs with ${scale.runRows.toLocaleString('en-US')} rows`);
-      await db.connect();
-      await db.query(
-        `INSERT INTO recipe_runs (user_id, recipe_path, recipe_id, recipe_name, workflow_name, engine, output_type, phase, progress, submitted_at, started_at, finished_at)
+        settings.progress(`scale: /runs with ${scale.runRows.toLocaleString('en-US')} rows`);
+        await db.connect();
+        await db.query(
+          `INSERT INTO recipe_runs (user_id, recipe_path, recipe_id, recipe_name, workflow_name, engine, output_type, phase, progress, submitted_at, started_at, finished_at)
          SELECT u.id, 'bench', 'bench-old-' || g, 'Bench old ' || g, 'bench-old-' || g, 'argo', 'temp', 'Succeeded', '1/1',
                 now() - g * interval '1 minute', now() - g * interval '1 minute', now() - g * interval '1 minute' + interval '10 seconds'
            FROM users u, generate_series(1, $1::int) g WHERE u.name = 'admin'`,
-        [scale.runRows - names.length - 1],
-      );
-      // Settled as a table that grew over months would be: no autovacuum of the bulk insert during the run.
-      await db.query('VACUUM ANALYZE recipe_runs');
-      await db.query('VACUUM ANALYZE recipe_run_counts');
-      const runsList = async (connections: number) => {
-        const result = await runWrk({ url: `${s.url}/runs?limit=50`, connections, durationSeconds: settings.durationSeconds, request: { headers } });
-        if (result.errors > 0) throw new UnexpectedResponseError('GET /runs under wrk', 0, `${result.errors} of ${result.requests} failed`);
-        return result;
-      };
-      const list = await runsList(1);
-      const loaded = await runsList(settings.connections);
-      return {
-        settings: scale,
-        resyncMs: (() => {
-          const engine = loadConfig({ ...env, OGDC_JWT_SECRET_KEY: JWT_SECRET, OGDC_ADMIN_PASSWORD: ADMIN_PASSWORD }).engine;
-          return engine.kind === 'argo' ? engine.watchResyncMs : 0;
-        })(),
-        user,
-        polling,
-        runs: { rows: scale.runRows, list, loaded },
-        detail: { nodes: scale.detailNodes, bytes: first.bytes, firstMs: first.ms, repeated: latencyFigure(repeats) },
-      };
-    });
+          [scale.runRows - names.length - 1],
+        );
+        // Settled as a table that grew over months would be: no autovacuum of the bulk insert during the run.
+        await db.query('VACUUM ANALYZE recipe_runs');
+        await db.query('VACUUM ANALYZE recipe_run_counts');
+        const runsList = async (connections: number) => {
+          const result = await runWrk({
+            url: `${s.url}/runs?limit=50`,
+            connections,
+            durationSeconds: settings.durationSeconds,
+            request: { headers },
+          });
+          if (result.errors > 0)
+            throw new UnexpectedResponseError('GET /runs under wrk', 0, `${result.errors} of ${result.requests} failed`);
+          return result;
+        };
+        const list = await runsList(1);
+        const loaded = await runsList(settings.connections);
+        return {
+          settings: scale,
+          resyncMs: (() => {
+            const engine = loadConfig({ ...env, OGDC_JWT_SECRET_KEY: JWT_SECRET, OGDC_ADMIN_PASSWORD: ADMIN_PASSWORD }).engine;
+            return engine.kind === 'argo' ? engine.watchResyncMs : 0;
+          })(),
+          user,
+          polling,
+          runs: { rows: scale.runRows, list, loaded },
+          detail: { nodes: scale.detailNodes, bytes: first.bytes, firstMs: first.ms, repeated: latencyFigure(repeats) },
+        };
+      },
+    );
   } finally {
     await db.end().catch(() => {});
     await argo.close();

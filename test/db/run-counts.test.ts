@@ -18,7 +18,15 @@ for (const target of dbTargets()) {
       const a = await insertUser(db, { name: 'count-a', passwordHash: 'x' });
       const b = await insertUser(db, { name: 'count-b', passwordHash: 'x' });
       const add = (userId: number, i: number) =>
-        reserveRun(db, { userId, recipePath: 'p', recipeId: `count-${userId}-${i}`, recipeName: 'n', engine: 'argo', outputType: 'temp', overwrite: false });
+        reserveRun(db, {
+          userId,
+          recipePath: 'p',
+          recipeId: `count-${userId}-${i}`,
+          recipeName: 'n',
+          engine: 'argo',
+          outputType: 'temp',
+          overwrite: false,
+        });
       for (let i = 0; i < 3; i++) await add(a.id, i);
       const last = await add(b.id, 0);
       await add(b.id, 1);

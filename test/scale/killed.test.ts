@@ -76,46 +76,68 @@ async function serveProcess(db: DatabaseConfig & { kind: 'postgres' }, env: Reco
   return child;
 }
 
-test('the lease holder is killed: a replica on the same PostgreSQL takes over and no change is lost', { skip: !pgUrl, timeout: 60_000 }, async () => {
-  const argo = await startArgoStandin();
-  cleanup.push(() => argo.close());
-  const s3 = await startS3Standin(S3);
-  cleanup.push(() => s3.close());
-  const db = await createDatabase(new URL(pgUrl!));
-  const env = argoEnv(argo, s3);
+test(
+  'the lease holder is killed: a replica on the same PostgreSQL takes over and no change is lost',
+  { skip: !pgUrl, timeout: 60_000 },
+  async () => {
+    const argo = await startArgoStandin();
+    cleanup.push(() => argo.close());
+    const s3 = await startS3Standin(S3);
+    cleanup.push(() => s3.close());
+    const db = await createDatabase(new URL(pgUrl!));
+    const env = argoEnv(argo, s3);
 
-  const holder = await serveProcess(db, env);
-  const exited = new Promise((resolve) => holder.once('exit', resolve));
-  const other: TestService = await startTestService(
-    { name: 'postgres', open: () => Promise.reject(new Error('unused')), freshConfig: () => Promise.resolve(db) },
-    env,
-    { createEngine, dbConfig: db, shutdownGraceMs: 500 },
-  );
-  cleanup.push(() => other.stop());
-  await eventually('the holder watching', () => argo.watch.open, (n) => n === 1);
+    const holder = await serveProcess(db, env);
+    const exited = new Promise((resolve) => holder.once('exit', resolve));
+    const other: TestService = await startTestService(
+      { name: 'postgres', open: () => Promise.reject(new Error('unused')), freshConfig: () => Promise.resolve(db) },
+      env,
+      { createEngine, dbConfig: db, shutdownGraceMs: 500 },
+    );
+    cleanup.push(() => other.stop());
+    await eventually(
+      'the holder watching',
+      () => argo.watch.open,
+      (n) => n === 1,
+    );
 
-  const token = await other.userToken('alice');
-  const status = async (name: string) =>
-    (await other.app.inject({ url: `/status/${name}`, headers: { authorization: `Bearer ${token}` } })).json().status as string | null;
-  const res = await other.app.inject({
-    method: 'POST',
-    url: '/submit',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' },
-    payload: await packRecipe(path.join(recipeCorpusDir(), 'upstream-tests', 'test_temp_output_recipe_dir')),
-  });
-  assert.equal(res.statusCode, 200, res.body);
-  const name = res.json().recipe_workflow_name as string;
-  // The row written at submission answers at once; Argo's changes come through the killed process's watch.
-  assert.equal(await status(name), 'Pending');
-  argo.setStatus(name, { phase: 'Running', progress: '0/3' });
-  await eventually('Running, written by the holder', () => status(name), (s) => s === 'Running');
+    const token = await other.userToken('alice');
+    const status = async (name: string) =>
+      (await other.app.inject({ url: `/status/${name}`, headers: { authorization: `Bearer ${token}` } })).json().status as string | null;
+    const res = await other.app.inject({
+      method: 'POST',
+      url: '/submit',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' },
+      payload: await packRecipe(path.join(recipeCorpusDir(), 'upstream-tests', 'test_temp_output_recipe_dir')),
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    const name = res.json().recipe_workflow_name as string;
+    // The row written at submission answers at once; Argo's changes come through the killed process's watch.
+    assert.equal(await status(name), 'Pending');
+    argo.setStatus(name, { phase: 'Running', progress: '0/3' });
+    await eventually(
+      'Running, written by the holder',
+      () => status(name),
+      (s) => s === 'Running',
+    );
 
-  holder.kill('SIGKILL');
-  await exited;
-  // Argo moves on while nobody follows it: the new holder's first list brings the change.
-  argo.setStatus(name, { phase: 'Succeeded', progress: '3/3', finishedAt: '2026-01-01T00:01:00Z' });
-  await eventually('Succeeded after the takeover', () => status(name), (s) => s === 'Succeeded');
-  await eventually('one watch again', () => argo.watch.open, (n) => n === 1);
-  const rows = await other.ctx.db.query<{ finished_at: Date | null }>('SELECT finished_at FROM recipe_runs WHERE workflow_name = $1', [name]);
-  assert.notEqual(rows[0]!.finished_at, null);
-});
+    holder.kill('SIGKILL');
+    await exited;
+    // Argo moves on while nobody follows it: the new holder's first list brings the change.
+    argo.setStatus(name, { phase: 'Succeeded', progress: '3/3', finishedAt: '2026-01-01T00:01:00Z' });
+    await eventually(
+      'Succeeded after the takeover',
+      () => status(name),
+      (s) => s === 'Succeeded',
+    );
+    await eventually(
+      'one watch again',
+      () => argo.watch.open,
+      (n) => n === 1,
+    );
+    const rows = await other.ctx.db.query<{ finished_at: Date | null }>('SELECT finished_at FROM recipe_runs WHERE workflow_name = $1', [
+      name,
+    ]);
+    assert.notEqual(rows[0]!.finished_at, null);
+  },
+);

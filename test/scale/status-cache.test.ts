@@ -28,7 +28,15 @@ for (const target of dbTargets()) {
     after(() => db.close());
 
     const run = async (name: string) => {
-      const id = await reserveRun(db, { userId: owner.id, recipePath: 'p', recipeId: name, recipeName: name, engine: 'argo', outputType: 'temp', overwrite: false });
+      const id = await reserveRun(db, {
+        userId: owner.id,
+        recipePath: 'p',
+        recipeId: name,
+        recipeName: name,
+        engine: 'argo',
+        outputType: 'temp',
+        overwrite: false,
+      });
       await markSubmitted(db, id, name, 'Pending');
     };
     const status = (phase: string) => ({ phase, progress: null, message: null, startedAt: null, finishedAt: null });
@@ -44,7 +52,12 @@ for (const target of dbTargets()) {
         assert.equal((await cache.get('wf-a', owner))?.phase, 'Running');
         // Another replica's write whose notification was lost: the entry expires.
         await db.query(`UPDATE recipe_runs SET phase = 'Succeeded', finished_at = now() WHERE workflow_name = 'wf-a'`);
-        await eventually('the unannounced write', async () => (await cache.get('wf-a', owner))?.phase, (p) => p === 'Succeeded', 5000);
+        await eventually(
+          'the unannounced write',
+          async () => (await cache.get('wf-a', owner))?.phase,
+          (p) => p === 'Succeeded',
+          5000,
+        );
       } finally {
         cache.close();
       }
