@@ -15,8 +15,8 @@ export type { TranslateOptions, TranslationResult, Upload } from './types.ts';
 export function translateRecipe(recipe: Recipe, options: TranslateOptions): TranslationResult {
   const { id, workflow, output } = recipe.config;
   checkRecipeId(id);
-  if (pvcInputs(recipe.config.input.params).length > 0 && (workflow.type === 'visualization' || workflow.parallel.enabled)) {
-    throw new InvalidRecipeForTranslationError(id, 'input.params', 'pvc_mount inputs are supported in sequential shell recipes only, so far');
+  if (pvcInputs(recipe.config.input.params).length > 0 && workflow.type === 'visualization') {
+    throw new InvalidRecipeForTranslationError(id, 'input.params', 'pvc_mount inputs are supported in shell recipes only, so far');
   }
   if (workflow.type === 'visualization') return translateVisualization(recipe, options);
   if (output.type !== 'pvc' && output.type !== 'temporary') {

@@ -7,7 +7,7 @@ import { buildMetadata, buildSpec, buildWorkflow } from './builders/workflow.ts'
 import { InvalidRecipeForTranslationError } from './errors.ts';
 import { checkInputFiles, inputsTsv } from './inputs.ts';
 import { pvcInputs } from '../recipe/inputs/pvc.ts';
-import { buildPvcStageTemplate, withInputClaims } from './builders/pvc-inputs.ts';
+import { buildPvcPartitionTemplate, buildPvcStageTemplate, withInputClaims } from './builders/pvc-inputs.ts';
 import { RUN_DIR } from './layout.ts';
 import type { TranslateOptions, TranslationResult } from './types.ts';
 
@@ -60,9 +60,11 @@ function partitionSizeOf(recipe: Recipe): number {
  * (`withSequence`), so 100,000 inputs render to the same size as 1,000.
  */
 export function translateParallelShell(recipe: Recipe, options: TranslateOptions): TranslationResult {
-  const inputs = checkInputFiles(recipe);
+  const claims = pvcInputs(recipe.config.input.params);
   const partitionSize = partitionSizeOf(recipe);
-  const partitions = Math.ceil(inputs.length / partitionSize);
+  // pvc_mount inputs are listed at run time: the fan-outs take their count from the stage step.
+  const inputs = claims.length > 0 ? [] : checkInputFiles(recipe);
+  const partitions = claims.length > 0 ? '{{steps.fetch.outputs.parameters.partitions}}' : String(Math.ceil(inputs.length / partitionSize));
   const prefix = options.uploadPrefix.replace(/\/+$/, '');
   if (prefix === '') {
     throw new InvalidRecipeForTranslationError(recipe.config.id, 'uploadPrefix', 'a parallel workflow needs a non-empty upload prefix');
@@ -76,7 +78,7 @@ export function translateParallelShell(recipe: Recipe, options: TranslateOptions
         name: `step-${i}`,
         template: stepTemplateName(i),
         arguments: { parameters: [{ name: 'partition', value: '{{item}}' }] },
-        withSequence: { count: String(partitions) },
+        withSequence: { count: partitions },
       },
     ]);
   });
@@ -86,7 +88,9 @@ export function translateParallelShell(recipe: Recipe, options: TranslateOptions
   const finalDirs = last < 0 ? `"${RUN_DIR}/inputs"` : `"${parallelStepOutputDir(last, '')}"*`;
   const templates: Template[] = [
     { name: 'main', steps: groups },
-    buildParallelFetchTemplate(inputListKey, inputs.length, partitionSize, options),
+    claims.length > 0
+      ? buildPvcPartitionTemplate(claims, partitionSize, options)
+      : buildParallelFetchTemplate(inputListKey, inputs.length, partitionSize, options),
     ...recipe.steps.map((line, i) => buildParallelStepTemplate(i, line, options)),
     buildPublishTemplate(recipe, { kind: 'volume', dirs: finalDirs }, options),
   ];
@@ -94,5 +98,6 @@ export function translateParallelShell(recipe: Recipe, options: TranslateOptions
   const parallelism = Math.min(options.maxParallelLimit, recipe.config.workflow.parallel.max_parallelism ?? Infinity);
   const spec = buildSpec(recipe, options, templates, parallelism);
   const workflow = buildWorkflow(buildMetadata(recipe, 'parallel-shell', options), spec);
+  if (claims.length > 0) return { workflow: withInputClaims(workflow, claims), uploads: [] };
   return { workflow, uploads: [{ key: inputListKey, body: inputsTsv(inputs) }] };
 }

@@ -82,6 +82,37 @@ describe('pvc_mount inputs on the local engine', () => {
     assert.deepEqual((await readdir(path.join(claimDir, 'tiles'))).sort(), ['2020', '2021', 'notes.txt']);
   });
 
+  it('fans a parallel recipe out over partitions listed at run time, with the partition manifests on the volume', async () => {
+    const res = await submit({
+      'meta.yml': `name: "Survey parallel"
+workflow:
+  type: shell
+  parallel: {enabled: true, partition_size: 2}
+input:
+  params:
+    - {type: pvc_mount, claim_name: survey-data, path: tiles, glob: "*.tif"}
+output: {type: pvc}
+`,
+      'recipe.sh': 'cat "$INPUT_FILE" > "$OUTPUT_FILE.copy"\n',
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    const name = res.json().recipe_workflow_name;
+    const run = await finish(name);
+    const logs = (await svc.app.inject({ url: `/runs/${name}/logs`, headers: auth() })).body;
+    assert.equal(run.status, 'Succeeded', logs);
+    // Three files, two per partition: two pods of the recipe line.
+    const lines = run.nodes.filter((n: { display_name: string; type: string }) => n.type === 'Pod' && n.display_name.startsWith('step-0'));
+    assert.equal(lines.length, 2, JSON.stringify(run.nodes.map((n: { display_name: string }) => n.display_name)));
+    const volume = path.join(svc.dataDir, 'volumes', svc.config.workflowPvcName);
+    const parts = path.join(volume, '_ogdc-runs', name, 'partitions');
+    assert.deepEqual((await readdir(parts)).sort(), ['partition-0.txt', 'partition-1.txt']);
+    assert.equal(await readFile(path.join(parts, 'partition-0.txt'), 'utf8'), '2020/a.tif\n2020/b.tif\n');
+    assert.equal(await readFile(path.join(parts, 'partition-1.txt'), 'utf8'), '2021/c.tif\n');
+    const published = path.join(volume, 'survey-parallel');
+    const copies = (await readdir(published, { recursive: true })).filter((f) => String(f).endsWith('.copy')).map((f) => path.basename(String(f)));
+    assert.deepEqual(copies.sort(), ['a.tif.copy', 'b.tif.copy', 'c.tif.copy']);
+  });
+
   it('answers 422 naming the field and meta.yml for a bad claim, path or glob, a claim not allowed or missing, and mixed inputs', async () => {
     const cases: Array<[string, RegExp]> = [
       ['{type: pvc_mount, claim_name: Survey_Data, path: x}', /meta\.yml: input\.params\[0\]\.claim_name .*valid Kubernetes DNS label/],

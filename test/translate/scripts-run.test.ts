@@ -79,7 +79,14 @@ describe('generated scripts, run on this host', () => {
     assert.equal(lines[0], 'CONTENT OF FILE-3.GPKG');
     assert.ok(lines[1]!.endsWith('/_OGDC-RUNS/PAR-TEST-ABCDE/INPUTS'), lines[1]);
     assert.ok(lines[2]!.endsWith('/_OGDC-RUNS/PAR-TEST-ABCDE/STEP-0/PARTITION-1'), `file-3 is in partition 1: ${lines[2]}`);
-    assert.equal(existsSync(path.join(volume, '_ogdc-runs', 'par-test-abcde')), false, 'the run folder is cleaned up');
+    // The run folder is emptied, all but its partition manifests, kept for inspection.
+    assert.deepEqual(readdirSync(path.join(volume, '_ogdc-runs', 'par-test-abcde')), ['partitions']);
+    assert.deepEqual(readdirSync(path.join(volume, '_ogdc-runs', 'par-test-abcde', 'partitions')).sort(), [
+      'partition-0.txt',
+      'partition-1.txt',
+      'partition-2.txt',
+    ]);
+    assert.equal(readFileSync(path.join(volume, '_ogdc-runs', 'par-test-abcde', 'partitions', 'partition-1.txt'), 'utf8'), 'file-2.gpkg\nfile-3.gpkg\n');
 
     // A second run must not overwrite the published output…
     const again = await runParallel(recipe, 3, 'par-test-fghij', volume);

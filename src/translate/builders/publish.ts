@@ -40,10 +40,15 @@ ${copy}
 ${EMPTY_CHECK}`;
 }
 
+/** Empties the run's area once the output is out, keeping its partition manifests so the run can be inspected afterwards. */
+function runAreaCleanup(): string {
+  return `find "${RUN_DIR}" -mindepth 1 -maxdepth 1 ! -name partitions -exec rm -rf {} +\n`;
+}
+
 /** Script of `pvc` publishing: refuse (or, with overwrite, replace) an existing output, then move the new one into place. */
 export function pvcPublishScript(recipeId: string, source: PublishSource, overwrite: boolean): string {
   const dest = shQuote(publishedDir(recipeId));
-  const cleanup = source.kind === 'volume' ? `rm -rf "${RUN_DIR}"\n` : '';
+  const cleanup = source.kind === 'volume' ? runAreaCleanup() : '';
   return `set -eu
 DEST=${dest}
 STAGE="${PUBLISH_STAGING_DIR}"
@@ -63,7 +68,7 @@ ${cleanup}echo "publish: output published to $DEST"
 export function temporaryPublishScript(recipeId: string, source: PublishSource): string {
   const stage = source.kind === 'artifact' ? '/input_dir' : `${RUN_DIR}/publish`;
   const gather = source.kind === 'artifact' ? EMPTY_CHECK : gatherScript(source);
-  const cleanup = source.kind === 'volume' ? `rm -rf "${RUN_DIR}"\n` : '';
+  const cleanup = source.kind === 'volume' ? runAreaCleanup() : '';
   return `set -eu
 STAGE="${stage}"
 ZIP=${shQuote(`/tmp/${recipeId}.zip`)}

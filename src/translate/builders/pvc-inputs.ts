@@ -2,7 +2,7 @@ import type { Workflow } from '../../engine/types.ts';
 import { pathInClaim } from '../../recipe/inputs/pvc.ts';
 import type { PvcMountInputParam } from '../../recipe/types.ts';
 import type { Template, Volume, VolumeMount, WorkflowSpec } from '../argo-types.ts';
-import { inputClaimMountPath } from '../layout.ts';
+import { inputClaimMountPath, RUN_DIR } from '../layout.ts';
 import { shQuote } from '../quote.ts';
 import type { TranslateOptions } from '../types.ts';
 import { runnerContainer } from './workflow.ts';
@@ -22,7 +22,7 @@ export function inputClaimMounts(inputs: PvcMountInputParam[]): VolumeMount[] {
  * the folder. The glob matches recursively, as Python's Path.rglob: a pattern without "/" matches file names at any
  * depth, one with "/" the end of the path. No match, or two inputs putting different files at one path, fails the step.
  */
-export function stageScript(inputs: PvcMountInputParam[], dest: string): string {
+export function stageScript(inputs: PvcMountInputParam[], dest: string, links: 'relative' | 'absolute' = 'relative'): string {
   const calls = inputs.map((i) => {
     const rel = pathInClaim(i);
     const folder = rel === '' ? inputClaimMountPath(i.claim_name) : `${inputClaimMountPath(i.claim_name)}/${rel}`;
@@ -41,12 +41,17 @@ stage_input() {
   while IFS= read -r file; do
     rel=\${file#"$base"/}
     target="$DEST/$rel"
-    # A relative link (../../mnt/data/…): artifact archives keep it as written, while absolute link targets lose
+${
+    links === 'relative'
+      ? `    # A relative link (../../mnt/data/…): artifact archives keep it as written, while absolute link targets lose
     # their leading "/" on extraction. DEST and /input_dir both sit at the root, so it resolves in either.
     up=../
     d=$rel
     while [ "\${d#*/}" != "$d" ]; do up="../$up"; d=\${d#*/}; done
-    link="$up\${file#/}"
+    link="$up\${file#/}"`
+      : `    # On the workflow volume, read in place by pods that mount the claim at the same path.
+    link=$file`
+  }
     if [ -L "$target" ] || [ -e "$target" ]; then
       [ "$(readlink "$target")" = "$link" ] && continue
       echo "stage: $rel is matched by two inputs" >&2; exit 1
@@ -85,4 +90,31 @@ export function withInputClaims(workflow: Workflow, inputs: PvcMountInputParam[]
     if (t.container) t.container.volumeMounts = [...(t.container.volumeMounts ?? []), ...mounts];
   }
   return workflow;
+}
+
+/** Where the parallel stage step writes the partition count, read back as its `partitions` output parameter. */
+export const PARTITION_COUNT_PATH = '/tmp/ogdc/partitions';
+
+/**
+ * Parallel `fetch` for pvc_mount inputs: links the matching files into the run's `inputs/` folder on the volume,
+ * then writes the partition manifests `partitions/partition-<n>.txt` (`partitionSize` paths each, relative to
+ * `inputs/`, sub-folders kept) and the partition count, which the fan-outs read at run time: the file count is
+ * known only once the claim has been listed, and the manifest does not grow with it.
+ */
+export function buildPvcPartitionTemplate(inputs: PvcMountInputParam[], partitionSize: number, options: TranslateOptions): Template {
+  const script = `${stageScript(inputs, `${RUN_DIR}/inputs`, 'absolute').replace('mkdir -p "$DEST"\n', 'rm -rf "$DEST" "$PARTS"\nmkdir -p "$DEST" "$PARTS"\n').replace('set -eu\n', `set -eu\nPARTS=${RUN_DIR}/partitions\n`)}
+list=$(mktemp)
+( cd "$DEST" && find . -type l | sed 's|^\\./||' | LC_ALL=C sort ) > "$list"
+awk -v dir="$PARTS" -v size=${partitionSize} '{ print > (dir "/partition-" int((NR - 1) / size) ".txt") }' "$list"
+count=$(( ($(wc -l < "$list") + ${partitionSize} - 1) / ${partitionSize} ))
+rm -f "$list"
+mkdir -p "$(dirname ${PARTITION_COUNT_PATH})"
+echo "stage: $count partitions of at most ${partitionSize} files"
+printf '%s\\n' "$count" > ${PARTITION_COUNT_PATH}
+`;
+  return {
+    name: 'fetch',
+    container: runnerContainer(options, script, { volume: 'run-area' }),
+    outputs: { parameters: [{ name: 'partitions', valueFrom: { path: PARTITION_COUNT_PATH } }] },
+  };
 }
