@@ -109,7 +109,9 @@ output: {type: pvc}
     assert.equal(await readFile(path.join(parts, 'partition-0.txt'), 'utf8'), '2020/a.tif\n2020/b.tif\n');
     assert.equal(await readFile(path.join(parts, 'partition-1.txt'), 'utf8'), '2021/c.tif\n');
     const published = path.join(volume, 'survey-parallel');
-    const copies = (await readdir(published, { recursive: true })).filter((f) => String(f).endsWith('.copy')).map((f) => path.basename(String(f)));
+    const copies = (await readdir(published, { recursive: true }))
+      .filter((f) => String(f).endsWith('.copy'))
+      .map((f) => path.basename(String(f)));
     assert.deepEqual(copies.sort(), ['a.tif.copy', 'b.tif.copy', 'c.tif.copy']);
   });
 

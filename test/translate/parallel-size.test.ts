@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { validateWorkflowManifest } from '../../src/argo/schema.ts';
 import { translateRecipe } from '../../src/translate/index.ts';
-import { options, shellRecipe, urlInputs } from './fixtures.ts';
+import { options, shellRecipe, urlInputs, vizRecipe } from './fixtures.ts';
 
 const render = (n: number, partitionSize: number | null = 10) =>
   translateRecipe(shellRecipe({ parallel: true, partitionSize, inputs: urlInputs(n), steps: ['cp "$INPUT_FILE" "$OUTPUT_FILE"', 'gzip "$INPUT_FILE" -c > "$OUTPUT_FILE.gz"'] }), options);
@@ -44,5 +44,43 @@ describe('parallel manifests do not grow with the inputs', () => {
     assert.equal((workflow.spec as { parallelism?: number }).parallelism, 3);
     const sequential = translateRecipe(shellRecipe(), options).workflow;
     assert.equal((sequential.spec as { parallelism?: number }).parallelism, undefined);
+  });
+});
+
+describe('parallel recipes with pvc_mount inputs', () => {
+  const recipe = () => {
+    const r = shellRecipe({ parallel: true, partitionSize: 50, steps: ['cp "$INPUT_FILE" "$OUTPUT_FILE"'], inputs: [] });
+    r.config.input.params = [{ type: 'pvc_mount', claim_name: 'survey-data', path: 'tiles', glob: '*.tif' }];
+    return r;
+  };
+
+  it('lists the claim at run time: the fan-out count is the stage step’s output, nothing is uploaded, Argo’s schema holds', () => {
+    const { workflow, uploads } = translateRecipe(recipe(), options);
+    assert.deepEqual(validateWorkflowManifest(workflow), { valid: true });
+    assert.deepEqual(uploads, []);
+    const spec = workflow.spec as {
+      volumes: Array<{ name: string; persistentVolumeClaim?: { claimName: string; readOnly?: boolean } }>;
+      templates: Array<{
+        name: string;
+        outputs?: { parameters?: Array<{ name: string; valueFrom?: { path: string } }> };
+        container?: { volumeMounts?: Array<{ mountPath: string; readOnly?: boolean }> };
+        steps?: Array<Array<{ name: string; withSequence?: { count: string } }>>;
+      }>;
+    };
+    const groups = spec.templates[0]!.steps!;
+    assert.deepEqual(groups[1]![0]!.withSequence, { count: '{{steps.fetch.outputs.parameters.partitions}}' });
+    const fetch = spec.templates.find((t) => t.name === 'fetch')!;
+    assert.deepEqual(fetch.outputs?.parameters?.map((p) => p.name), ['partitions']);
+    assert.ok(spec.volumes.some((v) => v.persistentVolumeClaim?.claimName === 'survey-data' && v.persistentVolumeClaim.readOnly));
+    // Every pod mounts the claim read-only where the links on the volume point.
+    for (const t of spec.templates.filter((x) => x.container)) {
+      assert.ok(t.container!.volumeMounts!.some((m) => m.mountPath === '/mnt/data/survey-data' && m.readOnly), t.name);
+    }
+  });
+
+  it('is still refused in visualization recipes, naming the field', () => {
+    const viz = vizRecipe();
+    viz.config.input.params = [{ type: 'pvc_mount', claim_name: 'survey-data', path: 'tiles', glob: '*' }];
+    assert.throws(() => translateRecipe(viz, options), /input\.params.*pvc_mount inputs are supported in shell recipes only/);
   });
 });

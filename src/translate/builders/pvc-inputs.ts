@@ -42,16 +42,16 @@ stage_input() {
     rel=\${file#"$base"/}
     target="$DEST/$rel"
 ${
-    links === 'relative'
-      ? `    # A relative link (../../mnt/data/…): artifact archives keep it as written, while absolute link targets lose
+  links === 'relative'
+    ? `    # A relative link (../../mnt/data/…): artifact archives keep it as written, while absolute link targets lose
     # their leading "/" on extraction. DEST and /input_dir both sit at the root, so it resolves in either.
     up=../
     d=$rel
     while [ "\${d#*/}" != "$d" ]; do up="../$up"; d=\${d#*/}; done
     link="$up\${file#/}"`
-      : `    # On the workflow volume, read in place by pods that mount the claim at the same path.
+    : `    # On the workflow volume, read in place by pods that mount the claim at the same path.
     link=$file`
-  }
+}
     if [ -L "$target" ] || [ -e "$target" ]; then
       [ "$(readlink "$target")" = "$link" ] && continue
       echo "stage: $rel is matched by two inputs" >&2; exit 1
