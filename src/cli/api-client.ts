@@ -43,7 +43,7 @@ const STATUS_TEXT: Record<number, string> = {
  * (`set-token`, `login`) while its access token is valid; a refresh through POST /refresh with
  * the file's refresh token (the file is then updated); a password login with
  * OGDC_API_USERNAME / OGDC_API_PASSWORD. A 401 on a token from the file refreshes once and
- * retries. With ENVIRONMENT=local and none of these, requests go without a token (an open service).
+ * retries. With none of these, requests go without a token (a service in ACCESS_MODE=open answers them).
  * The token is cached for the life of the process and renewed a minute before it expires.
  */
 export class ApiClient {
@@ -51,7 +51,6 @@ export class ApiClient {
   readonly tokenFile: string;
   private readonly username: string | undefined;
   private readonly password: string | undefined;
-  private readonly anonymousAllowed: boolean;
   private readonly dispatcher: Agent | undefined;
   private token: { access_token: string; expiresAtMs: number; fromFile: boolean } | undefined;
 
@@ -62,7 +61,6 @@ export class ApiClient {
     // The published docs spell it OGDC_API_password: accept both.
     this.password = options.password ?? env.OGDC_API_PASSWORD ?? env.OGDC_API_password;
     this.tokenFile = options.tokenFile ?? tokenFilePath(env);
-    this.anonymousAllowed = env.ENVIRONMENT === 'local';
     // The local development deployment uses a self-signed certificate, as the reference assumes.
     this.dispatcher = env.ENVIRONMENT === 'local' ? new Agent({ connect: { rejectUnauthorized: false } }) : undefined;
   }
@@ -137,8 +135,7 @@ export class ApiClient {
   }
 
   /**
-   * A valid access token (see the class comment), or undefined to send none (ENVIRONMENT=local
-   * with nothing configured). `afterRejection`: the service refused the file's access token.
+   * A valid access token (see the class comment), or undefined to send none (nothing configured). `afterRejection`: the service refused the file's access token.
    */
   async accessToken(afterRejection = false): Promise<string | undefined> {
     if (!afterRejection && this.token && this.token.expiresAtMs > Date.now() + 60_000) return this.token.access_token;
@@ -156,8 +153,8 @@ export class ApiClient {
     if (stored.access_token || stored.refresh_token) {
       throw new CliError(`The session in ${this.tokenFile} has expired: run "ogdc-runner login" (or "set-token") again.`);
     }
-    if (this.anonymousAllowed) return undefined;
-    throw new CliError('OGDC_API_USERNAME and OGDC_API_PASSWORD must be set, or run "ogdc-runner login" (or "set-token") first.');
+    // Nothing configured: ask without a token (a service in ACCESS_MODE=open answers); a 401 then says what to set.
+    return undefined;
   }
 
   /** An authenticated request; checks the status. */
@@ -166,11 +163,15 @@ export class ApiClient {
       const headers = { ...(init.headers as Record<string, string> | undefined), ...(token && { authorization: `Bearer ${token}` }) };
       return this.raw(path, { ...init, headers });
     };
-    let response = await send(await this.accessToken());
+    const token = await this.accessToken();
+    let response = await send(token);
     // A token from the file may have been revoked or rotated elsewhere: refresh once and retry.
     if (response.status === 401 && this.token?.fromFile) {
       const retried = await this.accessToken(true);
       response = await send(retried);
+    }
+    if (response.status === 401 && token === undefined) {
+      throw new CliError('OGDC_API_USERNAME and OGDC_API_PASSWORD must be set, or run "ogdc-runner login" (or "set-token") first.');
     }
     return this.check(response);
   }
