@@ -150,3 +150,24 @@ describe('the token file and automatic refresh of the CLI against a running serv
     assert.equal(defaultApiUrl({ OGDC_API_URL: 'http://127.0.0.1:8000/' }), 'http://127.0.0.1:8000');
   });
 });
+
+describe('the CLI against an open service', () => {
+  let svc: TestService;
+  let url: string;
+  before(async () => {
+    svc = await startTestService(dbTargets()[0]!, { ACCESS_MODE: 'open' });
+    url = await svc.app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  after(() => svc.stop());
+
+  it('needs no token, no file and no password', async () => {
+    const config = await mkdtemp(path.join(os.tmpdir(), 'ogdc-cli-open-'));
+    try {
+      const runs = await runCli(['runs', '--json'], { OGDC_API_URL: url, XDG_CONFIG_HOME: config });
+      assert.equal(runs.code, 0, runs.stderr);
+      assert.equal(JSON.parse(runs.stdout).total, 0);
+    } finally {
+      await rm(config, { recursive: true, force: true });
+    }
+  });
+});
