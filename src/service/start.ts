@@ -7,6 +7,8 @@ import type { Engine } from '../engine/types.ts';
 import { reconcileUnfinishedRuns } from './runs/refresh.ts';
 import { buildApp } from './app.ts';
 import { createAuth } from './auth/service.ts';
+import { createOidc } from './auth/oidc.ts';
+import { pruneRefreshTokens } from './auth/refresh-tokens.ts';
 import { hashPassword } from './auth/passwords.ts';
 import { persistentSecret } from './secrets.ts';
 import { findUserByName, insertUser } from './users/repository.ts';
@@ -80,14 +82,18 @@ export async function startService(config: Config, options: StartOptions = {}): 
   let lease: Lease | undefined;
   try {
     await ensureAdmin(db, adminPassword);
+    await pruneRefreshTokens(db);
     engine = options.createEngine ? await options.createEngine(config, db) : undefined;
     let warn = (_message: string): void => {};
     runChanges = await createSharedRunChanges(db, (m) => warn(m));
     const currentEngine = engine;
+    const oidc = config.oidc ? createOidc(config.oidc) : undefined;
+    const auth = createAuth(db, jwtSecretKey, { oidc, adminScope: config.adminScope, refreshTokenLifetimeSeconds: config.refreshTokenLifetimeSeconds });
     const ctx: ServiceContext = {
       config,
       db,
-      auth: createAuth(db, jwtSecretKey),
+      auth,
+      oidc,
       engine,
       secretKey: jwtSecretKey,
       version: VERSION,
