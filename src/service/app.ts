@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { ServiceContext } from './context.ts';
@@ -36,6 +37,7 @@ export async function buildApp(ctx: ServiceContext, options: FastifyServerOption
   logResponses(app);
   echoRequestId(app);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
+  await app.register(cookie);
   const prefix = ctx.config.apiRootPath === '/' ? '' : ctx.config.apiRootPath;
   await app.register(swagger, {
     openapi: {
@@ -58,7 +60,7 @@ export async function buildApp(ctx: ServiceContext, options: FastifyServerOption
       await api.register(swaggerUi, { routePrefix: '/', uiConfig: { url: `${prefix}/openapi.json` } as object });
       for (const routes of publicRoutes) await api.register(routes, ctx);
       await api.register(async (scope) => {
-        requireAuthentication(scope, ctx.auth);
+        requireAuthentication(scope, ctx);
         for (const routes of authenticatedRoutes) await scope.register(routes, ctx);
       });
     },

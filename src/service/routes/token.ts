@@ -1,15 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../context.ts';
-import { createRateLimiter } from '../auth/rate-limit.ts';
-import { HttpError, TooManyRequestsError } from '../errors.ts';
+import { countLoginAttempt } from '../auth/login-limits.ts';
+import { HttpError } from '../errors.ts';
 import { credentialsFormSchema, detailSchema, type CredentialsForm } from './schemas.ts';
 
 /** POST /token (public): the OAuth2 password flow. Rate-limited per client and per username. */
 export async function tokenRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
-  const { perClient, perUsername, windowMs } = ctx.config.tokenRateLimit;
-  const byClient = createRateLimiter(perClient, windowMs);
-  const byUsername = createRateLimiter(perUsername, windowMs);
-
   app.post<{ Body: CredentialsForm }>(
     '/token',
     {
@@ -30,8 +26,7 @@ export async function tokenRoutes(app: FastifyInstance, ctx: ServiceContext): Pr
     },
     async (request) => {
       const { username, password } = request.body;
-      const wait = Math.max(byClient.hit(request.ip), byUsername.hit(username));
-      if (wait > 0) throw new TooManyRequestsError(wait);
+      countLoginAttempt(ctx, request.ip, username);
       const token = await ctx.auth.login(username, password);
       if (!token) throw new HttpError(401, 'Incorrect username or password.');
       return token;
