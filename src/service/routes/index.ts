@@ -15,6 +15,7 @@ import { listRunsRoute } from './runs/list.ts';
 import { runDetailRoute } from './runs/detail.ts';
 import { runLogsRoute } from './runs/logs.ts';
 import { cancelRunRoute } from './runs/cancel.ts';
+import { runEventsRoute } from './runs/events.ts';
 import { sessionRoutes } from '../session/routes.ts';
 
 type RoutePlugin = (app: FastifyInstance, ctx: ServiceContext) => Promise<void>;
@@ -32,6 +33,7 @@ export const authenticatedRoutes: RoutePlugin[] = [
   statusRoutes,
   outputRoutes,
   listRunsRoute,
+  runEventsRoute,
   runDetailRoute,
   runLogsRoute,
   cancelRunRoute,
