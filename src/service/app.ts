@@ -41,7 +41,11 @@ export async function buildApp(ctx: ServiceContext, options: FastifyServerOption
   const prefix = ctx.config.apiRootPath === '/' ? '' : ctx.config.apiRootPath;
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Open Geospatial Data Cloud (OGDC) API', version: ctx.version },
+      info: {
+        title: 'Open Geospatial Data Cloud (OGDC) API',
+        version: ctx.version,
+        description: 'The web page for runs, logs, outputs and submission: [open it](ui/).',
+      },
       components: {
         securitySchemes: {
           OAuth2PasswordBearer: { type: 'oauth2', flows: { password: { tokenUrl: `${prefix}/token`, scopes: {} } } },
