@@ -45,7 +45,7 @@ export function SubmitPage({ initial }: { initial: URLSearchParams }) {
           <input
             type="file"
             // @ts-expect-error: webkitdirectory is a real attribute that Preact's types do not list.
-            webkitdirectory=""
+            webkitdirectory={true}
             multiple
             onChange={(e) => setFiles([...((e.target as HTMLInputElement).files ?? [])])}
           />
