@@ -67,7 +67,14 @@ describe('the web page in a real browser', () => {
       inputs: [`${files.url}/a.txt`],
       steps: ['cp /input_dir/a.txt /output_dir/copied.txt', 'echo copied-it && cp /input_dir/copied.txt /output_dir/'],
     });
-    await submitFolder(page, dir);
+    await page.getByRole('link', { name: 'Submit', exact: true }).click();
+    await page.getByLabel('Recipe folder').setInputFiles(dir);
+    await page.getByRole('button', { name: 'Preview manifest' }).click();
+    await page
+      .getByRole('region', { name: 'Manifest preview' })
+      .getByText(/argoproj\.io\/v1alpha1/)
+      .waitFor();
+    await page.getByRole('button', { name: 'Submit', exact: true }).click();
     await page.getByRole('heading', { name: /Browser copy/ }).waitFor();
     aliceRun = decodeURIComponent(new URL(page.url()).hash.replace('#/runs/', ''));
     assert.match(aliceRun, /^[a-z0-9-]+$/);

@@ -17,12 +17,10 @@ export interface Submission {
 }
 
 /**
- * Stages, validates, checks publication, translates and submits a recipe,
- * recording the run. Nothing waits for a helper workflow: publication state
- * comes from the runs table. Returns the workflow name.
+ * Stages, validates, checks publication and translates a recipe: everything a submission
+ * does before it records a run and reaches the engine (POST /render stops here).
  */
-export async function submitRecipe(ctx: ServiceContext, user: User, submission: Submission): Promise<string> {
-  const engine = requireEngine(ctx);
+export async function prepareSubmission(ctx: ServiceContext, user: User, submission: Submission) {
   const { parseRecipeSource, stageRecipe } = await import('../../recipe/sources.ts');
   const { loadRecipe } = await import('../../recipe/load.ts');
   const { translateRecipe } = await import('../../translate/index.ts');
@@ -43,7 +41,7 @@ export async function submitRecipe(ctx: ServiceContext, user: User, submission: 
     await staged.cleanup();
   }
 
-  const { id, name, output } = recipe.config;
+  const { id, output } = recipe.config;
   if (output.type === 'pvc' && !submission.overwrite && (await isPublished(ctx.db, id))) {
     throw new AlreadyPublishedError(id);
   }
@@ -51,6 +49,17 @@ export async function submitRecipe(ctx: ServiceContext, user: User, submission: 
     recipe,
     translateOptionsFrom(config, { submitter: user.name, overwrite: submission.overwrite, uploadPrefix: `ogdc-inputs/${randomUUID()}` }),
   );
+  return { recipe, translation };
+}
+
+/**
+ * Prepares a recipe (above) and submits it, recording the run. Nothing waits for a helper
+ * workflow: publication state comes from the runs table. Returns the workflow name.
+ */
+export async function submitRecipe(ctx: ServiceContext, user: User, submission: Submission): Promise<string> {
+  const engine = requireEngine(ctx);
+  const { recipe, translation } = await prepareSubmission(ctx, user, submission);
+  const { id, name, output } = recipe.config;
 
   const reservation = {
     userId: user.id,

@@ -9,32 +9,43 @@ export function SubmitPage({ initial }: { initial: URLSearchParams }) {
   const [overwrite, setOverwrite] = useState(false);
   const [problem, setProblem] = useState('');
   const [busy, setBusy] = useState(false);
+  const [manifest, setManifest] = useState('');
 
-  const submit = async (event: Event) => {
-    event.preventDefault();
+  /** POST /submit or /render with the chosen folder (packed here) or the git source. */
+  const send = async <T,>(route: 'submit' | 'render'): Promise<T> => {
+    if (files.length > 0) {
+      const body = await packFolder(recipeFiles(files));
+      const folder = (files[0]!.webkitRelativePath || 'recipe').split('/')[0]!;
+      const query = new URLSearchParams({ overwrite: String(overwrite), name: folder });
+      const res = await request(`${route}?${query}`, { method: 'POST', headers: { 'content-type': 'application/gzip' }, body });
+      return (await res.json()) as T;
+    }
+    if (source.trim()) return postJson<T>(route, { recipe_path: source.trim(), overwrite });
+    throw new PackError('Choose a recipe folder or give a git source.');
+  };
+  const run = async (what: () => Promise<void>) => {
     setProblem('');
     setBusy(true);
     try {
-      let result: { recipe_workflow_name: string };
-      if (files.length > 0) {
-        const chosen = recipeFiles(files);
-        const body = await packFolder(chosen);
-        const folder = (files[0]!.webkitRelativePath || 'recipe').split('/')[0]!;
-        const query = new URLSearchParams({ overwrite: String(overwrite), name: folder });
-        const res = await request(`submit?${query}`, { method: 'POST', headers: { 'content-type': 'application/gzip' }, body });
-        result = (await res.json()) as { recipe_workflow_name: string };
-      } else if (source.trim()) {
-        result = await postJson('submit', { recipe_path: source.trim(), overwrite });
-      } else {
-        throw new PackError('Choose a recipe folder or give a git source.');
-      }
-      location.hash = `#/runs/${encodeURIComponent(result.recipe_workflow_name)}`;
+      await what();
     } catch (err) {
       setProblem(problemText(err));
     } finally {
       setBusy(false);
     }
   };
+  const submit = (event: Event) => {
+    event.preventDefault();
+    void run(async () => {
+      const result = await send<{ recipe_workflow_name: string }>('submit');
+      location.hash = `#/runs/${encodeURIComponent(result.recipe_workflow_name)}`;
+    });
+  };
+  const preview = () =>
+    run(async () => {
+      setManifest('');
+      setManifest(JSON.stringify((await send<{ manifest: unknown }>('render')).manifest, null, 2));
+    });
   const lines = problem.split('\n').filter((l) => l.trim());
   return (
     <section aria-labelledby="submit-title">
@@ -69,9 +80,14 @@ export function SubmitPage({ initial }: { initial: URLSearchParams }) {
           <input type="checkbox" checked={overwrite} onChange={(e) => setOverwrite((e.target as HTMLInputElement).checked)} />
           Overwrite the outputs of an earlier run
         </label>
-        <button type="submit" disabled={busy}>
-          {busy ? 'Submitting…' : 'Submit'}
-        </button>
+        <div class="actions">
+          <button type="button" disabled={busy} onClick={preview}>
+            Preview manifest
+          </button>
+          <button type="submit" disabled={busy}>
+            {busy ? 'Working…' : 'Submit'}
+          </button>
+        </div>
       </form>
       {lines.length > 0 && (
         <div role="alert" class="problems" aria-label="Problems">
@@ -86,6 +102,14 @@ export function SubmitPage({ initial }: { initial: URLSearchParams }) {
             </ul>
           )}
         </div>
+      )}
+      {manifest && (
+        <section aria-label="Manifest preview">
+          <h2>Manifest</h2>
+          <pre class="log" tabIndex={0}>
+            {manifest}
+          </pre>
+        </section>
       )}
     </section>
   );
