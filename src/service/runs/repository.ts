@@ -104,10 +104,9 @@ export async function markNotSubmitted(db: Queryable, runId: number, message: st
 
 /** Whether a successful run has published this recipe's output to the volume. */
 export async function isPublished(db: Queryable, recipeId: string): Promise<boolean> {
-  const rows = await db.query(
-    `SELECT 1 FROM recipe_runs WHERE recipe_id = $1 AND output_type = 'pvc' AND phase = 'Succeeded' LIMIT 1`,
-    [recipeId],
-  );
+  const rows = await db.query(`SELECT 1 FROM recipe_runs WHERE recipe_id = $1 AND output_type = 'pvc' AND phase = 'Succeeded' LIMIT 1`, [
+    recipeId,
+  ]);
   return rows.length > 0;
 }
 
@@ -122,20 +121,30 @@ export async function findRun(db: Queryable, workflowName: string, viewer: { id:
 }
 
 /** A page of runs, newest first: the viewer's own, or everyone's for admin. */
+/** Narrows a run list: `phase` exactly (Pending also matches runs with no phase yet), `recipe` as a case-insensitive part of the recipe's id or name. */
+export interface RunFilter {
+  phase?: string;
+  recipe?: string;
+}
+
 export async function listRuns(
   db: Queryable,
   viewer: { id: number; isAdmin: boolean },
   page: { limit: number; offset: number },
+  filter: RunFilter = {},
 ): Promise<{ runs: Run[]; total: number }> {
-  const where = '($1::boolean OR r.user_id = $2)';
+  const pattern = filter.recipe ? `%${filter.recipe.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  const where = `($1::boolean OR r.user_id = $2)
+    AND ($3::text IS NULL OR r.phase = $3 OR ($3 = 'Pending' AND r.phase IS NULL))
+    AND ($4::text IS NULL OR r.recipe_id ILIKE $4 OR r.recipe_name ILIKE $4)`;
+  const params = [viewer.isAdmin, viewer.id, filter.phase ?? null, pattern];
   const [rows, count] = await Promise.all([
-    db.query<RunRow>(`${SELECT} WHERE ${where} ORDER BY r.submitted_at DESC, r.id DESC LIMIT $3 OFFSET $4`, [
-      viewer.isAdmin,
-      viewer.id,
+    db.query<RunRow>(`${SELECT} WHERE ${where} ORDER BY r.submitted_at DESC, r.id DESC LIMIT $5 OFFSET $6`, [
+      ...params,
       page.limit,
       page.offset,
     ]),
-    db.query<{ n: string | number }>(`SELECT count(*) AS n FROM recipe_runs r WHERE ${where}`, [viewer.isAdmin, viewer.id]),
+    db.query<{ n: string | number }>(`SELECT count(*) AS n FROM recipe_runs r WHERE ${where}`, params),
   ]);
   return { runs: rows.map(toRun), total: Number(count[0]!.n) };
 }
@@ -162,7 +171,14 @@ export async function updateRunStatus(
   );
   const row = rows[0];
   if (!row) return undefined;
-  return { workflowName, userId: Number(row.user_id), phase: row.phase, progress: row.progress, message: row.message, at: new Date().toISOString() };
+  return {
+    workflowName,
+    userId: Number(row.user_id),
+    phase: row.phase,
+    progress: row.progress,
+    message: row.message,
+    at: new Date().toISOString(),
+  };
 }
 
 /** A run by workflow name regardless of owner (for signed download links). */

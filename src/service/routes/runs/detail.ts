@@ -6,6 +6,11 @@ import { refreshRun } from '../../runs/refresh.ts';
 import { bearerSecurity, detailSchema, workflowNameParams } from '../schemas.ts';
 import { runSchema, runSummary } from './shape.ts';
 
+const paramsSchema = {
+  type: 'array',
+  items: { type: 'object', properties: { name: { type: 'string' }, value: { type: ['string', 'null'] } } },
+} as const;
+
 const nodeSchema = {
   type: 'object',
   properties: {
@@ -19,6 +24,11 @@ const nodeSchema = {
     started_at: { type: ['string', 'null'] },
     finished_at: { type: ['string', 'null'] },
     exit_code: { type: ['string', 'null'] },
+    boundary_id: { type: ['string', 'null'] },
+    children: { type: 'array', items: { type: 'string' } },
+    inputs: paramsSchema,
+    outputs: paramsSchema,
+    result: { type: ['string', 'null'] },
   },
 } as const;
 
@@ -34,6 +44,11 @@ function nodeView(node: NodeStatus) {
     started_at: node.startedAt ?? null,
     finished_at: node.finishedAt ?? null,
     exit_code: node.outputs?.exitCode ?? null,
+    boundary_id: node.boundaryID ?? null,
+    children: node.children ?? [],
+    inputs: (node.inputs?.parameters ?? []).map((p) => ({ name: p.name, value: p.value ?? null })),
+    outputs: (node.outputs?.parameters ?? []).map((p) => ({ name: p.name, value: p.value ?? null })),
+    result: node.outputs?.result ?? null,
   };
 }
 

@@ -1,0 +1,183 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { dbTargets } from '../helpers/db.ts';
+import { startTestService, TEST_ADMIN_PASSWORD, type TestService } from '../helpers/service.ts';
+import { serveFiles, writeRecipe } from '../helpers/recipes.ts';
+import { createEngine } from '../../src/engine/create.ts';
+// @ts-expect-error: a plain ES module without types.
+import { buildUi } from '../../ui/build.mjs';
+
+const SHOTS = process.env.OGDC_UI_SCREENSHOTS === '1';
+const target = dbTargets()[0]!;
+
+describe('the web page in a real browser', () => {
+  let svc: TestService;
+  let files: Awaited<ReturnType<typeof serveFiles>>;
+  let base: string;
+  let browser: Browser;
+
+  before(async () => {
+    await buildUi();
+    files = await serveFiles({ 'a.txt': 'alpha\n', 'b.txt': 'beta\n' });
+    svc = await startTestService(target, {}, { createEngine });
+    base = await svc.app.listen({ host: '127.0.0.1', port: 0 });
+    await svc.userToken('alice');
+    await svc.userToken('bob');
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+  });
+  after(async () => {
+    await browser?.close();
+    await svc?.stop();
+    await files?.close();
+  });
+
+  async function signedIn(username: string, password: string, hash = ''): Promise<Page> {
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 850 } });
+    const page = await context.newPage();
+    await page.goto(`${base}/ui/${hash}`);
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText(`Signed in as ${username}`).waitFor();
+    return page;
+  }
+
+  async function submitFolder(page: Page, dir: string) {
+    await page.getByRole('link', { name: 'Submit', exact: true }).click();
+    await page.getByLabel('Recipe folder').setInputFiles(dir);
+    await page.getByRole('button', { name: 'Submit', exact: true }).click();
+  }
+
+  const shot = async (page: Page, name: string) => {
+    if (SHOTS) await page.screenshot({ path: path.join('docs', `ui-${name}.png`), fullPage: true });
+  };
+
+  let aliceRun = '';
+
+  it('signs in, submits a folder, sees it succeed live, reads a log and downloads the zip', async () => {
+    const page = await signedIn('alice', 'alice-password');
+    await page.getByRole('heading', { name: 'Your runs' }).waitFor();
+    const dir = await writeRecipe({
+      name: 'Browser copy',
+      inputs: [`${files.url}/a.txt`],
+      steps: ['cp /input_dir/a.txt /output_dir/copied.txt', 'echo copied-it && cp /input_dir/copied.txt /output_dir/'],
+    });
+    await page.getByRole('link', { name: 'Submit', exact: true }).click();
+    await page.getByLabel('Recipe folder').setInputFiles(dir);
+    await page.getByRole('button', { name: 'Preview manifest' }).click();
+    await page
+      .getByRole('region', { name: 'Manifest preview' })
+      .getByText(/argoproj\.io\/v1alpha1/)
+      .waitFor();
+    await page.getByRole('button', { name: 'Submit', exact: true }).click();
+    await page.getByRole('heading', { name: /Browser copy/ }).waitFor();
+    aliceRun = decodeURIComponent(new URL(page.url()).hash.replace('#/runs/', ''));
+    assert.match(aliceRun, /^[a-z0-9-]+$/);
+    // Live: the phase changes without a reload.
+    await page.getByRole('heading', { name: /Browser copy\s*Succeeded/ }).waitFor({ timeout: 60_000 });
+    await page.getByRole('group', { name: 'Workflow graph' }).waitFor();
+    await shot(page, 'run');
+    const steps = page.getByRole('table', { name: 'Steps' });
+    const stepButtons = steps.getByRole('button');
+    assert.ok((await stepButtons.count()) >= 2);
+    // The recipe's own step, not the input fetch or the output packing: the one whose log has its echo.
+    let found = false;
+    for (let i = 0; i < (await stepButtons.count()) && !found; i++) {
+      await stepButtons.nth(i).click();
+      await page.getByRole('heading', { name: /^Step / }).waitFor();
+      found = await page
+        .getByLabel('Log text')
+        .getByText(/copied-it/)
+        .waitFor({ timeout: 3000 })
+        .then(
+          () => true,
+          () => false,
+        );
+    }
+    assert.ok(found, "one step's log shows the recipe's output");
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download output' }).click();
+    const saved = path.join(await mkdtemp(path.join(os.tmpdir(), 'ogdc-ui-dl-')), 'out.zip');
+    await (await download).saveAs(saved);
+    const listing = execFileSync('unzip', ['-l', saved], { encoding: 'utf8' });
+    assert.match(listing, /copied\.txt/);
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    await page.getByRole('table', { name: 'Runs' }).getByRole('link', { name: 'Browser copy' }).waitFor();
+    await shot(page, 'runs');
+    await page.context().close();
+  });
+
+  it("shows a failing run's message and the failing line", async () => {
+    const page = await signedIn('alice', 'alice-password');
+    const dir = await writeRecipe({
+      name: 'Browser fail',
+      inputs: [`${files.url}/a.txt`],
+      steps: ['echo about-to-fail && grep nothing-like-this /input_dir/a.txt'],
+    });
+    await submitFolder(page, dir);
+    await page.getByRole('heading', { name: /Browser fail\s*(Failed|Error)/ }).waitFor({ timeout: 60_000 });
+    await page.locator('.message').waitFor();
+    await page.getByRole('table', { name: 'Steps' }).getByRole('row').filter({ hasText: 'Failed' }).getByRole('button').click();
+    await page
+      .getByLabel('Log text')
+      .getByText(/about-to-fail/)
+      .waitFor();
+    await page.getByRole('heading', { name: /^Step / }).waitFor();
+    assert.match(await page.locator('.panel').innerText(), /Exit code\s*1/);
+    await page.context().close();
+  });
+
+  it('cancels a running run', async () => {
+    const page = await signedIn('alice', 'alice-password');
+    const dir = await writeRecipe({ name: 'Browser slow', inputs: [`${files.url}/a.txt`], steps: ['sleep 60'] });
+    await submitFolder(page, dir);
+    await page.getByRole('button', { name: 'Cancel run' }).click();
+    await page.getByRole('heading', { name: /Browser slow\s*(Failed|Error)/ }).waitFor({ timeout: 30_000 });
+    await page.context().close();
+  });
+
+  it('shows validation problems before anything runs', async () => {
+    const page = await signedIn('alice', 'alice-password');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ogdc-bad-recipe-'));
+    await writeFile(path.join(dir, 'meta.yml'), 'name: "Broken"\nworkflow:\n  type: nonsense\n');
+    await writeFile(path.join(dir, 'recipe.sh'), 'true\n');
+    await submitFolder(page, dir);
+    const problems = page.getByRole('alert');
+    await problems.waitFor();
+    assert.match(await problems.innerText(), /invalid|workflow/i);
+    await shot(page, 'submit');
+    await page.context().close();
+  });
+
+  it('lets the admin create and disable a user, and keeps runs private', async () => {
+    const page = await signedIn('admin', TEST_ADMIN_PASSWORD);
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByLabel('New username').fill('carol');
+    await page.getByLabel('Password').fill('carol-password');
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await page.getByRole('status').getByText('Created carol.').waitFor();
+    await page.getByRole('button', { name: 'Disable carol' }).click();
+    await page.getByRole('button', { name: 'Enable carol' }).waitFor();
+    await shot(page, 'users');
+    await page.context().close();
+
+    const bob = await signedIn('bob', 'bob-password', `#/runs/${aliceRun}`);
+    await bob.getByRole('heading', { name: 'Run not found' }).waitFor();
+    await bob.getByRole('link', { name: 'Runs', exact: true }).click();
+    await bob.getByText('No runs yet').waitFor();
+    await bob.context().close();
+
+    const carol = await browser.newPage();
+    await carol.goto(`${base}/ui/`);
+    await carol.getByLabel('Username').fill('carol');
+    await carol.getByLabel('Password').fill('carol-password');
+    await carol.getByRole('button', { name: 'Sign in' }).click();
+    await carol.getByRole('alert').getByText('Incorrect username or password.').waitFor();
+    await carol.close();
+  });
+});
