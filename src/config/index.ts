@@ -1,4 +1,5 @@
 import os from 'node:os';
+import type { StepLimits } from '../engine/local/pods/limits.ts';
 import path from 'node:path';
 import { ConfigError } from './errors.ts';
 import { loadIdentityConfig, type IdentityConfig } from './identity.ts';
@@ -25,16 +26,7 @@ export type EngineConfig =
       /** OGDC_LOCAL_SANDBOX: `bwrap` (default; serve refuses to start without it) or `none` (loopback only). */
       sandbox: 'bwrap' | 'none';
       /** Per-step limits (src/engine/local/pods/limits.ts; README "The local engine"). */
-      limits: {
-        processes: number;
-        memoryMb: number;
-        fileMb: number;
-        cpuSeconds: number;
-        tmpMb: number;
-        logMb: number;
-        outputMb: number;
-        network: 'none' | 'egress';
-      };
+      limits: StepLimits;
     }
   | {
       kind: 'argo';
