@@ -61,7 +61,7 @@ for (const target of dbTargets()) {
 
     before(async () => {
       files = await serveFiles({ 'a.txt': 'alpha\n' });
-      svc = await startTestService(target, {}, { createEngine });
+      svc = await startTestService(target, { OGDC_ALLOW_PRIVATE_SOURCES: 'true' }, { createEngine }); // inputs served on loopback
       baseUrl = await svc.app.listen({ host: '127.0.0.1', port: 0 });
       alice = await svc.userToken('alice');
       bob = await svc.userToken('bob');

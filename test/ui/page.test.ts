@@ -24,7 +24,7 @@ describe('the web page in a real browser', () => {
   before(async () => {
     await buildUi();
     files = await serveFiles({ 'a.txt': 'alpha\n', 'b.txt': 'beta\n' });
-    svc = await startTestService(target, {}, { createEngine });
+    svc = await startTestService(target, { OGDC_ALLOW_PRIVATE_SOURCES: 'true' }, { createEngine }); // inputs served on loopback
     base = await svc.app.listen({ host: '127.0.0.1', port: 0 });
     await svc.userToken('alice');
     await svc.userToken('bob');
