@@ -1,5 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { dbTargets } from '../helpers/db.ts';
 import { startTestService, form, TEST_ADMIN_PASSWORD, type TestService } from '../helpers/service.ts';
 
@@ -151,6 +154,40 @@ for (const target of dbTargets()) {
         assert.equal((await attempt('/session', TEST_ADMIN_PASSWORD, '10.0.0.2')).statusCode, 200);
       } finally {
         await limited.stop();
+      }
+    });
+
+    it('tells the page the access mode and the ways to sign in', async () => {
+      const open = await startTestService(target, { ACCESS_MODE: 'open' });
+      try {
+        const res = await open.app.inject({ url: '/session' });
+        assert.equal(res.statusCode, 200);
+        assert.equal(res.json().current_user, 'admin');
+        assert.equal(res.json().access_mode, 'open');
+      } finally {
+        await open.stop();
+      }
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'ogdc-oidc-'));
+      const secrets = path.join(dir, 'client_secrets.json');
+      await writeFile(
+        secrets,
+        JSON.stringify({
+          server_metadata_url: 'http://127.0.0.1:9/.well-known/openid-configuration',
+          client_id: 'ogdc',
+          client_secret: 'a-secret',
+          redirect_uris: ['http://127.0.0.1:8000/authorize'],
+        }),
+      );
+      const readOnly = await startTestService(target, { ACCESS_MODE: 'read_only', OIDC_CLIENT_SECRETS_FILE: secrets, API_ROOT_PATH: '/ogdc' });
+      try {
+        const res = await readOnly.app.inject({ url: '/ogdc/session' });
+        assert.equal(res.statusCode, 401);
+        assert.equal(res.json().access_mode, 'read_only');
+        assert.deepEqual(res.json().sign_in, { password: true, oidc_login_url: '/ogdc/login' });
+        assert.doesNotMatch(res.body, /a-secret/);
+      } finally {
+        await readOnly.stop();
+        await rm(dir, { recursive: true, force: true });
       }
     });
 

@@ -14,6 +14,12 @@ export interface Session {
   csrf_token: string;
   access_mode: string;
   sign_in: SignIn;
+  /** read_only mode, looking around without signing in: reads work, writes ask to sign in. */
+  anonymous?: boolean;
+}
+
+export function anonymousSession(signIn: SignIn): Session {
+  return { current_user: '', is_admin: false, csrf_token: '', access_mode: 'read_only', sign_in: signIn, anonymous: true };
 }
 
 export interface Run {

@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { currentSession, setCsrfToken, whenSignedOut, json, type Session, type SignIn } from './api.ts';
+import { anonymousSession, currentSession, setCsrfToken, whenSignedOut, json, type Session, type SignIn } from './api.ts';
 import { SignInPage } from './pages/sign-in.tsx';
 import { RunsPage } from './pages/runs.tsx';
 import { RunPage } from './pages/run.tsx';
@@ -31,11 +31,13 @@ function App() {
   const route = useRoute();
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [signIn, setSignIn] = useState<SignIn>({ password: true, oidc_login_url: null });
+  const [accessMode, setAccessMode] = useState('authenticated');
   const [expired, setExpired] = useState(false);
 
   const load = async () => {
     const s = await currentSession();
     setSignIn(s.signIn);
+    setAccessMode(s.accessMode);
     setSession(s.session ?? null);
     if (s.session) setCsrfToken(s.session.csrf_token);
   };
@@ -53,6 +55,8 @@ function App() {
       <SignInPage
         signIn={signIn}
         expired={expired}
+        // read_only: reads need no sign-in, so one may look around first.
+        onBrowse={accessMode === 'read_only' ? () => setSession(anonymousSession(signIn)) : undefined}
         onSignedIn={(s) => {
           setExpired(false);
           setCsrfToken(s.csrf_token);
@@ -62,8 +66,10 @@ function App() {
     );
   const signOut = async () => {
     await json('session', { method: 'DELETE' });
+    setExpired(false);
     setSession(null);
   };
+  const anonymous = session.anonymous === true;
   const current = (prefix: string) => (route === prefix || (prefix !== '/' && route.startsWith(prefix)) ? 'page' : undefined);
   return (
     <>
@@ -75,9 +81,11 @@ function App() {
           <a href="#/" aria-current={current('/')}>
             Runs
           </a>
-          <a href="#/submit" aria-current={current('/submit')}>
-            Submit
-          </a>
+          {!anonymous && (
+            <a href="#/submit" aria-current={current('/submit')}>
+              Submit
+            </a>
+          )}
           {session.is_admin && (
             <a href="#/admin" aria-current={current('/admin')}>
               Users
@@ -85,12 +93,23 @@ function App() {
           )}
           <a href="../">API</a>
         </nav>
-        <span class="who">
-          Signed in as <strong>{session.current_user}</strong>
-          <button type="button" onClick={signOut}>
-            Sign out
-          </button>
-        </span>
+        {session.access_mode === 'open' ? (
+          <span class="who">Open service: no sign-in, acting as {session.current_user}</span>
+        ) : anonymous ? (
+          <span class="who">
+            Not signed in (read only)
+            <button type="button" onClick={() => setSession(null)}>
+              Sign in
+            </button>
+          </span>
+        ) : (
+          <span class="who">
+            Signed in as <strong>{session.current_user}</strong>
+            <button type="button" onClick={signOut}>
+              Sign out
+            </button>
+          </span>
+        )}
       </header>
       <main id="main">
         <Page route={route} session={session} />

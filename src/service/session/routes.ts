@@ -35,7 +35,8 @@ const signedOutSchema = {
  * The browser's session (public routes: they are how one signs in). POST /session checks a
  * name and password as /token does, under the same limits, and sets an HttpOnly cookie;
  * GET /session says who is signed in and gives the CSRF token every cookie-authenticated
- * write must send; DELETE /session signs out.
+ * write must send (in `open` mode: always `admin`, with an empty token), or answers 401 with the
+ * access mode and the ways to sign in; DELETE /session signs out.
  */
 export async function sessionRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   // The same back-off as /token: one table, so a guesser gains nothing by switching routes.
@@ -78,6 +79,11 @@ export async function sessionRoutes(app: FastifyInstance, ctx: ServiceContext): 
     '/session',
     { schema: { summary: 'Who this browser is signed in as, and its CSRF token', response: { 200: sessionSchema, 401: signedOutSchema } } },
     async (request, reply) => {
+      if (accessModeOf(ctx) === 'open') {
+        // No sign-in: every request acts as the local admin, and no write needs a CSRF token.
+        const admin = await ctx.auth.localUser();
+        return { current_user: admin.name, is_admin: true, csrf_token: '', access_mode: 'open', sign_in: signInInfo(ctx) };
+      }
       const token = sessionTokenOf(request);
       if (!token) return reply.code(401).send(signedOut('Not signed in.'));
       let user;

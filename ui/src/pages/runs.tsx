@@ -12,6 +12,8 @@ export function RunsPage({ session }: { session: Session }) {
   const [offset, setOffset] = useState(0);
   const [data, setData] = useState<{ runs: Run[]; total: number } | undefined>();
   const [error, setError] = useState('');
+  // An admin sees everyone's runs, and so does a read_only visitor who has not signed in.
+  const everyone = session.is_admin || session.anonymous === true;
 
   const load = async (p = phase, r = recipe, o = offset) => {
     const query = new URLSearchParams({ limit: String(PAGE), offset: String(o) });
@@ -34,7 +36,7 @@ export function RunsPage({ session }: { session: Session }) {
   };
   return (
     <section aria-labelledby="runs-title">
-      <h1 id="runs-title">{session.is_admin ? 'All runs' : 'Your runs'}</h1>
+      <h1 id="runs-title">{everyone ? 'All runs' : 'Your runs'}</h1>
       <form class="filters" role="search" aria-label="Filter runs" onSubmit={(e) => e.preventDefault()}>
         <label>
           Phase
@@ -72,7 +74,7 @@ export function RunsPage({ session }: { session: Session }) {
             <thead>
               <tr>
                 <th scope="col">Recipe</th>
-                {session.is_admin && <th scope="col">Submitter</th>}
+                {everyone && <th scope="col">Submitter</th>}
                 <th scope="col">Phase</th>
                 <th scope="col">Progress</th>
                 <th scope="col">Submitted</th>
@@ -90,7 +92,7 @@ export function RunsPage({ session }: { session: Session }) {
                     )}
                     <div class="sub">{run.recipe_workflow_name}</div>
                   </td>
-                  {session.is_admin && <td>{run.submitter}</td>}
+                  {everyone && <td>{run.submitter}</td>}
                   <td>
                     <span class={phaseClass(run.status)}>{run.status ?? 'Pending'}</span>
                     {run.message && <div class="sub">{run.message}</div>}

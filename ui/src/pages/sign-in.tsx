@@ -2,7 +2,17 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { postJson, problemText, type Session, type SignIn } from '../api.ts';
 
 /** The sign-in form; the URL fragment is left alone, so signing in returns to the same place. */
-export function SignInPage({ signIn, expired, onSignedIn }: { signIn: SignIn; expired: boolean; onSignedIn: (s: Session) => void }) {
+export function SignInPage({
+  signIn,
+  expired,
+  onSignedIn,
+  onBrowse,
+}: {
+  signIn: SignIn;
+  expired: boolean;
+  onSignedIn: (s: Session) => void;
+  onBrowse?: () => void;
+}) {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const first = useRef<HTMLInputElement>(null);
@@ -29,7 +39,7 @@ export function SignInPage({ signIn, expired, onSignedIn }: { signIn: SignIn; ex
       {signIn.oidc_login_url && (
         <p>
           <a class="button" href={`${signIn.oidc_login_url}?next=${back}`}>
-            Sign in with your organisation
+            Sign in with your organisation's account
           </a>
         </p>
       )}
@@ -52,6 +62,13 @@ export function SignInPage({ signIn, expired, onSignedIn }: { signIn: SignIn; ex
             Sign in
           </button>
         </form>
+      )}
+      {onBrowse && (
+        <p>
+          <button type="button" class="link" onClick={onBrowse}>
+            Look at the runs without signing in
+          </button>
+        </p>
       )}
     </main>
   );
