@@ -76,7 +76,8 @@ describe('the web page in a real browser', { skip: noBrowser }, () => {
     const dir = await writeRecipe({
       name: 'Browser copy',
       inputs: [`${files.url}/a.txt`],
-      steps: ['cp /input_dir/a.txt /output_dir/copied.txt', 'echo copied-it && cp /input_dir/copied.txt /output_dir/'],
+      // ~80 KiB of log before the echo: more than the page first asks for.
+      steps: ['cp /input_dir/a.txt /output_dir/copied.txt', 'seq 1 15000 && echo copied-it && cp /input_dir/copied.txt /output_dir/'],
     });
     await page.getByRole('link', { name: 'Submit', exact: true }).click();
     await page.getByLabel('Recipe folder').setInputFiles(dir);
@@ -111,6 +112,12 @@ describe('the web page in a real browser', { skip: noBrowser }, () => {
         );
     }
     assert.ok(found, "one step's log shows the recipe's output");
+    // The page shows the log's tail; "Load earlier" brings back its start.
+    const logText = () => page.getByLabel('Log text').textContent();
+    assert.doesNotMatch((await logText()) ?? '', /: 1\n/);
+    await page.getByRole('button', { name: 'Load earlier' }).click();
+    await page.waitForFunction(() => /: 1\n[^]*copied-it/.test(document.querySelector('pre.log')?.textContent ?? ''));
+    assert.match((await logText()) ?? '', /: 15000\n[^\n]*: copied-it/);
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Download output' }).click();
     const saved = path.join(await mkdtemp(path.join(os.tmpdir(), 'ogdc-ui-dl-')), 'out.zip');
