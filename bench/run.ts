@@ -14,7 +14,7 @@ import { measureFanout } from './fanout.ts';
 import { startBareFastify, startBarePglite } from './floors.ts';
 import { measureManifest } from './manifest.ts';
 import { buildDist } from './dist.ts';
-import { argoSubmitPhase, pglitePhase, postgresPhase, startInputServer, warnLogPhase, type PhaseSettings } from './phases.ts';
+import { argoSubmitPhase, pagePhase, pglitePhase, postgresPhase, startInputServer, warnLogPhase, type PhaseSettings } from './phases.ts';
 import type { BenchProcess } from './process.ts';
 import { formatJson, formatTable, type BenchResults } from './report.ts';
 import { throughput } from './load.ts';
@@ -96,6 +96,8 @@ async function main(): Promise<number> {
     const postgres = await postgresPhase(settings);
     progress('service with the Argo Server stand-in');
     const argoSubmit = await argoSubmitPhase(settings);
+    progress('the web page: first load and the run event fan-out');
+    const page = await pagePhase(settings, 200);
 
     const results: BenchResults = {
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
@@ -109,6 +111,7 @@ async function main(): Promise<number> {
       submit: { argo: argoSubmit, local: pglite.submitLocal },
       manifests,
       fanout,
+      page,
       launches: settings.launches,
     };
     if (values.json) {

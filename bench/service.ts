@@ -29,6 +29,10 @@ function baseEnv(dataDir: string): Record<string, string> {
     // The token-load phase logs in thousands of times from one client.
     OGDC_TOKEN_RATE_LIMIT_PER_CLIENT: '10000000',
     OGDC_TOKEN_RATE_LIMIT_PER_USERNAME: '10000000',
+    // The recipes' input is served on loopback (startInputServer).
+    OGDC_ALLOW_PRIVATE_SOURCES: 'true',
+    // Where the Argo schema is, when it is not ../shared beside the repository.
+    ...(process.env.OGDC_ARGO_SCHEMA && { OGDC_ARGO_SCHEMA: process.env.OGDC_ARGO_SCHEMA }),
   };
 }
 
