@@ -20,7 +20,7 @@ function useRoute(): string {
 
 function Page({ route, session }: { route: string; session: Session }) {
   const run = /^\/runs\/([^/?]+)/.exec(route);
-  if (run) return <RunPage name={decodeURIComponent(run[1]!)} session={session} />;
+  if (run) return <RunPage key={run[1]} name={decodeURIComponent(run[1]!)} session={session} />;
   if (route.startsWith('/submit')) return <SubmitPage initial={new URLSearchParams(route.split('?')[1] ?? '')} />;
   if (route.startsWith('/admin'))
     return session.is_admin ? <AdminPage session={session} /> : <p role="alert">Only administrators manage users.</p>;

@@ -31,6 +31,7 @@ export async function uiRoutes(app: FastifyInstance, _ctx: ServiceContext): Prom
       reply.header('x-content-type-options', 'nosniff');
       reply.header('referrer-policy', 'same-origin');
     });
-    await scope.register(fastifyStatic, { root, prefix: '/ui/', index: ['index.html'], cacheControl: true, maxAge: 0 });
+    // preCompressed: the build's .br/.gz copies go to browsers that accept them.
+    await scope.register(fastifyStatic, { root, prefix: '/ui/', index: ['index.html'], cacheControl: true, maxAge: 0, preCompressed: true });
   });
 }
