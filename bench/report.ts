@@ -174,7 +174,7 @@ export function formatTable(r: BenchResults): string {
         [`one run change to ${sse.streams} open /runs/events streams: POST /submit answered`, `${fmt(sse.submitMs)} ms`],
         ['  row written to event read by a stream, p50 / p99 / max', `${fmt(sse.delivery.p50Ms)} / ${fmt(sse.delivery.p99Ms)} / ${fmt(sse.delivery.maxMs)} ms`],
         ['  first stream to last stream', `${fmt(sse.spreadMs)} ms`],
-        ['  service memory per open stream', kib(sse.rssPerStreamBytes)],
+        ['  service memory per open stream', sse.rssPerStreamBytes > 0 ? kib(sse.rssPerStreamBytes) : 'too small to see in RSS'],
       ],
     ),
     '',

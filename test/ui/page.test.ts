@@ -210,7 +210,7 @@ describe('the web page in a real browser', { skip: noBrowser }, () => {
       await page.getByRole('heading', { name: 'All runs' }).waitFor();
       await page.getByText('No runs yet').waitFor();
       // A run submitted elsewhere appears without a reload: the event stream under /ogdc works.
-      const dir = await writeRecipe({ name: 'Rooted run', inputs: [`${files.url}/a.txt`], steps: ['true'] });
+      const dir = await writeRecipe({ name: 'Rooted run', inputs: [`${files.url}/a.txt`], steps: ['true'], output: 'pvc' });
       const submitted = await fetch(`${url}/ogdc/submit?name=${path.basename(dir)}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${await rooted.adminToken()}`, 'content-type': 'application/gzip' },
@@ -225,6 +225,9 @@ describe('the web page in a real browser', { skip: noBrowser }, () => {
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByText('Signed in as admin').waitFor();
       assert.match(page.url(), /\/ogdc\/ui\//);
+      // A pvc output says where it is published.
+      await page.getByRole('table', { name: 'Runs' }).getByRole('link', { name: 'Rooted run' }).click();
+      await page.getByText(/published to PVC\s*cephfs-qgnet-ogdc-workflow-pvc, folder\s*rooted-run\//).waitFor();
       await page.close();
     } finally {
       await rooted.stop();

@@ -63,6 +63,8 @@ export interface RunNode {
 
 export interface RunDetail extends Run {
   output_available: boolean;
+  /** pvc outputs: the claim and the recipe's folder on it. */
+  output_location: { claim_name: string; path: string } | null;
   nodes: RunNode[];
 }
 

@@ -1,6 +1,7 @@
 // Packs a folder chosen with <input webkitdirectory> as the tar.gz the CLI uploads: entries
 // under "./", regular files and directories only, gzip through the browser's CompressionStream.
-// Hand-written: the tar libraries on npm are built on Node streams and Buffers; ustar headers are small.
+// Hand-written: the CLI's `tar` package is built on Node streams and Buffers, and the page needs only
+// ustar headers for regular files and directories (long paths split into prefix and name).
 
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 

@@ -142,7 +142,17 @@ export function RunPage({ name }: { name: string; session: Session }) {
         <dt>Duration</dt>
         <dd>{duration(run.started_at, run.finished_at)}</dd>
         <dt>Output</dt>
-        <dd>{run.output_type === 'temporary' ? 'a zip to download' : `published to ${run.output_type} (recipe ${run.recipe_id})`}</dd>
+        <dd>
+          {run.output_type === 'temporary' ? (
+            'a zip to download'
+          ) : run.output_location ? (
+            <>
+              published to PVC <code>{run.output_location.claim_name}</code>, folder <code>{run.output_location.path}</code>
+            </>
+          ) : (
+            `published to ${run.output_type} (recipe ${run.recipe_id})`
+          )}
+        </dd>
       </dl>
       {run.message && (
         <p class="message" role={FINISHED.has(run.status ?? '') && run.status !== 'Succeeded' ? 'alert' : undefined}>

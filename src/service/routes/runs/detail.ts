@@ -64,7 +64,17 @@ export async function runDetailRoute(app: FastifyInstance, ctx: ServiceContext):
         response: {
           200: {
             type: 'object',
-            properties: { ...runSchema.properties, output_available: { type: 'boolean' }, nodes: { type: 'array', items: nodeSchema } },
+            properties: {
+              ...runSchema.properties,
+              output_available: { type: 'boolean' },
+              // pvc outputs: where they are published (the workflow PVC and the recipe's folder on it).
+              output_location: {
+                type: ['object', 'null'],
+                properties: { claim_name: { type: 'string' }, path: { type: 'string' } },
+                required: ['claim_name', 'path'],
+              },
+              nodes: { type: 'array', items: nodeSchema },
+            },
           },
           404: detailSchema,
         },
@@ -75,7 +85,13 @@ export async function runDetailRoute(app: FastifyInstance, ctx: ServiceContext):
       const nodes = Object.values(workflow?.status?.nodes ?? {})
         .sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '') || a.name.localeCompare(b.name))
         .map(nodeView);
-      return { ...runSummary(run), output_available: run.outputType === 'temporary' && run.phase === 'Succeeded', nodes };
+      const outputLocation = run.outputType === 'pvc' ? { claim_name: ctx.config.workflowPvcName, path: `${run.recipeId}/` } : null;
+      return {
+        ...runSummary(run),
+        output_available: run.outputType === 'temporary' && run.phase === 'Succeeded',
+        output_location: outputLocation,
+        nodes,
+      };
     },
   );
 }
