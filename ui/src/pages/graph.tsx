@@ -1,53 +1,6 @@
 import dagre from '@dagrejs/dagre';
 import type { RunNode } from '../api.ts';
-
-export interface Box {
-  key: string;
-  label: string;
-  phase: string;
-  count: number;
-  /** The node a click opens: the first of a collapsed fan-out. */
-  nodeId: string;
-}
-
-const RANK = ['Failed', 'Error', 'Running', 'Pending', 'Succeeded', 'Skipped', 'Omitted'];
-
-// Fan-out pods share a template and a parent and differ only in their "(i:item)" suffix.
-function groupKey(n: RunNode): string {
-  return `${n.boundary_id ?? ''}|${n.display_name.replace(/\(\d+:.*\)$/, '')}`;
-}
-
-/** Pods as boxes (fan-outs collapsed with a count, showing their worst phase) and the edges between them. */
-export function workflowGraph(nodes: RunNode[]): { boxes: Box[]; edges: Array<[string, string]> } {
-  const byId = new Map(nodes.map((n) => [n.id, n]));
-  const pods = nodes.filter((n) => n.type === 'Pod');
-  const boxes = new Map<string, Box>();
-  for (const pod of pods) {
-    const key = groupKey(pod);
-    const box = boxes.get(key);
-    if (!box) boxes.set(key, { key, label: pod.display_name.replace(/\(\d+:.*\)$/, ''), phase: pod.phase, count: 1, nodeId: pod.id });
-    else {
-      box.count += 1;
-      if (RANK.indexOf(pod.phase) < RANK.indexOf(box.phase)) box.phase = pod.phase;
-    }
-  }
-  // A pod's successors are the pods reached through its children, passing over step groups and DAG nodes.
-  const nextPods = (id: string, seen = new Set<string>()): string[] => {
-    const out: string[] = [];
-    for (const child of byId.get(id)?.children ?? []) {
-      if (seen.has(child)) continue;
-      seen.add(child);
-      const node = byId.get(child);
-      if (!node) continue;
-      if (node.type === 'Pod') out.push(child);
-      else out.push(...nextPods(child, seen));
-    }
-    return out;
-  };
-  const edges = new Set<string>();
-  for (const pod of pods) for (const next of nextPods(pod.id)) edges.add(`${groupKey(pod)}\n${groupKey(byId.get(next)!)}`);
-  return { boxes: [...boxes.values()], edges: [...edges].map((e) => e.split('\n') as [string, string]).filter(([a, b]) => a !== b) };
-}
+import { workflowGraph } from '../graph-model.ts';
 
 const W = 170;
 const H = 44;
