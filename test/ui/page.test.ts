@@ -94,6 +94,10 @@ describe('the web page in a real browser', { skip: noBrowser }, () => {
     await page.getByRole('heading', { name: /Browser copy\s*Succeeded/ }).waitFor({ timeout: 60_000 });
     await page.getByRole('group', { name: 'Workflow graph' }).waitFor();
     await shot(page, 'run');
+    // The graph works from the keyboard: a focused box opens its step with Enter.
+    await page.getByRole('group', { name: 'Workflow graph' }).getByRole('button', { name: /^fetch: Succeeded/ }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Step fetch' }).waitFor();
     const steps = page.getByRole('table', { name: 'Steps' });
     const stepButtons = steps.getByRole('button');
     assert.ok((await stepButtons.count()) >= 2);
@@ -189,6 +193,17 @@ describe('the web page in a real browser', { skip: noBrowser }, () => {
     await bob.getByRole('heading', { name: 'Run not found' }).waitFor();
     await bob.getByRole('link', { name: 'Runs', exact: true }).click();
     await bob.getByText('No runs yet').waitFor();
+    // A session that ends (here: its cookie is gone) asks to sign in, then returns to the same place.
+    await bob.getByRole('link', { name: 'Submit', exact: true }).click();
+    await bob.getByRole('heading', { name: 'Submit a recipe' }).waitFor();
+    await bob.context().clearCookies();
+    await bob.getByRole('link', { name: 'Runs', exact: true }).click();
+    await bob.getByText('Your session has ended').waitFor();
+    await bob.getByLabel('Username').fill('bob');
+    await bob.getByLabel('Password').fill('bob-password');
+    await bob.getByRole('button', { name: 'Sign in' }).click();
+    await bob.getByRole('heading', { name: 'Your runs' }).waitFor();
+    assert.match(bob.url(), /#\/$/);
     await bob.context().close();
 
     const carol = await browser.newPage();

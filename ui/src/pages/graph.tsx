@@ -30,7 +30,7 @@ export function Graph({ nodes, selected, onSelect }: { nodes: RunNode[]; selecte
             class={`box phase-${b.phase.toLowerCase()}${selected === b.nodeId ? ' selected' : ''}`}
             transform={`translate(${n.x - W / 2},${n.y - H / 2})`}
             role="button"
-            tabIndex={0}
+            tabindex={0}
             aria-label={`${label}: ${b.phase}`}
             onClick={() => onSelect(b.nodeId)}
             onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), onSelect(b.nodeId))}
