@@ -174,6 +174,16 @@ describe('the web page in a real browser', { skip: noBrowser }, () => {
     // As the CLI prints them: file, key, line, message.
     assert.match(await problems.innerText(), /meta\.yml: workflow\.type \(line 3\): expected one of/);
     await shot(page, 'submit');
+    // Too many files: refused in the page, before any upload.
+    const many = await mkdtemp(path.join(os.tmpdir(), 'ogdc-many-'));
+    await writeFile(path.join(many, 'meta.yml'), 'name: "Many"\n');
+    await Promise.all(Array.from({ length: 1000 }, (_, i) => writeFile(path.join(many, `f${i}.txt`), '')));
+    const uploads: string[] = [];
+    page.on('request', (r) => r.method() === 'POST' && uploads.push(r.url()));
+    await page.getByLabel('Recipe folder').setInputFiles(many);
+    await page.getByRole('button', { name: 'Submit', exact: true }).click();
+    await page.getByRole('alert').getByText(/holds 1001 files and 0 folders; a recipe may hold at most 1000/).waitFor();
+    assert.deepEqual(uploads, []);
     await page.context().close();
   });
 

@@ -4,6 +4,8 @@
 // ustar headers for regular files and directories (long paths split into prefix and name).
 
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+/** Files and folders a staged recipe may hold (the service's limit, src/recipe/sources/limits.ts). */
+export const MAX_ENTRIES = 1000;
 
 export class PackError extends Error {}
 
@@ -51,6 +53,9 @@ export function recipeFiles(files: File[]): Array<{ path: string; file: File }> 
     total += file.size;
     return { path: rel, file };
   });
+  const dirs = new Set(out.flatMap(({ path }) => path.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+  if (out.length + dirs.size > MAX_ENTRIES)
+    throw new PackError(`The folder holds ${out.length} files and ${dirs.size} folders; a recipe may hold at most ${MAX_ENTRIES} in all.`);
   if (total > MAX_UPLOAD_BYTES)
     throw new PackError(`The folder holds ${(total / 1048576).toFixed(1)} MiB; uploads are limited to ${MAX_UPLOAD_BYTES / 1048576} MiB.`);
   return out;
