@@ -9,6 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { dbTargets } from '../helpers/db.ts';
 import { startTestService, TEST_ADMIN_PASSWORD, type TestService } from '../helpers/service.ts';
 import { serveFiles, writeRecipe } from '../helpers/recipes.ts';
+import { makeGitRepo } from '../helpers/git-repo.ts';
 import { createEngine } from '../../src/engine/create.ts';
 import { packRecipe } from '../../src/cli/commands/submit.ts';
 // @ts-expect-error: a plain ES module without types.
@@ -30,7 +31,8 @@ describe('the web page in a real browser', { skip: noBrowser }, () => {
   before(async () => {
     await buildUi();
     files = await serveFiles({ 'a.txt': 'alpha\n', 'b.txt': 'beta\n' });
-    svc = await startTestService(target, { OGDC_ALLOW_PRIVATE_SOURCES: 'true' }, { createEngine }); // inputs served on loopback
+    // Inputs are served on loopback; git sources are file:// repositories under the temp folder.
+    svc = await startTestService(target, { OGDC_ALLOW_PRIVATE_SOURCES: 'true', OGDC_RECIPE_ROOTS: os.tmpdir() }, { createEngine });
     base = await svc.app.listen({ host: '127.0.0.1', port: 0 });
     await svc.userToken('alice');
     await svc.userToken('bob');
@@ -161,6 +163,30 @@ describe('the web page in a real browser', { skip: noBrowser }, () => {
     await page.getByRole('button', { name: 'Cancel run' }).click();
     await page.getByRole('heading', { name: /Browser slow\s*(Failed|Error)/ }).waitFor({ timeout: 30_000 });
     await page.context().close();
+  });
+
+  it('submits a git source, and submits it again with overwrite', async () => {
+    const repo = await makeGitRepo({
+      'recipes/git-one/meta.yml': `name: "Browser git"\nworkflow:\n  type: shell\ninput:\n  params:\n    - {type: url, value: "${files.url}/a.txt"}\noutput: {type: pvc}\n`,
+      'recipes/git-one/recipe.sh': 'cp /input_dir/a.txt /output_dir/\n',
+    });
+    try {
+      const page = await signedIn('alice', 'alice-password');
+      await page.getByRole('link', { name: 'Submit', exact: true }).click();
+      await page.getByLabel('Or a git source').fill(`git+${repo.url}@main#recipes/git-one`);
+      await page.getByRole('button', { name: 'Submit', exact: true }).click();
+      await page.getByRole('heading', { name: /Browser git\s*Succeeded/ }).waitFor({ timeout: 60_000 });
+      const first = page.url();
+      // Published outputs are not replaced unless asked.
+      await page.getByRole('button', { name: 'Submit again', exact: true }).click();
+      await page.getByRole('alert').getByText(/overwrite/i).waitFor();
+      await page.getByRole('button', { name: 'Submit again, overwriting' }).click();
+      await page.waitForURL((u) => u.toString() !== first && u.hash.startsWith('#/runs/'));
+      await page.getByRole('heading', { name: /Browser git\s*Succeeded/ }).waitFor({ timeout: 60_000 });
+      await page.context().close();
+    } finally {
+      await repo.cleanup();
+    }
   });
 
   it('shows validation problems before anything runs', async () => {
