@@ -40,6 +40,11 @@ export function requireAuthentication(scope: FastifyInstance, ctx: ServiceContex
   scope.decorateRequest('anonymous', false);
   scope.addHook('onRequest', async (request: FastifyRequest) => {
     if (mode === 'open') {
+      // No credentials to forge here, but another site's page open in the same browser could still
+      // post a form to the laptop's service: a browser marks such requests, and they are refused.
+      if (!SAFE_METHODS.has(request.method) && request.headers['sec-fetch-site'] === 'cross-site') {
+        throw new ForbiddenError('A change from another site is refused (Sec-Fetch-Site: cross-site).');
+      }
       request.user = await auth.localUser();
       return;
     }
