@@ -4,7 +4,8 @@ import { reportError } from './report-error.ts';
 
 const DESCRIPTION = `A tool for submitting data transformation recipes to the Open Geospatial Data Cloud (OGDC) for execution.
 
-Client commands talk to the OGDC service at OGDC_API_URL, logging in with
+Client commands talk to the OGDC service at OGDC_API_URL with the tokens saved by
+"login" or "set-token" (refreshed when they expire), else logging in with
 OGDC_API_USERNAME and OGDC_API_PASSWORD. "serve" runs that service itself.`;
 
 /** Builds the program with every command registered. */

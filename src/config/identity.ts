@@ -26,7 +26,12 @@ export interface IdentityConfig {
   oidc: OidcConfig | undefined;
   /** The scope that makes an OIDC user an admin. */
   adminScope: string;
+  /** How long a local account's refresh token stays usable (each use issues a new one). */
+  refreshTokenLifetimeSeconds: number;
 }
+
+/** `OGDC_REFRESH_TOKEN_LIFETIME_SECONDS` when not set: 7 days. */
+export const DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS = 7 * 24 * 3600;
 
 type Env = Record<string, string | undefined>;
 
@@ -104,6 +109,19 @@ function oidc(env: Env): OidcConfig | undefined {
   return parseOidcClientSecrets(file, text);
 }
 
+function refreshLifetime(env: Env): number {
+  const raw = (env.OGDC_REFRESH_TOKEN_LIFETIME_SECONDS ?? '').trim();
+  if (raw === '') return DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 60 || value > 366 * 24 * 3600) {
+    throw new ConfigError(
+      'OGDC_REFRESH_TOKEN_LIFETIME_SECONDS',
+      `OGDC_REFRESH_TOKEN_LIFETIME_SECONDS must be a whole number of seconds from 60 to 31622400, got "${raw}".`,
+    );
+  }
+  return value;
+}
+
 /** The identity part of the configuration: access mode, OIDC client, admin scope. */
 export function loadIdentityConfig(env: Env): IdentityConfig {
   const scope = (env.OGDC_SCOPE_ADMIN ?? '').trim();
@@ -113,6 +131,7 @@ export function loadIdentityConfig(env: Env): IdentityConfig {
     allowOpenNetwork: env.OGDC_ALLOW_OPEN_NETWORK === 'true',
     oidc: oidc(env),
     adminScope: scope || 'ogdc:admin',
+    refreshTokenLifetimeSeconds: refreshLifetime(env),
   };
 }
 

@@ -1,7 +1,10 @@
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/types.ts';
 import type { Engine } from '../engine/types.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Auth } from './auth/service.ts';
+import type { Oidc } from './auth/oidc.ts';
+import type { User } from './users/repository.ts';
 import type { RunChanges } from './runs/changes.ts';
 
 /** What the routes need, built once at startup and handed to each route plugin. */
@@ -15,4 +18,12 @@ export interface ServiceContext {
   version: string;
   /** Every run-row change, for live views. */
   runChanges: RunChanges;
+  /** The OpenID provider client, when OIDC_CLIENT_SECRETS_FILE is set. */
+  oidc?: Oidc;
+  /**
+   * Starts the web page's session for `user` (sets its cookie on `reply`). GET /authorize calls it
+   * when the sign-in began at `/login?next=/ui/…`, then redirects to that path; without it,
+   * /authorize always answers the tokens as JSON.
+   */
+  startBrowserSession?: (request: FastifyRequest, reply: FastifyReply, user: User) => Promise<void>;
 }

@@ -5,8 +5,11 @@ import { openDatabase } from '../db/index.ts';
 import type { Db } from '../db/types.ts';
 import type { Engine, Workflow } from '../engine/types.ts';
 import { reconcileUnfinishedRuns, recordWorkflowStatus } from './runs/refresh.ts';
+import { startSession } from './session/cookie.ts';
 import { buildApp } from './app.ts';
 import { createAuth } from './auth/service.ts';
+import { createOidc } from './auth/oidc.ts';
+import { pruneRefreshTokens } from './auth/refresh-tokens.ts';
 import { hashPassword } from './auth/passwords.ts';
 import { persistentSecret } from './secrets.ts';
 import { findUserByName, insertUser } from './users/repository.ts';
@@ -70,8 +73,13 @@ export async function startService(config: Config, options: StartOptions = {}): 
   let engine: Engine | undefined;
   try {
     await ensureAdmin(db, adminPassword);
+    await pruneRefreshTokens(db);
     engine = options.createEngine ? await options.createEngine(config, db) : undefined;
-    const ctx: ServiceContext = { config, db, auth: createAuth(db, jwtSecretKey), engine, secretKey: jwtSecretKey, version: VERSION, runChanges: createRunChanges() };
+    const oidc = config.oidc ? createOidc(config.oidc) : undefined;
+    const auth = createAuth(db, jwtSecretKey, { oidc, adminScope: config.adminScope, refreshTokenLifetimeSeconds: config.refreshTokenLifetimeSeconds });
+    const ctx: ServiceContext = { config, db, auth, oidc, engine, secretKey: jwtSecretKey, version: VERSION, runChanges: createRunChanges() };
+    // GET /authorize ends a sign-in begun by the web page with the page's session cookie.
+    ctx.startBrowserSession = async (_request, reply, user) => void (await startSession(reply, ctx, user));
     const app = await buildApp(ctx, options.fastify);
     // The local engine reports its own progress: keep the runs table current without anyone polling.
     const recording = new Set<Promise<void>>();

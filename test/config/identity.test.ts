@@ -36,6 +36,17 @@ describe('identity configuration', () => {
     assert.equal(config.adminScope, 'ogdc:boss');
   });
 
+  it('reads OGDC_REFRESH_TOKEN_LIFETIME_SECONDS (default 7 days) and refuses a bad one naming it', () => {
+    assert.equal(loadConfig({ HOME: '/home/u' }).refreshTokenLifetimeSeconds, 604800);
+    assert.equal(loadConfig({ HOME: '/home/u', OGDC_REFRESH_TOKEN_LIFETIME_SECONDS: '3600' }).refreshTokenLifetimeSeconds, 3600);
+    for (const bad of ['10', '1.5', 'a week', '99999999999']) {
+      assert.throws(
+        () => loadConfig({ HOME: '/home/u', OGDC_REFRESH_TOKEN_LIFETIME_SECONDS: bad }),
+        (err: unknown) => err instanceof ConfigError && err.variable === 'OGDC_REFRESH_TOKEN_LIFETIME_SECONDS' && err.message.includes(bad),
+      );
+    }
+  });
+
   it('refuses an unknown ACCESS_MODE naming the variable', () => {
     assert.throws(
       () => loadConfig({ HOME: '/h', ACCESS_MODE: 'public' }),

@@ -146,6 +146,24 @@ export function hostileRequests(tokens: { user: string; admin: string }): Hostil
   add({ what: '/token GET', method: 'GET', url: '/token' });
   add({ what: '/token DELETE', method: 'DELETE', url: '/token' });
 
+  // /refresh and /logout: public, a refresh token in a form or JSON. /login, /authorize: no provider configured here.
+  for (const url of ['/refresh', '/logout']) {
+    const post = (what: string, payload: string | Buffer, type = FORM) =>
+      add({ what: `${url} ${what}`, method: 'POST', url, headers: { 'content-type': type }, payload });
+    post('no fields', '');
+    post('empty token', 'refresh_token=');
+    post('garbage token', 'refresh_token=not-a-token');
+    post('overlong token', `refresh_token=${'r'.repeat(20_000)}`);
+    post('a forged JWT', 'refresh_token=eyJhbGciOiJIUzI1NiJ9.eyJ0b2tlbl91c2UiOiJyZWZyZXNoIn0.c2ln');
+    post('JSON number', '{"refresh_token": 12}', JSON_TYPE);
+    post('JSON list', '[]', JSON_TYPE);
+    post('malformed JSON', '{"refresh_token": ', JSON_TYPE);
+  }
+  add({ what: '/login without a provider', method: 'GET', url: '/login' });
+  add({ what: '/login with a bad next', method: 'GET', url: '/login?next=https://evil.example' });
+  add({ what: '/authorize without a provider', method: 'GET', url: '/authorize?code=x&state=y' });
+  add({ what: '/authorize with an overlong code', method: 'GET', url: `/authorize?code=${'c'.repeat(5000)}` });
+
   // Bearer tokens of every malformed kind.
   const now = Math.floor(Date.now() / 1000);
   const b64 = (o: unknown) => Buffer.from(typeof o === 'string' ? o : JSON.stringify(o)).toString('base64url');

@@ -57,7 +57,7 @@ for (const target of dbTargets()) {
       const token = await svc.adminToken();
       const res = await svc.app.inject({ url: '/user', headers: { authorization: `Bearer ${token}` } });
       assert.equal(res.statusCode, 200);
-      assert.deepEqual(res.json(), { current_user: 'admin' });
+      assert.equal(res.json().current_user, 'admin');
     });
 
     it('answers 401 Not authenticated with WWW-Authenticate when no token is sent', async () => {
@@ -92,7 +92,7 @@ for (const target of dbTargets()) {
       assert.deepEqual(res.json(), { message: 'User with username "alice" created.' });
       const alice = await svc.token('alice', 'alice-pw');
       const me = await svc.app.inject({ url: '/user', headers: { authorization: `Bearer ${alice}` } });
-      assert.deepEqual(me.json(), { current_user: 'alice' });
+      assert.equal(me.json().current_user, 'alice');
     });
 
     it('answers 409 for an existing user name', async () => {
@@ -156,7 +156,7 @@ describe('API_ROOT_PATH', () => {
       assert.equal((await svc.app.inject({ url: '/version' })).statusCode, 200);
       const token = await svc.token('admin', TEST_ADMIN_PASSWORD);
       const me = await svc.app.inject({ url: '/ogdc/api/user', headers: { authorization: `Bearer ${token}` } });
-      assert.deepEqual(me.json(), { current_user: 'admin' });
+      assert.equal(me.json().current_user, 'admin');
       const spec = (await svc.app.inject({ url: '/ogdc/api/openapi.json' })).json();
       assert.equal(spec.components.securitySchemes.OAuth2PasswordBearer.flows.password.tokenUrl, '/ogdc/api/token');
     } finally {

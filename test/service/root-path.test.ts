@@ -19,7 +19,7 @@ describe('API_ROOT_PATH both ways', () => {
     for (const url of ['/ogdc/api/user', '/user']) {
       const res = await svc.app.inject({ url, headers: auth });
       assert.equal(res.statusCode, 200, url);
-      assert.deepEqual(res.json(), { current_user: 'admin' });
+      assert.equal(res.json().current_user, 'admin');
     }
     for (const url of ['/ogdc/api/token', '/token']) {
       const res = await svc.app.inject({

@@ -43,6 +43,8 @@ export async function verifyToken(token: string, secret: string, nowSeconds = Da
       currentDate: new Date(nowSeconds * 1000),
     });
     if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return undefined;
+    // A refresh token (token_use) is never an access token.
+    if (payload.token_use !== undefined) return undefined;
     const uid = typeof payload.uid === 'number' ? payload.uid : undefined;
     const ver = typeof payload.ver === 'number' ? payload.ver : undefined;
     // A token that names a user id must name a version too, and the other way round.

@@ -1,8 +1,12 @@
+import { decodeProtectedHeader } from 'jose';
 import type { Queryable } from '../../db/types.ts';
-import { findUserByName, type User } from '../users/repository.ts';
+import { ensureProviderUser, findUserById, findUserByName, type User } from '../users/repository.ts';
 import { signToken, verifyToken, type TokenClaims } from './jwt.ts';
 import { dummyPasswordHash, verifyPassword } from './passwords.ts';
-import { InvalidCredentialsError, NotAuthenticatedError } from '../errors.ts';
+import { HttpError, InvalidCredentialsError, NotAuthenticatedError } from '../errors.ts';
+import { DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS } from '../../config/identity.ts';
+import { ProviderTokenError, ProviderUnavailableError, type Oidc, type ProviderIdentity } from './oidc.ts';
+import { isLocalRefreshTokenShape, issueRefreshToken, readRefreshToken, revokeRefreshToken, spendRefreshToken } from './refresh-tokens.ts';
 
 export const ACCESS_TOKEN_LIFETIME_SECONDS = 30 * 60;
 const TOKEN_CACHE_MAX = 10_000;
@@ -14,6 +18,29 @@ export interface IssuedToken {
   access_token: string;
   token_type: 'Bearer';
   utc_expiration: string;
+  refresh_token: string;
+}
+
+/** A refresh token that is unknown, expired, used before, revoked, or whose user changed: 401. */
+export class InvalidRefreshTokenError extends HttpError {
+  constructor(reason: string) {
+    super(401, `Invalid refresh token: ${reason}.`, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+  }
+}
+
+/** A bearer token of the OpenID provider that does not verify: 401 naming why. */
+export class InvalidProviderTokenError extends HttpError {
+  constructor(reason: string) {
+    super(401, `Could not validate credentials: ${reason}`, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+  }
+}
+
+export interface AuthOptions {
+  /** The OpenID provider whose access tokens are accepted beside local ones. */
+  oidc?: Oidc;
+  /** The scope that makes a provider user admin. */
+  adminScope?: string;
+  refreshTokenLifetimeSeconds?: number;
 }
 
 /** `2026-11-26T13:00:00.000000+00:00`: what Python's isoformat gives, so `datetime.fromisoformat` reads it on every Python 3. */
@@ -22,14 +49,30 @@ export function pythonIsoUtc(date: Date): string {
 }
 
 export interface Auth {
-  /** Checks a name and password; returns a fresh token or throws 401. */
+  /** Checks a name and password; returns fresh access and refresh tokens, or undefined. */
   login(username: string, password: string): Promise<IssuedToken | undefined>;
+  /** Spends a local refresh token (rotation) and answers fresh tokens; throws InvalidRefreshTokenError. */
+  refreshLocal(refreshToken: string): Promise<IssuedToken>;
+  /** Whether the token is one of this service's refresh tokens by its form (it may still be invalid). */
+  isLocalRefreshToken(refreshToken: string): boolean;
+  /** Ends the family of a local refresh token; false when unknown. */
+  logoutLocal(refreshToken: string): Promise<boolean>;
+  /** The user a provider access token speaks for (recorded on first sight); throws 401. */
+  providerUser(accessToken: string): Promise<User>;
   /** Resolves the user of an `Authorization` header value, or throws 401. */
   authenticate(authorization: string | undefined): Promise<User>;
   /** The user every request acts as in `open` mode (and anonymous reads in `read_only`): `admin`. */
   localUser(): Promise<User>;
   /** Drops cached state about a user after it changed (password, disabled, deleted). */
   forgetUser(name: string): void;
+}
+
+function headerAlg(token: string): unknown {
+  try {
+    return decodeProtectedHeader(token).alg;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -54,8 +97,13 @@ function tokenStillHolds(claims: TokenClaims, user: User): boolean {
  * service invalidate the user cache at once; the TTL bounds staleness for
  * changes made by another instance.
  */
-export function createAuth(db: Queryable, secretKey: string): Auth {
+export function createAuth(db: Queryable, secretKey: string, options: AuthOptions = {}): Auth {
+  const { oidc } = options;
+  const adminScope = options.adminScope ?? 'ogdc:admin';
+  const refreshLifetime = options.refreshTokenLifetimeSeconds ?? DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS;
   const verified = new Map<string, TokenClaims>();
+  // Verified provider tokens, until they expire: they keep working while the provider is down.
+  const providerVerified = new Map<string, { identity: ProviderIdentity; user: User }>();
   const users = new Map<string, { user: User | undefined; until: number }>();
 
   async function lookup(name: string): Promise<User | undefined> {
@@ -84,26 +132,78 @@ export function createAuth(db: Queryable, secretKey: string): Auth {
     return claims;
   }
 
+  async function issue(user: User, family?: string): Promise<IssuedToken> {
+    const iat = Math.floor(Date.now() / 1000);
+    const exp = iat + ACCESS_TOKEN_LIFETIME_SECONDS;
+    const refresh = await issueRefreshToken(db, secretKey, user, refreshLifetime, family);
+    return {
+      access_token: await signToken({ sub: user.name, iat, exp, uid: user.id, ver: user.tokenVersion }, secretKey),
+      token_type: 'Bearer',
+      utc_expiration: pythonIsoUtc(new Date(exp * 1000)),
+      refresh_token: refresh.token,
+    };
+  }
+
+  async function providerUser(token: string): Promise<User> {
+    const nowSeconds = Date.now() / 1000;
+    const cached = providerVerified.get(token);
+    if (cached && cached.identity.exp > nowSeconds) return cached.user;
+    if (cached) providerVerified.delete(token);
+    if (!oidc) throw new InvalidCredentialsError();
+    let identity: ProviderIdentity;
+    try {
+      identity = await oidc.verify(token);
+    } catch (err) {
+      if (err instanceof ProviderTokenError) throw new InvalidProviderTokenError(err.message);
+      // A provider (or its JWKS) that is down or answers garbage cannot vouch for a token: 401, not 5xx.
+      if (err instanceof ProviderUnavailableError) throw new InvalidProviderTokenError(`${err.message}.`);
+      throw err;
+    }
+    const row = await ensureProviderUser(db, { issuer: identity.issuer, subject: identity.subject, name: identity.username });
+    if (row.disabledAt) throw new InvalidCredentialsError();
+    // Admin is a property of the token (its scopes), not of the row.
+    const user: User = { ...row, isAdmin: identity.scopes.includes(adminScope) };
+    if (providerVerified.size >= TOKEN_CACHE_MAX) providerVerified.delete(providerVerified.keys().next().value as string);
+    providerVerified.set(token, { identity, user });
+    return user;
+  }
+
   return {
     async login(username, password) {
       const user = await findUserByName(db, username);
       // Unknown users cost one argon2 verification too, like a wrong password.
       const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
       if (!user || !ok || user.disabledAt) return undefined;
-      const iat = Math.floor(Date.now() / 1000);
-      const exp = iat + ACCESS_TOKEN_LIFETIME_SECONDS;
-      return {
-        access_token: await signToken({ sub: user.name, iat, exp, uid: user.id, ver: user.tokenVersion }, secretKey),
-        token_type: 'Bearer',
-        utc_expiration: pythonIsoUtc(new Date(exp * 1000)),
-      };
+      return issue(user);
     },
+    isLocalRefreshToken: isLocalRefreshTokenShape,
+    async refreshLocal(refreshToken) {
+      const claims = await readRefreshToken(refreshToken, secretKey);
+      if (!claims) throw new InvalidRefreshTokenError('it is not a valid refresh token of this service or has expired');
+      const spent = await spendRefreshToken(db, refreshToken);
+      if (!spent.ok) {
+        const why = { unknown: 'it is not known', expired: 'it has expired', revoked: 'it was revoked', reused: 'it was used before, so every token of its sign-in is now revoked' };
+        throw new InvalidRefreshTokenError(why[spent.reason]);
+      }
+      const user = await findUserById(db, spent.userId);
+      if (!user || user.issuer !== null) throw new InvalidRefreshTokenError('its user no longer exists');
+      if (user.disabledAt) throw new InvalidRefreshTokenError('its user is disabled');
+      if (user.tokenVersion !== spent.tokenVersion) throw new InvalidRefreshTokenError("its user's password or status changed since it was issued");
+      return issue(user, spent.family);
+    },
+    logoutLocal: (refreshToken) => revokeRefreshToken(db, refreshToken),
+    providerUser,
     async authenticate(authorization) {
       if (!authorization) throw new NotAuthenticatedError();
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
       if (!match) throw new NotAuthenticatedError();
-      const claims = await claimsOf(match[1]!);
-      if (!claims) throw new InvalidCredentialsError();
+      const token = match[1]!;
+      const claims = await claimsOf(token);
+      if (!claims) {
+        // Not one of ours: the OpenID provider's, if one is configured. HS256 is only ever ours.
+        if (oidc && headerAlg(token) !== 'HS256') return providerUser(token);
+        throw new InvalidCredentialsError();
+      }
       const user = await lookup(claims.sub);
       if (!user || user.disabledAt || !tokenStillHolds(claims, user)) throw new InvalidCredentialsError();
       return user;

@@ -2,6 +2,7 @@ import { DatabaseInputError, DatabaseUnavailableError } from '../../db/errors.ts
 import { EngineUnavailableError, ManifestRejectedError, WorkflowNotFoundError } from '../../engine/errors.ts';
 import { UserExistsError } from '../users/errors.ts';
 import { HasherUnavailableError } from '../auth/hasher.ts';
+import { ProviderGrantError, ProviderUnavailableError } from '../auth/oidc.ts';
 import { S3RequestError, S3UnavailableError } from '../../storage/errors.ts';
 import { TranslationError } from '../../translate/errors.ts';
 import { DataoneUnavailableError, RecipeSourceError, RecipeSourceUnavailableError, RecipeValidationError } from '../../recipe/errors.ts';
@@ -25,6 +26,8 @@ const TABLE: Array<[new (...args: never[]) => Error, number, (e: Error) => strin
   [RecipeSourceError, 400, (e) => e.message],
   [RecipeSourceUnavailableError, 400, (e) => `The recipe could not be fetched: ${e.message}`],
   [DataoneUnavailableError, 503, (e) => e.message],
+  [ProviderUnavailableError, 503, (e) => `${e.message}.`],
+  [ProviderGrantError, 401, (e) => `The OpenID provider refused: ${e.message}`],
 ];
 
 

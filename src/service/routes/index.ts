@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../context.ts';
 import { versionRoutes } from './version.ts';
 import { tokenRoutes } from './token.ts';
+import { refreshRoutes } from './refresh.ts';
+import { oidcLoginRoutes } from './oidc-login.ts';
 import { healthRoutes } from './health.ts';
 import { downloadRoutes } from './download.ts';
 import { currentUserRoutes } from './user.ts';
@@ -22,7 +24,16 @@ import { sessionRoutes } from '../session/routes.ts';
 type RoutePlugin = (app: FastifyInstance, ctx: ServiceContext) => Promise<void>;
 
 /** Routes anyone may call. Adding a route here is a decision to make it public. */
-export const publicRoutes: RoutePlugin[] = [versionRoutes, tokenRoutes, healthRoutes, downloadRoutes, sessionRoutes, uiRoutes];
+export const publicRoutes: RoutePlugin[] = [
+  versionRoutes,
+  tokenRoutes,
+  refreshRoutes,
+  oidcLoginRoutes,
+  healthRoutes,
+  downloadRoutes,
+  sessionRoutes,
+  uiRoutes,
+];
 
 /** Every other route: a valid bearer token is required before any handler runs. */
 export const authenticatedRoutes: RoutePlugin[] = [

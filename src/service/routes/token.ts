@@ -4,7 +4,7 @@ import { createLoginLimits } from '../auth/login-limits.ts';
 import { HttpError, TooManyRequestsError } from '../errors.ts';
 import { credentialsFormSchema, detailSchema, type CredentialsForm } from './schemas.ts';
 
-/** POST /token (public): the OAuth2 password flow. Failed logins back off per client and per user name (login-limits.ts). */
+/** POST /token (public): the OAuth2 password flow; also answers a refresh token for POST /refresh. Failed logins back off per client and per user name (login-limits.ts). */
 export async function tokenRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   const limits = createLoginLimits(ctx.db, ctx.config.tokenRateLimit);
 
@@ -18,8 +18,13 @@ export async function tokenRoutes(app: FastifyInstance, ctx: ServiceContext): Pr
         response: {
           200: {
             type: 'object',
-            properties: { access_token: { type: 'string' }, token_type: { type: 'string' }, utc_expiration: { type: 'string' } },
-            required: ['access_token', 'token_type', 'utc_expiration'],
+            properties: {
+              access_token: { type: 'string' },
+              token_type: { type: 'string' },
+              utc_expiration: { type: 'string' },
+              refresh_token: { type: 'string' },
+            },
+            required: ['access_token', 'token_type', 'utc_expiration', 'refresh_token'],
           },
           401: detailSchema,
           429: detailSchema,

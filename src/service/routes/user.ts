@@ -3,7 +3,7 @@ import type { ServiceContext } from '../context.ts';
 import { requireSignedIn } from '../plugins/authenticate.ts';
 import { bearerSecurity, detailSchema } from './schemas.ts';
 
-/** GET /user: who the token belongs to. */
+/** GET /user: who the token belongs to, and whether a local account or a provider user. */
 export async function currentUserRoutes(app: FastifyInstance, _ctx: ServiceContext): Promise<void> {
   app.get(
     '/user',
@@ -11,12 +11,26 @@ export async function currentUserRoutes(app: FastifyInstance, _ctx: ServiceConte
       schema: {
         summary: 'The authenticated user',
         security: bearerSecurity,
-        response: { 200: { type: 'object', properties: { current_user: { type: 'string' } }, required: ['current_user'] }, 401: detailSchema },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              current_user: { type: 'string' },
+              // A local account and a provider user may share a name: these say which one this is.
+              source: { type: 'string', enum: ['local', 'oidc'] },
+              issuer: { type: ['string', 'null'] },
+              is_admin: { type: 'boolean' },
+            },
+            required: ['current_user', 'source', 'issuer', 'is_admin'],
+          },
+          401: detailSchema,
+        },
       },
     },
     async (request) => {
       requireSignedIn(request);
-      return { current_user: request.user.name };
+      const { name, issuer, isAdmin } = request.user;
+      return { current_user: name, source: issuer === null ? 'local' : 'oidc', issuer, is_admin: isAdmin };
     },
   );
 }

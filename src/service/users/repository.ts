@@ -13,6 +13,8 @@ export interface User {
   disabledAt: Date | null;
   /** Tokens name it; moved on (epoch milliseconds) by a password change or disable. */
   tokenVersion: number;
+  /** The OpenID provider (`iss`) a provider user came from; null for a local account. */
+  issuer: string | null;
 }
 
 interface UserRow {
@@ -24,9 +26,10 @@ interface UserRow {
   password_changed_at: Date | string;
   disabled_at: Date | string | null;
   token_version: string | number;
+  issuer: string | null;
 }
 
-const COLUMNS = 'id, name, password_hash, is_admin, created_at, password_changed_at, disabled_at, token_version';
+const COLUMNS = 'id, name, password_hash, is_admin, created_at, password_changed_at, disabled_at, token_version, issuer';
 
 function toUser(row: UserRow): User {
   return {
@@ -38,13 +41,14 @@ function toUser(row: UserRow): User {
     passwordChangedAt: new Date(row.password_changed_at),
     disabledAt: row.disabled_at === null ? null : new Date(row.disabled_at),
     tokenVersion: Number(row.token_version),
+    issuer: row.issuer,
   };
 }
 
 // Every login and every user-cache refresh runs this lookup.
-const FIND_BY_NAME = { name: 'ogdc_find_user_by_name', text: `SELECT ${COLUMNS} FROM users WHERE name = $1` };
+const FIND_BY_NAME = { name: 'ogdc_find_local_user_by_name', text: `SELECT ${COLUMNS} FROM users WHERE name = $1 AND issuer IS NULL` };
 
-/** Finds a user by unique name. */
+/** Finds a local account by its unique name (provider users are never found by name). */
 export async function findUserByName(db: Queryable, name: string): Promise<User | undefined> {
   const rows = await db.prepared<UserRow>(FIND_BY_NAME, [name]);
   return rows[0] ? toUser(rows[0]) : undefined;
@@ -67,6 +71,35 @@ export async function insertUser(
   }
 }
 
+/** Finds a user by row id (local or provider). */
+export async function findUserById(db: Queryable, id: number): Promise<User | undefined> {
+  const rows = await db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
+  return rows[0] ? toUser(rows[0]) : undefined;
+}
+
+const UPSERT_PROVIDER_USER = {
+  name: 'ogdc_upsert_provider_user',
+  text: `INSERT INTO users (name, password_hash, issuer, subject) VALUES ($1, '!', $2, $3)
+         ON CONFLICT (issuer, subject) WHERE issuer IS NOT NULL DO UPDATE SET name = EXCLUDED.name, updated_at = now()
+         WHERE users.name IS DISTINCT FROM EXCLUDED.name
+         RETURNING ${COLUMNS}`,
+};
+const FIND_PROVIDER_USER = { name: 'ogdc_find_provider_user', text: `SELECT ${COLUMNS} FROM users WHERE issuer = $1 AND subject = $2` };
+
+/**
+ * The row of an OpenID provider's user (`issuer`, `subject`), created on first sight and renamed
+ * when the provider's `preferred_username` changed. Its password hash `!` matches no password.
+ */
+export async function ensureProviderUser(db: Queryable, user: { issuer: string; subject: string; name: string }): Promise<User> {
+  const found = await db.prepared<UserRow>(FIND_PROVIDER_USER, [user.issuer, user.subject]);
+  if (found[0] && found[0].name === user.name) return toUser(found[0]);
+  const rows = await db.prepared<UserRow>(UPSERT_PROVIDER_USER, [user.name, user.issuer, user.subject]);
+  if (rows[0]) return toUser(rows[0]);
+  // A concurrent request inserted or renamed it first.
+  const again = await db.prepared<UserRow>(FIND_PROVIDER_USER, [user.issuer, user.subject]);
+  return toUser(again[0]!);
+}
+
 /** All users, oldest first. */
 export async function listUsers(db: Queryable): Promise<User[]> {
   const rows = await db.query<UserRow>(`SELECT ${COLUMNS} FROM users ORDER BY id`);
@@ -82,17 +115,17 @@ export async function updatePasswordHash(db: Queryable, userId: number, password
   await db.query(`UPDATE users SET password_hash = $2, password_changed_at = now(), updated_at = now(), ${BUMP} WHERE id = $1`, [userId, passwordHash]);
 }
 
-/** Marks a user disabled (ending its tokens) or enabled again with `disabled = false` (old tokens stay ended). */
+/** Marks a local account disabled (ending its tokens) or enabled again with `disabled = false` (old tokens stay ended). */
 export async function setUserDisabled(db: Queryable, name: string, disabled: boolean): Promise<boolean> {
   const rows = await db.query(
-    `UPDATE users SET disabled_at = ${disabled ? 'now()' : 'NULL'}, updated_at = now()${disabled ? `, ${BUMP}` : ''} WHERE name = $1 RETURNING id`,
+    `UPDATE users SET disabled_at = ${disabled ? 'now()' : 'NULL'}, updated_at = now()${disabled ? `, ${BUMP}` : ''} WHERE name = $1 AND issuer IS NULL RETURNING id`,
     [name],
   );
   return rows.length > 0;
 }
 
-/** Deletes a user and, through the foreign key, their runs. */
+/** Deletes a local account and, through the foreign key, their runs. */
 export async function deleteUser(db: Queryable, name: string): Promise<boolean> {
-  const rows = await db.query('DELETE FROM users WHERE name = $1 RETURNING id', [name]);
+  const rows = await db.query('DELETE FROM users WHERE name = $1 AND issuer IS NULL RETURNING id', [name]);
   return rows.length > 0;
 }

@@ -31,7 +31,8 @@ export function SignInPage({
       setBusy(false);
     }
   };
-  const back = encodeURIComponent(location.hash || '#/');
+  // /login takes `next` as a path of this service; /authorize returns there with the session cookie set.
+  const back = encodeURIComponent(`${location.pathname}${location.hash || '#/'}`);
   return (
     <main id="main" class="sign-in">
       <h1>Sign in to OGDC</h1>
