@@ -79,7 +79,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     const auth = createAuth(db, jwtSecretKey, { oidc, adminScope: config.adminScope, refreshTokenLifetimeSeconds: config.refreshTokenLifetimeSeconds });
     const ctx: ServiceContext = { config, db, auth, oidc, engine, secretKey: jwtSecretKey, version: VERSION, runChanges: createRunChanges() };
     // GET /authorize ends a sign-in begun by the web page with the page's session cookie.
-    ctx.startBrowserSession = async (_request, reply, user) => void (await startSession(reply, ctx, user));
+    ctx.startBrowserSession = async (_request, reply, user, provider) => void (await startSession(reply, ctx, user, provider));
     const app = await buildApp(ctx, options.fastify);
     // The local engine reports its own progress: keep the runs table current without anyone polling.
     const recording = new Set<Promise<void>>();

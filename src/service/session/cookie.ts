@@ -35,8 +35,23 @@ function cookieOptions(ctx: ServiceContext, request: FastifyRequest) {
   return { httpOnly: true, sameSite: 'strict' as const, secure: request.protocol === 'https', path: cookiePath(ctx) };
 }
 
-/** Signs `user` in on this browser: sets the session cookie and returns its CSRF token. */
-export async function startSession(reply: FastifyReply, ctx: ServiceContext, user: User): Promise<{ csrfToken: string; expiresAt: Date }> {
+/**
+ * Signs `user` in on this browser: sets the session cookie and returns its CSRF token. A local
+ * account's cookie holds a token signed here; after an OpenID sign-in (`provider`) it holds the
+ * provider's access token, checked by the provider's keys on every request like a bearer token,
+ * and lasting as long as that token.
+ */
+export async function startSession(
+  reply: FastifyReply,
+  ctx: ServiceContext,
+  user: User,
+  provider?: { accessToken: string; expiresIn?: number },
+): Promise<{ csrfToken: string; expiresAt: Date }> {
+  if (provider) {
+    const maxAge = Math.max(1, Math.floor(provider.expiresIn ?? ACCESS_TOKEN_LIFETIME_SECONDS));
+    reply.setCookie(SESSION_COOKIE, provider.accessToken, { ...cookieOptions(ctx, reply.request), maxAge });
+    return { csrfToken: csrfTokenFor(ctx, provider.accessToken), expiresAt: new Date(Date.now() + maxAge * 1000) };
+  }
   const iat = Math.floor(Date.now() / 1000);
   const exp = iat + ACCESS_TOKEN_LIFETIME_SECONDS;
   // The same claims as an access token: the user's id and token version, so revocation ends sessions too.
