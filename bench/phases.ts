@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { authenticatedThroughput, userUnderTokenLoad, type LoadSettings, type TokenLoadFigure } from './load.ts';
 import { distIsFresh, ensureFreshDist, type ServiceRunner } from './dist.ts';
+import { measurePageLoad, measureSseFanout, seedRuns, type PageLoadFigure, type SseFanoutFigure } from './page.ts';
 import { startPostgres } from './postgres.ts';
 import type { ServiceFigures } from './report.ts';
 import { login, startServiceProcess, waitForRun, type ServiceProcess } from './service.ts';
@@ -168,4 +169,18 @@ export async function argoSubmitPhase(settings: PhaseSettings): Promise<LatencyF
     await argo.close();
     await s3.close();
   }
+}
+
+/** The web page: first load of /ui/ with 20 runs listed, and one run change delivered to `streams` event streams. */
+export async function pagePhase(settings: PhaseSettings, streams: number): Promise<{ load: PageLoadFigure | { unavailable: string }; sse: SseFanoutFigure }> {
+  const dataDir = path.join(settings.root, 'service-page');
+  return withService(settings, 'service for the web page', dataDir, {}, async (s) => {
+    await seedRuns(s, settings.inputUrl, 20);
+    await settle();
+    settings.progress('first loads of /ui/ in Chromium');
+    const load = await measurePageLoad(s, 5);
+    settings.progress(`one run change to ${streams} event streams`);
+    const sse = await measureSseFanout(s, settings.inputUrl, streams);
+    return { load, sse };
+  });
 }

@@ -3,6 +3,7 @@ import type { ServiceRunner } from './dist.ts';
 import type { FanoutFigure } from './fanout.ts';
 import type { TokenLoadFigure } from './load.ts';
 import type { ManifestFigure } from './manifest.ts';
+import type { PageLoadFigure, SseFanoutFigure } from './page.ts';
 import type { LatencyFigure } from './submit.ts';
 import type { ScaleFigures } from './scale.ts';
 import type { WrkResult } from './wrk.ts';
@@ -32,6 +33,8 @@ export interface BenchResults {
   fanout: FanoutFigure;
   /** Status by subscription on PostgreSQL with the Argo stand-in (issue 18). */
   scale: ScaleFigures | { unavailable: string };
+  /** The web page: first load of /ui/ in Chromium, and one run change fanned out to many event streams. */
+  page: { load: PageLoadFigure | { unavailable: string }; sse: SseFanoutFigure };
   /** Every service start and what bin/ogdc-runner.js ran: the compiled dist/ or (src/ edited meanwhile) the sources through tsx. */
   launches: { label: string; runner: ServiceRunner }[];
 }
@@ -203,6 +206,30 @@ export function formatTable(r: BenchResults): string {
       '',
     );
   }
+  const load = r.page.load;
+  const sse = r.page.sse;
+  const kib = (bytes: number) => `${fmt(bytes / 1024)} KiB`;
+  out.push(
+    table(
+      ['web page', 'measured'],
+      [
+        'unavailable' in load
+          ? ['first load of /ui/ in Chromium', `not measured: ${load.unavailable}`]
+          : [
+              `first load of /ui/ (${load.requests} responses, ${load.runsListed} runs listed): bytes transferred`,
+              kib(load.transferredBytes),
+            ],
+        ...('unavailable' in load
+          ? []
+          : [[`  navigation to the runs table, p50 / max of ${load.toRunsList.count} (loopback)`, `${fmt(load.toRunsList.p50Ms)} / ${fmt(load.toRunsList.maxMs)} ms`]]),
+        [`one run change to ${sse.streams} open /runs/events streams: POST /submit answered`, `${fmt(sse.submitMs)} ms`],
+        ['  row written to event read by a stream, p50 / p99 / max', `${fmt(sse.delivery.p50Ms)} / ${fmt(sse.delivery.p99Ms)} / ${fmt(sse.delivery.maxMs)} ms`],
+        ['  first stream to last stream', `${fmt(sse.spreadMs)} ms`],
+        ['  service memory per open stream', sse.rssPerStreamBytes > 0 ? kib(sse.rssPerStreamBytes) : 'too small to see in RSS'],
+      ],
+    ),
+    '',
+  );
 
   const mem: string[][] = [
     ['bare PGlite process (floor), fresh / reopened', `${mb(r.floor.pgliteRssBytes)} / ${mb(r.floor.pgliteRestartRssBytes)}`],

@@ -14,7 +14,7 @@ import { measureFanout } from './fanout.ts';
 import { startBareFastify, startBarePglite } from './floors.ts';
 import { measureManifest } from './manifest.ts';
 import { buildDist } from './dist.ts';
-import { argoSubmitPhase, pglitePhase, postgresPhase, startInputServer, warnLogPhase, type PhaseSettings } from './phases.ts';
+import { argoSubmitPhase, pagePhase, pglitePhase, postgresPhase, startInputServer, warnLogPhase, type PhaseSettings } from './phases.ts';
 import type { BenchProcess } from './process.ts';
 import { formatJson, formatTable, type BenchResults } from './report.ts';
 import { throughput } from './load.ts';
@@ -99,6 +99,8 @@ async function main(): Promise<number> {
     const argoSubmit = await argoSubmitPhase(settings);
     progress('status by subscription: PostgreSQL, the Argo stand-in, many workflows and pollers');
     const scale = await scalePhase(settings);
+    progress('the web page: first load and the run event fan-out');
+    const page = await pagePhase(settings, 200);
 
     const results: BenchResults = {
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
@@ -113,6 +115,7 @@ async function main(): Promise<number> {
       manifests,
       fanout,
       scale,
+      page,
       launches: settings.launches,
     };
     if (values.json) {

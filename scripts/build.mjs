@@ -13,7 +13,9 @@ const next = path.join(root, 'dist.next');
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
 rmSync(next, { recursive: true, force: true });
-const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--noCheck', '--outDir', next], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--noCheck', '--outDir', next], {
+  stdio: 'inherit',
+});
 if (result.status !== 0) process.exit(result.status ?? 1);
 
 function copyAssets(dir) {
@@ -28,6 +30,8 @@ function copyAssets(dir) {
   }
 }
 copyAssets(path.join(root, 'src'));
+// The web page, bundled by esbuild into ui/build (served at /ui/).
+await (await import('../ui/build.mjs')).buildUi();
 // bin/ogdc-runner.js runs dist/ only while it is newer than every source file.
 writeFileSync(path.join(next, '.built-at'), `${Date.now()}\n`);
 const old = path.join(root, 'dist.old');

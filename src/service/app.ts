@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { ServiceContext } from './context.ts';
@@ -40,9 +41,14 @@ export async function buildApp(ctx: ServiceContext, options: FastifyServerOption
   logResponses(app);
   echoRequestId(app);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
+  await app.register(cookie);
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Open Geospatial Data Cloud (OGDC) API', version: ctx.version },
+      info: {
+        title: 'Open Geospatial Data Cloud (OGDC) API',
+        version: ctx.version,
+        description: 'The web page for runs, logs, outputs and submission: [open it](ui/).',
+      },
       components: {
         securitySchemes: {
           OAuth2PasswordBearer: { type: 'oauth2', flows: { password: { tokenUrl: `${prefix}/token`, scopes: {} } } },
@@ -61,7 +67,7 @@ export async function buildApp(ctx: ServiceContext, options: FastifyServerOption
       await api.register(swaggerUi, { routePrefix: '/', uiConfig: { url: `${prefix}/openapi.json` } as object });
       for (const routes of publicRoutes) await api.register(routes, ctx);
       await api.register(async (scope) => {
-        requireAuthentication(scope, ctx.auth, ctx.config.accessMode);
+        requireAuthentication(scope, ctx);
         for (const routes of authenticatedRoutes) await scope.register(routes, ctx);
       });
     },

@@ -29,7 +29,8 @@ export interface ServiceContext {
   /**
    * Starts the web page's session for `user` (sets its cookie on `reply`). GET /authorize calls it
    * when the sign-in began at `/login?next=/ui/…`, then redirects to that path; without it,
-   * /authorize always answers the tokens as JSON.
+   * /authorize always answers the tokens as JSON. `provider`: the provider's access token, which
+   * the cookie then holds (a provider user has no local account to sign a token for).
    */
-  startBrowserSession?: (request: FastifyRequest, reply: FastifyReply, user: User) => Promise<void>;
+  startBrowserSession?: (request: FastifyRequest, reply: FastifyReply, user: User, provider?: { accessToken: string; expiresIn?: number }) => Promise<void>;
 }

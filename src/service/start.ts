@@ -5,6 +5,7 @@ import { openDatabase } from '../db/index.ts';
 import type { Db } from '../db/types.ts';
 import type { Engine } from '../engine/types.ts';
 import { reconcileUnfinishedRuns } from './runs/refresh.ts';
+import { startSession } from './session/cookie.ts';
 import { buildApp } from './app.ts';
 import { createAuth } from './auth/service.ts';
 import { createOidc } from './auth/oidc.ts';
@@ -101,6 +102,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
       workflowDetails: createWorkflowDetails(() => currentEngine),
       statusCache: createStatusCache(db, runChanges),
     };
+    // GET /authorize ends a sign-in begun by the web page with the page's session cookie.
+    ctx.startBrowserSession = async (_request, reply, user, provider) => void (await startSession(reply, ctx, user, provider));
     const app = await buildApp(ctx, options.fastify);
     warn = (message) => app.log.warn(message);
     // The engine's change stream keeps the runs table current; reads never ask the engine.

@@ -25,6 +25,16 @@ describe('ACCESS_MODE=open', () => {
     assert.equal(res.statusCode, 200);
     assert.equal(res.json().message, 'User with username "olive" created.');
   });
+
+  it("refuses a change another site's page sends through the browser", async () => {
+    const crossSite = { 'sec-fetch-site': 'cross-site' };
+    const res = await svc.app.inject({ method: 'POST', url: '/users/olive/disable', headers: crossSite });
+    assert.equal(res.statusCode, 403);
+    assert.match(res.json().detail, /another site/);
+    assert.equal((await svc.app.inject({ url: '/user', headers: crossSite })).statusCode, 200, 'reads stay open');
+    const sameOrigin = await svc.app.inject({ method: 'POST', url: '/users/olive/disable', headers: { 'sec-fetch-site': 'same-origin' } });
+    assert.equal(sameOrigin.statusCode, 200, sameOrigin.body);
+  });
 });
 
 describe('ACCESS_MODE=read_only', () => {

@@ -133,6 +133,20 @@ for (const target of dbTargets()) {
       assert.match(bad.json().detail, /invalid_grant/);
     });
 
+    it("ends a sign-in begun by the web page with the page's session cookie", async () => {
+      const res = await signIn(svc, 'carol', '/ui/#/runs/some-run');
+      assert.equal(res.statusCode, 303, res.body);
+      assert.equal(res.headers.location, '/ui/#/runs/some-run');
+      const line = [res.headers['set-cookie'] ?? []].flat().find((c) => String(c).startsWith('ogdc_session='));
+      assert.ok(line, 'the session cookie is set');
+      assert.match(String(line), /HttpOnly/);
+      assert.match(String(line), /SameSite=Strict/);
+      const session = await svc.app.inject({ url: '/session', headers: { cookie: String(line).split(';')[0]! } });
+      assert.equal(session.statusCode, 200, session.body);
+      assert.equal(session.json().current_user, 'carol');
+      assert.ok(session.json().csrf_token);
+    });
+
     it('starts a browser session through the hook and redirects to next', async () => {
       const seen: string[] = [];
       svc.ctx.startBrowserSession = async (_request, reply, user) => {

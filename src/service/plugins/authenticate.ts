@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AccessMode } from '../../config/index.ts';
-import type { Auth } from '../auth/service.ts';
+import type { ServiceContext } from '../context.ts';
 import type { User } from '../users/repository.ts';
-import { NotAuthenticatedError } from '../errors.ts';
+import { ForbiddenError, NotAuthenticatedError } from '../errors.ts';
+import { CSRF_HEADER, csrfMatches, sessionTokenOf } from '../session/cookie.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,6 +17,7 @@ declare module 'fastify' {
 }
 
 const READS = new Set(['GET', 'HEAD']);
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** For routes that answer about the signed-in person: refuses an anonymous read of `read_only` mode. */
 export function requireSignedIn(request: FastifyRequest): void {
@@ -25,24 +26,46 @@ export function requireSignedIn(request: FastifyRequest): void {
 
 /**
  * Makes every route registered in `scope` act as a user. `authenticated`: a valid bearer token
- * is required. `read_only`: reads without a token act anonymously, everything else needs a token.
+ * or session cookie is required. `read_only`: reads without a token act anonymously, everything else needs a token.
  * `open`: no sign-in; every request acts as the local `admin` and any token is ignored, as the
  * Python service ignores tokens in that mode.
  * Routes are authenticated by default: only routes registered outside this scope are public.
+ * A browser sends the cookie on its own, so a write authenticated by it must also carry the
+ * session's CSRF token, which only a page of this origin can have read from GET /session.
  */
-export function requireAuthentication(scope: FastifyInstance, auth: Auth, mode: AccessMode): void {
+export function requireAuthentication(scope: FastifyInstance, ctx: ServiceContext): void {
+  const { auth } = ctx;
+  const mode = ctx.config.accessMode;
   scope.decorateRequest('user', null as unknown as User);
   scope.decorateRequest('anonymous', false);
   scope.addHook('onRequest', async (request: FastifyRequest) => {
     if (mode === 'open') {
+      // No credentials to forge here, but another site's page open in the same browser could still
+      // post a form to the laptop's service: a browser marks such requests, and they are refused.
+      if (!SAFE_METHODS.has(request.method) && request.headers['sec-fetch-site'] === 'cross-site') {
+        throw new ForbiddenError('A change from another site is refused (Sec-Fetch-Site: cross-site).');
+      }
       request.user = await auth.localUser();
       return;
     }
-    if (mode === 'read_only' && READS.has(request.method) && !request.headers.authorization) {
+    if (mode === 'read_only' && READS.has(request.method) && !request.headers.authorization && !sessionTokenOf(request)) {
       request.user = await auth.localUser();
       request.anonymous = true;
       return;
     }
-    request.user = await auth.authenticate(request.headers.authorization);
+    const session = request.headers.authorization ? undefined : sessionTokenOf(request);
+    if (!session) {
+      request.user = await auth.authenticate(request.headers.authorization);
+      return;
+    }
+    request.user = await auth.authenticate(`Bearer ${session}`);
+    if (!SAFE_METHODS.has(request.method)) {
+      const given = request.headers[CSRF_HEADER];
+      if (!csrfMatches(ctx, session, typeof given === 'string' ? given : undefined)) {
+        throw new ForbiddenError(
+          'A request authenticated by the session cookie must send the X-CSRF-Token header that GET /session gives.',
+        );
+      }
+    }
   });
 }

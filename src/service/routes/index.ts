@@ -17,11 +17,23 @@ import { listRunsRoute } from './runs/list.ts';
 import { runDetailRoute } from './runs/detail.ts';
 import { runLogsRoute } from './runs/logs.ts';
 import { cancelRunRoute } from './runs/cancel.ts';
+import { runEventsRoute } from './runs/events.ts';
+import { uiRoutes } from './ui.ts';
+import { sessionRoutes } from '../session/routes.ts';
 
 type RoutePlugin = (app: FastifyInstance, ctx: ServiceContext) => Promise<void>;
 
 /** Routes anyone may call. Adding a route here is a decision to make it public. */
-export const publicRoutes: RoutePlugin[] = [versionRoutes, tokenRoutes, refreshRoutes, oidcLoginRoutes, healthRoutes, downloadRoutes];
+export const publicRoutes: RoutePlugin[] = [
+  versionRoutes,
+  tokenRoutes,
+  refreshRoutes,
+  oidcLoginRoutes,
+  healthRoutes,
+  downloadRoutes,
+  sessionRoutes,
+  uiRoutes,
+];
 
 /** Every other route: a valid bearer token is required before any handler runs. */
 export const authenticatedRoutes: RoutePlugin[] = [
@@ -33,6 +45,7 @@ export const authenticatedRoutes: RoutePlugin[] = [
   statusRoutes,
   outputRoutes,
   listRunsRoute,
+  runEventsRoute,
   runDetailRoute,
   runLogsRoute,
   cancelRunRoute,

@@ -126,7 +126,7 @@ export async function oidcLoginRoutes(app: FastifyInstance, ctx: ServiceContext)
       // Verifies the access token as every later request will, and records the user on first sight.
       const user = await ctx.auth.providerUser(tokens.access_token);
       if (login.next && ctx.startBrowserSession) {
-        await ctx.startBrowserSession(request, reply, user);
+        await ctx.startBrowserSession(request, reply, user, { accessToken: tokens.access_token, expiresIn: tokens.expires_in });
         return reply.redirect(login.next, 303);
       }
       return tokenAnswer('Success', tokens);

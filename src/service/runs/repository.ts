@@ -108,10 +108,9 @@ export async function markNotSubmitted(db: Queryable, runId: number, message: st
 
 /** Whether a successful run has published this recipe's output to the volume. */
 export async function isPublished(db: Queryable, recipeId: string): Promise<boolean> {
-  const rows = await db.query(
-    `SELECT 1 FROM recipe_runs WHERE recipe_id = $1 AND output_type = 'pvc' AND phase = 'Succeeded' LIMIT 1`,
-    [recipeId],
-  );
+  const rows = await db.query(`SELECT 1 FROM recipe_runs WHERE recipe_id = $1 AND output_type = 'pvc' AND phase = 'Succeeded' LIMIT 1`, [
+    recipeId,
+  ]);
   return rows.length > 0;
 }
 
@@ -125,24 +124,37 @@ export async function findRun(db: Queryable, workflowName: string, viewer: { id:
 }
 
 /** A page of runs, newest first: the viewer's own, or everyone's for admin. */
+/** Narrows a run list: `phase` exactly (Pending also matches runs with no phase yet), `recipe` as a case-insensitive part of the recipe's id or name. */
+export interface RunFilter {
+  phase?: string;
+  recipe?: string;
+}
+
 export async function listRuns(
   db: Queryable,
   viewer: { id: number; isAdmin: boolean },
   page: { limit: number; offset: number },
+  filter: RunFilter = {},
 ): Promise<{ runs: Run[]; total: number }> {
-  const where = '($1::boolean OR r.user_id = $2)';
+  const pattern = filter.recipe ? `%${filter.recipe.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  const where = `($1::boolean OR r.user_id = $2)
+    AND ($3::text IS NULL OR r.phase = $3 OR ($3 = 'Pending' AND r.phase IS NULL))
+    AND ($4::text IS NULL OR r.recipe_id ILIKE $4 OR r.recipe_name ILIKE $4)`;
+  const params = [viewer.isAdmin, viewer.id, filter.phase ?? null, pattern];
   const [rows, count] = await Promise.all([
-    db.query<RunRow>(`${SELECT} WHERE ${where} ORDER BY r.submitted_at DESC, r.id DESC LIMIT $3 OFFSET $4`, [
-      viewer.isAdmin,
-      viewer.id,
+    db.query<RunRow>(`${SELECT} WHERE ${where} ORDER BY r.submitted_at DESC, r.id DESC LIMIT $5 OFFSET $6`, [
+      ...params,
       page.limit,
       page.offset,
     ]),
-    // Kept by triggers on recipe_runs (migration 006): counting 100,000 rows per page would cost more than the page.
-    db.query<{ n: string | number | null }>('SELECT COALESCE(sum(runs), 0) AS n FROM recipe_run_counts WHERE $1::boolean OR user_id = $2', [
-      viewer.isAdmin,
-      viewer.id,
-    ]),
+    // Unfiltered totals are kept by triggers on recipe_runs (migration 006): counting 100,000 rows per page would cost
+    // more than the page. A filtered list counts what matches.
+    filter.phase || pattern
+      ? db.query<{ n: string | number | null }>(`SELECT count(*) AS n FROM recipe_runs r WHERE ${where}`, params)
+      : db.query<{ n: string | number | null }>('SELECT COALESCE(sum(runs), 0) AS n FROM recipe_run_counts WHERE $1::boolean OR user_id = $2', [
+          viewer.isAdmin,
+          viewer.id,
+        ]),
   ]);
   return { runs: rows.map(toRun), total: Number(count[0]!.n) };
 }

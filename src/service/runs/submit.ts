@@ -20,12 +20,10 @@ export interface Submission {
 }
 
 /**
- * Stages, validates, checks publication, translates and submits a recipe,
- * recording the run. Nothing waits for a helper workflow: publication state
- * comes from the runs table. Returns the workflow name.
+ * Stages, validates, checks publication and translates a recipe: everything a submission
+ * does before it records a run and reaches the engine (POST /render stops here).
  */
-export async function submitRecipe(ctx: ServiceContext, user: User, submission: Submission): Promise<string> {
-  const engine = requireEngine(ctx);
+export async function prepareSubmission(ctx: ServiceContext, user: User, submission: Submission) {
   const { parseRecipeSource, stageRecipe } = await import('../../recipe/sources.ts');
   const { loadRecipe } = await import('../../recipe/load.ts');
   const { translateRecipe } = await import('../../translate/index.ts');
@@ -45,13 +43,13 @@ export async function submitRecipe(ctx: ServiceContext, user: User, submission: 
       dataoneNodeUrl: config.dataoneNodeUrl,
       allowedInputPvcs: [config.workflowPvcName, ...config.allowedInputPvcs],
       // The local engine keeps a claim's files in <data dir>/volumes/<claim>.
-      ...(engine.kind === 'local' && { claimFolder: (claim: string) => path.join(config.dataDir, 'volumes', claim) }),
+      ...(ctx.engine?.kind === 'local' && { claimFolder: (claim: string) => path.join(config.dataDir, 'volumes', claim) }),
     });
   } finally {
     await staged.cleanup();
   }
 
-  const { id, name, output } = recipe.config;
+  const { id, output } = recipe.config;
   await assertPublicInputs(recipe.inputs, config.allowPrivateSources);
   // Only pvc outputs (visualizations included) write the volume's published folder of the id.
   const publishes = output.type === 'pvc';
@@ -63,6 +61,18 @@ export async function submitRecipe(ctx: ServiceContext, user: User, submission: 
     recipe,
     translateOptionsFrom(config, { submitter: user.name, overwrite: submission.overwrite, uploadPrefix: `ogdc-inputs/${randomUUID()}` }),
   );
+  return { recipe, translation };
+}
+
+/**
+ * Prepares a recipe (above) and submits it, recording the run. Nothing waits for a helper
+ * workflow: publication state comes from the runs table. Returns the workflow name.
+ */
+export async function submitRecipe(ctx: ServiceContext, user: User, submission: Submission): Promise<string> {
+  const engine = requireEngine(ctx);
+  const { recipe, translation } = await prepareSubmission(ctx, user, submission);
+  const { id, name, output } = recipe.config;
+  const publishes = output.type === 'pvc';
 
   const reservation = {
     userId: user.id,

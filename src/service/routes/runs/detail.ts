@@ -5,6 +5,11 @@ import { visibleRun } from '../../runs/visible.ts';
 import { bearerSecurity, detailSchema, workflowNameParams } from '../schemas.ts';
 import { runSchema, runSummary } from './shape.ts';
 
+const paramsSchema = {
+  type: 'array',
+  items: { type: 'object', properties: { name: { type: 'string' }, value: { type: ['string', 'null'] } } },
+} as const;
+
 const nodeSchema = {
   type: 'object',
   properties: {
@@ -18,6 +23,11 @@ const nodeSchema = {
     started_at: { type: ['string', 'null'] },
     finished_at: { type: ['string', 'null'] },
     exit_code: { type: ['string', 'null'] },
+    boundary_id: { type: ['string', 'null'] },
+    children: { type: 'array', items: { type: 'string' } },
+    inputs: paramsSchema,
+    outputs: paramsSchema,
+    result: { type: ['string', 'null'] },
   },
 } as const;
 
@@ -33,6 +43,11 @@ function nodeView(node: NodeStatus) {
     started_at: node.startedAt ?? null,
     finished_at: node.finishedAt ?? null,
     exit_code: node.outputs?.exitCode ?? null,
+    boundary_id: node.boundaryID ?? null,
+    children: node.children ?? [],
+    inputs: (node.inputs?.parameters ?? []).map((p) => ({ name: p.name, value: p.value ?? null })),
+    outputs: (node.outputs?.parameters ?? []).map((p) => ({ name: p.name, value: p.value ?? null })),
+    result: node.outputs?.result ?? null,
   };
 }
 
@@ -48,7 +63,17 @@ export async function runDetailRoute(app: FastifyInstance, ctx: ServiceContext):
         response: {
           200: {
             type: 'object',
-            properties: { ...runSchema.properties, output_available: { type: 'boolean' }, nodes: { type: 'array', items: nodeSchema } },
+            properties: {
+              ...runSchema.properties,
+              output_available: { type: 'boolean' },
+              // pvc outputs: where they are published (the workflow PVC and the recipe's folder on it).
+              output_location: {
+                type: ['object', 'null'],
+                properties: { claim_name: { type: 'string' }, path: { type: 'string' } },
+                required: ['claim_name', 'path'],
+              },
+              nodes: { type: 'array', items: nodeSchema },
+            },
           },
           404: detailSchema,
         },
@@ -61,7 +86,13 @@ export async function runDetailRoute(app: FastifyInstance, ctx: ServiceContext):
       const nodes = Object.values(workflow?.status?.nodes ?? {})
         .sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '') || a.name.localeCompare(b.name))
         .map(nodeView);
-      return { ...runSummary(run), output_available: run.outputType === 'temporary' && run.phase === 'Succeeded', nodes };
+      const outputLocation = run.outputType === 'pvc' ? { claim_name: ctx.config.workflowPvcName, path: `${run.recipeId}/` } : null;
+      return {
+        ...runSummary(run),
+        output_available: run.outputType === 'temporary' && run.phase === 'Succeeded',
+        output_location: outputLocation,
+        nodes,
+      };
     },
   );
 }
