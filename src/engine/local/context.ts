@@ -1,4 +1,5 @@
 /** What one running workflow carries through its templates: status, variables, limits, and the stop switch. */
+import type { PodHost } from './pods/host.ts';
 import type { NodePhase, NodeStatus, Workflow } from '../types.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { nodeId } from './names.ts';
@@ -59,6 +60,8 @@ export interface RunContext {
   readonly spawner: Spawner;
   readonly limits: StepLimits;
   readonly fetchHostNetwork: boolean;
+  /** Cgroups and network the machine offers pods. */
+  readonly host: PodHost;
   /** Set by stop() or the workflow deadline: no new nodes, running pods killed with this message. */
   stopped?: { nodeMessage: string; workflowMessage?: string };
   /** Marks a node changed (persistence is batched). */
