@@ -9,7 +9,7 @@
  * limits and warns at start.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 const MB = 1024 * 1024;
@@ -86,6 +86,24 @@ async function removeDir(dir: string): Promise<void> {
   }
 }
 
+/** Removes the groups engines whose process is gone left under `parent` (named `ogdc-<pid>-<random>`). */
+async function removeDead(parent: string): Promise<void> {
+  for (const entry of await readdir(parent).catch(() => [])) {
+    const pid = Number(/^ogdc-(\d+)-/.exec(entry)?.[1]);
+    if (!pid) continue;
+    try {
+      process.kill(pid, 0);
+      continue;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EPERM') continue;
+    }
+    const dir = path.join(parent, entry);
+    for (const node of await readdir(dir, { withFileTypes: true }).catch(() => []))
+      if (node.isDirectory()) await removeDir(path.join(dir, node.name));
+    await removeDir(dir);
+  }
+}
+
 /** The engine's groups: one folder per controller, a sub-folder per node. */
 export class Cgroups {
   private constructor(
@@ -106,7 +124,9 @@ export class Cgroups {
       const bases = new Map<string, string>();
       try {
         for (const c of ['pids', 'memory']) {
-          const dir = path.join(m.v1.get(c)!, own.get(c) ?? '/', name);
+          const parent = path.join(m.v1.get(c)!, own.get(c) ?? '/');
+          await removeDead(parent);
+          const dir = path.join(parent, name);
           await mkdir(dir);
           bases.set(c, dir);
         }
@@ -123,6 +143,7 @@ export class Cgroups {
         const controllers = (await readFile(path.join(parent, 'cgroup.controllers'), 'utf8')).split(/\s+/);
         if (!controllers.includes('pids') || !controllers.includes('memory'))
           throw new Error(`the service's group ${parent} offers no pids and memory controllers`);
+        await removeDead(parent);
         await mkdir(dir);
         // A v2 group with processes cannot enable controllers for its children: the engine's own folder has none.
         await writeFile(path.join(dir, 'cgroup.subtree_control'), '+pids +memory');
