@@ -4,7 +4,7 @@ import type { NodePhase, NodeStatus, Workflow } from '../types.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { nodeId } from './names.ts';
 import type { RootPool } from './pods/sandbox-roots.ts';
-import type { Semaphore } from './semaphore.ts';
+import type { FairSemaphore, Semaphore } from './semaphore.ts';
 import type { Spawner } from './pods/spawner.ts';
 import type { StepLimits } from './pods/limits.ts';
 
@@ -53,7 +53,7 @@ export interface RunContext {
   /** Root layers for bubblewrap pods. */
   readonly roots: RootPool;
   /** Engine-wide cap on processes. */
-  readonly processSlots: Semaphore;
+  readonly processSlots: FairSemaphore;
   /** `spec.parallelism`: pods pending or running. */
   readonly podSlots: Semaphore;
   readonly running: Set<Killable>;

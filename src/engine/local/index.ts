@@ -15,7 +15,7 @@ import { ActiveRun } from './run.ts';
 import { RootPool } from './pods/sandbox-roots.ts';
 import { bwrapProblem } from './pods/sandbox-paths.ts';
 import { DEFAULT_LIMITS, type StepLimits } from './pods/limits.ts';
-import { Semaphore } from './semaphore.ts';
+import { FairSemaphore } from './semaphore.ts';
 import { Cgroups } from './pods/cgroups.ts';
 import type { PodHost } from './pods/host.ts';
 import { egressProblem, SLIRP_DNS } from './pods/network.ts';
@@ -122,7 +122,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   }
   const db = new WorkflowStore(options.db);
   const artifacts = new ArtifactStore(path.join(dataDir, 'artifacts'));
-  const processSlots = new Semaphore(options.maxProcesses ?? availableParallelism());
+  const processSlots = new FairSemaphore(options.maxProcesses ?? availableParallelism());
   const spawner = new Spawner();
   const active = new Map<string, ActiveRun>();
   const registry = new TemplateRegistry();

@@ -226,7 +226,8 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
   const annotated = annotations[NETWORK_ANNOTATION] === 'egress';
   const network = annotated && ctx.fetchHostNetwork ? 'host' : annotated || ctx.limits.network === 'egress' ? 'egress' : 'none';
   // A sandboxed pod takes its layer only once it has a process slot, so no more layers are in use than processes.
-  const releaseProcess = await ctx.processSlots.acquire();
+  // Shared fairly between the users whose runs wait (the service labels each run with its submitter).
+  const releaseProcess = await ctx.processSlots.acquire(ctx.wf.metadata.labels?.['ogdc/submitter'] ?? '');
   let cgroup: NodeCgroup | undefined;
   let layer: { root: string; layout: SandboxLayout } | undefined;
   // The layer goes back to the pool once outputs are collected (before the node's final phase, so the next pod

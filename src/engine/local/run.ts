@@ -6,7 +6,7 @@ import type { ArtifactStore } from './artifact-store.ts';
 import { now, type Obj, type RunContext, type Template } from './context.ts';
 import { updateProgress } from './progress.ts';
 import type { RootPool } from './pods/sandbox-roots.ts';
-import { Semaphore } from './semaphore.ts';
+import { Semaphore, type FairSemaphore } from './semaphore.ts';
 import type { Spawner } from './pods/spawner.ts';
 import type { StepLimits } from './pods/limits.ts';
 import type { PodHost } from './pods/host.ts';
@@ -28,7 +28,7 @@ export interface RunDeps {
   store: ArtifactStore;
   sandbox: 'bwrap' | 'none';
   roots: RootPool;
-  processSlots: Semaphore;
+  processSlots: FairSemaphore;
   spawner: Spawner;
   /** Per-step limits and network (pods/limits.ts). */
   limits: StepLimits;
