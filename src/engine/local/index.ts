@@ -23,6 +23,7 @@ import { Spawner } from './pods/spawner.ts';
 import { WorkflowStore } from './store.ts';
 import type { ManifestDoc } from './manifest-file.ts';
 import { checkLocalSubset } from './subset.ts';
+import { checkAdmission } from './pods/admission.ts';
 import { TemplateRegistry } from './templates.ts';
 import { checkSuppliedInputs, checkVariables } from './variables.ts';
 import { applyParameters, deleteAfter, parseLabelSelector, schemaProblems } from './submit-helpers.ts';
@@ -200,6 +201,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       wf.metadata.namespace ??= options.namespace ?? 'default';
       registry.resolve(wf, wf.metadata.namespace);
       checkLocalSubset(wf);
+      checkAdmission(wf);
       applyParameters(wf, submitOptions?.parameters ?? {});
       checkSuppliedInputs(wf);
       checkVariables(wf);
