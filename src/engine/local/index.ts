@@ -117,8 +117,8 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
     host.egressProblem = await egressProblem();
     if (host.egressProblem)
       log(`local engine: ${limits.network === 'egress' ? 'WARNING: ' : ''}steps with network (the fetch step${limits.network === 'egress' ? ', OGDC_LOCAL_STEP_NETWORK=egress' : ''}) will fail: ${host.egressProblem}`);
-    await mkdir(roots.dir, { recursive: true });
-    host.resolvConf = path.join(roots.dir, 'resolv.conf');
+    // Beside the layer pools (whose folder holds only layers), written at every start: its content never changes.
+    host.resolvConf = path.join(dataDir, 'sandbox-resolv.conf');
     await writeFile(host.resolvConf, `nameserver ${SLIRP_DNS}\n`, { mode: 0o644 });
   }
   const db = new WorkflowStore(options.db);
