@@ -253,7 +253,7 @@ test('cgroups: a fork bomb is bounded by OGDC_LOCAL_STEP_PROCESSES and a memory 
   await probe.close();
   const { engine, logs } = await harness(t, { sandbox: 'bwrap', limits: { processes: 20, memoryMb: 64 } });
   assert.ok(!logs.some((l) => l.includes('no cgroups')), logs.join('\n'));
-  const bomb = await run(engine, step('for i in $(seq 200); do sleep 30 & done; wait'));
+  const bomb = await run(engine, step('for i in $(seq 200); do sleep 31.7 & done; wait'));
   assert.equal(bomb.status?.phase, 'Failed');
   assert.match(nodeByDisplay(bomb, bomb.metadata.name!).message ?? '', /exceeded OGDC_LOCAL_STEP_PROCESSES \(20\)/);
   const hog = await run(engine, step('head -c 400000000 /dev/zero | tail -c 300000000 > /dev/null'));
@@ -262,6 +262,6 @@ test('cgroups: a fork bomb is bounded by OGDC_LOCAL_STEP_PROCESSES and a memory 
   assert.match(nodeByDisplay(hog, hog.metadata.name!).message ?? '', /exceeded OGDC_LOCAL_STEP_MEMORY_MB \(64\)/);
   // Nothing of either step outlives its node.
   const { execFileSync } = await import('node:child_process');
-  const left = execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((l) => /^sleep 30$/.test(l.trim()));
+  const left = execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((l) => /^sleep 31\.7$/.test(l.trim()));
   assert.deepEqual(left, []);
 });
