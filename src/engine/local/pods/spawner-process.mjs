@@ -66,8 +66,9 @@ async function connect(child, egress, onSlirp) {
   await firstData(child.stdio[3], child, 'the step ended before its network namespace existed');
   const slirp = spawn(
     'slirp4netns',
-    ['--configure', '--disable-host-loopback', '--mtu=65520', '--ready-fd=3', String(child.pid), 'tap0'],
-    { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] },
+    // --exit-fd: slirp4netns ends when this process does (the pipe closes), even if it is killed.
+    ['--configure', '--disable-host-loopback', '--mtu=65520', '--ready-fd=3', '--exit-fd=4', String(child.pid), 'tap0'],
+    { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
   );
   onSlirp(slirp);
   let slirpErr = '';
@@ -117,15 +118,19 @@ function start(req) {
   children.set(req.id, child);
   let logged = 0;
   const limit = req.logLimit ?? Infinity;
+  // The marker goes after the first byte past the cap, also when the cap falls on a chunk boundary.
+  let marked = false;
   const toLog = (chunk) => {
-    if (logged >= limit) return;
+    if (marked) return;
     const room = limit - logged;
-    if (chunk.length <= room) writeSync(logFd, chunk);
-    else {
-      writeSync(logFd, chunk.subarray(0, room));
-      writeSync(logFd, `\n${req.logMarker ?? 'log truncated'}\n`);
-    }
     logged += chunk.length;
+    if (chunk.length <= room) {
+      writeSync(logFd, chunk);
+      return;
+    }
+    if (room > 0) writeSync(logFd, chunk.subarray(0, room));
+    writeSync(logFd, `\n${req.logMarker ?? 'log truncated'}\n`);
+    marked = true;
   };
   child.stderr?.on('data', toLog);
   child.stdout?.on('data', (chunk) => {
