@@ -18,9 +18,11 @@ ENV NODE_ENV=production \
     PORT=8000
 WORKDIR /app
 # The local engine sandboxes every recipe step with bubblewrap (and prlimit from util-linux) and refuses to start
-# without it; the container then needs user namespaces (e.g. docker run --security-opt seccomp=unconfined, or
-# OGDC_LOCAL_SANDBOX=none for a loopback-only development service).
-RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap util-linux && rm -rf /var/lib/apt/lists/*
+# without it; the fetch step's outbound network needs slirp4netns and iproute2 (ip); the process and memory limits
+# use cgroups when the container's cgroup is writable, else per-process limits (with a warning). The container
+# needs user namespaces (e.g. docker run --security-opt seccomp=unconfined, or OGDC_LOCAL_SANDBOX=none for a
+# loopback-only development service).
+RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap util-linux slirp4netns iproute2 && rm -rf /var/lib/apt/lists/*
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/package.json /app/package-lock.json /app/tsconfig.json ./
 # src/ is copied before dist/ is built, so dist/.built-at is newer than every

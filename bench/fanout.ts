@@ -24,6 +24,10 @@ export interface FanoutFigure {
   ratio: number;
   /** (engine − bare) per item, scaled by the parallelism: the extra time each step costs one slot. */
   overheadPerStepMs: number;
+  /** The same fan-out on an engine without sandbox (steps as host processes). */
+  unsandboxedMs: number;
+  /** (engine − unsandboxed) per item, scaled by the parallelism: what the sandbox costs each step. */
+  sandboxCostPerStepMs: number;
 }
 
 /** A workflow running `sh -c true` once per item of `withSequence`. */
@@ -95,6 +99,7 @@ export async function measureFanout(items = 500, parallelism = os.availableParal
   const bareMs = await bareProcesses(items, parallelism);
   await engineFanout(parallelism * 2, parallelism, sandbox);
   const engine = await engineFanout(items, parallelism, sandbox);
+  const unsandboxed = await engineFanout(items, parallelism, 'none');
   return {
     items,
     parallelism,
@@ -104,5 +109,7 @@ export async function measureFanout(items = 500, parallelism = os.availableParal
     bareMs,
     ratio: engine.ms / bareMs,
     overheadPerStepMs: ((engine.ms - bareMs) * parallelism) / items,
+    unsandboxedMs: unsandboxed.ms,
+    sandboxCostPerStepMs: ((engine.ms - unsandboxed.ms) * parallelism) / items,
   };
 }

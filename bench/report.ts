@@ -161,9 +161,10 @@ export function formatTable(r: BenchResults): string {
       [
         ['bare processes', fmt(f.bareMs, 0), '1.00'],
         [`local engine (sandbox ${f.sandbox}, ${f.phase ?? 'no phase'})`, fmt(f.engineMs, 0), fmt(f.ratio, 2)],
+        ['local engine without sandbox', fmt(f.unsandboxedMs, 0), fmt(f.unsandboxedMs / f.bareMs, 2)],
       ],
     ),
-    `extra time per step and slot: ${fmt(f.overheadPerStepMs)} ms`,
+    `extra time per step and slot: ${fmt(f.overheadPerStepMs)} ms; sandbox cost per step and slot: ${fmt(f.sandboxCostPerStepMs)} ms`,
     '',
   );
 

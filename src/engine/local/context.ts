@@ -1,9 +1,10 @@
 /** What one running workflow carries through its templates: status, variables, limits, and the stop switch. */
+import type { PodHost } from './pods/host.ts';
 import type { NodePhase, NodeStatus, Workflow } from '../types.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { nodeId } from './names.ts';
 import type { RootPool } from './pods/sandbox-roots.ts';
-import type { Semaphore } from './semaphore.ts';
+import type { FairSemaphore, Semaphore } from './semaphore.ts';
 import type { Spawner } from './pods/spawner.ts';
 import type { StepLimits } from './pods/limits.ts';
 
@@ -52,13 +53,15 @@ export interface RunContext {
   /** Root layers for bubblewrap pods. */
   readonly roots: RootPool;
   /** Engine-wide cap on processes. */
-  readonly processSlots: Semaphore;
+  readonly processSlots: FairSemaphore;
   /** `spec.parallelism`: pods pending or running. */
   readonly podSlots: Semaphore;
   readonly running: Set<Killable>;
   readonly spawner: Spawner;
   readonly limits: StepLimits;
   readonly fetchHostNetwork: boolean;
+  /** Cgroups and network the machine offers pods. */
+  readonly host: PodHost;
   /** Set by stop() or the workflow deadline: no new nodes, running pods killed with this message. */
   stopped?: { nodeMessage: string; workflowMessage?: string };
   /** Marks a node changed (persistence is batched). */

@@ -1,7 +1,7 @@
 /** The local workflow engine: runs Argo Workflow manifests on this machine (DESIGN §6). */
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../../db/types.ts';
 import { ManifestRejectedError, WorkflowNotFoundError } from '../errors.ts';
@@ -15,11 +15,15 @@ import { ActiveRun } from './run.ts';
 import { RootPool } from './pods/sandbox-roots.ts';
 import { bwrapProblem } from './pods/sandbox-paths.ts';
 import { DEFAULT_LIMITS, type StepLimits } from './pods/limits.ts';
-import { Semaphore } from './semaphore.ts';
+import { FairSemaphore } from './semaphore.ts';
+import { Cgroups } from './pods/cgroups.ts';
+import type { PodHost } from './pods/host.ts';
+import { egressProblem, SLIRP_DNS } from './pods/network.ts';
 import { Spawner } from './pods/spawner.ts';
 import { WorkflowStore } from './store.ts';
 import type { ManifestDoc } from './manifest-file.ts';
 import { checkLocalSubset } from './subset.ts';
+import { checkAdmission } from './pods/admission.ts';
 import { TemplateRegistry } from './templates.ts';
 import { checkSuppliedInputs, checkVariables } from './variables.ts';
 import { applyParameters, deleteAfter, parseLabelSelector, schemaProblems } from './submit-helpers.ts';
@@ -102,9 +106,24 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   };
   const roots = new RootPool(path.join(dataDir, 'sandbox', `${process.pid}-${randomUUID().slice(0, 8)}`));
   await removeDeadPools(path.join(dataDir, 'sandbox'));
+  const host: PodHost = {};
+  if (sandbox === 'bwrap') {
+    const cgroups = await Cgroups.create();
+    if (typeof cgroups === 'string')
+      log(
+        `local engine: WARNING: no cgroups for steps (${cgroups}); OGDC_LOCAL_STEP_PROCESSES and OGDC_LOCAL_STEP_MEMORY_MB fall back to per-process limits (RLIMIT_NPROC, RLIMIT_AS), and RLIMIT_NPROC does not bind a service running as root`,
+      );
+    else host.cgroups = cgroups;
+    host.egressProblem = await egressProblem();
+    if (host.egressProblem)
+      log(`local engine: ${limits.network === 'egress' ? 'WARNING: ' : ''}steps with network (the fetch step${limits.network === 'egress' ? ', OGDC_LOCAL_STEP_NETWORK=egress' : ''}) will fail: ${host.egressProblem}`);
+    // Beside the layer pools (whose folder holds only layers), written at every start: its content never changes.
+    host.resolvConf = path.join(dataDir, 'sandbox-resolv.conf');
+    await writeFile(host.resolvConf, `nameserver ${SLIRP_DNS}\n`, { mode: 0o644 });
+  }
   const db = new WorkflowStore(options.db);
   const artifacts = new ArtifactStore(path.join(dataDir, 'artifacts'));
-  const processSlots = new Semaphore(options.maxProcesses ?? availableParallelism());
+  const processSlots = new FairSemaphore(options.maxProcesses ?? availableParallelism());
   const spawner = new Spawner();
   const active = new Map<string, ActiveRun>();
   const registry = new TemplateRegistry();
@@ -182,6 +201,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       wf.metadata.namespace ??= options.namespace ?? 'default';
       registry.resolve(wf, wf.metadata.namespace);
       checkLocalSubset(wf);
+      checkAdmission(wf);
       applyParameters(wf, submitOptions?.parameters ?? {});
       checkSuppliedInputs(wf);
       checkVariables(wf);
@@ -207,6 +227,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
         spawner,
         limits,
         fetchHostNetwork: options.fetchHostNetwork ?? false,
+        host,
         log,
         persist: (snapshot, nodes) => db.save(snapshot, nodes),
         notify,
@@ -290,6 +311,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       await Promise.all(runs.map((r) => r.done));
       for (const t of ttlTimers.values()) clearTimeout(t);
       await spawner.close();
+      await host.cgroups?.close();
       await roots.close();
     },
   };

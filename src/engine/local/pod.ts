@@ -12,6 +12,8 @@ import { makeRewriter } from './pods/sandbox-paths.ts';
 import { bwrapArgs, sandboxLayout, SCRIPT_PATH, type SandboxLayout } from './pods/sandbox-layout.ts';
 import { confined } from './pods/confine.ts';
 import { exceeded, limitHit, prlimitArgs } from './pods/limits.ts';
+import { joinArgs, type NodeCgroup } from './pods/cgroups.ts';
+import { BLOCKED_RANGES, EGRESS_GATE } from './pods/network.ts';
 
 /** PATH of a step that declares none (as in a Debian-based image). */
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -219,9 +221,14 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
     cwd = workingDir ? fs.hostPath(workingDir) : fs.root;
   }
   const annotations = ((req.tmpl.metadata as Obj | undefined)?.annotations ?? {}) as Obj;
-  const network = annotations[NETWORK_ANNOTATION] === 'egress' && ctx.fetchHostNetwork ? 'host' : 'none';
+  // The fetch step (annotated) gets outbound access, or with private sources allowed the host's network (the
+  // demo's loopback data server); other steps get outbound access only with OGDC_LOCAL_STEP_NETWORK=egress.
+  const annotated = annotations[NETWORK_ANNOTATION] === 'egress';
+  const network = annotated && ctx.fetchHostNetwork ? 'host' : annotated || ctx.limits.network === 'egress' ? 'egress' : 'none';
   // A sandboxed pod takes its layer only once it has a process slot, so no more layers are in use than processes.
-  const releaseProcess = await ctx.processSlots.acquire();
+  // Shared fairly between the users whose runs wait (the service labels each run with its submitter).
+  const releaseProcess = await ctx.processSlots.acquire(ctx.wf.metadata.labels?.['ogdc/submitter'] ?? '');
+  let cgroup: NodeCgroup | undefined;
   let layer: { root: string; layout: SandboxLayout } | undefined;
   // The layer goes back to the pool once outputs are collected (before the node's final phase, so the next pod
   // finds it free), or in `finally` if the pod never got that far.
@@ -257,20 +264,54 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
       setPhase(ctx, node, 'Failed', `main: command "${cmd}" not found: exec: "${cmd}": executable file not found in $PATH`);
       return;
     }
-    const confinement = { network, tmpBytes: ctx.limits.tmpMb * 1024 * 1024 } as const;
-    const inner = layer ? ['bwrap', ...bwrapArgs(layer.root, layer.layout, fs!.volumes, scriptFile, cwd, confinement), ...argv] : argv;
-    // prlimit execs its command: the limits hold for the sandbox and everything started in it.
-    const file = 'prlimit';
-    const args = [...prlimitArgs(ctx.limits), '--', ...inner];
+    const egress = layer !== undefined && network === 'egress';
+    if (egress && ctx.host.egressProblem) {
+      setPhase(ctx, node, 'Failed', `main: the step needs network: ${ctx.host.egressProblem}`);
+      return;
+    }
+    const confinement = { network, tmpBytes: ctx.limits.tmpMb * 1024 * 1024, resolvConf: ctx.host.resolvConf } as const;
+    const inner = layer
+      ? [...(egress ? EGRESS_GATE : []), 'bwrap', ...bwrapArgs(layer.root, layer.layout, fs!.volumes, scriptFile, cwd, confinement), ...argv]
+      : argv;
+    if (ctx.host.cgroups) {
+      try {
+        cgroup = await ctx.host.cgroups.node(node.id, ctx.limits.processes, ctx.limits.memoryMb);
+      } catch (err) {
+        setPhase(ctx, node, 'Error', `cannot create the step's cgroup: ${(err as Error).message}`);
+        return;
+      }
+    }
+    // prlimit execs its command: the limits hold for the sandbox and everything started in it; before it, the
+    // step's first process joins its cgroups.
+    const [file, ...args] = [
+      ...(cgroup ? joinArgs(cgroup.procsFiles) : []),
+      'prlimit',
+      ...prlimitArgs(ctx.limits, cgroup !== undefined),
+      '--',
+      ...inner,
+    ] as [string, ...string[]];
     // Checked again right before the spawn: a stop during the setup above has no process to kill yet.
     const stop = stopState(ctx);
     if (stop) {
       setPhase(ctx, node, 'Failed', stop.nodeMessage);
       return;
     }
-    await runProcess(ctx, node, req, { file, args, env, cwd: layer ? '/' : cwd, fs: fs!, nodeDir, pod, releaseProcess, finishLayer });
+    await runProcess(ctx, node, req, {
+      file,
+      args,
+      env,
+      cwd: layer ? '/' : cwd,
+      fs: fs!,
+      nodeDir,
+      pod,
+      releaseProcess,
+      finishLayer,
+      cgroup,
+      egress: egress ? { blocked: BLOCKED_RANGES } : undefined,
+    });
   } finally {
     releaseProcess();
+    await cgroup?.remove().catch((err: unknown) => ctx.log(`local engine: removing the cgroup of ${node.id} failed: ${(err as Error).message}`));
     await finishLayer();
   }
 }
@@ -287,6 +328,10 @@ interface Launch {
   releaseProcess: () => void;
   /** Hands a pooled sandbox layer back once outputs are collected. */
   finishLayer: () => Promise<void>;
+  /** The node's control groups: they say which limit the step hit and are emptied when its process ends. */
+  cgroup?: NodeCgroup;
+  /** Outbound network through the gate (pods/network.ts). */
+  egress?: { blocked: string[] };
 }
 
 async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l: Launch): Promise<void> {
@@ -301,6 +346,7 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
     capture: req.captureResult,
     logLimit: ctx.limits.logMb * 1024 * 1024,
     logMarker: `... log truncated: ${exceeded(ctx.limits, 'logMb')}; the rest of this step's output was dropped`,
+    egress: l.egress,
   });
   const handle: Killable = {
     kill(message) {
@@ -319,9 +365,16 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
   await proc.started;
   if (!killedWith) setPhase(ctx, node, 'Running');
   const outcome = await proc.done;
+  // Nothing the step started outlives it: what is left in its groups is killed now.
+  const cgroupHit = await l.cgroup?.hit();
+  await l.cgroup?.remove();
   l.releaseProcess();
   if (timer) clearTimeout(timer);
   ctx.running.delete(handle);
+  if (outcome.error?.startsWith('network:') && !killedWith) {
+    setPhase(ctx, node, 'Failed', `main: ${outcome.error}`);
+    return;
+  }
   if (outcome.error && outcome.code === null && !killedWith) {
     setPhase(ctx, node, 'Error', `main: failed to start "${l.file}": ${outcome.error}`);
     return;
@@ -332,7 +385,7 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
   let failure: { phase: 'Failed' | 'Error'; message: string } | undefined;
   if (killedWith) failure = { phase: 'Failed', message: killedWith };
   else if (exitCode !== 0) {
-    const hit = limitHit(ctx.limits, exitCode, await logTail(logFile));
+    const hit = cgroupHit ? exceeded(ctx.limits, cgroupHit) : limitHit(ctx.limits, exitCode, await logTail(logFile));
     failure = { phase: 'Failed', message: `main: Error (exit code ${exitCode})${hit ? `: ${hit}` : ''}` };
   }
   try {

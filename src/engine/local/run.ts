@@ -6,9 +6,10 @@ import type { ArtifactStore } from './artifact-store.ts';
 import { now, type Obj, type RunContext, type Template } from './context.ts';
 import { updateProgress } from './progress.ts';
 import type { RootPool } from './pods/sandbox-roots.ts';
-import { Semaphore } from './semaphore.ts';
+import { Semaphore, type FairSemaphore } from './semaphore.ts';
 import type { Spawner } from './pods/spawner.ts';
 import type { StepLimits } from './pods/limits.ts';
+import type { PodHost } from './pods/host.ts';
 import { mapLookup, substituteObject } from './substitute.ts';
 import { executeTemplate } from './template.ts';
 import { exitHookOf, expressionHooks, hookHolds, runHook, workflowFailures } from './hooks.ts';
@@ -27,12 +28,14 @@ export interface RunDeps {
   store: ArtifactStore;
   sandbox: 'bwrap' | 'none';
   roots: RootPool;
-  processSlots: Semaphore;
+  processSlots: FairSemaphore;
   spawner: Spawner;
   /** Per-step limits and network (pods/limits.ts). */
   limits: StepLimits;
   /** Steps marked `ogdc.dataone.org/network: egress` use the host's network (OGDC_ALLOW_PRIVATE_SOURCES). */
   fetchHostNetwork: boolean;
+  /** Cgroups and network the machine offers pods. */
+  host: PodHost;
   log(msg: string): void;
   /** Persists the workflow status and changed nodes. */
   persist(wf: Workflow, nodes: NodeStatus[]): Promise<void>;
@@ -98,6 +101,7 @@ export class ActiveRun {
       spawner: deps.spawner,
       limits: deps.limits,
       fetchHostNetwork: deps.fetchHostNetwork,
+      host: deps.host,
       touch: (node) => this.touch(node),
       log: deps.log,
     };

@@ -176,3 +176,92 @@ spec:
   assert.ok(!text.includes('host-secret'));
   assert.match(text, /volume-read-only/);
 });
+
+/** A non-loopback IPv4 address of this machine outside the blocked private ranges, if it has one. */
+function publicAddress(): string | undefined {
+  const privateRe = /^(10\.|127\.|169\.254\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.)/;
+  for (const list of Object.values(os.networkInterfaces()))
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal && !privateRe.test(a.address)) return a.address;
+  return undefined;
+}
+
+async function listen(host: string): Promise<{ port: number; close: () => void }> {
+  const server = createServer((s) => s.end('reached-stand-in\n'));
+  await new Promise<void>((r) => server.listen(0, host, r));
+  return { port: (server.address() as { port: number }).port, close: () => server.close() };
+}
+
+const egressProbe = (loopPort: number, addr: string | undefined, port: number) =>
+  [
+    'ip -4 -o addr show tap0 | grep -q "inet " && echo has-tap0',
+    `(exec 3<>/dev/tcp/127.0.0.1/${loopPort} && echo loopback-connected) 2>/dev/null || echo loopback-unreachable`,
+    `(exec 3<>/dev/tcp/10.0.2.2/${loopPort} && echo gateway-connected) 2>/dev/null || echo gateway-unreachable`,
+    `(exec 3<>/dev/tcp/10.255.255.53/53 && echo private-connected) 2>&1 | grep -q -e unreachable -e "No route" && echo private-unreachable`,
+    addr ? `(exec 3<>/dev/tcp/${addr}/${port}; cat <&3) 2>&1 || echo stand-in-failed` : 'true',
+    'cat /etc/resolv.conf',
+  ].join('; ');
+
+const fetchLike = (script: string) =>
+  step(
+    `bash -c ${JSON.stringify(script).replace(/\$/g, '\\$')}`,
+    '    metadata: {annotations: {ogdc.dataone.org/network: egress}}',
+  );
+
+test('egress: the annotated step reaches a non-loopback address, not the host loopback nor private ranges', bwrapOnly, async (t) => {
+  const loop = await listen('127.0.0.1');
+  t.after(loop.close);
+  const addr = publicAddress();
+  const standIn = addr ? await listen(addr) : undefined;
+  if (standIn) t.after(standIn.close);
+  const { engine } = await harness(t, { sandbox: 'bwrap' });
+  const wf = await run(engine, fetchLike(egressProbe(loop.port, addr, standIn?.port ?? 0)));
+  const text = (await logText(engine, wf.metadata.name!)).join('\n');
+  assert.equal(wf.status?.phase, 'Succeeded', text);
+  assert.match(text, /has-tap0/);
+  assert.match(text, /loopback-unreachable/);
+  assert.match(text, /gateway-unreachable/);
+  assert.match(text, /private-unreachable/);
+  assert.match(text, /nameserver 10\.0\.2\.3/);
+  // Without a non-loopback address here only the refusals above can be shown.
+  if (addr) assert.match(text, /reached-stand-in/);
+});
+
+test('egress: OGDC_LOCAL_STEP_NETWORK=egress gives every step outbound access; by default a step has none', bwrapOnly, async (t) => {
+  const loop = await listen('127.0.0.1');
+  t.after(loop.close);
+  const addr = publicAddress();
+  const standIn = addr ? await listen(addr) : undefined;
+  if (standIn) t.after(standIn.close);
+  const probe = `bash -c ${JSON.stringify(egressProbe(loop.port, addr, standIn?.port ?? 0)).replace(/\$/g, '\\$')}`;
+  const closed = await harness(t);
+  const none = await run(closed.engine, step(`${probe}; ip -o link | grep -c -v ' lo:' || true`));
+  const noneText = (await logText(closed.engine, none.metadata.name!)).join('\n');
+  assert.doesNotMatch(noneText, /has-tap0|reached-stand-in|loopback-connected/);
+  const { engine } = await harness(t, { sandbox: 'bwrap', limits: { network: 'egress' } });
+  const wf = await run(engine, step(probe));
+  const text = (await logText(engine, wf.metadata.name!)).join('\n');
+  assert.match(text, /has-tap0/);
+  assert.match(text, /loopback-unreachable/);
+  assert.match(text, /private-unreachable/);
+  if (addr) assert.match(text, /reached-stand-in/);
+});
+
+test('cgroups: a fork bomb is bounded by OGDC_LOCAL_STEP_PROCESSES and a memory hog by OGDC_LOCAL_STEP_MEMORY_MB, also as root', bwrapOnly, async (t) => {
+  const { Cgroups } = await import('../../../src/engine/local/pods/cgroups.ts');
+  const probe = await Cgroups.create();
+  if (typeof probe === 'string') return t.skip(`no cgroups here: ${probe}`);
+  await probe.close();
+  const { engine, logs } = await harness(t, { sandbox: 'bwrap', limits: { processes: 20, memoryMb: 64 } });
+  assert.ok(!logs.some((l) => l.includes('no cgroups')), logs.join('\n'));
+  const bomb = await run(engine, step('for i in $(seq 200); do sleep 31.7 & done; wait'));
+  assert.equal(bomb.status?.phase, 'Failed');
+  assert.match(nodeByDisplay(bomb, bomb.metadata.name!).message ?? '', /exceeded OGDC_LOCAL_STEP_PROCESSES \(20\)/);
+  const hog = await run(engine, step('head -c 400000000 /dev/zero | tail -c 300000000 > /dev/null'));
+  const hogText = (await logText(engine, hog.metadata.name!)).join('\n');
+  assert.equal(hog.status?.phase, 'Failed', hogText);
+  assert.match(nodeByDisplay(hog, hog.metadata.name!).message ?? '', /exceeded OGDC_LOCAL_STEP_MEMORY_MB \(64\)/);
+  // Nothing of either step outlives its node.
+  const { execFileSync } = await import('node:child_process');
+  const left = execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((l) => /^sleep 31\.7$/.test(l.trim()));
+  assert.deepEqual(left, []);
+});

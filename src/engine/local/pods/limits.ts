@@ -5,9 +5,9 @@
  */
 
 export interface StepLimits {
-  /** RLIMIT_NPROC. Counted per real uid: it binds only when the service does not run as root. */
+  /** Tasks of a step at once: its cgroup's pids.max; without cgroups RLIMIT_NPROC (per uid; not binding root). */
   processes: number;
-  /** RLIMIT_AS in MiB: the address space of each process. */
+  /** Memory of a step in MiB: its cgroup's memory limit; without cgroups RLIMIT_AS of each process. */
   memoryMb: number;
   /** RLIMIT_FSIZE in MiB: the largest file a step may write. */
   fileMb: number;
@@ -19,7 +19,7 @@ export interface StepLimits {
   logMb: number;
   /** Size of one output artifact in MiB. */
   outputMb: number;
-  /** `none`: steps have no network; `egress`: outbound only (see README). */
+  /** `none`: steps have no network; `egress`: every step gets outbound access (pods/network.ts, README). */
   network: 'none' | 'egress';
 }
 
@@ -52,11 +52,13 @@ export function exceeded(limits: StepLimits, which: Exclude<keyof StepLimits, 'n
   return `exceeded ${LIMIT_VARIABLES[which]} (${limits[which]})`;
 }
 
-/** prlimit(1) options for a step: soft CPU limit first (SIGXCPU), the hard one a few seconds later. */
-export function prlimitArgs(limits: StepLimits): string[] {
+/**
+ * prlimit(1) options for a step: soft CPU limit first (SIGXCPU), the hard one a few seconds later. With per-node
+ * control groups (pods/cgroups.ts) those bound processes and memory, so RLIMIT_NPROC and RLIMIT_AS are left out.
+ */
+export function prlimitArgs(limits: StepLimits, cgroups = false): string[] {
   return [
-    `--nproc=${limits.processes}`,
-    `--as=${limits.memoryMb * MB}`,
+    ...(cgroups ? [] : [`--nproc=${limits.processes}`, `--as=${limits.memoryMb * MB}`]),
     `--fsize=${limits.fileMb * MB}`,
     `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 5}`,
     '--core=0',

@@ -52,12 +52,24 @@ export type PodPaths = Pick<PodFs, 'volumes' | 'declared' | 'inputs'> & { workin
 /** Resolves the template's volumes and declared paths (no folders are created yet). */
 export function podPaths(ctx: RunContext, node: NodeStatus, tmpl: Template, nodeDir: string): PodPaths {
   const body = (tmpl.container ?? tmpl.script ?? {}) as Obj;
+  // Substituted values are checked again here: a relative or climbing pod path is refused (admission.ts checks
+  // the literal manifest at submit).
+  const podPath = (p: unknown, what: string) => {
+    if (p === undefined) return undefined;
+    if (typeof p !== 'string' || !p.startsWith('/') || p.split('/').includes('..') || p.includes('\0'))
+      throw new PodSetupError(node.name, `${what} '${String(p)}' must be an absolute path without '..'`);
+    return path.posix.normalize(p);
+  };
   const volumes: Mount[] = [];
   for (const vm of (body.volumeMounts as Obj[] | undefined) ?? []) {
     const folder = volumeFolder(ctx, tmpl, String(vm.name), nodeDir, node.name);
     const host = vm.subPath ? safeJoin(folder, String(vm.subPath), 'subPath', node.name) : folder;
-    volumes.push({ path: path.posix.normalize(String(vm.mountPath)), host, readOnly: vm.readOnly === true, base: folder });
+    volumes.push({ path: podPath(String(vm.mountPath ?? ''), 'mountPath')!, host, readOnly: vm.readOnly === true, base: folder });
   }
+  for (const a of tmpl.inputs?.artifacts ?? []) podPath(a.path, `input artifact '${a.name}' path`);
+  for (const a of tmpl.outputs?.artifacts ?? []) podPath(a.path, `output artifact '${String(a.name)}' path`);
+  for (const p of tmpl.outputs?.parameters ?? []) podPath((p.valueFrom as Obj | undefined)?.path, `output parameter '${String(p.name)}' path`);
+  podPath(body.workingDir, 'workingDir');
   const declared = [
     ...(tmpl.inputs?.artifacts ?? []).map((a) => a.path),
     ...(tmpl.outputs?.artifacts ?? []).map((a) => a.path),

@@ -203,10 +203,15 @@ export function sandboxLayout(declared: string[], hidden: string[], volumePaths:
 
 /** How a pod's sandbox is confined beyond its files (pods/limits.ts fills this from the configuration). */
 export interface Confinement {
-  /** `none`: its own empty network namespace; `host`: the host's network (the fetch step with private sources). */
-  network: 'none' | 'host';
+  /**
+   * `none`: its own empty network namespace; `egress`: the network namespace it is started in (pods/network.ts
+   * gives that one outbound access); `host`: the host's network (the fetch step with private sources).
+   */
+  network: 'none' | 'egress' | 'host';
   /** Size of the private /tmp when it is a tmpfs. */
   tmpBytes: number;
+  /** Bound read-only at /etc/resolv.conf (egress: the resolver of the user-mode network). */
+  resolvConf?: string;
 }
 
 /** The uid and gid a pod runs as inside its user namespace (nobody: owns nothing on the host's files). */
@@ -236,6 +241,9 @@ export function bwrapArgs(
   for (const v of [...volumes].sort((a, b) => a.path.length - b.path.length))
     args.push(v.readOnly ? '--ro-bind' : '--bind', v.host, v.path);
   if (scriptFile) args.push('--ro-bind', scriptFile, SCRIPT_PATH);
+  // Only over a file the layout binds from the host (a link there would lead the bind out of the pod).
+  const resolv = layout.entries.get('/etc/resolv.conf');
+  if (confinement.resolvConf && resolv?.kind === 'mount' && !resolv.dir) args.push('--ro-bind', confinement.resolvConf, '/etc/resolv.conf');
   args.push(
     '--unshare-user',
     '--uid',
@@ -249,7 +257,7 @@ export function bwrapArgs(
     '--unshare-ipc',
     '--unshare-uts',
     '--unshare-cgroup-try',
-    ...(confinement.network === 'host' ? [] : ['--unshare-net']),
+    ...(confinement.network === 'none' ? ['--unshare-net'] : []),
     '--hostname',
     'pod',
     '--new-session',

@@ -7,10 +7,16 @@
 // 0-2 (Node opens its own with close-on-exec). Its stdout and stderr pass through pipes so that at most
 // `logLimit` bytes reach the log; after that one marker line is written and the rest is read and dropped.
 //
-// Protocol, JSON lines. In:  {op:'spawn', id, file, args, cwd, env, log, capture, logLimit, logMarker}  |  {op:'kill', id, signal}
+// A request with `egress` (pods/network.ts) starts a command behind the network gate: this process waits for the
+// gate's line on descriptor 3, starts slirp4netns on the new network namespace, adds `unreachable` routes for
+// `egress.blocked`, then opens the gate on descriptor 4. slirp4netns is stopped when the step ends; a failure
+// on the way kills the step and is written to its log.
+//
+// Protocol, JSON lines. In:  {op:'spawn', id, file, args, cwd, env, log, capture, logLimit, logMarker, egress?}  |  {op:'kill', id, signal}
 //                        Out: {id, event:'spawn', pid} | {id, event:'exit', code, signal, error?, result?}
 // When stdin closes (the engine exited or closed), every running process group is killed and this process ends.
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { openSync, closeSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
@@ -43,6 +49,48 @@ function killGroup(pid, signal) {
   }
 }
 
+/** Resolves when `stream` yields its first chunk; rejects with `what` when it ends first or `child` fails. */
+function firstData(stream, child, what) {
+  return new Promise((resolve, reject) => {
+    const fail = (err) => reject(new Error(err ? `${what}: ${err.message}` : what));
+    stream.once('data', () => resolve());
+    stream.once('end', () => fail());
+    stream.once('error', fail);
+    child.once('error', fail);
+    child.once('exit', () => fail());
+  });
+}
+
+/** Gives the gated `child` its network (see the header); returns slirp4netns's process. */
+async function connect(child, egress, onSlirp) {
+  await firstData(child.stdio[3], child, 'the step ended before its network namespace existed');
+  const slirp = spawn(
+    'slirp4netns',
+    // --exit-fd: slirp4netns ends when this process does (the pipe closes), even if it is killed.
+    ['--configure', '--disable-host-loopback', '--mtu=65520', '--ready-fd=3', '--exit-fd=4', String(child.pid), 'tap0'],
+    { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
+  );
+  onSlirp(slirp);
+  let slirpErr = '';
+  slirp.stderr.on('data', (d) => (slirpErr += d.toString()));
+  try {
+    await firstData(slirp.stdio[3], slirp, 'slirp4netns did not start');
+  } catch (err) {
+    throw new Error(`${err.message}${slirpErr.trim() ? `: ${slirpErr.trim().split('\n').pop()}` : ''}; it needs slirp4netns (Debian: apt-get install slirp4netns)`);
+  }
+  if (egress.blocked.length > 0) {
+    const ip = spawn('nsenter', ['-t', String(child.pid), '-U', '-n', '--preserve-credentials', 'ip', '-batch', '-'], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    let ipErr = '';
+    ip.stderr.on('data', (d) => (ipErr += d.toString()));
+    ip.stdin.end(egress.blocked.map((r) => `route add unreachable ${r}\n`).join(''));
+    const [code] = await Promise.race([once(ip, 'exit'), once(ip, 'error').then(([e]) => [e.message])]);
+    if (code !== 0) throw new Error(`blocking private ranges failed (nsenter/ip): ${ipErr.trim() || code}`);
+  }
+  child.stdio[4].end('go\n');
+}
+
 function start(req) {
   let logFd;
   try {
@@ -56,7 +104,7 @@ function start(req) {
     child = spawn(req.file, req.args, {
       cwd: req.cwd,
       env: req.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: req.egress ? ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
   } catch (err) {
@@ -70,15 +118,19 @@ function start(req) {
   children.set(req.id, child);
   let logged = 0;
   const limit = req.logLimit ?? Infinity;
+  // The marker goes after the first byte past the cap, also when the cap falls on a chunk boundary.
+  let marked = false;
   const toLog = (chunk) => {
-    if (logged >= limit) return;
+    if (marked) return;
     const room = limit - logged;
-    if (chunk.length <= room) writeSync(logFd, chunk);
-    else {
-      writeSync(logFd, chunk.subarray(0, room));
-      writeSync(logFd, `\n${req.logMarker ?? 'log truncated'}\n`);
-    }
     logged += chunk.length;
+    if (chunk.length <= room) {
+      writeSync(logFd, chunk);
+      return;
+    }
+    if (room > 0) writeSync(logFd, chunk.subarray(0, room));
+    writeSync(logFd, `\n${req.logMarker ?? 'log truncated'}\n`);
+    marked = true;
   };
   child.stderr?.on('data', toLog);
   child.stdout?.on('data', (chunk) => {
@@ -88,12 +140,26 @@ function start(req) {
     bytes += chunk.length;
     while (chunks.length > 1 && bytes - chunks[0].length >= RESULT_LIMIT) bytes -= chunks.shift().length;
   });
-  child.on('spawn', () => send({ id: req.id, event: 'spawn', pid: child.pid }));
+  let slirp;
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  child.on('spawn', () => {
+    send({ id: req.id, event: 'spawn', pid: child.pid });
+    if (!req.egress) return;
+    connect(child, req.egress, (s) => (slirp = s)).catch((err) => {
+      // A step that ended on its own before its network was up reports its own exit.
+      if (exited) return;
+      failed = `network: ${err.message}`;
+      writeSync(logFd, `network setup failed: ${err.message}\n`);
+      killGroup(child.pid, 'SIGKILL');
+    });
+  });
   child.on('error', (err) => {
     failed = err.message;
   });
   child.on('close', (code, signal) => {
     children.delete(req.id);
+    slirp?.kill('SIGTERM');
     closeSync(logFd);
     let result;
     if (req.capture) {

@@ -18,6 +18,8 @@ export interface SpawnRequest {
   log: string;
   /** Keep the last 256 KiB of stdout as the result. */
   capture: boolean;
+  /** The command starts with pods/network.ts's EGRESS_GATE: give it a network with `blocked` ranges unreachable. */
+  egress?: { blocked: string[] };
 }
 
 export interface SpawnOutcome {

@@ -1,0 +1,217 @@
+/**
+ * Per-node control groups (DESIGN §9): the process and memory limits of a step as the kernel's `pids` and
+ * `memory` controllers, which bind whatever uid the service runs as (RLIMIT_NPROC counts per uid and does not
+ * bind root). Each node gets its own group below the service's own (`<service's group>/ogdc-<pid>-<random>/<node>`),
+ * joined by the step's first process before it execs anything, and killed and removed when the node ends.
+ *
+ * cgroup v1 (a writable `pids` and `memory` hierarchy) and v2 (a writable group whose `cgroup.subtree_control`
+ * the engine may enable `pids memory` in) are used; without either the engine falls back to prlimit's per-process
+ * limits and warns at start.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+const MB = 1024 * 1024;
+
+/** One node's groups. */
+export interface NodeCgroup {
+  /** `cgroup.procs` files the step's first process writes itself into. */
+  procsFiles: string[];
+  /** Which limit the step ran into, if any. */
+  hit(): Promise<'processes' | 'memoryMb' | undefined>;
+  /** Kills whatever is left in the groups and removes them. */
+  remove(): Promise<void>;
+}
+
+interface Mounts {
+  v1: Map<string, string>;
+  v2?: string;
+}
+
+async function mounts(): Promise<Mounts> {
+  const out: Mounts = { v1: new Map() };
+  const text = await readFile('/proc/self/mounts', 'utf8').catch(() => '');
+  for (const line of text.split('\n')) {
+    const [, dir, type, opts] = line.split(' ');
+    if (!dir || !opts) continue;
+    if (type === 'cgroup2' && !out.v2) out.v2 = dir;
+    if (type === 'cgroup') for (const c of ['pids', 'memory']) if (opts.split(',').includes(c) && !out.v1.has(c)) out.v1.set(c, dir);
+  }
+  return out;
+}
+
+/** The service's own group per controller (`''` for v2), from /proc/self/cgroup. */
+async function ownGroups(): Promise<Map<string, string>> {
+  const map = new Map<string, string>();
+  for (const line of (await readFile('/proc/self/cgroup', 'utf8').catch(() => '')).split('\n')) {
+    const m = /^\d+:([^:]*):(.*)$/.exec(line);
+    if (!m) continue;
+    for (const c of m[1]!.split(',')) map.set(c, m[2]!);
+  }
+  return map;
+}
+
+const intOf = (text: string, key: string) => Number(new RegExp(`^${key}\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+
+async function killAll(dir: string): Promise<void> {
+  for (let round = 0; round < 50; round++) {
+    const pids = (await readFile(path.join(dir, 'cgroup.procs'), 'utf8').catch(() => ''))
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function removeDir(dir: string): Promise<void> {
+  for (let round = 0; round < 50; round++) {
+    try {
+      await rmdir(dir);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      await killAll(dir);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+/** Removes the groups engines whose process is gone left under `parent` (named `ogdc-<pid>-<random>`). */
+async function removeDead(parent: string): Promise<void> {
+  for (const entry of await readdir(parent).catch(() => [])) {
+    const pid = Number(/^ogdc-(\d+)-/.exec(entry)?.[1]);
+    if (!pid) continue;
+    try {
+      process.kill(pid, 0);
+      continue;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EPERM') continue;
+    }
+    const dir = path.join(parent, entry);
+    for (const node of await readdir(dir, { withFileTypes: true }).catch(() => []))
+      if (node.isDirectory()) await removeDir(path.join(dir, node.name));
+    await removeDir(dir);
+  }
+}
+
+/** The engine's groups: one folder per controller, a sub-folder per node. */
+export class Cgroups {
+  private constructor(
+    readonly version: 1 | 2,
+    /** v1: controller → the engine's folder; v2: '' → the engine's folder. */
+    private readonly bases: Map<string, string>,
+  ) {}
+
+  /**
+   * The engine's groups, or the reason they cannot be made here (then the caller warns and uses prlimit).
+   */
+  static async create(): Promise<Cgroups | string> {
+    const m = await mounts();
+    const own = await ownGroups();
+    const name = `ogdc-${process.pid}-${randomUUID().slice(0, 8)}`;
+    const reasons: string[] = [];
+    if (m.v1.has('pids') && m.v1.has('memory')) {
+      const bases = new Map<string, string>();
+      try {
+        for (const c of ['pids', 'memory']) {
+          const parent = path.join(m.v1.get(c)!, own.get(c) ?? '/');
+          await removeDead(parent);
+          const dir = path.join(parent, name);
+          await mkdir(dir);
+          bases.set(c, dir);
+        }
+        return new Cgroups(1, bases);
+      } catch (err) {
+        for (const dir of bases.values()) await rmdir(dir).catch(() => undefined);
+        reasons.push(`cgroup v1: ${(err as Error).message}`);
+      }
+    }
+    if (m.v2 && own.has('')) {
+      const parent = path.join(m.v2, own.get('')!);
+      const dir = path.join(parent, name);
+      try {
+        const controllers = (await readFile(path.join(parent, 'cgroup.controllers'), 'utf8')).split(/\s+/);
+        if (!controllers.includes('pids') || !controllers.includes('memory'))
+          throw new Error(`the service's group ${parent} offers no pids and memory controllers`);
+        await removeDead(parent);
+        await mkdir(dir);
+        // A v2 group with processes cannot enable controllers for its children: the engine's own folder has none.
+        await writeFile(path.join(dir, 'cgroup.subtree_control'), '+pids +memory');
+        return new Cgroups(2, new Map([['', dir]]));
+      } catch (err) {
+        await rmdir(dir).catch(() => undefined);
+        reasons.push(`cgroup v2: ${(err as Error).message}`);
+      }
+    }
+    return reasons.length > 0 ? reasons.join('; ') : 'no cgroup pids and memory controllers are mounted';
+  }
+
+  /** A node's groups with `processes` tasks and `memoryMb` of memory at most. */
+  async node(id: string, processes: number, memoryMb: number): Promise<NodeCgroup> {
+    const bytes = String(memoryMb * MB);
+    const dirs: Record<'pids' | 'memory', string> =
+      this.version === 1
+        ? { pids: path.join(this.bases.get('pids')!, id), memory: path.join(this.bases.get('memory')!, id) }
+        : { pids: path.join(this.bases.get('')!, id), memory: path.join(this.bases.get('')!, id) };
+    const unique = [...new Set(Object.values(dirs))];
+    for (const d of unique) await mkdir(d, { recursive: true });
+    await writeFile(path.join(dirs.pids, 'pids.max'), String(processes));
+    if (this.version === 1) {
+      await writeFile(path.join(dirs.memory, 'memory.limit_in_bytes'), bytes);
+      // With swap accounting, memory+swap gets the same bound (else the step would swap past its limit).
+      await writeFile(path.join(dirs.memory, 'memory.memsw.limit_in_bytes'), bytes).catch(() => undefined);
+    } else {
+      await writeFile(path.join(dirs.memory, 'memory.max'), bytes);
+      await writeFile(path.join(dirs.memory, 'memory.swap.max'), '0').catch(() => undefined);
+    }
+    return {
+      procsFiles: unique.map((d) => path.join(d, 'cgroup.procs')),
+      hit: async () => {
+        const pidsEvents = await readFile(path.join(dirs.pids, 'pids.events'), 'utf8').catch(() => '');
+        if (this.version === 1) {
+          const oom = await readFile(path.join(dirs.memory, 'memory.oom_control'), 'utf8').catch(() => '');
+          if (intOf(oom, 'oom_kill') > 0) return 'memoryMb';
+          const failcnt = Number((await readFile(path.join(dirs.memory, 'memory.failcnt'), 'utf8').catch(() => '0')).trim());
+          if (intOf(pidsEvents, 'max') > 0) return 'processes';
+          return failcnt > 0 && intOf(oom, 'under_oom') > 0 ? 'memoryMb' : undefined;
+        }
+        const memEvents = await readFile(path.join(dirs.memory, 'memory.events'), 'utf8').catch(() => '');
+        if (intOf(memEvents, 'oom_kill') > 0) return 'memoryMb';
+        return intOf(pidsEvents, 'max') > 0 ? 'processes' : undefined;
+      },
+      remove: async () => {
+        for (const d of unique) await removeDir(d);
+      },
+    };
+  }
+
+  /** Removes the engine's folders (no node may be running). */
+  async close(): Promise<void> {
+    for (const dir of this.bases.values()) await removeDir(dir);
+  }
+}
+
+/**
+ * The command prefix that joins a node's groups before anything of the step runs: a shell writes itself into
+ * each `cgroup.procs` (0 = the writer) and execs the rest, so every process the step starts is counted.
+ */
+export function joinArgs(procsFiles: string[]): string[] {
+  return [
+    'sh',
+    '-c',
+    'while [ "$1" != -- ]; do echo 0 > "$1" || exit 125; shift; done; shift; exec "$@"',
+    'ogdc-cgroup-join',
+    ...procsFiles,
+    '--',
+  ];
+}

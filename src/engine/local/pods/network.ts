@@ -1,0 +1,54 @@
+/**
+ * Outbound network for a sandboxed pod (DESIGN §9): its own network namespace, created by `unshare` in a user
+ * namespace of the service's own uid, given a user-mode network stack by slirp4netns with the host's loopback
+ * disabled, and `unreachable` routes for private and link-local ranges. The pod's process waits at a gate until
+ * that is in place (pods/spawner-process.mjs opens it), so its first packet already sees the final routes. No
+ * privilege is needed: the service's uid owns the namespaces.
+ */
+import { spawn } from 'node:child_process';
+
+/** Ranges a pod with egress cannot reach (its own 127/8 is its namespace's loopback; slirp gives it no IPv6). */
+export const BLOCKED_RANGES = ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'];
+
+/** The resolver slirp4netns answers at inside the pod (it forwards to the host's). */
+export const SLIRP_DNS = '10.0.2.3';
+
+/**
+ * The command that puts what follows in a new user and network namespace and waits there: it writes one line
+ * to descriptor 3 once inside, reads one from descriptor 4 (the spawner writes it when the network is up) and
+ * execs the rest with neither descriptor open.
+ */
+export const EGRESS_GATE = [
+  'unshare',
+  '--user',
+  '--map-root-user',
+  '--net',
+  '--',
+  'sh',
+  '-c',
+  'echo ready >&3; exec 3>&-; read go <&4 || exit 125; exec 4<&-; exec "$@"',
+  'ogdc-network-gate',
+];
+
+function probe(file: string, args: string[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { stdio: 'ignore' });
+    child.on('error', (err) => resolve(err.message));
+    child.on('exit', (code) => resolve(code === 0 ? undefined : `exit code ${code}`));
+  });
+}
+
+/** Why pods cannot get egress here (a program missing), or undefined when they can. */
+export async function egressProblem(): Promise<string | undefined> {
+  const tools: Array<[string, string[], string]> = [
+    ['slirp4netns', ['--version'], 'slirp4netns'],
+    ['unshare', ['--user', '--map-root-user', '--net', 'true'], 'util-linux (unshare) and unprivileged user namespaces'],
+    ['nsenter', ['--version'], 'util-linux (nsenter)'],
+    ['ip', ['-V'], 'iproute2 (ip)'],
+  ];
+  for (const [file, args, pkg] of tools) {
+    const why = await probe(file, args);
+    if (why) return `steps with network need ${pkg}: ${file} failed (${why}); install it (Debian: apt-get install slirp4netns iproute2 util-linux)`;
+  }
+  return undefined;
+}
