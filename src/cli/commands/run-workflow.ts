@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { createInterface } from 'node:readline';
 import { CliError } from '../errors.ts';
 import type { NodeStatus, Workflow } from '../../engine/types.ts';
 
@@ -16,6 +17,11 @@ export interface RunWorkflowOptions {
   templateDirs?: string[];
   /** Processes at once (OGDC_LOCAL_MAX_PROCESSES); default: the number of cores. */
   maxProcesses?: number;
+  /**
+   * Lines typed while a suspend node waits: `NAME=VALUE` sets a supplied output, an empty line resumes (the
+   * command reads stdin, only once a node is suspended).
+   */
+  input?: () => { lines: AsyncIterable<string>; close(): void };
   /** Called with a function that stops the run (the command wires it to SIGINT). */
   onStart?: (stop: () => Promise<void>) => void;
 }
@@ -54,6 +60,56 @@ function progressReporter(stderr: (text: string) => void): (wf: Workflow) => voi
         `[${clock(Date.now() - started)}] ${status?.phase ?? 'Pending'} ${status?.progress ?? '0/0'}  ${n.displayName}: ${n.phase}${detail}\n`,
       );
     }
+  };
+}
+
+/**
+ * Reports each Suspend node as it starts waiting and, from then on, reads `options.input`: `NAME=VALUE` lines
+ * collect output values, an empty line resumes the suspended workflows with them.
+ */
+function suspendPrompter(
+  engine: { resume(name: string, o: { parameters: Record<string, string> }): Promise<void> },
+  names: string[],
+  options: RunWorkflowOptions,
+): { onUpdate: (wf: Workflow) => void; close: () => void } {
+  const seen = new Set<string>();
+  let input: { lines: AsyncIterable<string>; close(): void } | undefined;
+  const read = async (lines: AsyncIterable<string>) => {
+    let values: Record<string, string> = {};
+    for await (const line of lines) {
+      const text = line.trim();
+      if (text !== '') {
+        const eq = text.indexOf('=');
+        if (eq <= 0) options.stderr(`expected NAME=VALUE or an empty line, got "${text}"\n`);
+        else values[text.slice(0, eq)] = text.slice(eq + 1);
+        continue;
+      }
+      for (const name of names) {
+        try {
+          await engine.resume(name, { parameters: values });
+          options.stderr(`Workflow ${name} resumed\n`);
+        } catch (err) {
+          if ((err as Error).name !== 'WorkflowNotSuspendedError') options.stderr(`${(err as Error).message}\n`);
+        }
+      }
+      values = {};
+    }
+  };
+  return {
+    onUpdate(wf) {
+      for (const n of Object.values(wf.status?.nodes ?? {})) {
+        if (n.type !== 'Suspend' || n.phase !== 'Running' || seen.has(n.id)) continue;
+        seen.add(n.id);
+        options.stderr(
+          `${n.displayName}: suspended; type NAME=VALUE lines to set its outputs, then an empty line to resume\n`,
+        );
+        if (!input && options.input) {
+          input = options.input();
+          read(input.lines).catch((err: unknown) => options.stderr(`reading input: ${(err as Error).message}\n`));
+        }
+      }
+    },
+    close: () => input?.close(),
   };
 }
 
@@ -111,6 +167,8 @@ export async function runWorkflowFile(file: string, options: RunWorkflowOptions)
       const report = progressReporter(options.stderr);
       engine.onUpdate(report);
       const names: string[] = [];
+      const resumer = suspendPrompter(engine, names, options);
+      engine.onUpdate(resumer.onUpdate);
       try {
         for (const t of templates) engine.registerTemplate(t);
         for (const manifest of manifests) names.push((await engine.submit(manifest, { parameters: options.parameters })).metadata.name!);
@@ -142,6 +200,7 @@ export async function runWorkflowFile(file: string, options: RunWorkflowOptions)
         );
         if (phase !== 'Succeeded') code = 1;
       }
+      resumer.close();
       // One Workflow: its JSON as before; several: a JSON list.
       if (options.json) options.stdout(`${JSON.stringify(finals.length === 1 ? finals[0] : finals, null, 2)}\n`);
       return code;
@@ -207,6 +266,10 @@ export function register(program: Command): void {
           stdout: (text) => process.stdout.write(text),
           stderr: (text) => process.stderr.write(text),
           onStart: (s) => (stop = s),
+          input: () => {
+            const rl = createInterface({ input: process.stdin });
+            return { lines: rl, close: () => (rl.close(), process.stdin.pause()) };
+          },
         });
       } finally {
         process.off('SIGINT', onSigint);

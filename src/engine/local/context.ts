@@ -6,6 +6,7 @@ import type { RootPool } from './pods/sandbox-roots.ts';
 import type { Semaphore } from './semaphore.ts';
 import type { Spawner } from './pods/spawner.ts';
 import type { StepLimits } from './pods/limits.ts';
+import type { SuspendedNode } from './suspend.ts';
 
 export type Obj = Record<string, unknown>;
 
@@ -15,6 +16,7 @@ export interface Template extends Obj {
   container?: Obj;
   script?: Obj & { source?: string };
   steps?: Obj[][];
+  suspend?: { duration?: string | number };
   dag?: { tasks: Obj[]; target?: string; failFast?: boolean };
   inputs?: { parameters?: Obj[]; artifacts?: Obj[] };
   outputs?: { parameters?: Obj[]; artifacts?: Obj[] };
@@ -56,6 +58,10 @@ export interface RunContext {
   /** `spec.parallelism`: pods pending or running. */
   readonly podSlots: Semaphore;
   readonly running: Set<Killable>;
+  /** Suspend nodes waiting for a resume, by node id. */
+  readonly suspended: Map<string, SuspendedNode>;
+  /** Resolves at once, or when a suspended workflow (`spec.suspend`) is resumed. */
+  held(): Promise<void>;
   readonly spawner: Spawner;
   readonly limits: StepLimits;
   readonly fetchHostNetwork: boolean;

@@ -4,8 +4,8 @@ import { availableParallelism } from 'node:os';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../../db/types.ts';
-import { ManifestRejectedError, WorkflowNotFoundError } from '../errors.ts';
-import type { Engine, LogLine, LogOptions, SubmitOptions, Workflow } from '../types.ts';
+import { ManifestRejectedError, WorkflowNotFoundError, WorkflowNotSuspendedError } from '../errors.ts';
+import type { Engine, LogLine, LogOptions, ResumeOptions, SubmitOptions, Workflow } from '../types.ts';
 import { ArtifactStore } from './artifact-store.ts';
 import { now, type Obj } from './context.ts';
 import { SandboxUnavailableError } from './errors.ts';
@@ -52,6 +52,8 @@ export interface LocalEngine extends Engine {
   wait(name: string): Promise<Workflow>;
   /** Keeps a WorkflowTemplate or ClusterWorkflowTemplate for `workflowTemplateRef` / `templateRef`. */
   registerTemplate(doc: ManifestDoc): void;
+  /** Holds the workflow as `spec.suspend: true` does: running pods go on, no new node starts until resume. */
+  suspend(name: string): Promise<void>;
   /** The registered templates. */
   listTemplates(): ManifestDoc[];
 }
@@ -246,6 +248,26 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
     },
 
     delete: remove,
+
+    async resume(name: string, resumeOptions?: ResumeOptions): Promise<void> {
+      const run = active.get(name);
+      if (!run) {
+        await get(name);
+        throw new WorkflowNotSuspendedError(name);
+      }
+      if (!run.isSuspended) throw new WorkflowNotSuspendedError(name);
+      run.resume(resumeOptions?.parameters ?? {});
+      await run.flush();
+    },
+
+    async suspend(name: string): Promise<void> {
+      const run = active.get(name);
+      if (!run) {
+        await get(name);
+        throw new ManifestRejectedError(`cannot suspend completed workflows: workflow "${name}"`);
+      }
+      run.suspend();
+    },
 
     async list(labelSelector: string): Promise<Workflow[]> {
       const found = await db.list(parseLabelSelector(labelSelector));

@@ -11,6 +11,7 @@ import type { Spawner } from './pods/spawner.ts';
 import type { StepLimits } from './pods/limits.ts';
 import { mapLookup, substituteObject } from './substitute.ts';
 import { executeTemplate } from './template.ts';
+import { resumeSuspended } from './suspend.ts';
 import { exitHookOf, expressionHooks, hookHolds, runHook, workflowFailures } from './hooks.ts';
 
 /** workflow.status from the root node's phase (operator.go: Skipped/Omitted count as Succeeded). */
@@ -67,6 +68,8 @@ export class ActiveRun {
   private deadline: NodeJS.Timeout | undefined;
   private forcedPhase: WorkflowPhase | undefined;
   private exitNode: NodeStatus | undefined;
+  /** Set while `spec.suspend` holds the workflow. */
+  private hold: { promise: Promise<void>; release: () => void } | undefined;
 
   constructor(
     readonly wf: Workflow,
@@ -95,13 +98,47 @@ export class ActiveRun {
       processSlots: deps.processSlots,
       podSlots: new Semaphore(Number(spec.parallelism ?? 0) || undefined),
       running: new Set(),
+      suspended: new Map(),
+      held: () => this.hold?.promise ?? Promise.resolve(),
       spawner: deps.spawner,
       limits: deps.limits,
       fetchHostNetwork: deps.fetchHostNetwork,
       touch: (node) => this.touch(node),
       log: deps.log,
     };
+    if (wf.spec.suspend === true) this.suspend();
     this.done = this.run();
+  }
+
+  /** `spec.suspend: true`: running pods go on, no new node starts until resume (util.go:SuspendWorkflow). */
+  suspend(): void {
+    if (this.hold) return;
+    let release = () => undefined as void;
+    const promise = new Promise<void>((resolve) => (release = resolve));
+    this.hold = { promise, release };
+    this.wf.spec.suspend = true;
+    this.deps.notify(this.snapshot());
+  }
+
+  /** Whether `spec.suspend` holds it or a Suspend node waits. */
+  get isSuspended(): boolean {
+    return this.hold !== undefined || this.ctx.suspended.size > 0;
+  }
+
+  /**
+   * Clears `spec.suspend` and ends every waiting Suspend node as Succeeded with `values` for its supplied outputs
+   * (util.go:ResumeWorkflow). Throws (nothing changed) when an output cannot be set.
+   */
+  resume(values: Record<string, string>): void {
+    resumeSuspended(this.ctx, values);
+    this.release();
+  }
+
+  private release(): void {
+    const hold = this.hold;
+    this.hold = undefined;
+    delete this.wf.spec.suspend;
+    hold?.release();
   }
 
   private touch(node: NodeStatus): void {
@@ -140,7 +177,8 @@ export class ActiveRun {
     if (this.ctx.stopped) return;
     this.ctx.stopped = { nodeMessage, workflowMessage };
     this.forcedPhase = phase;
-    for (const pod of this.ctx.running) pod.kill(nodeMessage);
+    for (const pod of [...this.ctx.running]) pod.kill(nodeMessage);
+    this.release();
   }
 
   private async run(): Promise<Workflow> {

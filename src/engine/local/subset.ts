@@ -9,6 +9,7 @@ import { DependsExpressionError, ExpressionError } from './errors.ts';
 import { parseExpression } from './expr.ts';
 import { tagsIn } from './substitute.ts';
 import { knownEntrypoint } from './images.ts';
+import { durationSeconds } from './durations.ts';
 
 type Obj = Record<string, unknown>;
 /** Allowed keys → how to check the value (`true`: accept as is). */
@@ -27,7 +28,7 @@ const OUTPUT_PARAMETER: Shape = {
   name: true,
   globalName: true,
   description: true,
-  valueFrom: { path: true, default: true, parameter: true, expression: true },
+  valueFrom: { path: true, default: true, parameter: true, expression: true, supplied: true },
 };
 const ARGUMENTS: Shape = {
   parameters: listOf(PARAMETER),
@@ -74,6 +75,9 @@ const TEMPLATE: Shape = {
     if (!Array.isArray(value)) return;
     value.forEach((group, g) => listOf(LOOP_AND_CALL)(group, `${path}[${g}]`));
   },
+  suspend: { duration: (value, path) => {
+    if (!String(value).includes('{{') && durationSeconds(value) === undefined) reject(path, `invalid duration '${String(value)}'`);
+  } },
   dag: { tasks: listOf({ ...LOOP_AND_CALL, depends: true, dependencies: true }), target: true, failFast: true },
   inputs: { parameters: listOf(PARAMETER), artifacts: listOf(ARTIFACT) },
   outputs: { parameters: listOf(OUTPUT_PARAMETER), artifacts: listOf(ARTIFACT) },
@@ -119,6 +123,7 @@ const SPEC: Shape = {
   imagePullSecrets: true,
   podMetadata: true,
   archiveLogs: true,
+  suspend: true,
 };
 
 function checkShape(value: unknown, shape: Shape, path: string): void {
@@ -159,11 +164,11 @@ function checkExpressionTags(value: unknown, path: string): void {
 }
 
 function checkTemplate(t: Obj, path: string, names: Set<string>): void {
-  const kinds = ['container', 'script', 'steps', 'dag'].filter((k) => t[k] !== undefined);
+  const kinds = ['container', 'script', 'steps', 'dag', 'suspend'].filter((k) => t[k] !== undefined);
   if (kinds.length !== 1)
     reject(
       path,
-      kinds.length === 0 ? 'template has no container, script, steps or dag' : `template has more than one kind (${kinds.join(', ')})`,
+      kinds.length === 0 ? 'template has no container, script, steps, dag or suspend' : `template has more than one kind (${kinds.join(', ')})`,
     );
   const body = (t.container ?? t.script) as Obj | undefined;
   if (body && (!Array.isArray(body.command) || body.command.length === 0) && !knownEntrypoint(body.image)) {

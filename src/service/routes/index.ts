@@ -15,6 +15,7 @@ import { listRunsRoute } from './runs/list.ts';
 import { runDetailRoute } from './runs/detail.ts';
 import { runLogsRoute } from './runs/logs.ts';
 import { cancelRunRoute } from './runs/cancel.ts';
+import { resumeRunRoute } from './runs/resume.ts';
 
 type RoutePlugin = (app: FastifyInstance, ctx: ServiceContext) => Promise<void>;
 
@@ -34,4 +35,5 @@ export const authenticatedRoutes: RoutePlugin[] = [
   runDetailRoute,
   runLogsRoute,
   cancelRunRoute,
+  resumeRunRoute,
 ];
