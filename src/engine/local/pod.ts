@@ -6,15 +6,15 @@ import type { NodeStatus } from '../types.ts';
 import { createNode, setPhase, stopState, type ArtifactRef, type Killable, type Obj, type RunContext, type Template } from './context.ts';
 import { PodSetupError } from './errors.ts';
 import { podFs, podPaths, rewriteMounts, type PodFs, type PodPaths } from './pods/mounts.ts';
-import { knownEntrypoint } from './images.ts';
+import { imageCommand, knownEntrypoint } from './images.ts';
 import { podName } from './names.ts';
 import { makeRewriter } from './pods/sandbox-paths.ts';
 import { bwrapArgs, sandboxLayout, SCRIPT_PATH, type SandboxLayout } from './pods/sandbox-layout.ts';
 import { confined } from './pods/confine.ts';
 import { exceeded, limitHit, prlimitArgs } from './pods/limits.ts';
 
-/** PATH of a step that declares none (as in a Debian-based image). */
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** PATH of a step that declares none (as in a Debian-based image; /usr/games for the whalesay examples' cowsay). */
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/games';
 
 /** The template annotation that gives a step network access (the translator puts it on the fetch step). */
 export const NETWORK_ANNOTATION = 'ogdc.dataone.org/network';
@@ -192,7 +192,9 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
   }
   const body = (req.tmpl.container ?? req.tmpl.script ?? {}) as Obj;
   const command =
-    Array.isArray(body.command) && body.command.length > 0 ? (body.command as unknown[]) : (knownEntrypoint(body.image) ?? []);
+    Array.isArray(body.command) && body.command.length > 0
+      ? imageCommand(body.image, body.command as unknown[])
+      : (knownEntrypoint(body.image) ?? []);
   const argv = [...command, ...((body.args as unknown[]) ?? [])].map((a) => rewrite(String(a)));
   let scriptFile: string | undefined;
   if (req.tmpl.script) {
