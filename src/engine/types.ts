@@ -55,7 +55,7 @@ export interface WorkflowStatus {
   progress?: string;
   message?: string;
   nodes?: Record<string, NodeStatus>;
-  outputs?: { parameters?: Array<{ name: string; value?: string }> };
+  outputs?: { parameters?: Array<{ name: string; value?: string }>; artifacts?: Array<Record<string, unknown>> };
 }
 
 /** One line of a node's log. */

@@ -127,7 +127,7 @@ export async function runWorkflowFile(file: string, options: RunWorkflowOptions)
   const { migrate } = await import('../../db/migrate.ts');
 
   type Doc = Awaited<ReturnType<typeof readWorkflowDocuments>>[number];
-  const TEMPLATE_KINDS = new Set(['WorkflowTemplate', 'ClusterWorkflowTemplate']);
+  const TEMPLATE_KINDS = new Set(['WorkflowTemplate', 'ClusterWorkflowTemplate', 'ConfigMap']);
   let manifests: Workflow[];
   const templates: Doc[] = [];
   try {
@@ -242,7 +242,7 @@ export function register(program: Command): void {
     .option('--sandbox <mode>', 'auto, bwrap or none', 'auto')
     .option(
       '--templates <dir>',
-      'register the WorkflowTemplates and ClusterWorkflowTemplates of the YAML files in DIR first (repeatable)',
+      'register the WorkflowTemplates, ClusterWorkflowTemplates and parameter ConfigMaps of the YAML files in DIR first (repeatable)',
       (v: string, acc: string[]) => [...acc, v],
       [] as string[],
     )

@@ -47,6 +47,8 @@ export interface RunContext {
   readonly templates: Map<string, Template>;
   /** workflow.* variables; `workflow.outputs.parameters.*` grow while it runs. */
   readonly globals: Record<string, string>;
+  /** `workflow.outputs.artifacts.NAME` of outputs with a globalName. */
+  readonly globalArtifacts: Map<string, ArtifactRef>;
   readonly wfDir: string;
   readonly dataDir: string;
   readonly store: ArtifactStore;

@@ -21,6 +21,7 @@ import { WorkflowStore } from './store.ts';
 import type { ManifestDoc } from './manifest-file.ts';
 import { checkLocalSubset } from './subset.ts';
 import { TemplateRegistry } from './templates.ts';
+import { ConfigMapStore } from './configmaps.ts';
 import { checkSuppliedInputs, checkVariables } from './variables.ts';
 import { applyParameters, deleteAfter, parseLabelSelector, schemaProblems } from './submit-helpers.ts';
 
@@ -50,7 +51,10 @@ export interface LocalEngine extends Engine {
   onUpdate(listener: (wf: Workflow) => void): () => void;
   /** Resolves with the final Workflow. */
   wait(name: string): Promise<Workflow>;
-  /** Keeps a WorkflowTemplate or ClusterWorkflowTemplate for `workflowTemplateRef` / `templateRef`. */
+  /**
+   * Keeps a WorkflowTemplate or ClusterWorkflowTemplate for `workflowTemplateRef` / `templateRef`, or a ConfigMap
+   * (labelled `workflows.argoproj.io/configmap-type: Parameter`) for `valueFrom.configMapKeyRef` parameters.
+   */
   registerTemplate(doc: ManifestDoc): void;
   /** Holds the workflow as `spec.suspend: true` does: running pods go on, no new node starts until resume. */
   suspend(name: string): Promise<void>;
@@ -110,6 +114,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   const spawner = new Spawner();
   const active = new Map<string, ActiveRun>();
   const registry = new TemplateRegistry();
+  const configMaps = new ConfigMapStore();
   const listeners = new Set<(wf: Workflow) => void>();
   const ttlTimers = new Map<string, NodeJS.Timeout>();
   const wfDir = (name: string) => path.join(dataDir, 'workflows', name);
@@ -183,6 +188,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       delete wf.status;
       wf.metadata.namespace ??= options.namespace ?? 'default';
       registry.resolve(wf, wf.metadata.namespace);
+      configMaps.resolve(wf, wf.metadata.namespace);
       checkLocalSubset(wf);
       applyParameters(wf, submitOptions?.parameters ?? {});
       checkSuppliedInputs(wf);
@@ -294,7 +300,8 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
     },
 
     registerTemplate(doc: ManifestDoc): void {
-      registry.register(doc, options.namespace ?? 'default');
+      if (doc.kind === 'ConfigMap') configMaps.register(doc, options.namespace ?? 'default');
+      else registry.register(doc, options.namespace ?? 'default');
     },
 
     listTemplates: () => registry.list(),

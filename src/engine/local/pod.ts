@@ -7,6 +7,7 @@ import { createNode, setPhase, stopState, type ArtifactRef, type Killable, type 
 import { PodSetupError } from './errors.ts';
 import { podFs, podPaths, rewriteMounts, type PodFs, type PodPaths } from './pods/mounts.ts';
 import { imageCommand, knownEntrypoint } from './images.ts';
+import { durationSeconds } from './durations.ts';
 import { podName } from './names.ts';
 import { makeRewriter } from './pods/sandbox-paths.ts';
 import { bwrapArgs, sandboxLayout, SCRIPT_PATH, type SandboxLayout } from './pods/sandbox-layout.ts';
@@ -136,7 +137,9 @@ async function collectOutputs(ctx: RunContext, node: NodeStatus, req: PodRequest
       if (a.optional) continue;
       throw new PodSetupError(node.name, `output artifact '${String(a.name)}': ${artPath}: no such file or directory`);
     }
-    (outputs.artifacts ??= []).push({ name: String(a.name), path: artPath, s3: { key }, ...(none ? { archive: { none: {} } } : {}) });
+    const ref = { name: String(a.name), path: artPath, s3: { key }, ...(none ? { archive: { none: {} } } : {}) };
+    (outputs.artifacts ??= []).push(ref);
+    if (typeof a.globalName === 'string') ctx.globalArtifacts.set(`workflow.outputs.artifacts.${a.globalName}`, { ...ref, name: a.globalName });
   }
 }
 
@@ -293,6 +296,11 @@ interface Launch {
 
 async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l: Launch): Promise<void> {
   let killedWith: string | undefined;
+  const deadline = podDeadlineSeconds(req.tmpl, node);
+  if (deadline !== undefined && deadline <= 1) {
+    setPhase(ctx, node, 'Error', `${node.name} exceeded its deadline`);
+    return;
+  }
   const logFile = path.join(l.nodeDir, 'main.log');
   const proc = ctx.spawner.spawn({
     file: l.file,
@@ -313,9 +321,8 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
     },
   };
   ctx.running.add(handle);
-  const deadline = Number(req.tmpl.activeDeadlineSeconds ?? 0);
   const timer =
-    deadline > 0
+    deadline !== undefined
       ? setTimeout(() => handle.kill('Pod was active on the node longer than the specified deadline'), deadline * 1000)
       : undefined;
   await proc.started;
@@ -348,6 +355,21 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
   if (l.fs.volumes.length > 0) await rm(path.join(l.nodeDir, 'volumes'), { recursive: true, force: true }).catch(() => undefined);
   if (failure) setPhase(ctx, node, failure.phase, failure.message);
   else setPhase(ctx, node, 'Succeeded');
+}
+
+/**
+ * The pod's activeDeadlineSeconds: the template's, lowered to what is left of its `timeout` counted from the
+ * node's start, Pending time included (workflowpod.go, checkTemplateTimeouts). Undefined: none.
+ */
+function podDeadlineSeconds(tmpl: Template, node: NodeStatus): number | undefined {
+  const own = Number(tmpl.activeDeadlineSeconds ?? 0);
+  let deadline = own > 0 ? own : undefined;
+  const timeout = durationSeconds(tmpl.timeout);
+  if (timeout !== undefined) {
+    const left = Math.floor(timeout - (Date.now() - Date.parse(node.startedAt ?? new Date().toISOString())) / 1000);
+    if (deadline === undefined || left < deadline) deadline = left;
+  }
+  return deadline;
 }
 
 /** The last few KiB of a log, where a program reports the limit it ran into. */

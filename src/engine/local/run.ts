@@ -90,6 +90,7 @@ export class ActiveRun {
       spec,
       templates: new Map(((spec.templates as Template[] | undefined) ?? []).map((t) => [t.name, t])),
       globals,
+      globalArtifacts: new Map(),
       wfDir: path.join(deps.dataDir, 'workflows', name),
       dataDir: deps.dataDir,
       store: deps.store,
@@ -287,6 +288,7 @@ export class ActiveRun {
       .filter(([k]) => k.startsWith('workflow.outputs.parameters.'))
       .map(([k, value]) => ({ name: k.slice('workflow.outputs.parameters.'.length), value }));
     if (outputs.length > 0) status.outputs = { parameters: outputs };
+    if (this.ctx.globalArtifacts.size > 0) (status.outputs ??= {}).artifacts = [...this.ctx.globalArtifacts.values()];
     (status as Obj).conditions = [{ type: 'Completed', status: 'True' }];
     this.wf.metadata.labels = {
       ...this.wf.metadata.labels,

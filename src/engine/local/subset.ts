@@ -22,8 +22,21 @@ const listOf = (shape: Shape) => (value: unknown, path: string) => {
 
 const S3: Shape = { key: true };
 const ARCHIVE: Shape = { none: true, tar: true };
-const ARTIFACT: Shape = { name: true, path: true, from: true, s3: S3, raw: { data: true }, archive: ARCHIVE, optional: true, mode: true };
-const PARAMETER: Shape = { name: true, value: true, default: true, enum: true, description: true };
+const ARTIFACT: Shape = {
+  globalName: true,
+  fromExpression: (value, path) => checkExpression(String(value), path),
+  name: true,
+  path: true,
+  from: true, s3: S3, raw: { data: true }, archive: ARCHIVE, optional: true, mode: true };
+const PARAMETER: Shape = {
+  name: true,
+  value: true,
+  default: true,
+  enum: true,
+  description: true,
+  // configMapKeyRef is resolved at submit (configmaps.ts); supplied only on suspend outputs.
+  valueFrom: { default: true },
+};
 const OUTPUT_PARAMETER: Shape = {
   name: true,
   globalName: true,
@@ -89,6 +102,9 @@ const TEMPLATE: Shape = {
     expression: (value, path) => checkExpression(String(value).replace(/\{\{[^{}]*\}\}/g, 'true'), path),
   },
   activeDeadlineSeconds: true,
+  timeout: (value, path) => {
+    if (!String(value).includes('{{') && durationSeconds(value) === undefined) reject(path, `invalid timeout format '${String(value)}'`);
+  },
   parallelism: true,
   failFast: true,
   volumes: listOf(VOLUME),
