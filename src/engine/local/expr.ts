@@ -164,7 +164,7 @@ export function parseExpression(src: string): Node {
           else break;
         }
         expect(')');
-        if (!FUNCTIONS[node.name]) throw new ExpressionError(src, `function ${node.name}() is not supported by the local engine`);
+        if (!FUNCTIONS[node.name]) throw new ExpressionError(src, `function ${node.name}() is not supported by the local engine; use the Argo engine (ARGO_WORKFLOWS_SERVICE_URL)`);
         node = { k: 'call', fn: node.name, args };
       } else return node;
     }

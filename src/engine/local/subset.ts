@@ -12,6 +12,9 @@ import { knownEntrypoint } from './images.ts';
 import { durationSeconds } from './durations.ts';
 
 type Obj = Record<string, unknown>;
+
+/** What every refusal of a feature the local engine lacks ends with. */
+export const USE_ARGO = 'use the Argo engine (ARGO_WORKFLOWS_SERVICE_URL)';
 /** Allowed keys → how to check the value (`true`: accept as is). */
 type Shape = { [key: string]: true | Shape | ((value: unknown, path: string) => void) };
 
@@ -147,7 +150,7 @@ function checkShape(value: unknown, shape: Shape, path: string): void {
   for (const [key, v] of Object.entries(value as Obj)) {
     const rule = shape[key];
     const here = `${path}.${key}`;
-    if (rule === undefined) throw new ManifestRejectedError(`${here} is not supported by the local engine`, here);
+    if (rule === undefined) throw new ManifestRejectedError(`${here} is not supported by the local engine; ${USE_ARGO}`, here);
     if (rule === true) continue;
     if (typeof rule === 'function') rule(v, here);
     else checkShape(v, rule, here);
@@ -172,7 +175,7 @@ function checkExpressionTags(value: unknown, path: string): void {
   if (typeof value === 'string') {
     const tags = tagsIn(value).filter((t) => t.startsWith('='));
     if (tags.length < value.split('{{=').length - 1)
-      reject(path, 'expression tags containing braces (maps, closures) are not supported by the local engine');
+      reject(path, 'an expression tag ({{=) is not closed with }}');
     for (const tag of tags) checkExpression(tag.slice(1), path);
   } else if (Array.isArray(value)) value.forEach((v, i) => checkExpressionTags(v, `${path}[${i}]`));
   else if (value !== null && typeof value === 'object')
@@ -190,7 +193,7 @@ function checkTemplate(t: Obj, path: string, names: Set<string>): void {
   if (body && (!Array.isArray(body.command) || body.command.length === 0) && !knownEntrypoint(body.image)) {
     reject(
       `${path}.${kinds[0]}.command`,
-      'a command is required by the local engine (images are not pulled, so their entrypoint is unknown)',
+      `a command is required by the local engine (images are not pulled, so their entrypoint is unknown); ${USE_ARGO}`,
     );
   }
   for (const [j, p] of (((t.outputs as Obj | undefined)?.parameters as Obj[] | undefined) ?? []).entries()) {
