@@ -13,26 +13,34 @@ type Obj = Record<string, unknown>;
 const TYPE_LABEL = 'workflows.argoproj.io/configmap-type';
 
 export class ConfigMapStore {
-  private readonly byKey = new Map<string, Record<string, string>>();
+  private readonly byKey = new Map<string, { data: Record<string, string>; parameters: boolean }>();
 
-  /** Keeps a ConfigMap's data (in its namespace, else `namespace`); unlabelled ones are ignored, as Argo does. */
+  /** Keeps a ConfigMap's data (in its namespace, else `namespace`); parameters read only labelled ones, as Argo does. */
   register(doc: ManifestDoc, namespace: string): void {
     const name = doc.metadata?.name;
     if (!name) throw new ManifestRejectedError('ConfigMap needs metadata.name', 'metadata.name');
-    if (doc.metadata.labels?.[TYPE_LABEL] !== 'Parameter') return;
     const data = ((doc as Obj).data ?? {}) as Obj;
-    this.byKey.set(`${doc.metadata.namespace ?? namespace}/${name}`, Object.fromEntries(Object.entries(data).map(([k, v]) => [k, String(v)])));
+    this.byKey.set(`${doc.metadata.namespace ?? namespace}/${name}`, {
+      data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, String(v)])),
+      parameters: doc.metadata.labels?.[TYPE_LABEL] === 'Parameter',
+    });
   }
 
   /** The value, or Argo's error message. */
   value(namespace: string, name: string, key: string): { value: string } | { error: string } {
-    const data = this.byKey.get(`${namespace}/${name}`);
+    const found = this.byKey.get(`${namespace}/${name}`);
+    const data = found?.parameters ? found.data : undefined;
     if (!data)
       return {
         error: `ConfigMap '${name}' does not exist. Please make sure it has the label ${TYPE_LABEL}: Parameter to be detectable by the controller`,
       };
     if (!(key in data)) return { error: `ConfigMap '${name}' does not have the key '${key}'` };
     return { value: data[key]! };
+  }
+
+  /** A key of any registered ConfigMap (semaphore limits need no label). */
+  raw(namespace: string, name: string, key: string): string | undefined {
+    return this.byKey.get(`${namespace}/${name}`)?.data[key];
   }
 
   /** Replaces every `valueFrom.configMapKeyRef` parameter of the Workflow by its value; refuses a missing one. */

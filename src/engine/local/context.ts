@@ -7,6 +7,7 @@ import type { Semaphore } from './semaphore.ts';
 import type { Spawner } from './pods/spawner.ts';
 import type { StepLimits } from './pods/limits.ts';
 import type { SuspendedNode } from './suspend.ts';
+import type { LockManager } from './sync.ts';
 
 export type Obj = Record<string, unknown>;
 
@@ -60,6 +61,9 @@ export interface RunContext {
   /** `spec.parallelism`: pods pending or running. */
   readonly podSlots: Semaphore;
   readonly running: Set<Killable>;
+  /** Engine-wide mutexes and semaphores; `lockLimit` reads a semaphore's ConfigMap key. */
+  readonly locks: LockManager;
+  lockLimit(name: string, key: string): string | undefined;
   /** Suspend nodes waiting for a resume, by node id. */
   readonly suspended: Map<string, SuspendedNode>;
   /** Resolves at once, or when a suspended workflow (`spec.suspend`) is resumed. */

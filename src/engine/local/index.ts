@@ -22,6 +22,7 @@ import type { ManifestDoc } from './manifest-file.ts';
 import { checkLocalSubset } from './subset.ts';
 import { TemplateRegistry } from './templates.ts';
 import { ConfigMapStore } from './configmaps.ts';
+import { LockManager } from './sync.ts';
 import { checkSuppliedInputs, checkVariables } from './variables.ts';
 import { applyParameters, deleteAfter, parseLabelSelector, schemaProblems } from './submit-helpers.ts';
 
@@ -115,6 +116,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   const active = new Map<string, ActiveRun>();
   const registry = new TemplateRegistry();
   const configMaps = new ConfigMapStore();
+  const locks = new LockManager();
   const listeners = new Set<(wf: Workflow) => void>();
   const ttlTimers = new Map<string, NodeJS.Timeout>();
   const wfDir = (name: string) => path.join(dataDir, 'workflows', name);
@@ -217,6 +219,8 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
         fetchHostNetwork: options.fetchHostNetwork ?? false,
         log,
         persist: (snapshot, nodes) => db.save(snapshot, nodes),
+        locks,
+        configMapValue: (ns, cm, key) => configMaps.raw(ns, cm, key),
         notify,
       });
       active.set(name, run);

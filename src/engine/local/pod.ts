@@ -8,6 +8,7 @@ import { PodSetupError } from './errors.ts';
 import { podFs, podPaths, rewriteMounts, type PodFs, type PodPaths } from './pods/mounts.ts';
 import { imageCommand, knownEntrypoint } from './images.ts';
 import { durationSeconds } from './durations.ts';
+import { holdLocks } from './sync.ts';
 import { podName } from './names.ts';
 import { makeRewriter } from './pods/sandbox-paths.ts';
 import { bwrapArgs, sandboxLayout, SCRIPT_PATH, type SandboxLayout } from './pods/sandbox-layout.ts';
@@ -167,7 +168,22 @@ export async function runPod(ctx: RunContext, req: PodRequest): Promise<NodeStat
     });
     if (req.inputs && (req.inputs.parameters?.length || req.inputs.artifacts?.length)) node.inputs = req.inputs;
     req.link(node.id);
-    await execute(ctx, node, req);
+    // Template-level synchronization: the node waits Pending with Argo's message (operator.go: TryAcquire).
+    const held = await holdLocks(ctx, req.tmpl.synchronization as Obj | undefined, node.id, (message) => {
+      node.message = message;
+      ctx.touch(node);
+    });
+    if ('error' in held) {
+      const stop = stopState(ctx);
+      setPhase(ctx, node, stop ? 'Failed' : 'Error', stop?.nodeMessage ?? held.error);
+      return node;
+    }
+    if (node.message?.startsWith('Waiting for ')) delete node.message;
+    try {
+      await execute(ctx, node, req);
+    } finally {
+      held.release();
+    }
     return node;
   } finally {
     releasePod();

@@ -12,6 +12,7 @@ import type { StepLimits } from './pods/limits.ts';
 import { mapLookup, substituteObject } from './substitute.ts';
 import { executeTemplate } from './template.ts';
 import { resumeSuspended } from './suspend.ts';
+import { holdLocks, type LockManager } from './sync.ts';
 import { exitHookOf, expressionHooks, hookHolds, runHook, workflowFailures } from './hooks.ts';
 
 /** workflow.status from the root node's phase (operator.go: Skipped/Omitted count as Succeeded). */
@@ -35,6 +36,9 @@ export interface RunDeps {
   /** Steps marked `ogdc.dataone.org/network: egress` use the host's network (OGDC_ALLOW_PRIVATE_SOURCES). */
   fetchHostNetwork: boolean;
   log(msg: string): void;
+  locks: LockManager;
+  /** A key of a registered ConfigMap (namespace, name, key). */
+  configMapValue(namespace: string, name: string, key: string): string | undefined;
   /** Persists the workflow status and changed nodes. */
   persist(wf: Workflow, nodes: NodeStatus[]): Promise<void>;
   /** Called with a snapshot on phase changes and after each batched save. */
@@ -100,6 +104,8 @@ export class ActiveRun {
       podSlots: new Semaphore(Number(spec.parallelism ?? 0) || undefined),
       running: new Set(),
       suspended: new Map(),
+      locks: deps.locks,
+      lockLimit: (cm, key) => deps.configMapValue(wf.metadata.namespace ?? 'default', cm, key),
       held: () => this.hold?.promise ?? Promise.resolve(),
       spawner: deps.spawner,
       limits: deps.limits,
@@ -188,7 +194,25 @@ export class ActiveRun {
     if (deadline > 0) this.deadline = setTimeout(() => this.stop('Step exceeded its deadline'), deadline * 1000);
     this.deps.notify(this.snapshot());
     let root: NodeStatus | undefined;
+    let releaseLocks: (() => void) | undefined;
     try {
+      const held = await holdLocks(this.ctx, spec.synchronization as Obj | undefined, this.ctx.name, (message) => {
+        this.wf.status!.phase = 'Pending';
+        this.wf.status!.message = message;
+        this.deps.notify(this.snapshot());
+      });
+      if ('error' in held) {
+        if (!this.ctx.stopped) {
+          this.wf.status!.message = held.error;
+          this.forcedPhase = 'Error';
+        }
+        return await this.finish(undefined);
+      }
+      releaseLocks = held.release;
+      if (this.wf.status!.phase === 'Pending') {
+        this.wf.status!.phase = 'Running';
+        delete this.wf.status!.message;
+      }
       const args = (spec.arguments ?? {}) as Obj;
       const params = (args.parameters as Obj[] | undefined) ?? [];
       // Entrypoint input artifacts come from spec.arguments.artifacts (key-only or raw).
@@ -230,6 +254,7 @@ export class ActiveRun {
       this.forcedPhase = 'Error';
     } finally {
       if (this.deadline) clearTimeout(this.deadline);
+      releaseLocks?.();
     }
     return this.finish(root);
   }

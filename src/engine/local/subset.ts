@@ -64,6 +64,13 @@ const CONTAINER: Shape = {
   volumeMounts: listOf(VOLUME_MOUNT),
   securityContext: true,
 };
+const SYNC_REF: Shape = { name: true, namespace: true, database: true };
+const SYNCHRONIZATION: Shape = {
+  mutexes: listOf(SYNC_REF),
+  mutex: SYNC_REF,
+  semaphores: listOf({ configMapKeyRef: { name: true, key: true, optional: true }, database: { key: true }, namespace: true }),
+  semaphore: { configMapKeyRef: { name: true, key: true, optional: true }, database: { key: true }, namespace: true },
+};
 const HOOK: Shape = { template: true, arguments: ARGUMENTS, expression: true };
 const HOOKS = (value: unknown, path: string) => {
   if (value === null || typeof value !== 'object') return;
@@ -105,6 +112,9 @@ const TEMPLATE: Shape = {
     expression: (value, path) => checkExpression(String(value).replace(/\{\{[^{}]*\}\}/g, 'true'), path),
   },
   activeDeadlineSeconds: true,
+  synchronization: (value, path) => {
+    checkShape(value, SYNCHRONIZATION, path);
+  },
   timeout: (value, path) => {
     if (!String(value).includes('{{') && durationSeconds(value) === undefined) reject(path, `invalid timeout format '${String(value)}'`);
   },
@@ -143,6 +153,8 @@ const SPEC: Shape = {
   podMetadata: true,
   archiveLogs: true,
   suspend: true,
+  synchronization: SYNCHRONIZATION,
+  priority: true,
 };
 
 function checkShape(value: unknown, shape: Shape, path: string): void {

@@ -136,9 +136,13 @@ async function resumeAsUser(engine: LocalEngine, name: string): Promise<void> {
 /** Registers the templates of every example file first, as Argo's e2e test applies them before submitting. */
 export async function registerAllTemplates(engine: LocalEngine): Promise<void> {
   // The ConfigMaps Argo's examples/configmaps/ holds, applied first as the examples' notes ask.
-  for (const file of await readdir(path.join(ARGO_EXAMPLES, 'configmaps'))) {
-    const docs = parseWorkflowDocuments(await readFile(path.join(ARGO_EXAMPLES, 'configmaps', file), 'utf8'), file);
-    for (const d of docs) if (d.kind === 'ConfigMap') engine.registerTemplate(d);
+  // And the semaphore limits the synchronization examples' comments give (argo-examples-setup/).
+  const setup = path.join(import.meta.dirname, 'argo-examples-setup');
+  for (const dir of [path.join(ARGO_EXAMPLES, 'configmaps'), setup]) {
+    for (const file of await readdir(dir)) {
+      const docs = parseWorkflowDocuments(await readFile(path.join(dir, file), 'utf8'), file);
+      for (const d of docs) if (d.kind === 'ConfigMap') engine.registerTemplate(d);
+    }
   }
   for (const file of await exampleFiles()) {
     try {
