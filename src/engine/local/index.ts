@@ -7,7 +7,7 @@ import type { Db } from '../../db/types.ts';
 import { ManifestRejectedError, WorkflowNotFoundError, WorkflowNotSuspendedError } from '../errors.ts';
 import type { Engine, LogLine, LogOptions, ResumeOptions, SubmitOptions, Workflow } from '../types.ts';
 import { ArtifactStore } from './artifact-store.ts';
-import { now, type Obj } from './context.ts';
+import { MemoCache, now, type Obj } from './context.ts';
 import { SandboxUnavailableError } from './errors.ts';
 import { streamLogs } from './logs.ts';
 import { generateWorkflowName } from './names.ts';
@@ -117,6 +117,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   const registry = new TemplateRegistry();
   const configMaps = new ConfigMapStore();
   const locks = new LockManager();
+  const memo = new MemoCache();
   const listeners = new Set<(wf: Workflow) => void>();
   const ttlTimers = new Map<string, NodeJS.Timeout>();
   const wfDir = (name: string) => path.join(dataDir, 'workflows', name);
@@ -220,6 +221,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
         log,
         persist: (snapshot, nodes) => db.save(snapshot, nodes),
         locks,
+        memo,
         configMapValue: (ns, cm, key) => configMaps.raw(ns, cm, key),
         notify,
       });

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { NodeStatus, Workflow, WorkflowPhase } from '../types.ts';
 import type { ArtifactStore } from './artifact-store.ts';
-import { now, type Obj, type RunContext, type Template } from './context.ts';
+import { now, type MemoCache, type Obj, type RunContext, type Template } from './context.ts';
 import { updateProgress } from './progress.ts';
 import type { RootPool } from './pods/sandbox-roots.ts';
 import { Semaphore } from './semaphore.ts';
@@ -37,6 +37,7 @@ export interface RunDeps {
   fetchHostNetwork: boolean;
   log(msg: string): void;
   locks: LockManager;
+  memo: MemoCache;
   /** A key of a registered ConfigMap (namespace, name, key). */
   configMapValue(namespace: string, name: string, key: string): string | undefined;
   /** Persists the workflow status and changed nodes. */
@@ -105,6 +106,7 @@ export class ActiveRun {
       running: new Set(),
       suspended: new Map(),
       locks: deps.locks,
+      memo: deps.memo,
       lockLimit: (cm, key) => deps.configMapValue(wf.metadata.namespace ?? 'default', cm, key),
       held: () => this.hold?.promise ?? Promise.resolve(),
       spawner: deps.spawner,

@@ -111,6 +111,9 @@ const TEMPLATE: Shape = {
     // Its {{tags}} are substituted before it is evaluated; check the syntax with placeholders.
     expression: (value, path) => checkExpression(String(value).replace(/\{\{[^{}]*\}\}/g, 'true'), path),
   },
+  memoize: { key: true, maxAge: true, cache: { configMap: { name: true, key: true } } },
+  // Accepted and not recorded: the local engine has no Prometheus endpoint for workflow metrics.
+  metrics: true,
   activeDeadlineSeconds: true,
   synchronization: (value, path) => {
     checkShape(value, SYNCHRONIZATION, path);
@@ -155,6 +158,8 @@ const SPEC: Shape = {
   suspend: true,
   synchronization: SYNCHRONIZATION,
   priority: true,
+  // Accepted and not recorded (see the template-level metrics).
+  metrics: true,
 };
 
 function checkShape(value: unknown, shape: Shape, path: string): void {

@@ -239,6 +239,46 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
     });
     if (source) (inputs.artifacts ??= []).push({ name: String(a.name), path: a.path, ...(source.s3 ? { s3: source.s3 } : {}) });
   }
+  const memo = memoizeKey(ctx, tmpl);
+  if (memo) {
+    const cached = ctx.memo.get(memo.id, memo.maxAge);
+    if (cached) {
+      const leafType = tmpl.steps ? 'Steps' : tmpl.dag ? 'DAG' : tmpl.suspend !== undefined ? 'Suspend' : 'Pod';
+      const node = createNode(ctx, { name: call.nodeName, type: leafType, templateName: call.templateName, boundaryId: call.boundaryId, phase: 'Succeeded' });
+      if (inputs.parameters || inputs.artifacts) node.inputs = inputs;
+      node.outputs = structuredClone(cached);
+      (node as NodeStatus & Obj).memoizationStatus = { hit: true, key: memo.key, cacheName: memo.cacheName };
+      if (node.type === 'Pod') node.progress = '1/1';
+      call.link(node.id);
+      return node;
+    }
+  }
+  const node = await runBody(ctx, call, tmpl, inputs, inputArtifacts, vars);
+  if (memo && node) {
+    (node as NodeStatus & Obj).memoizationStatus = { hit: false, key: memo.key, cacheName: memo.cacheName };
+    if (node.phase === 'Succeeded') ctx.memo.set(memo.id, node.outputs ?? {});
+    ctx.touch(node);
+  }
+  return node;
+}
+
+/** `memoize` of a substituted template: the cache entry id (`ns/cache/key`), maxAge in seconds. */
+function memoizeKey(ctx: RunContext, tmpl: Template): { id: string; key: string; cacheName: string; maxAge?: number } | undefined {
+  const m = tmpl.memoize as Obj | undefined;
+  if (!m) return undefined;
+  const cacheName = String(((m.cache as Obj | undefined)?.configMap as Obj | undefined)?.name ?? '');
+  const key = String(m.key ?? '');
+  return { id: `${ctx.wf.metadata.namespace ?? 'default'}/${cacheName}/${key}`, key, cacheName, maxAge: durationSeconds(m.maxAge) };
+}
+
+async function runBody(
+  ctx: RunContext,
+  call: TemplateCall,
+  tmpl: Template,
+  inputs: NonNullable<NodeStatus['inputs']>,
+  inputArtifacts: InputArtifact[],
+  vars: Record<string, string>,
+): Promise<NodeStatus | undefined> {
   if (tmpl.suspend !== undefined) {
     return runSuspend(ctx, { nodeName: call.nodeName, templateName: call.templateName, boundaryId: call.boundaryId, inputs, link: call.link }, tmpl);
   }
