@@ -1,0 +1,14 @@
+import { PGlite } from '@electric-sql/pglite';
+import { writeFile, readFile } from 'node:fs/promises';
+let t = performance.now();
+const a = await PGlite.create();
+console.log('create', performance.now() - t);
+const blob = await a.dumpDataDir('gzip');
+await writeFile('/tmp/engine2/snap.tgz', Buffer.from(await blob.arrayBuffer()));
+await a.close();
+t = performance.now();
+const b = await PGlite.create({ loadDataDir: new Blob([await readFile('/tmp/engine2/snap.tgz')]) });
+console.log('load', performance.now() - t);
+t = performance.now();
+const c = await PGlite.create();
+console.log('create2', performance.now() - t);
