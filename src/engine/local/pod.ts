@@ -313,7 +313,8 @@ interface Launch {
 async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l: Launch): Promise<void> {
   let killedWith: string | undefined;
   const deadline = podDeadlineSeconds(req.tmpl, node);
-  if (deadline !== undefined && deadline <= 1) {
+  // Argo refuses to create a pod with one second or less left of its timeout.
+  if (deadline?.fromTimeout && deadline.seconds <= 1) {
     setPhase(ctx, node, 'Error', `${node.name} exceeded its deadline`);
     return;
   }
@@ -339,7 +340,7 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
   ctx.running.add(handle);
   const timer =
     deadline !== undefined
-      ? setTimeout(() => handle.kill('Pod was active on the node longer than the specified deadline'), deadline * 1000)
+      ? setTimeout(() => handle.kill('Pod was active on the node longer than the specified deadline'), deadline.seconds * 1000)
       : undefined;
   await proc.started;
   if (!killedWith) setPhase(ctx, node, 'Running');
@@ -377,15 +378,14 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
  * The pod's activeDeadlineSeconds: the template's, lowered to what is left of its `timeout` counted from the
  * node's start, Pending time included (workflowpod.go, checkTemplateTimeouts). Undefined: none.
  */
-function podDeadlineSeconds(tmpl: Template, node: NodeStatus): number | undefined {
+function podDeadlineSeconds(tmpl: Template, node: NodeStatus): { seconds: number; fromTimeout: boolean } | undefined {
   const own = Number(tmpl.activeDeadlineSeconds ?? 0);
-  let deadline = own > 0 ? own : undefined;
   const timeout = durationSeconds(tmpl.timeout);
   if (timeout !== undefined) {
     const left = Math.floor(timeout - (Date.now() - Date.parse(node.startedAt ?? new Date().toISOString())) / 1000);
-    if (deadline === undefined || left < deadline) deadline = left;
+    if (!(own > 0) || left < own) return { seconds: left, fromTimeout: true };
   }
-  return deadline;
+  return own > 0 ? { seconds: own, fromTimeout: false } : undefined;
 }
 
 /** The last few KiB of a log, where a program reports the limit it ran into. */
