@@ -119,3 +119,19 @@ test('a suspended step is announced; NAME=VALUE lines then an empty line resume 
   assert.match(io.out.join(''), /: typed by hand\n/);
   assert.equal(closed, true);
 });
+
+test('a CronWorkflow file runs its workflowSpec once, now, with a note', async () => {
+  const io = capture();
+  const code = await runWorkflowFile(path.join(EXAMPLES, 'cron-workflow.yaml'), {
+    parameters: {},
+    json: true,
+    sandbox: 'none',
+    stdout: io.stdout,
+    stderr: io.stderr,
+  });
+  assert.equal(code, 0, io.err.join(''));
+  assert.match(io.err.join(''), /CronWorkflow hello-world: run once now \(run-workflow keeps no schedule\)\n/);
+  const wf = JSON.parse(io.out.join('')) as Workflow;
+  assert.match(wf.metadata.name!, /^hello-world-\w{5}$/);
+  assert.equal(wf.metadata.labels?.['workflows.argoproj.io/cron-workflow'], 'hello-world');
+});

@@ -149,6 +149,18 @@ export async function runWorkflowFile(file: string, options: RunWorkflowOptions)
     const docs = await readWorkflowDocuments(file);
     templates.push(...docs.filter((d) => TEMPLATE_KINDS.has(d.kind)));
     manifests = docs.filter((d) => d.kind === 'Workflow') as Workflow[];
+    // A CronWorkflow runs once, now: its workflowSpec as a Workflow, named as the cron controller names its runs.
+    for (const cron of docs.filter((d) => d.kind === 'CronWorkflow')) {
+      const name = cron.metadata?.name ?? 'cron';
+      const spec = ((cron.spec as Record<string, unknown> | undefined)?.workflowSpec ?? {}) as Workflow['spec'];
+      options.stderr(`CronWorkflow ${name}: run once now (run-workflow keeps no schedule)\n`);
+      manifests.push({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Workflow',
+        metadata: { generateName: `${name}-`, labels: { ...cron.metadata?.labels, 'workflows.argoproj.io/cron-workflow': name } },
+        spec,
+      } as Workflow);
+    }
     if (manifests.length === 0)
       throw new CliError(`${file}: no Workflow in the file (found ${docs.map((d) => d.kind).join(', ') || 'nothing'})`, 2);
   } catch (err) {
