@@ -32,3 +32,22 @@ export class ArtifactNotFoundError extends Error {
     this.name = 'ArtifactNotFoundError';
   }
 }
+
+/** A resume asked of a workflow with no suspended node and no `spec.suspend` (finished ones included). */
+export class WorkflowNotSuspendedError extends Error {
+  constructor(readonly workflowName: string) {
+    super(`workflow "${workflowName}" is not suspended`);
+    this.name = 'WorkflowNotSuspendedError';
+  }
+}
+
+/** The engine refused a resume: an output it cannot set, or one left without a value (Argo's wording). */
+export class ResumeRejectedError extends Error {
+  constructor(
+    readonly workflowName: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ResumeRejectedError';
+  }
+}

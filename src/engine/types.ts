@@ -29,7 +29,7 @@ export interface NodeStatus {
   id: string;
   name: string;
   displayName: string;
-  type: 'Pod' | 'Steps' | 'StepGroup' | 'DAG' | 'TaskGroup' | 'Retry' | 'Skipped';
+  type: 'Pod' | 'Steps' | 'StepGroup' | 'DAG' | 'TaskGroup' | 'Retry' | 'Skipped' | 'Suspend' | 'HTTP';
   templateName?: string;
   phase: NodePhase;
   boundaryID?: string;
@@ -55,7 +55,7 @@ export interface WorkflowStatus {
   progress?: string;
   message?: string;
   nodes?: Record<string, NodeStatus>;
-  outputs?: { parameters?: Array<{ name: string; value?: string }> };
+  outputs?: { parameters?: Array<{ name: string; value?: string }>; artifacts?: Array<Record<string, unknown>> };
 }
 
 /** One line of a node's log. */
@@ -67,6 +67,11 @@ export interface LogLine {
 
 export interface SubmitOptions {
   /** `-p NAME=VALUE` overrides of `spec.arguments.parameters`. */
+  parameters?: Record<string, string>;
+}
+
+export interface ResumeOptions {
+  /** Values of the suspended nodes' supplied output parameters (`argo node set --output-parameter`). */
   parameters?: Record<string, string>;
 }
 
@@ -99,6 +104,12 @@ export interface Engine {
   /** Stops a running workflow (running nodes are terminated, the workflow ends Failed). */
   stop(name: string): Promise<void>;
   delete(name: string): Promise<void>;
+  /**
+   * Resumes a suspended workflow: its Suspend nodes succeed, their `valueFrom.supplied` outputs set from
+   * `parameters` (else their defaults), and a `spec.suspend` is cleared. Throws WorkflowNotSuspendedError when
+   * nothing is suspended, ResumeRejectedError when an output cannot be set.
+   */
+  resume(name: string, options?: ResumeOptions): Promise<void>;
   /** Workflows whose labels match a Kubernetes label selector (`a=b,c=d`). */
   list(labelSelector: string): Promise<Workflow[]>;
   /** Stores an object in the workflow artifact repository under `key` (key-only artifacts read it). */

@@ -70,7 +70,7 @@ test('a refused manifest exits 2 with the message naming the field', async () =>
     const file = path.join(dir, 'refused.yaml');
     await writeFile(
       file,
-      'apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: x-}\nspec:\n  entrypoint: main\n  templates:\n  - name: main\n    suspend: {}\n',
+      'apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: x-}\nspec:\n  entrypoint: main\n  templates:\n  - name: main\n    resource: {action: create, manifest: x}\n',
     );
     const io = capture();
     await assert.rejects(
@@ -78,7 +78,8 @@ test('a refused manifest exits 2 with the message naming the field', async () =>
       (err: unknown) =>
         err instanceof CliError &&
         err.exitCode === 2 &&
-        err.message === `${file}: spec.templates[0].suspend is not supported by the local engine`,
+        err.message ===
+          `${file}: spec.templates[0].resource is not supported by the local engine; use the Argo engine (ARGO_WORKFLOWS_SERVICE_URL)`,
     );
     await assert.rejects(
       runWorkflowFile(path.join(dir, 'missing.yaml'), {
@@ -93,4 +94,44 @@ test('a refused manifest exits 2 with the message naming the field', async () =>
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('a suspended step is announced; NAME=VALUE lines then an empty line resume it with that output', async () => {
+  const io = capture();
+  let closed = false;
+  async function* lines(): AsyncIterable<string> {
+    // Typed only once the prompt is shown, as a user would.
+    while (!io.err.join('').includes('approve: suspended')) await new Promise((r) => setTimeout(r, 20));
+    yield 'message=typed by hand';
+    yield '';
+  }
+  const code = await runWorkflowFile(path.join(EXAMPLES, 'suspend-template-outputs.yaml'), {
+    parameters: {},
+    json: false,
+    sandbox: 'none',
+    stdout: io.stdout,
+    stderr: io.stderr,
+    input: () => ({ lines: lines(), close: () => (closed = true) }),
+  });
+  assert.equal(code, 0, io.err.join(''));
+  assert.match(io.err.join(''), /approve: suspended; type NAME=VALUE lines to set its outputs, then an empty line to resume\n/);
+  assert.match(io.err.join(''), /Workflow suspend-outputs resumed\n/);
+  assert.match(io.out.join(''), /: typed by hand\n/);
+  assert.equal(closed, true);
+});
+
+test('a CronWorkflow file runs its workflowSpec once, now, with a note', async () => {
+  const io = capture();
+  const code = await runWorkflowFile(path.join(EXAMPLES, 'cron-workflow.yaml'), {
+    parameters: {},
+    json: true,
+    sandbox: 'none',
+    stdout: io.stdout,
+    stderr: io.stderr,
+  });
+  assert.equal(code, 0, io.err.join(''));
+  assert.match(io.err.join(''), /CronWorkflow hello-world: run once now \(run-workflow keeps no schedule\)\n/);
+  const wf = JSON.parse(io.out.join('')) as Workflow;
+  assert.match(wf.metadata.name!, /^hello-world-\w{5}$/);
+  assert.equal(wf.metadata.labels?.['workflows.argoproj.io/cron-workflow'], 'hello-world');
 });

@@ -113,6 +113,38 @@ for (const target of dbTargets()) {
       assert.equal((await statusOnce(name, alice, 'Succeeded')).status, 'Succeeded');
     });
 
+    it('resumes a suspended run for its owner; 409 once nothing is suspended, 400 for an output it cannot set, 422 for a bad name', async () => {
+      const res = await upload('test_shell_workflow_recipe_dir', alice, '?overwrite=true');
+      assert.equal(res.statusCode, 200, res.body);
+      const name = res.json().recipe_workflow_name as string;
+      const suspend = {
+        id: `${name}-9`,
+        name: `${name}.approve`,
+        displayName: 'approve',
+        type: 'Suspend' as const,
+        phase: 'Running' as const,
+        outputs: { parameters: [{ name: 'answer', valueFrom: { supplied: {} } } as { name: string }] },
+      };
+      argo.setStatus(name, { phase: 'Running', nodes: { [suspend.id]: suspend } });
+      const resume = (user: string, body: object = {}) =>
+        svc.app.inject({ method: 'POST', url: `/runs/${name}/resume`, headers: { authorization: `Bearer ${user}` }, payload: body });
+      assert.equal((await resume(bob)).statusCode, 404);
+      const noValue = await resume(alice);
+      assert.equal(noValue.statusCode, 400, noValue.body);
+      assert.match(noValue.json().detail, /raw output parameter 'answer' has not been set/);
+      const bad = await resume(alice, { parameters: { 'no spaces': 'x' } });
+      assert.equal(bad.statusCode, 422, bad.body);
+      assert.deepEqual(bad.json().detail[0].loc, ['body', 'parameters']);
+      const ok = await resume(alice, { parameters: { answer: 'yes' } });
+      assert.equal(ok.statusCode, 200, ok.body);
+      assert.equal(ok.json().message, `Workflow ${name} is resumed.`);
+      assert.deepEqual(argo.workflows.get(name)!.status!.nodes![suspend.id]!.outputs?.parameters, [{ name: 'answer', value: 'yes' }]);
+      const again = await resume(alice);
+      assert.equal(again.statusCode, 409);
+      assert.equal(again.json().detail, `Workflow ${name} is not suspended.`);
+      argo.setStatus(name, { phase: 'Succeeded' });
+    });
+
     it('stores the input list of a parallel recipe in the artifact repository, not in the manifest', async () => {
       const res = await upload('test_parallel_shell_recipe_dir', alice);
       assert.equal(res.statusCode, 200, res.body);

@@ -324,6 +324,16 @@ export function hostileRequests(tokens: { user: string; admin: string }): Hostil
     add({ what: `/runs/${why}`, method: 'GET', url: `/runs/${name}`, headers: auth });
     add({ what: `/runs/${why}/logs`, method: 'GET', url: `/runs/${name}/logs`, headers: auth });
     add({ what: `/runs/${why}/cancel`, method: 'POST', url: `/runs/${name}/cancel`, headers: auth });
+    add({ what: `/runs/${why}/resume`, method: 'POST', url: `/runs/${name}/resume`, headers: auth });
+  }
+  for (const body of ['{"parameters": []}', '{"parameters": {"a": {"b": 1}}}', '{"parameters": {"bad name": "x"}}', '[1]', 'null']) {
+    add({
+      what: `/runs/x/resume ${body.slice(0, 30)}`,
+      method: 'POST',
+      url: '/runs/no-such-workflow/resume',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: body,
+    });
   }
   for (const query of ['node=' + 'n'.repeat(1000), 'follow=maybe', 'follow=1&follow=0', 'node=%00', 'node[]=a']) {
     add({ what: `/runs/x/logs?${query.slice(0, 30)}`, method: 'GET', url: `/runs/no-such-workflow/logs?${query}`, headers: auth });

@@ -68,6 +68,8 @@ export async function startArgoStandin(
     tls?: { key: string; cert: string };
     /** Called with each created workflow, e.g. to move it along with `setStatus` as a controller would. */
     onSubmit?: (workflow: Workflow) => void;
+    /** Called with a workflow once resumed, e.g. to let it finish as the controller would. */
+    onResume?: (workflow: Workflow) => void;
   } = {},
 ): Promise<ArgoStandin> {
   const workflows = new Map<string, Workflow>();
@@ -160,6 +162,52 @@ export async function startArgoStandin(
     return wf;
   }
 
+  type Param = { name: string; value?: string; valueFrom?: { supplied?: object; default?: string } };
+
+  /** util.go:updateSuspendedNode: sets supplied outputs of the active Suspend nodes the selector (`id=X`) names. */
+  function setOutputs(wf: Workflow, req: { nodeFieldSelector?: string; outputParameters?: string }): Workflow {
+    const id = /^id=(.+)$/.exec(req.nodeFieldSelector ?? '')?.[1];
+    const values = JSON.parse(req.outputParameters || '{}') as Record<string, string>;
+    let hit = false;
+    for (const node of Object.values(wf.status?.nodes ?? {})) {
+      if (node.type !== 'Suspend' || node.phase !== 'Running' || (id && node.id !== id)) continue;
+      hit = true;
+      for (const [name, value] of Object.entries(values)) {
+        const param = node.outputs?.parameters?.find((p) => p.name === name) as Param | undefined;
+        if (!param) throw new ArgoFailure(500, 13, `node is not expecting output parameter '${name}'`);
+        if (!param.valueFrom?.supplied)
+          throw new ArgoFailure(500, 13, `cannot set output parameter '${name}' because it does not use valueFrom.raw or it was already set`);
+        param.value = value;
+        delete param.valueFrom;
+      }
+    }
+    if (!hit)
+      throw new ArgoFailure(500, 13, `currently, set only targets suspend nodes: no suspend nodes matching nodeFieldSelector: ${req.nodeFieldSelector ?? ''}`);
+    hub.record('MODIFIED', wf);
+    return wf;
+  }
+
+  /** util.go:ResumeWorkflow: clears spec.suspend; active Suspend nodes succeed, supplied outputs taking defaults. */
+  function resume(wf: Workflow): Workflow {
+    const { suspend: _suspend, ...spec } = wf.spec as Workflow['spec'] & { suspend?: boolean };
+    wf.spec = spec;
+    for (const node of Object.values(wf.status?.nodes ?? {})) {
+      if (node.type !== 'Suspend' || node.phase !== 'Running') continue;
+      for (const p of (node.outputs?.parameters ?? []) as Param[]) {
+        if (!p.valueFrom?.supplied) continue;
+        if (p.valueFrom.default === undefined)
+          throw new ArgoFailure(500, 13, `raw output parameter '${p.name}' has not been set and does not have a default value`);
+        p.value = p.valueFrom.default;
+        delete p.valueFrom;
+      }
+      node.phase = 'Succeeded';
+      node.finishedAt = timestamp();
+    }
+    hub.record('MODIFIED', wf);
+    options.onResume?.(wf);
+    return wf;
+  }
+
   function streamLogs(res: http.ServerResponse, wf: Workflow, query: URLSearchParams): void {
     const name = wf.metadata.name!;
     const podName = query.get('podName') || undefined;
@@ -191,7 +239,7 @@ export async function startArgoStandin(
       hub.serve(res, namespace, url.searchParams, [...workflows.values()].map((wf) => structuredClone(wf)));
       return undefined;
     }
-    const m = /^\/api\/v1\/workflows\/([^/]+)(?:\/([^/]+)(?:\/(log|stop))?)?$/.exec(url.pathname);
+    const m = /^\/api\/v1\/workflows\/([^/]+)(?:\/([^/]+)(?:\/(log|stop|resume|set))?)?$/.exec(url.pathname);
     if (!m) throw new ArgoFailure(404, 5, `Not Found: ${url.pathname}`);
     const namespace = decodeURIComponent(m[1]!);
     const name = m[2] === undefined ? undefined : decodeURIComponent(m[2]);
@@ -219,6 +267,8 @@ export async function startArgoStandin(
       return {};
     }
     if (action === 'stop' && method === 'PUT') return stop(wf);
+    if (action === 'set' && method === 'PUT') return setOutputs(wf, JSON.parse(body.toString('utf8') || '{}') as Record<string, string>);
+    if (action === 'resume' && method === 'PUT') return resume(wf);
     if (action === 'log' && method === 'GET') {
       streamLogs(res, wf, url.searchParams);
       return undefined;

@@ -13,6 +13,7 @@ export const commands: Array<() => Promise<{ register: RegisterCommand }>> = [
   () => import('./runs.ts'),
   () => import('./logs.ts'),
   () => import('./cancel.ts'),
+  () => import('./resume.ts'),
   () => import('./create-user.ts'),
   () => import('./set-token.ts'),
   () => import('./login.ts'),

@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { CliError } from '../errors.ts';
 import type { NodeStatus, Workflow } from '../../engine/types.ts';
 
@@ -14,8 +17,15 @@ export interface RunWorkflowOptions {
   stderr: (text: string) => void;
   /** Folders of YAML files whose WorkflowTemplates / ClusterWorkflowTemplates are registered first. */
   templateDirs?: string[];
+  /** Where a snapshot of a fresh migrated database is kept to start faster (none: initdb every time). */
+  cacheDir?: string;
   /** Processes at once (OGDC_LOCAL_MAX_PROCESSES); default: the number of cores. */
   maxProcesses?: number;
+  /**
+   * Lines typed while a suspend node waits: `NAME=VALUE` sets a supplied output, an empty line resumes (the
+   * command reads stdin, only once a node is suspended).
+   */
+  input?: () => { lines: AsyncIterable<string>; close(): void };
   /** Called with a function that stops the run (the command wires it to SIGINT). */
   onStart?: (stop: () => Promise<void>) => void;
 }
@@ -57,6 +67,56 @@ function progressReporter(stderr: (text: string) => void): (wf: Workflow) => voi
   };
 }
 
+/**
+ * Reports each Suspend node as it starts waiting and, from then on, reads `options.input`: `NAME=VALUE` lines
+ * collect output values, an empty line resumes the suspended workflows with them.
+ */
+function suspendPrompter(
+  engine: { resume(name: string, o: { parameters: Record<string, string> }): Promise<void> },
+  names: string[],
+  options: RunWorkflowOptions,
+): { onUpdate: (wf: Workflow) => void; close: () => void } {
+  const seen = new Set<string>();
+  let input: { lines: AsyncIterable<string>; close(): void } | undefined;
+  const read = async (lines: AsyncIterable<string>) => {
+    let values: Record<string, string> = {};
+    for await (const line of lines) {
+      const text = line.trim();
+      if (text !== '') {
+        const eq = text.indexOf('=');
+        if (eq <= 0) options.stderr(`expected NAME=VALUE or an empty line, got "${text}"\n`);
+        else values[text.slice(0, eq)] = text.slice(eq + 1);
+        continue;
+      }
+      for (const name of names) {
+        try {
+          await engine.resume(name, { parameters: values });
+          options.stderr(`Workflow ${name} resumed\n`);
+        } catch (err) {
+          if ((err as Error).name !== 'WorkflowNotSuspendedError') options.stderr(`${(err as Error).message}\n`);
+        }
+      }
+      values = {};
+    }
+  };
+  return {
+    onUpdate(wf) {
+      for (const n of Object.values(wf.status?.nodes ?? {})) {
+        if (n.type !== 'Suspend' || n.phase !== 'Running' || seen.has(n.id)) continue;
+        seen.add(n.id);
+        options.stderr(
+          `${n.displayName}: suspended; type NAME=VALUE lines to set its outputs, then an empty line to resume\n`,
+        );
+        if (!input && options.input) {
+          input = options.input();
+          read(input.lines).catch((err: unknown) => options.stderr(`reading input: ${(err as Error).message}\n`));
+        }
+      }
+    },
+    close: () => input?.close(),
+  };
+}
+
 /** Runs an Argo Workflow file on the local engine and waits for it; returns the exit code (0 only on Succeeded). */
 export async function runWorkflowFile(file: string, options: RunWorkflowOptions): Promise<number> {
   const path = await import('node:path');
@@ -69,9 +129,10 @@ export async function runWorkflowFile(file: string, options: RunWorkflowOptions)
   const { createLocalEngine } = await import('../../engine/local/index.ts');
   const { openPglite } = await import('../../db/pglite.ts');
   const { migrate } = await import('../../db/migrate.ts');
+  const { openMigratedMemoryPglite } = await import('../../db/pglite-snapshot.ts');
 
   type Doc = Awaited<ReturnType<typeof readWorkflowDocuments>>[number];
-  const TEMPLATE_KINDS = new Set(['WorkflowTemplate', 'ClusterWorkflowTemplate']);
+  const TEMPLATE_KINDS = new Set(['WorkflowTemplate', 'ClusterWorkflowTemplate', 'ConfigMap']);
   let manifests: Workflow[];
   const templates: Doc[] = [];
   try {
@@ -88,6 +149,18 @@ export async function runWorkflowFile(file: string, options: RunWorkflowOptions)
     const docs = await readWorkflowDocuments(file);
     templates.push(...docs.filter((d) => TEMPLATE_KINDS.has(d.kind)));
     manifests = docs.filter((d) => d.kind === 'Workflow') as Workflow[];
+    // A CronWorkflow runs once, now: its workflowSpec as a Workflow, named as the cron controller names its runs.
+    for (const cron of docs.filter((d) => d.kind === 'CronWorkflow')) {
+      const name = cron.metadata?.name ?? 'cron';
+      const spec = ((cron.spec as Record<string, unknown> | undefined)?.workflowSpec ?? {}) as Workflow['spec'];
+      options.stderr(`CronWorkflow ${name}: run once now (run-workflow keeps no schedule)\n`);
+      manifests.push({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Workflow',
+        metadata: { generateName: `${name}-`, labels: { ...cron.metadata?.labels, 'workflows.argoproj.io/cron-workflow': name } },
+        spec,
+      } as Workflow);
+    }
     if (manifests.length === 0)
       throw new CliError(`${file}: no Workflow in the file (found ${docs.map((d) => d.kind).join(', ') || 'nothing'})`, 2);
   } catch (err) {
@@ -97,9 +170,9 @@ export async function runWorkflowFile(file: string, options: RunWorkflowOptions)
   const temporary = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'ogdc-run-workflow-')));
   // Its own database folder: the service may hold the embedded database of the same data dir open.
-  const db = await openPglite(temporary ? undefined : path.join(dataDir, 'run-workflow-db'));
+  const db = temporary ? await openMigratedMemoryPglite(options.cacheDir) : await openPglite(path.join(dataDir, 'run-workflow-db'));
   try {
-    await migrate(db);
+    if (!temporary) await migrate(db);
     const engine = await createLocalEngine({
       db,
       dataDir,
@@ -111,6 +184,8 @@ export async function runWorkflowFile(file: string, options: RunWorkflowOptions)
       const report = progressReporter(options.stderr);
       engine.onUpdate(report);
       const names: string[] = [];
+      const resumer = suspendPrompter(engine, names, options);
+      engine.onUpdate(resumer.onUpdate);
       try {
         for (const t of templates) engine.registerTemplate(t);
         for (const manifest of manifests) names.push((await engine.submit(manifest, { parameters: options.parameters })).metadata.name!);
@@ -142,6 +217,7 @@ export async function runWorkflowFile(file: string, options: RunWorkflowOptions)
         );
         if (phase !== 'Succeeded') code = 1;
       }
+      resumer.close();
       // One Workflow: its JSON as before; several: a JSON list.
       if (options.json) options.stdout(`${JSON.stringify(finals.length === 1 ? finals[0] : finals, null, 2)}\n`);
       return code;
@@ -183,7 +259,7 @@ export function register(program: Command): void {
     .option('--sandbox <mode>', 'auto, bwrap or none', 'auto')
     .option(
       '--templates <dir>',
-      'register the WorkflowTemplates and ClusterWorkflowTemplates of the YAML files in DIR first (repeatable)',
+      'register the WorkflowTemplates, ClusterWorkflowTemplates and parameter ConfigMaps of the YAML files in DIR first (repeatable)',
       (v: string, acc: string[]) => [...acc, v],
       [] as string[],
     )
@@ -204,9 +280,14 @@ export function register(program: Command): void {
           sandbox: opts.sandbox as 'auto' | 'bwrap' | 'none',
           templateDirs: opts.templates,
           maxProcesses: await maxProcessesFromEnv(),
+          cacheDir: path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'ogdc-runner'),
           stdout: (text) => process.stdout.write(text),
           stderr: (text) => process.stderr.write(text),
           onStart: (s) => (stop = s),
+          input: () => {
+            const rl = createInterface({ input: process.stdin });
+            return { lines: rl, close: () => (rl.close(), process.stdin.pause()) };
+          },
         });
       } finally {
         process.off('SIGINT', onSigint);

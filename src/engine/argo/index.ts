@@ -6,8 +6,15 @@
 import type { S3Config } from '../../config/index.ts';
 import { S3ObjectNotFoundError } from '../../storage/errors.ts';
 import { createS3Client, type S3Client } from '../../storage/s3.ts';
-import { ArtifactNotFoundError, EngineUnavailableError, ManifestRejectedError, WorkflowNotFoundError } from '../errors.ts';
-import type { Engine, LogLine, LogOptions, SubmitOptions, Workflow } from '../types.ts';
+import {
+  ArtifactNotFoundError,
+  EngineUnavailableError,
+  ManifestRejectedError,
+  ResumeRejectedError,
+  WorkflowNotFoundError,
+  WorkflowNotSuspendedError,
+} from '../errors.ts';
+import type { Engine, LogLine, LogOptions, ResumeOptions, SubmitOptions, Workflow } from '../types.ts';
 import { ArgoApiError } from './errors.ts';
 import { createArgoHttp } from './http.ts';
 import { parseLogStream } from './logs.ts';
@@ -176,6 +183,40 @@ export function createArgoEngine(options: ArgoEngineOptions): ArgoEngine {
       } catch (err) {
         // Argo answers 500 when the workflow has already finished; it is stopped either way.
         if (err instanceof ArgoApiError && /cannot shutdown a completed workflow/.test(err.argoMessage)) return;
+        throw err;
+      }
+    },
+
+    async resume(name: string, resumeOptions?: ResumeOptions): Promise<void> {
+      const wf = await get(name);
+      const waiting = Object.values(wf.status?.nodes ?? {}).filter((n) => n.type === 'Suspend' && n.phase === 'Running');
+      if (wf.spec.suspend !== true && waiting.length === 0) throw new WorkflowNotSuspendedError(name);
+      const values = resumeOptions?.parameters ?? {};
+      // Supplied outputs are set per node (PUT …/set, as `argo node set --output-parameter`), then all resume.
+      const supplied = (n: (typeof waiting)[number]) =>
+        new Set((n.outputs?.parameters ?? []).filter((p) => (p as { valueFrom?: { supplied?: unknown } }).valueFrom?.supplied !== undefined).map((p) => p.name));
+      for (const key of Object.keys(values))
+        if (!waiting.some((n) => supplied(n).has(key))) throw new ResumeRejectedError(name, `node is not expecting output parameter '${key}'`);
+      const refused = (e: ArgoApiError) => /has not been set and does not have a default value|not expecting output parameter|cannot set output/.test(e.argoMessage);
+      try {
+        for (const node of waiting) {
+          const mine = Object.fromEntries(Object.entries(values).filter(([k]) => supplied(node).has(k)));
+          if (Object.keys(mine).length === 0) continue;
+          await onWorkflow(name, () =>
+            http.json({
+              operation: `set outputs of node "${node.displayName}" of workflow "${name}"`,
+              method: 'PUT',
+              path: `${one(name)}/set`,
+              body: { nodeFieldSelector: `id=${node.id}`, outputParameters: JSON.stringify(mine) },
+              permanent: refused,
+            }),
+          );
+        }
+        await onWorkflow(name, () =>
+          http.json({ operation: `resume workflow "${name}"`, method: 'PUT', path: `${one(name)}/resume`, body: {}, permanent: refused }),
+        );
+      } catch (err) {
+        if (err instanceof ArgoApiError && refused(err)) throw new ResumeRejectedError(name, err.argoMessage);
         throw err;
       }
     },

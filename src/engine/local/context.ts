@@ -7,6 +7,8 @@ import type { RootPool } from './pods/sandbox-roots.ts';
 import type { FairSemaphore, Semaphore } from './semaphore.ts';
 import type { Spawner } from './pods/spawner.ts';
 import type { StepLimits } from './pods/limits.ts';
+import type { SuspendedNode } from './suspend.ts';
+import type { LockManager } from './sync.ts';
 
 export type Obj = Record<string, unknown>;
 
@@ -16,6 +18,7 @@ export interface Template extends Obj {
   container?: Obj;
   script?: Obj & { source?: string };
   steps?: Obj[][];
+  suspend?: { duration?: string | number };
   dag?: { tasks: Obj[]; target?: string; failFast?: boolean };
   inputs?: { parameters?: Obj[]; artifacts?: Obj[] };
   outputs?: { parameters?: Obj[]; artifacts?: Obj[] };
@@ -46,6 +49,8 @@ export interface RunContext {
   readonly templates: Map<string, Template>;
   /** workflow.* variables; `workflow.outputs.parameters.*` grow while it runs. */
   readonly globals: Record<string, string>;
+  /** `workflow.outputs.artifacts.NAME` of outputs with a globalName. */
+  readonly globalArtifacts: Map<string, ArtifactRef>;
   readonly wfDir: string;
   readonly dataDir: string;
   readonly store: ArtifactStore;
@@ -57,6 +62,15 @@ export interface RunContext {
   /** `spec.parallelism`: pods pending or running. */
   readonly podSlots: Semaphore;
   readonly running: Set<Killable>;
+  /** Engine-wide mutexes and semaphores; `lockLimit` reads a semaphore's ConfigMap key. */
+  readonly locks: LockManager;
+  lockLimit(name: string, key: string): string | undefined;
+  /** `memoize` caches of this engine. */
+  readonly memo: MemoCache;
+  /** Suspend nodes waiting for a resume, by node id. */
+  readonly suspended: Map<string, SuspendedNode>;
+  /** Resolves at once, or when a suspended workflow (`spec.suspend`) is resumed. */
+  held(): Promise<void>;
   readonly spawner: Spawner;
   readonly limits: StepLimits;
   readonly fetchHostNetwork: boolean;
@@ -67,6 +81,25 @@ export interface RunContext {
   /** Marks a node changed (persistence is batched). */
   touch(node: NodeStatus): void;
   log(msg: string): void;
+}
+
+/**
+ * Memoized outputs by `namespace/cache/key` (Argo keeps them in the cache's ConfigMap): kept by the engine for its
+ * lifetime; `maxAge` counts from when the entry was saved.
+ */
+export class MemoCache {
+  private readonly entries = new Map<string, { outputs: NonNullable<NodeStatus['outputs']>; at: number }>();
+
+  get(id: string, maxAgeSeconds?: number): NodeStatus['outputs'] | undefined {
+    const e = this.entries.get(id);
+    if (!e) return undefined;
+    if (maxAgeSeconds !== undefined && Date.now() - e.at > maxAgeSeconds * 1000) return undefined;
+    return e.outputs;
+  }
+
+  set(id: string, outputs: NonNullable<NodeStatus['outputs']>): void {
+    this.entries.set(id, { outputs: structuredClone(outputs), at: Date.now() });
+  }
 }
 
 /** RFC 3339 UTC without fractions, as Kubernetes writes times. */

@@ -1,10 +1,11 @@
 /**
  * A small subset of expr-lang, the language of Argo's `{{= expr}}` tags and `valueFrom.expression`
  * (SEMANTICS §2): literals, member access (`a.b`, `a['b-c']`), `! not && and || or ?: ??`, comparisons,
- * arithmetic, and the functions asInt, asFloat, string, toJson, jsonpath and a few sprig.* helpers. No eval.
+ * arithmetic, `in`/`contains`/`startsWith`/`endsWith`, list and map literals, predicates over `#` (`filter(l, {# > 1})`,
+ * map, all, any, none, one, count, find, findIndex) and the functions of expr-functions.ts. No eval.
  */
 import { ExpressionError } from './errors.ts';
-import { jsonpath } from './jsonpath.ts';
+import { FUNCTIONS, PREDICATES } from './expr-functions.ts';
 
 type Node =
   | { k: 'lit'; v: unknown }
@@ -14,35 +15,13 @@ type Node =
   | { k: 'unary'; op: string; arg: Node }
   | { k: 'binary'; op: string; left: Node; right: Node }
   | { k: 'cond'; test: Node; then: Node; else: Node }
-  | { k: 'array'; items: Node[] };
-
-const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
-  asInt: (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n)) throw new Error(`asInt: '${String(v)}' is not an integer`);
-    return n;
-  },
-  asFloat: (v) => {
-    const n = Number(v);
-    if (Number.isNaN(n)) throw new Error(`asFloat: '${String(v)}' is not a number`);
-    return n;
-  },
-  string: (v) => (typeof v === 'string' ? v : JSON.stringify(v)),
-  toJson: (v) => JSON.stringify(v),
-  jsonpath: (doc, p) => jsonpath(doc, String(p)),
-  'sprig.trim': (s) => String(s).trim(),
-  'sprig.upper': (s) => String(s).toUpperCase(),
-  'sprig.lower': (s) => String(s).toLowerCase(),
-  'sprig.replace': (a, b, s) => String(s).split(String(a)).join(String(b)),
-  'sprig.default': (d, v) => (v === undefined || v === null || v === '' ? d : v),
-  'sprig.int': (v) => Math.trunc(Number(v)),
-  'sprig.add': (a, b) => Number(a) + Number(b),
-  'sprig.sub': (a, b) => Number(a) - Number(b),
-  'sprig.mul': (a, b) => Number(a) * Number(b),
-};
+  | { k: 'array'; items: Node[] }
+  | { k: 'map'; entries: Array<[string, Node]> }
+  | { k: 'elem' }
+  | { k: 'pred'; fn: string; list: Node; body: Node };
 
 const TOKEN =
-  /\s*(?:(\d+(?:\.\d+)?)|('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|([A-Za-z_$][\w$]*)|(\?\?|==|!=|<=|>=|&&|\|\||[-+*/%<>!?:.,()[\]]))/y;
+  /\s*(?:(\d+(?:\.\d+)?)|('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|([A-Za-z_$][\w$]*)|(\?\?|==|!=|<=|>=|&&|\|\||[-+*/%<>!?:.,()[\]{}#]))/y;
 
 function tokenize(src: string): string[] {
   const out: string[] = [];
@@ -61,7 +40,7 @@ const BINARY: Array<string[]> = [
   ['??'],
   ['||', 'or'],
   ['&&', 'and'],
-  ['==', '!=', '<', '>', '<=', '>=', 'matches'],
+  ['==', '!=', '<', '>', '<=', '>=', 'matches', 'in', 'contains', 'startsWith', 'endsWith'],
   ['+', '-'],
   ['*', '/', '%'],
 ];
@@ -123,6 +102,20 @@ export function parseExpression(src: string): Node {
       expect(']');
       return { k: 'array', items };
     }
+    if (t === '{') {
+      const entries: Array<[string, Node]> = [];
+      while (peek() !== '}') {
+        const key = tokens[pos++];
+        if (key === undefined || !/^[\w$'"]/.test(key)) throw new ExpressionError(src, `expected a map key${key ? ` before '${key}'` : ''}`);
+        expect(':');
+        entries.push([/^['"]/.test(key) ? key.slice(1, -1) : key, ternary()]);
+        if (peek() === ',') pos++;
+        else break;
+      }
+      expect('}');
+      return { k: 'map', entries };
+    }
+    if (t === '#') return { k: 'elem' };
     if (/^\d/.test(t)) return { k: 'lit', v: Number(t) };
     if (/^['"]/.test(t)) return { k: 'lit', v: t.slice(1, -1).replace(/\\(.)/g, '$1') };
     if (t === 'true' || t === 'false') return { k: 'lit', v: t === 'true' };
@@ -148,6 +141,20 @@ export function parseExpression(src: string): Node {
         pos++;
         node = { k: 'member', obj: node, prop: ternary() };
         expect(']');
+      } else if (t === '(' && node.k === 'id' && PREDICATES[node.name]) {
+        pos++;
+        const items = ternary();
+        expect(',');
+        let body: Node;
+        // `{ body }` is a closure unless it reads as a map literal (`{key: …}`).
+        const mapLiteral = /^[\w$'"]/.test(tokens[pos + 1] ?? '') && tokens[pos + 2] === ':';
+        if (peek() === '{' && !mapLiteral) {
+          pos++;
+          body = ternary();
+          expect('}');
+        } else body = ternary();
+        expect(')');
+        node = { k: 'pred', fn: node.name, list: items, body };
       } else if (t === '(' && node.k === 'id') {
         pos++;
         const args: Node[] = [];
@@ -157,7 +164,7 @@ export function parseExpression(src: string): Node {
           else break;
         }
         expect(')');
-        if (!FUNCTIONS[node.name]) throw new ExpressionError(src, `function ${node.name}() is not supported by the local engine`);
+        if (!FUNCTIONS[node.name]) throw new ExpressionError(src, `function ${node.name}() is not supported by the local engine; use the Argo engine (ARGO_WORKFLOWS_SERVICE_URL)`);
         node = { k: 'call', fn: node.name, args };
       } else return node;
     }
@@ -166,6 +173,9 @@ export function parseExpression(src: string): Node {
   if (pos < tokens.length) throw new ExpressionError(src, `unexpected '${tokens[pos]}'`);
   return tree;
 }
+
+/** Where a predicate's current element (`#`) lives in its environment (no identifier can collide). */
+const ELEM = '#';
 
 /** A variable that is not (yet) defined: the tag stays for a later pass, or fails the last one. */
 class Unresolved extends Error {}
@@ -179,6 +189,20 @@ function evaluate(n: Node, env: Record<string, unknown>): unknown {
       return env[n.name];
     case 'array':
       return n.items.map((i) => evaluate(i, env));
+    case 'map':
+      return Object.fromEntries(n.entries.map(([k, v]) => [k, evaluate(v, env)]));
+    case 'elem':
+      if (!(ELEM in env)) throw new Error("'#' outside a predicate");
+      return env[ELEM];
+    case 'pred': {
+      const items = evaluate(n.list, env);
+      const list = Array.isArray(items) ? items : items && typeof items === 'object' ? Object.values(items) : [];
+      return PREDICATES[n.fn]!(list, (item) => {
+        const inner = Object.create(env) as Record<string, unknown>;
+        inner[ELEM] = item;
+        return evaluate(n.body, inner);
+      });
+    }
     case 'member': {
       const obj = evaluate(n.obj, env);
       const prop = evaluate(n.prop, env);
@@ -222,6 +246,14 @@ function evaluate(n: Node, env: Record<string, unknown>): unknown {
           return (l as number) >= (r as number);
         case 'matches':
           return new RegExp(String(r)).test(String(l));
+        case 'in':
+          return Array.isArray(r) ? r.includes(l) : r !== null && typeof r === 'object' ? String(l) in r : false;
+        case 'contains':
+          return String(l).includes(String(r));
+        case 'startsWith':
+          return String(l).startsWith(String(r));
+        case 'endsWith':
+          return String(l).endsWith(String(r));
         case '+':
           return typeof l === 'string' || typeof r === 'string' ? String(l) + String(r) : Number(l) + Number(r);
         case '-':

@@ -8,12 +8,19 @@ import { readFileSync } from 'node:fs';
 // checkout may be hidden (a private /tmp) and without it its path could be rewritten.
 const ARGOSAY = readFileSync(new URL('./images/argosay.sh', import.meta.url), 'utf8');
 
-const ENTRYPOINTS: Array<{ image: RegExp; command: string[] }> = [
-  { image: /^(docker\.io\/)?argoproj\/argosay:v2$/, command: ['sh', '-c', ARGOSAY, 'argosay'] },
+const ENTRYPOINTS: Array<{ image: RegExp; command: string[]; binary: string }> = [
+  { image: /^(docker\.io\/)?argoproj\/argosay:v2$/, command: ['sh', '-c', ARGOSAY, 'argosay'], binary: '/argosay' },
 ];
 
 /** The entrypoint of a known image, or undefined. */
 export function knownEntrypoint(image: unknown): string[] | undefined {
   if (typeof image !== 'string') return undefined;
   return ENTRYPOINTS.find((e) => e.image.test(image))?.command;
+}
+
+/** The command with a known image's own binary (`/argosay`) replaced by its stand-in. */
+export function imageCommand(image: unknown, command: unknown[]): unknown[] {
+  const known = typeof image === 'string' ? ENTRYPOINTS.find((e) => e.image.test(image)) : undefined;
+  if (known && command[0] === known.binary) return [...known.command, ...command.slice(1)];
+  return command;
 }

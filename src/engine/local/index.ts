@@ -4,10 +4,10 @@ import { availableParallelism } from 'node:os';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../../db/types.ts';
-import { ManifestRejectedError, WorkflowNotFoundError } from '../errors.ts';
-import type { Engine, LogLine, LogOptions, SubmitOptions, Workflow } from '../types.ts';
+import { ManifestRejectedError, WorkflowNotFoundError, WorkflowNotSuspendedError } from '../errors.ts';
+import type { Engine, LogLine, LogOptions, ResumeOptions, SubmitOptions, Workflow } from '../types.ts';
 import { ArtifactStore } from './artifact-store.ts';
-import { now, type Obj } from './context.ts';
+import { MemoCache, now, type Obj } from './context.ts';
 import { SandboxUnavailableError } from './errors.ts';
 import { streamLogs } from './logs.ts';
 import { generateWorkflowName } from './names.ts';
@@ -25,6 +25,8 @@ import type { ManifestDoc } from './manifest-file.ts';
 import { checkLocalSubset } from './subset.ts';
 import { checkAdmission } from './pods/admission.ts';
 import { TemplateRegistry } from './templates.ts';
+import { ConfigMapStore } from './configmaps.ts';
+import { LockManager } from './sync.ts';
 import { checkSuppliedInputs, checkVariables } from './variables.ts';
 import { applyParameters, deleteAfter, parseLabelSelector, schemaProblems } from './submit-helpers.ts';
 
@@ -54,8 +56,13 @@ export interface LocalEngine extends Engine {
   onUpdate(listener: (wf: Workflow) => void): () => void;
   /** Resolves with the final Workflow. */
   wait(name: string): Promise<Workflow>;
-  /** Keeps a WorkflowTemplate or ClusterWorkflowTemplate for `workflowTemplateRef` / `templateRef`. */
+  /**
+   * Keeps a WorkflowTemplate or ClusterWorkflowTemplate for `workflowTemplateRef` / `templateRef`, or a ConfigMap
+   * (labelled `workflows.argoproj.io/configmap-type: Parameter`) for `valueFrom.configMapKeyRef` parameters.
+   */
   registerTemplate(doc: ManifestDoc): void;
+  /** Holds the workflow as `spec.suspend: true` does: running pods go on, no new node starts until resume. */
+  suspend(name: string): Promise<void>;
   /** The registered templates. */
   listTemplates(): ManifestDoc[];
 }
@@ -127,6 +134,9 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   const spawner = new Spawner();
   const active = new Map<string, ActiveRun>();
   const registry = new TemplateRegistry();
+  const configMaps = new ConfigMapStore();
+  const locks = new LockManager();
+  const memo = new MemoCache();
   const listeners = new Set<(wf: Workflow) => void>();
   const ttlTimers = new Map<string, NodeJS.Timeout>();
   const wfDir = (name: string) => path.join(dataDir, 'workflows', name);
@@ -200,6 +210,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       delete wf.status;
       wf.metadata.namespace ??= options.namespace ?? 'default';
       registry.resolve(wf, wf.metadata.namespace);
+      configMaps.resolve(wf, wf.metadata.namespace);
       checkLocalSubset(wf);
       checkAdmission(wf);
       applyParameters(wf, submitOptions?.parameters ?? {});
@@ -230,6 +241,9 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
         host,
         log,
         persist: (snapshot, nodes) => db.save(snapshot, nodes),
+        locks,
+        memo,
+        configMapValue: (ns, cm, key) => configMaps.raw(ns, cm, key),
         notify,
       });
       active.set(name, run);
@@ -268,6 +282,26 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
 
     delete: remove,
 
+    async resume(name: string, resumeOptions?: ResumeOptions): Promise<void> {
+      const run = active.get(name);
+      if (!run) {
+        await get(name);
+        throw new WorkflowNotSuspendedError(name);
+      }
+      if (!run.isSuspended) throw new WorkflowNotSuspendedError(name);
+      run.resume(resumeOptions?.parameters ?? {});
+      await run.flush();
+    },
+
+    async suspend(name: string): Promise<void> {
+      const run = active.get(name);
+      if (!run) {
+        await get(name);
+        throw new ManifestRejectedError(`cannot suspend completed workflows: workflow "${name}"`);
+      }
+      run.suspend();
+    },
+
     async list(labelSelector: string): Promise<Workflow[]> {
       const found = await db.list(parseLabelSelector(labelSelector));
       return Promise.all(found.map((wf) => active.get(wf.metadata.name!)?.snapshot() ?? wf));
@@ -293,7 +327,8 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
     },
 
     registerTemplate(doc: ManifestDoc): void {
-      registry.register(doc, options.namespace ?? 'default');
+      if (doc.kind === 'ConfigMap') configMaps.register(doc, options.namespace ?? 'default');
+      else registry.register(doc, options.namespace ?? 'default');
     },
 
     listTemplates: () => registry.list(),

@@ -54,7 +54,7 @@ export function calledTemplate(ctx: RunContext, call: Obj): Template | undefined
 }
 
 /** Step/task arguments in the form templates take; artifact `from` looked up in the scope. */
-export function callArguments(call: Obj, scope: Pick<Scope, 'artifacts'>): CallArguments {
+export function callArguments(call: Obj, scope: Pick<Scope, 'artifacts'>, globals?: Map<string, ArtifactRef>): CallArguments {
   const args = (call.arguments ?? {}) as Obj;
   const parameters = ((args.parameters as Obj[] | undefined) ?? []).map((p) => ({
     name: String(p.name),
@@ -65,7 +65,7 @@ export function callArguments(call: Obj, scope: Pick<Scope, 'artifacts'>): CallA
     const name = String(a.name);
     if (typeof a.from === 'string') {
       const tag = tagsIn(a.from)[0] ?? a.from;
-      const ref = scope.artifacts.get(tag);
+      const ref = scope.artifacts.get(tag) ?? globals?.get(tag);
       if (!ref) {
         if (a.optional === true) continue;
         throw new UnresolvedVariableError(tag);
@@ -120,7 +120,7 @@ export async function runCall(ctx: RunContext, call: Obj, scope: Scope, o: RunCa
         return node;
       }
     }
-    const args = callArguments(call, scope);
+    const args = callArguments(call, scope, ctx.globalArtifacts);
     const hooksRun = new Set<string>();
     const hookVars = (n: NodeStatus) => {
       const vars: Record<string, string> = { ...scope.baseVars, ...selfVariables(o.kind, o.displayName, n) };

@@ -6,6 +6,17 @@ import { evaluateExpression, nestVariables } from './expr.ts';
 import type { Scope } from './scope.ts';
 import { mapLookup, substituteString, tagsIn } from './substitute.ts';
 
+/**
+ * An output artifact chosen by `fromExpression` (operator.go: the expression sees `steps.X.outputs.artifacts.Y` and
+ * `tasks.…` as artifacts); undefined when it names none.
+ */
+function artifactFromExpression(src: string, inputVars: Record<string, string>, scope: Scope | undefined): ArtifactRef | undefined {
+  const flat: Array<[string, unknown]> = [...Object.entries(inputVars), ...(scope?.vars ?? [])];
+  for (const [k, v] of scope?.artifacts ?? []) flat.push([k, v]);
+  const result = evaluateExpression(src, nestVariables(flat as Array<[string, string]>));
+  return result !== null && typeof result === 'object' && typeof (result as Obj).name === 'string' ? (result as ArtifactRef) : undefined;
+}
+
 /** Fills `node.outputs` from `valueFrom.parameter` / `expression` / `default` and artifact `from`; throws when one cannot be resolved. */
 export function resolveTemplateOutputs(
   ctx: RunContext,
@@ -41,13 +52,21 @@ export function resolveTemplateOutputs(
   }
   for (const a of tmpl.outputs?.artifacts ?? []) {
     const tag = typeof a.from === 'string' ? tagsIn(a.from)[0] : undefined;
-    const ref = tag ? scope?.artifacts.get(tag) : undefined;
+    const ref =
+      typeof a.fromExpression === 'string'
+        ? artifactFromExpression(a.fromExpression, inputVars, scope)
+        : tag
+          ? (scope?.artifacts.get(tag) ?? ctx.globalArtifacts.get(tag))
+          : undefined;
     if (!ref) {
       if (a.optional) continue;
-      throw new UnresolvedVariableError(tag ?? `outputs.artifacts.${String(a.name)}`);
+      throw new UnresolvedVariableError(
+        typeof a.fromExpression === 'string' ? a.fromExpression : (tag ?? `outputs.artifacts.${String(a.name)}`),
+      );
     }
     const art: ArtifactRef = { ...ref, name: String(a.name) };
     (node.outputs ??= {}).artifacts = [...(node.outputs.artifacts ?? []), art];
+    if (typeof a.globalName === 'string') ctx.globalArtifacts.set(`workflow.outputs.artifacts.${a.globalName}`, { ...art, name: a.globalName });
   }
   ctx.touch(node);
 }

@@ -6,7 +6,9 @@ import type { NodeStatus } from '../types.ts';
 import { createNode, setPhase, stopState, type ArtifactRef, type Killable, type Obj, type RunContext, type Template } from './context.ts';
 import { PodSetupError } from './errors.ts';
 import { podFs, podPaths, rewriteMounts, type PodFs, type PodPaths } from './pods/mounts.ts';
-import { knownEntrypoint } from './images.ts';
+import { imageCommand, knownEntrypoint } from './images.ts';
+import { durationSeconds } from './durations.ts';
+import { holdLocks } from './sync.ts';
 import { podName } from './names.ts';
 import { makeRewriter } from './pods/sandbox-paths.ts';
 import { bwrapArgs, sandboxLayout, SCRIPT_PATH, type SandboxLayout } from './pods/sandbox-layout.ts';
@@ -15,8 +17,8 @@ import { exceeded, limitHit, prlimitArgs } from './pods/limits.ts';
 import { joinArgs, type NodeCgroup } from './pods/cgroups.ts';
 import { BLOCKED_RANGES, EGRESS_GATE } from './pods/network.ts';
 
-/** PATH of a step that declares none (as in a Debian-based image). */
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** PATH of a step that declares none (as in a Debian-based image; /usr/games for the whalesay examples' cowsay). */
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/games';
 
 /** The template annotation that gives a step network access (the translator puts it on the fetch step). */
 export const NETWORK_ANNOTATION = 'ogdc.dataone.org/network';
@@ -138,7 +140,9 @@ async function collectOutputs(ctx: RunContext, node: NodeStatus, req: PodRequest
       if (a.optional) continue;
       throw new PodSetupError(node.name, `output artifact '${String(a.name)}': ${artPath}: no such file or directory`);
     }
-    (outputs.artifacts ??= []).push({ name: String(a.name), path: artPath, s3: { key }, ...(none ? { archive: { none: {} } } : {}) });
+    const ref = { name: String(a.name), path: artPath, s3: { key }, ...(none ? { archive: { none: {} } } : {}) };
+    (outputs.artifacts ??= []).push(ref);
+    if (typeof a.globalName === 'string') ctx.globalArtifacts.set(`workflow.outputs.artifacts.${a.globalName}`, { ...ref, name: a.globalName });
   }
 }
 
@@ -166,7 +170,22 @@ export async function runPod(ctx: RunContext, req: PodRequest): Promise<NodeStat
     });
     if (req.inputs && (req.inputs.parameters?.length || req.inputs.artifacts?.length)) node.inputs = req.inputs;
     req.link(node.id);
-    await execute(ctx, node, req);
+    // Template-level synchronization: the node waits Pending with Argo's message (operator.go: TryAcquire).
+    const held = await holdLocks(ctx, req.tmpl.synchronization as Obj | undefined, node.id, (message) => {
+      node.message = message;
+      ctx.touch(node);
+    });
+    if ('error' in held) {
+      const stop = stopState(ctx);
+      setPhase(ctx, node, stop ? 'Failed' : 'Error', stop?.nodeMessage ?? held.error);
+      return node;
+    }
+    if (node.message?.startsWith('Waiting for ')) delete node.message;
+    try {
+      await execute(ctx, node, req);
+    } finally {
+      held.release();
+    }
     return node;
   } finally {
     releasePod();
@@ -194,7 +213,9 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
   }
   const body = (req.tmpl.container ?? req.tmpl.script ?? {}) as Obj;
   const command =
-    Array.isArray(body.command) && body.command.length > 0 ? (body.command as unknown[]) : (knownEntrypoint(body.image) ?? []);
+    Array.isArray(body.command) && body.command.length > 0
+      ? imageCommand(body.image, body.command as unknown[])
+      : (knownEntrypoint(body.image) ?? []);
   const argv = [...command, ...((body.args as unknown[]) ?? [])].map((a) => rewrite(String(a)));
   let scriptFile: string | undefined;
   if (req.tmpl.script) {
@@ -336,6 +357,12 @@ interface Launch {
 
 async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l: Launch): Promise<void> {
   let killedWith: string | undefined;
+  const deadline = podDeadlineSeconds(req.tmpl, node);
+  // Argo refuses to create a pod with one second or less left of its timeout.
+  if (deadline?.fromTimeout && deadline.seconds <= 1) {
+    setPhase(ctx, node, 'Error', `${node.name} exceeded its deadline`);
+    return;
+  }
   const logFile = path.join(l.nodeDir, 'main.log');
   const proc = ctx.spawner.spawn({
     file: l.file,
@@ -357,10 +384,9 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
     },
   };
   ctx.running.add(handle);
-  const deadline = Number(req.tmpl.activeDeadlineSeconds ?? 0);
   const timer =
-    deadline > 0
-      ? setTimeout(() => handle.kill('Pod was active on the node longer than the specified deadline'), deadline * 1000)
+    deadline !== undefined
+      ? setTimeout(() => handle.kill('Pod was active on the node longer than the specified deadline'), deadline.seconds * 1000)
       : undefined;
   await proc.started;
   if (!killedWith) setPhase(ctx, node, 'Running');
@@ -399,6 +425,20 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
   if (l.fs.volumes.length > 0) await rm(path.join(l.nodeDir, 'volumes'), { recursive: true, force: true }).catch(() => undefined);
   if (failure) setPhase(ctx, node, failure.phase, failure.message);
   else setPhase(ctx, node, 'Succeeded');
+}
+
+/**
+ * The pod's activeDeadlineSeconds: the template's, lowered to what is left of its `timeout` counted from the
+ * node's start, Pending time included (workflowpod.go, checkTemplateTimeouts). Undefined: none.
+ */
+function podDeadlineSeconds(tmpl: Template, node: NodeStatus): { seconds: number; fromTimeout: boolean } | undefined {
+  const own = Number(tmpl.activeDeadlineSeconds ?? 0);
+  const timeout = durationSeconds(tmpl.timeout);
+  if (timeout !== undefined) {
+    const left = Math.floor(timeout - (Date.now() - Date.parse(node.startedAt ?? new Date().toISOString())) / 1000);
+    if (!(own > 0) || left < own) return { seconds: left, fromTimeout: true };
+  }
+  return own > 0 ? { seconds: own, fromTimeout: false } : undefined;
 }
 
 /** The last few KiB of a log, where a program reports the limit it ran into. */

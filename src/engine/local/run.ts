@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { NodeStatus, Workflow, WorkflowPhase } from '../types.ts';
 import type { ArtifactStore } from './artifact-store.ts';
-import { now, type Obj, type RunContext, type Template } from './context.ts';
+import { now, type MemoCache, type Obj, type RunContext, type Template } from './context.ts';
 import { updateProgress } from './progress.ts';
 import type { RootPool } from './pods/sandbox-roots.ts';
 import { Semaphore, type FairSemaphore } from './semaphore.ts';
@@ -12,6 +12,8 @@ import type { StepLimits } from './pods/limits.ts';
 import type { PodHost } from './pods/host.ts';
 import { mapLookup, substituteObject } from './substitute.ts';
 import { executeTemplate } from './template.ts';
+import { resumeSuspended } from './suspend.ts';
+import { holdLocks, type LockManager } from './sync.ts';
 import { exitHookOf, expressionHooks, hookHolds, runHook, workflowFailures } from './hooks.ts';
 
 /** workflow.status from the root node's phase (operator.go: Skipped/Omitted count as Succeeded). */
@@ -37,6 +39,10 @@ export interface RunDeps {
   /** Cgroups and network the machine offers pods. */
   host: PodHost;
   log(msg: string): void;
+  locks: LockManager;
+  memo: MemoCache;
+  /** A key of a registered ConfigMap (namespace, name, key). */
+  configMapValue(namespace: string, name: string, key: string): string | undefined;
   /** Persists the workflow status and changed nodes. */
   persist(wf: Workflow, nodes: NodeStatus[]): Promise<void>;
   /** Called with a snapshot on phase changes and after each batched save. */
@@ -70,6 +76,8 @@ export class ActiveRun {
   private deadline: NodeJS.Timeout | undefined;
   private forcedPhase: WorkflowPhase | undefined;
   private exitNode: NodeStatus | undefined;
+  /** Set while `spec.suspend` holds the workflow. */
+  private hold: { promise: Promise<void>; release: () => void } | undefined;
 
   constructor(
     readonly wf: Workflow,
@@ -90,6 +98,7 @@ export class ActiveRun {
       spec,
       templates: new Map(((spec.templates as Template[] | undefined) ?? []).map((t) => [t.name, t])),
       globals,
+      globalArtifacts: new Map(),
       wfDir: path.join(deps.dataDir, 'workflows', name),
       dataDir: deps.dataDir,
       store: deps.store,
@@ -98,6 +107,11 @@ export class ActiveRun {
       processSlots: deps.processSlots,
       podSlots: new Semaphore(Number(spec.parallelism ?? 0) || undefined),
       running: new Set(),
+      suspended: new Map(),
+      locks: deps.locks,
+      memo: deps.memo,
+      lockLimit: (cm, key) => deps.configMapValue(wf.metadata.namespace ?? 'default', cm, key),
+      held: () => this.hold?.promise ?? Promise.resolve(),
       spawner: deps.spawner,
       limits: deps.limits,
       fetchHostNetwork: deps.fetchHostNetwork,
@@ -105,7 +119,39 @@ export class ActiveRun {
       touch: (node) => this.touch(node),
       log: deps.log,
     };
+    if (wf.spec.suspend === true) this.suspend();
     this.done = this.run();
+  }
+
+  /** `spec.suspend: true`: running pods go on, no new node starts until resume (util.go:SuspendWorkflow). */
+  suspend(): void {
+    if (this.hold) return;
+    let release = () => undefined as void;
+    const promise = new Promise<void>((resolve) => (release = resolve));
+    this.hold = { promise, release };
+    this.wf.spec.suspend = true;
+    this.deps.notify(this.snapshot());
+  }
+
+  /** Whether `spec.suspend` holds it or a Suspend node waits. */
+  get isSuspended(): boolean {
+    return this.hold !== undefined || this.ctx.suspended.size > 0;
+  }
+
+  /**
+   * Clears `spec.suspend` and ends every waiting Suspend node as Succeeded with `values` for its supplied outputs
+   * (util.go:ResumeWorkflow). Throws (nothing changed) when an output cannot be set.
+   */
+  resume(values: Record<string, string>): void {
+    resumeSuspended(this.ctx, values);
+    this.release();
+  }
+
+  private release(): void {
+    const hold = this.hold;
+    this.hold = undefined;
+    delete this.wf.spec.suspend;
+    hold?.release();
   }
 
   private touch(node: NodeStatus): void {
@@ -144,7 +190,8 @@ export class ActiveRun {
     if (this.ctx.stopped) return;
     this.ctx.stopped = { nodeMessage, workflowMessage };
     this.forcedPhase = phase;
-    for (const pod of this.ctx.running) pod.kill(nodeMessage);
+    for (const pod of [...this.ctx.running]) pod.kill(nodeMessage);
+    this.release();
   }
 
   private async run(): Promise<Workflow> {
@@ -153,7 +200,25 @@ export class ActiveRun {
     if (deadline > 0) this.deadline = setTimeout(() => this.stop('Step exceeded its deadline'), deadline * 1000);
     this.deps.notify(this.snapshot());
     let root: NodeStatus | undefined;
+    let releaseLocks: (() => void) | undefined;
     try {
+      const held = await holdLocks(this.ctx, spec.synchronization as Obj | undefined, this.ctx.name, (message) => {
+        this.wf.status!.phase = 'Pending';
+        this.wf.status!.message = message;
+        this.deps.notify(this.snapshot());
+      });
+      if ('error' in held) {
+        if (!this.ctx.stopped) {
+          this.wf.status!.message = held.error;
+          this.forcedPhase = 'Error';
+        }
+        return await this.finish(undefined);
+      }
+      releaseLocks = held.release;
+      if (this.wf.status!.phase === 'Pending') {
+        this.wf.status!.phase = 'Running';
+        delete this.wf.status!.message;
+      }
       const args = (spec.arguments ?? {}) as Obj;
       const params = (args.parameters as Obj[] | undefined) ?? [];
       // Entrypoint input artifacts come from spec.arguments.artifacts (key-only or raw).
@@ -195,6 +260,7 @@ export class ActiveRun {
       this.forcedPhase = 'Error';
     } finally {
       if (this.deadline) clearTimeout(this.deadline);
+      releaseLocks?.();
     }
     return this.finish(root);
   }
@@ -253,6 +319,7 @@ export class ActiveRun {
       .filter(([k]) => k.startsWith('workflow.outputs.parameters.'))
       .map(([k, value]) => ({ name: k.slice('workflow.outputs.parameters.'.length), value }));
     if (outputs.length > 0) status.outputs = { parameters: outputs };
+    if (this.ctx.globalArtifacts.size > 0) (status.outputs ??= {}).artifacts = [...this.ctx.globalArtifacts.values()];
     (status as Obj).conditions = [{ type: 'Completed', status: 'True' }];
     this.wf.metadata.labels = {
       ...this.wf.metadata.labels,

@@ -9,8 +9,12 @@ import { DependsExpressionError, ExpressionError } from './errors.ts';
 import { parseExpression } from './expr.ts';
 import { tagsIn } from './substitute.ts';
 import { knownEntrypoint } from './images.ts';
+import { durationSeconds } from './durations.ts';
 
 type Obj = Record<string, unknown>;
+
+/** What every refusal of a feature the local engine lacks ends with. */
+export const USE_ARGO = 'use the Argo engine (ARGO_WORKFLOWS_SERVICE_URL)';
 /** Allowed keys → how to check the value (`true`: accept as is). */
 type Shape = { [key: string]: true | Shape | ((value: unknown, path: string) => void) };
 
@@ -21,13 +25,26 @@ const listOf = (shape: Shape) => (value: unknown, path: string) => {
 
 const S3: Shape = { key: true };
 const ARCHIVE: Shape = { none: true, tar: true };
-const ARTIFACT: Shape = { name: true, path: true, from: true, s3: S3, raw: { data: true }, archive: ARCHIVE, optional: true, mode: true };
-const PARAMETER: Shape = { name: true, value: true, default: true, enum: true, description: true };
+const ARTIFACT: Shape = {
+  globalName: true,
+  fromExpression: (value, path) => checkExpression(String(value), path),
+  name: true,
+  path: true,
+  from: true, s3: S3, raw: { data: true }, archive: ARCHIVE, optional: true, mode: true };
+const PARAMETER: Shape = {
+  name: true,
+  value: true,
+  default: true,
+  enum: true,
+  description: true,
+  // configMapKeyRef is resolved at submit (configmaps.ts); supplied only on suspend outputs.
+  valueFrom: { default: true },
+};
 const OUTPUT_PARAMETER: Shape = {
   name: true,
   globalName: true,
   description: true,
-  valueFrom: { path: true, default: true, parameter: true, expression: true },
+  valueFrom: { path: true, default: true, parameter: true, expression: true, supplied: true },
 };
 const ARGUMENTS: Shape = {
   parameters: listOf(PARAMETER),
@@ -46,6 +63,13 @@ const CONTAINER: Shape = {
   imagePullPolicy: true,
   volumeMounts: listOf(VOLUME_MOUNT),
   securityContext: true,
+};
+const SYNC_REF: Shape = { name: true, namespace: true, database: true };
+const SYNCHRONIZATION: Shape = {
+  mutexes: listOf(SYNC_REF),
+  mutex: SYNC_REF,
+  semaphores: listOf({ configMapKeyRef: { name: true, key: true, optional: true }, database: { key: true }, namespace: true }),
+  semaphore: { configMapKeyRef: { name: true, key: true, optional: true }, database: { key: true }, namespace: true },
 };
 const HOOK: Shape = { template: true, arguments: ARGUMENTS, expression: true };
 const HOOKS = (value: unknown, path: string) => {
@@ -74,6 +98,9 @@ const TEMPLATE: Shape = {
     if (!Array.isArray(value)) return;
     value.forEach((group, g) => listOf(LOOP_AND_CALL)(group, `${path}[${g}]`));
   },
+  suspend: { duration: (value, path) => {
+    if (!String(value).includes('{{') && durationSeconds(value) === undefined) reject(path, `invalid duration '${String(value)}'`);
+  } },
   dag: { tasks: listOf({ ...LOOP_AND_CALL, depends: true, dependencies: true }), target: true, failFast: true },
   inputs: { parameters: listOf(PARAMETER), artifacts: listOf(ARTIFACT) },
   outputs: { parameters: listOf(OUTPUT_PARAMETER), artifacts: listOf(ARTIFACT) },
@@ -84,7 +111,16 @@ const TEMPLATE: Shape = {
     // Its {{tags}} are substituted before it is evaluated; check the syntax with placeholders.
     expression: (value, path) => checkExpression(String(value).replace(/\{\{[^{}]*\}\}/g, 'true'), path),
   },
+  memoize: { key: true, maxAge: true, cache: { configMap: { name: true, key: true } } },
+  // Accepted and not recorded: the local engine has no Prometheus endpoint for workflow metrics.
+  metrics: true,
   activeDeadlineSeconds: true,
+  synchronization: (value, path) => {
+    checkShape(value, SYNCHRONIZATION, path);
+  },
+  timeout: (value, path) => {
+    if (!String(value).includes('{{') && durationSeconds(value) === undefined) reject(path, `invalid timeout format '${String(value)}'`);
+  },
   parallelism: true,
   failFast: true,
   volumes: listOf(VOLUME),
@@ -119,6 +155,11 @@ const SPEC: Shape = {
   imagePullSecrets: true,
   podMetadata: true,
   archiveLogs: true,
+  suspend: true,
+  synchronization: SYNCHRONIZATION,
+  priority: true,
+  // Accepted and not recorded (see the template-level metrics).
+  metrics: true,
 };
 
 function checkShape(value: unknown, shape: Shape, path: string): void {
@@ -126,7 +167,7 @@ function checkShape(value: unknown, shape: Shape, path: string): void {
   for (const [key, v] of Object.entries(value as Obj)) {
     const rule = shape[key];
     const here = `${path}.${key}`;
-    if (rule === undefined) throw new ManifestRejectedError(`${here} is not supported by the local engine`, here);
+    if (rule === undefined) throw new ManifestRejectedError(`${here} is not supported by the local engine; ${USE_ARGO}`, here);
     if (rule === true) continue;
     if (typeof rule === 'function') rule(v, here);
     else checkShape(v, rule, here);
@@ -151,7 +192,7 @@ function checkExpressionTags(value: unknown, path: string): void {
   if (typeof value === 'string') {
     const tags = tagsIn(value).filter((t) => t.startsWith('='));
     if (tags.length < value.split('{{=').length - 1)
-      reject(path, 'expression tags containing braces (maps, closures) are not supported by the local engine');
+      reject(path, 'an expression tag ({{=) is not closed with }}');
     for (const tag of tags) checkExpression(tag.slice(1), path);
   } else if (Array.isArray(value)) value.forEach((v, i) => checkExpressionTags(v, `${path}[${i}]`));
   else if (value !== null && typeof value === 'object')
@@ -159,17 +200,17 @@ function checkExpressionTags(value: unknown, path: string): void {
 }
 
 function checkTemplate(t: Obj, path: string, names: Set<string>): void {
-  const kinds = ['container', 'script', 'steps', 'dag'].filter((k) => t[k] !== undefined);
+  const kinds = ['container', 'script', 'steps', 'dag', 'suspend'].filter((k) => t[k] !== undefined);
   if (kinds.length !== 1)
     reject(
       path,
-      kinds.length === 0 ? 'template has no container, script, steps or dag' : `template has more than one kind (${kinds.join(', ')})`,
+      kinds.length === 0 ? 'template has no container, script, steps, dag or suspend' : `template has more than one kind (${kinds.join(', ')})`,
     );
   const body = (t.container ?? t.script) as Obj | undefined;
   if (body && (!Array.isArray(body.command) || body.command.length === 0) && !knownEntrypoint(body.image)) {
     reject(
       `${path}.${kinds[0]}.command`,
-      'a command is required by the local engine (images are not pulled, so their entrypoint is unknown)',
+      `a command is required by the local engine (images are not pulled, so their entrypoint is unknown); ${USE_ARGO}`,
     );
   }
   for (const [j, p] of (((t.outputs as Obj | undefined)?.parameters as Obj[] | undefined) ?? []).entries()) {

@@ -5,7 +5,9 @@ import { evaluateExpression } from './expr.ts';
 /** Looks a tag up; undefined leaves it verbatim (or fails under `strict`). */
 export type Lookup = (tag: string) => string | undefined;
 
-const TAG = /\{\{([^{}]*)\}\}/g;
+// A plain tag holds no braces; an expression tag (`{{=`) runs to the first `}}`, as Argo's template parser
+// (fasttemplate) reads it, so map literals and closures (`{# > 1}`) may appear inside.
+const TAG = /\{\{(=[\s\S]*?|[^{}]*)\}\}/g;
 
 /** How `{{= expr}}` tags are evaluated in one pass. */
 export interface ExpressionScope {

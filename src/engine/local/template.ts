@@ -8,7 +8,9 @@ import { runPod, type InputArtifact } from './pod.ts';
 import { resolveTemplateOutputs } from './outputs.ts';
 import { ABSENT_ARGUMENT } from './scope.ts';
 import { runSteps } from './steps.ts';
+import { runSuspend } from './suspend.ts';
 import { ExpressionError } from './errors.ts';
+import { durationSeconds } from './durations.ts';
 import { evaluateExpression, nestVariables } from './expr.ts';
 import { mapLookup, substituteObject, substituteString } from './substitute.ts';
 
@@ -40,13 +42,9 @@ const RETRYABLE: Record<string, Array<NodeStatus['phase']>> = {
   OnTransientError: [],
 };
 
-/** Seconds from Argo duration text (`30`, `30s`, `2m`, `1h`). */
+/** Seconds from Argo duration text (`30`, `30s`, `2m`, `1h`); 0 when absent. */
 function seconds(raw: unknown): number {
-  if (raw === undefined || raw === null || raw === '') return 0;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(String(raw).trim());
-  if (!m) return 0;
-  const factor = { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] ?? 's']!;
-  return Number(m[1]) * factor;
+  return durationSeconds(raw) ?? 0;
 }
 
 /** Runs a template call, wrapping it in a Retry node when a retryStrategy applies. Undefined: not created (stopped). */
@@ -167,6 +165,8 @@ function inputVariables(
 }
 
 async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number | undefined): Promise<NodeStatus | undefined> {
+  // A suspended workflow (spec.suspend) starts no new nodes until it is resumed (operator.go: ShouldSuspend).
+  await ctx.held();
   if (ctx.stopped) return undefined;
   const raw = call.inline ?? ctx.templates.get(call.templateName)!;
   const params: Array<{ name: string; value: string }> = [];
@@ -197,7 +197,7 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
   const locals = localVariables(ctx, call, retries);
   for (const p of params) p.value = resolveInputValue(ctx, locals, p.value);
   const vars = inputVariables(ctx, call, raw, params, retries);
-  const leaf = raw.container !== undefined || raw.script !== undefined;
+  const leaf = raw.container !== undefined || raw.script !== undefined || raw.suspend !== undefined;
   let tmpl: Template;
   try {
     tmpl = substituteObject(raw, mapLookup(vars, ctx.globals), undefined, {
@@ -238,6 +238,49 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
       optional: a.optional === true,
     });
     if (source) (inputs.artifacts ??= []).push({ name: String(a.name), path: a.path, ...(source.s3 ? { s3: source.s3 } : {}) });
+  }
+  const memo = memoizeKey(ctx, tmpl);
+  if (memo) {
+    const cached = ctx.memo.get(memo.id, memo.maxAge);
+    if (cached) {
+      const leafType = tmpl.steps ? 'Steps' : tmpl.dag ? 'DAG' : tmpl.suspend !== undefined ? 'Suspend' : 'Pod';
+      const node = createNode(ctx, { name: call.nodeName, type: leafType, templateName: call.templateName, boundaryId: call.boundaryId, phase: 'Succeeded' });
+      if (inputs.parameters || inputs.artifacts) node.inputs = inputs;
+      node.outputs = structuredClone(cached);
+      (node as NodeStatus & Obj).memoizationStatus = { hit: true, key: memo.key, cacheName: memo.cacheName };
+      if (node.type === 'Pod') node.progress = '1/1';
+      call.link(node.id);
+      return node;
+    }
+  }
+  const node = await runBody(ctx, call, tmpl, inputs, inputArtifacts, vars);
+  if (memo && node) {
+    (node as NodeStatus & Obj).memoizationStatus = { hit: false, key: memo.key, cacheName: memo.cacheName };
+    if (node.phase === 'Succeeded') ctx.memo.set(memo.id, node.outputs ?? {});
+    ctx.touch(node);
+  }
+  return node;
+}
+
+/** `memoize` of a substituted template: the cache entry id (`ns/cache/key`), maxAge in seconds. */
+function memoizeKey(ctx: RunContext, tmpl: Template): { id: string; key: string; cacheName: string; maxAge?: number } | undefined {
+  const m = tmpl.memoize as Obj | undefined;
+  if (!m) return undefined;
+  const cacheName = String(((m.cache as Obj | undefined)?.configMap as Obj | undefined)?.name ?? '');
+  const key = String(m.key ?? '');
+  return { id: `${ctx.wf.metadata.namespace ?? 'default'}/${cacheName}/${key}`, key, cacheName, maxAge: durationSeconds(m.maxAge) };
+}
+
+async function runBody(
+  ctx: RunContext,
+  call: TemplateCall,
+  tmpl: Template,
+  inputs: NonNullable<NodeStatus['inputs']>,
+  inputArtifacts: InputArtifact[],
+  vars: Record<string, string>,
+): Promise<NodeStatus | undefined> {
+  if (tmpl.suspend !== undefined) {
+    return runSuspend(ctx, { nodeName: call.nodeName, templateName: call.templateName, boundaryId: call.boundaryId, inputs, link: call.link }, tmpl);
   }
   if (tmpl.container || tmpl.script) {
     return runPod(ctx, {

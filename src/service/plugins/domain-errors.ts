@@ -1,5 +1,11 @@
 import { DatabaseInputError, DatabaseUnavailableError } from '../../db/errors.ts';
-import { EngineUnavailableError, ManifestRejectedError, WorkflowNotFoundError } from '../../engine/errors.ts';
+import {
+  EngineUnavailableError,
+  ManifestRejectedError,
+  ResumeRejectedError,
+  WorkflowNotFoundError,
+  WorkflowNotSuspendedError,
+} from '../../engine/errors.ts';
 import { UserExistsError } from '../users/errors.ts';
 import { HasherUnavailableError } from '../auth/hasher.ts';
 import { ProviderGrantError, ProviderUnavailableError } from '../auth/oidc.ts';
@@ -14,6 +20,8 @@ import { DataoneUnavailableError, RecipeSourceError, RecipeSourceUnavailableErro
 const TABLE: Array<[new (...args: never[]) => Error, number, (e: Error) => string]> = [
   [UserExistsError, 409, (e) => e.message],
   [WorkflowNotFoundError, 404, (e) => `Workflow ${(e as WorkflowNotFoundError).workflowName} not found.`],
+  [WorkflowNotSuspendedError, 409, (e) => `Workflow ${(e as WorkflowNotSuspendedError).workflowName} is not suspended.`],
+  [ResumeRejectedError, 400, (e) => `Workflow ${(e as ResumeRejectedError).workflowName} cannot be resumed: ${e.message}`],
   [ManifestRejectedError, 422, (e) => `The workflow engine refused the manifest: ${e.message}`],
   [DatabaseInputError, 400, (e) => `Bad request: ${e.message}.`],
   [HasherUnavailableError, 503, () => 'Password checking is unavailable; try again shortly.'],

@@ -20,6 +20,7 @@ import { cancelRunRoute } from './runs/cancel.ts';
 import { runEventsRoute } from './runs/events.ts';
 import { uiRoutes } from './ui.ts';
 import { sessionRoutes } from '../session/routes.ts';
+import { resumeRunRoute } from './runs/resume.ts';
 
 type RoutePlugin = (app: FastifyInstance, ctx: ServiceContext) => Promise<void>;
 
@@ -49,4 +50,5 @@ export const authenticatedRoutes: RoutePlugin[] = [
   runDetailRoute,
   runLogsRoute,
   cancelRunRoute,
+  resumeRunRoute,
 ];

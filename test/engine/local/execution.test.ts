@@ -125,14 +125,14 @@ ${extra}
     (err: unknown) =>
       err instanceof ManifestRejectedError &&
       err.field === 'spec.templates[1].resource' &&
-      err.message === 'spec.templates[1].resource is not supported by the local engine',
+      err.message === 'spec.templates[1].resource is not supported by the local engine; use the Argo engine (ARGO_WORKFLOWS_SERVICE_URL)',
   );
   await assert.rejects(
-    engine.submit(base(`  - name: x\n    container: {image: a, command: ["{{=sprig.date('2006', workflow.creationTimestamp)}}"]}`)),
+    engine.submit(base(`  - name: x\n    container: {image: a, command: ["{{=sprig.nope('2006', workflow.creationTimestamp)}}"]}`)),
     (err: unknown) =>
       err instanceof ManifestRejectedError &&
       err.field === 'spec.templates[1].container.command[0]' &&
-      /function sprig\.date\(\) is not supported/.test(err.message),
+      /function sprig\.nope\(\) is not supported by the local engine; use the Argo engine/.test(err.message),
   );
   await assert.rejects(
     engine.submit(base('  - {name: x, container: not-an-object}')),

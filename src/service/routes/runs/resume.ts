@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify';
+import type { ServiceContext } from '../../context.ts';
+import { visibleRun } from '../../runs/visible.ts';
+import { refreshRun } from '../../runs/refresh.ts';
+import { requireEngine } from '../../runs/engine.ts';
+import { bearerSecurity, detailSchema, workflowNameParams } from '../schemas.ts';
+
+/**
+ * POST /runs/{name}/resume: resumes a suspended run (its Suspend nodes succeed; `parameters` set their supplied
+ * outputs). 409 when nothing is suspended, 400 when an output cannot be set.
+ */
+export async function resumeRunRoute(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
+  app.post<{ Params: { workflow_name: string }; Body: { parameters?: Record<string, string> } | undefined }>(
+    '/runs/:workflow_name/resume',
+    {
+      schema: {
+        summary: 'Resume a suspended recipe run',
+        security: bearerSecurity,
+        params: workflowNameParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            parameters: {
+              type: 'object',
+              description: 'Values of the suspended nodes’ supplied output parameters',
+              maxProperties: 100,
+              propertyNames: { pattern: '^[A-Za-z0-9_.-]{1,253}$' },
+              additionalProperties: { type: 'string', maxLength: 262144 },
+            },
+          },
+        },
+        response: {
+          200: { type: 'object', properties: { message: { type: 'string' } } },
+          400: detailSchema,
+          404: detailSchema,
+          409: detailSchema,
+        },
+      },
+    },
+    async (request) => {
+      const name = request.params.workflow_name;
+      const run = await visibleRun(ctx, request.user, name);
+      await requireEngine(ctx).resume(name, { parameters: request.body?.parameters ?? {} });
+      await refreshRun(ctx, run);
+      request.log.info({ workflow: name }, 'run resumed');
+      return { message: `Workflow ${name} is resumed.` };
+    },
+  );
+}
