@@ -79,7 +79,7 @@ export function translateParallelVisualization(recipe: Recipe, options: Translat
   };
 
   const setup = p.add({ name: 'setup-config', template: 'stage-viz-config' }, () =>
-    buildVizConfigTemplate(id, recipe.vizConfig ?? {}, options, [...new Set(['input', ...plan.dirs])]),
+    buildVizConfigTemplate(id, recipe.vizConfig ?? {}, options, [...new Set([...(claims.length > 0 ? [] : ['input']), ...plan.dirs])]),
   );
   const uploads: Upload[] = [];
   let current: string[];

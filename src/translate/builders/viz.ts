@@ -30,7 +30,7 @@ if [ -e "$DIR" ] && [ "$OVERWRITE" != true ]; then
   exit 1
 fi
 rm -rf "$DIR"
-mkdir -p ${dirs.map(subDir).join(' ')}
+mkdir -p ${dirs.length > 0 ? dirs.map(subDir).join(' ') : '"$DIR"'}
 printf '%s\\n' ${shQuote(JSON.stringify(config, null, 2))} > "$DIR/config.json"
 echo "stage-viz-config: wrote $DIR/config.json"
 `;
