@@ -13,6 +13,9 @@ import { options as deployment } from '../translate/fixtures.ts';
 import { createLocalEngine } from '../../src/engine/local/index.ts';
 import { dbTargets } from '../helpers/db.ts';
 import { writeRecipeDir } from '../helpers/recipe-dir.ts';
+import { startTestService, type TestService } from '../helpers/service.ts';
+import { packRecipe } from '../../src/cli/commands/submit.ts';
+import { createEngine } from '../../src/engine/create.ts';
 import { withVizStandIns, writeVizStandIns } from './viz-stand-ins.ts';
 
 // Parallel visualization manifests run on the local engine, every pdgworkflow stage through the stand-ins
@@ -157,5 +160,64 @@ describe('parallel visualization on the local engine', () => {
       ['create-3dtiles', 'discover-parent-tiles', 'create-web-tiles'].map((x) => pods(done, x)),
       [0, 0, 0],
     );
+  });
+});
+
+describe('visualization recipes with pvc_mount inputs through /submit', () => {
+  let svc: TestService;
+  let token: string;
+  const submit = async (files: Record<string, string>) => {
+    const { dir, cleanup } = await writeRecipeDir(files);
+    try {
+      return await svc.app.inject({
+        method: 'POST',
+        url: '/submit',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' },
+        payload: await packRecipe(dir),
+      });
+    } finally {
+      await cleanup();
+    }
+  };
+  const vizMeta = (name: string, param: string, parallel: boolean) => `name: "${name}"
+workflow: {type: visualization, config_file: config.json, parallel: {enabled: ${parallel}}}
+input:
+  params:
+    - ${param}
+output: {type: pvc}
+`;
+
+  before(async () => {
+    svc = await startTestService(dbTargets()[0]!, { OGDC_ALLOWED_INPUT_PVCS: '["survey-data"]' }, { createEngine });
+    token = await svc.userToken('vera');
+    await mkdir(path.join(svc.dataDir, 'volumes', 'survey-data', 'tiles'), { recursive: true });
+  });
+  after(() => svc.stop());
+
+  it('accepts them, serial and parallel, where they were refused before', async () => {
+    for (const parallel of [false, true]) {
+      const res = await submit({
+        'meta.yml': vizMeta(`Claim viz ${parallel}`, '{type: pvc_mount, claim_name: survey-data, path: tiles, glob: "*.gpkg"}', parallel),
+        'config.json': '{}',
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.match(res.json().recipe_workflow_name, /^claim-viz-(true|false)-visualization-/);
+    }
+  });
+
+  it('answers 422 naming the field and file for a bad claim, a claim not allowed, a missing path, a bad config', async () => {
+    const cases: Array<[string, string, RegExp]> = [
+      ['{type: pvc_mount, claim_name: Survey_Data, path: tiles}', '{}', /meta\.yml: input\.params\[0\]\.claim_name .*valid Kubernetes DNS label/],
+      ['{type: pvc_mount, claim_name: other-claim, path: tiles}', '{}', /input\.params\[0\]\.claim_name .*not one recipes may read/],
+      ['{type: pvc_mount, claim_name: survey-data, path: missing}', '{}', /input\.params\[0\]\.path .*"missing" is not a folder in claim "survey-data"/],
+      ['{type: pvc_mount, claim_name: survey-data, path: tiles, glob: "../*"}', '{}', /input\.params\[0\]\.glob .*parent directory references/],
+      ['{type: pvc_mount, claim_name: survey-data, path: tiles}', '{"z_range": [3, 1]}', /config\.json: z_range: expected \[min, max\]/],
+      ['{type: url, value: "https://example.org/a.gpkg"}', '{"enable_stager": false}', /config\.json: enable_stager: .*pvc_mount inputs/],
+    ];
+    for (const [param, config, message] of cases) {
+      const res = await submit({ 'meta.yml': vizMeta('Bad viz', param, true), 'config.json': config });
+      assert.equal(res.statusCode, 422, `${param}: ${res.body}`);
+      assert.match(res.json().detail, message, param);
+    }
   });
 });
