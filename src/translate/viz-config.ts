@@ -31,7 +31,11 @@ function flag(recipe: Recipe, config: Record<string, unknown>, key: string): boo
   const value = config[key];
   if (value === undefined) return true;
   if (typeof value !== 'boolean') {
-    throw new InvalidRecipeForTranslationError(recipe.config.id, configField(recipe, key), `expected true or false, got ${JSON.stringify(value)}`);
+    throw new InvalidRecipeForTranslationError(
+      recipe.config.id,
+      configField(recipe, key),
+      `expected true or false, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }

@@ -48,8 +48,9 @@ class Pipeline {
  * → stage-files → discover-staged-tiles → rasterize-max-z and create-3dtiles → per zoom level from the deepest
  * but one: discover-parents-z-N → create-composites-z-N → discover-all-geotiffs → create-web-tiles.
  *
- * Stages config.json switches off are left out; with the stager off, pvc_mount inputs feed rasterization and
- * 3D tiles (staged tiles) or web tiles (GeoTIFFs) directly. Every fan-out takes its list at run time from the
+ * Stages config.json switches off are left out, and so are parent levels and web tiles without rasterization
+ * (nothing to build them from); with the stager off, pvc_mount inputs feed rasterization and 3D tiles (staged
+ * tiles) or, with the rasterizer off too, web tiles (GeoTIFFs) directly. Every fan-out takes its list at run time from the
  * step before it, and the URL list travels as an upload, so the manifest does not grow with the inputs.
  */
 export function translateParallelVisualization(recipe: Recipe, options: TranslateOptions): TranslationResult {
@@ -103,9 +104,13 @@ export function translateParallelVisualization(recipe: Recipe, options: Translat
     const key = `${prefix}/inputs.tsv`;
     uploads.push({ key, body: inputsTsv(inputs) });
     const fetch = p.add({ name: 'fetch', template: 'fetch', dependencies: [setup] }, () =>
-      buildListedDownloadTemplate(key, inputs.length, vizInputDir(id), [
-        { name: VOLUME_NAME, mountPath: publishedDir(id), subPath: id },
-      ], options),
+      buildListedDownloadTemplate(
+        key,
+        inputs.length,
+        vizInputDir(id),
+        [{ name: VOLUME_NAME, mountPath: publishedDir(id), subPath: id }],
+        options,
+      ),
     );
     const manifests = p.add(
       { name: 'write-stage-partition-manifests', template: 'write-stage-partition-manifests', dependencies: [fetch] },
@@ -124,31 +129,40 @@ export function translateParallelVisualization(recipe: Recipe, options: Translat
   }
   if (plan.threeDTiles && staged) stage('create-3dtiles', 'create-3dtiles', [staged.task], fanOut(staged, 'staged-tiles-manifest-path'));
 
-  // Parent levels one zoom level at a time, deepest first: each needs the level below it complete.
+  // Parent levels one zoom level at a time, deepest first: each needs the level below it complete. The output
+  // folder starts empty, so without rasterization there are no GeoTIFFs to build parents (or, unless listed
+  // pvc_mount GeoTIFFs feed them, web tiles) from.
   let composited: string | undefined;
-  if (plan.rasterParents && !(direct && !plan.raster)) {
-    let previous = rasterized ?? staged?.task;
+  if (plan.rasterParents && rasterized) {
+    let previous = rasterized;
     for (let z = plan.maxZ - 1; z >= plan.minZ; z--) {
-      const discover = stage(`discover-parents-z-${z}`, 'discover-parent-tiles', previous ? [previous] : current, {
+      const discover = stage(`discover-parents-z-${z}`, 'discover-parent-tiles', [previous], {
         arguments: { parameters: [{ name: 'z-level', value: String(z) }] },
       });
-      previous = stage(`create-composites-z-${z}`, 'create-composite-z', [discover], fanOut({ task: discover, stage: `parent-tiles-z-${z}` }, 'parent-tiles-manifest-path'));
+      previous = stage(
+        `create-composites-z-${z}`,
+        'create-composite-z',
+        [discover],
+        fanOut({ task: discover, stage: `parent-tiles-z-${z}` }, 'parent-tiles-manifest-path'),
+      );
       composited = previous;
     }
   }
-  if (plan.webTiles) {
-    const anchor = composited ?? rasterized;
-    if (direct && !anchor) stage('create-web-tiles', 'create-web-tiles', [direct.task], fanOut(direct, 'geotiff-manifest-path'));
-    else {
-      const discover = stage('discover-all-geotiffs', 'discover-all-geotiffs', anchor ? [anchor] : current);
-      stage('create-web-tiles', 'create-web-tiles', [discover], fanOut({ task: discover, stage: 'geotiffs' }, 'geotiff-manifest-path'));
-    }
+  const anchor = composited ?? rasterized;
+  if (plan.webTiles && anchor) {
+    const discover = stage('discover-all-geotiffs', 'discover-all-geotiffs', [anchor]);
+    stage('create-web-tiles', 'create-web-tiles', [discover], fanOut({ task: discover, stage: 'geotiffs' }, 'geotiff-manifest-path'));
+  } else if (plan.webTiles && direct) {
+    stage('create-web-tiles', 'create-web-tiles', [direct.task], fanOut(direct, 'geotiff-manifest-path'));
   }
 
   const templates: Template[] = [{ name: 'main', dag: { tasks: p.tasks } }, ...p.templates.values()];
   // A recipe may ask for less parallelism than the service allows, never more.
   const parallelism = Math.min(options.maxParallelLimit, recipe.config.workflow.parallel.max_parallelism ?? Infinity);
-  const metadata = { ...buildMetadata(recipe, 'visualization', options), annotations: { 'workflows.argoproj.io/description': DESCRIPTION } };
+  const metadata = {
+    ...buildMetadata(recipe, 'visualization', options),
+    annotations: { 'workflows.argoproj.io/description': DESCRIPTION },
+  };
   const workflow = buildWorkflow(metadata, buildSpec(recipe, options, templates, parallelism));
   return { workflow: withInputClaims(workflow, claims), uploads };
 }

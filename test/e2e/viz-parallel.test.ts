@@ -77,7 +77,11 @@ async function runOnLocalEngine(t: TestContext, files: Record<string, string>, c
   return { done, volume, runArea: path.join(volume, '_ogdc-runs', done.metadata.name!) };
 }
 
-const list = async (dir: string) => (await readdir(dir, { recursive: true })).map(String).filter((f) => f.includes('.')).sort();
+const list = async (dir: string) =>
+  (await readdir(dir, { recursive: true }))
+    .map(String)
+    .filter((f) => f.includes('.'))
+    .sort();
 const pods = (wf: Workflow, template: string) =>
   Object.values(wf.status?.nodes ?? {}).filter((n) => n.type === 'Pod' && n.templateName === template).length;
 const json = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as unknown;
@@ -105,7 +109,12 @@ describe('parallel visualization on the local engine', () => {
     );
     const out = path.join(volume, 'survey-viz');
     const staged = ['staged/2/0/0.gpkg', 'staged/2/1/1.gpkg', 'staged/2/2/3.gpkg', 'staged/2/3/3.gpkg'];
-    const geotiffs = ['geotiff/0/0/0.tif', 'geotiff/1/0/0.tif', 'geotiff/1/1/1.tif', ...staged.map((s) => s.replace('staged', 'geotiff').replace('.gpkg', '.tif'))];
+    const geotiffs = [
+      'geotiff/0/0/0.tif',
+      'geotiff/1/0/0.tif',
+      'geotiff/1/1/1.tif',
+      ...staged.map((s) => s.replace('staged', 'geotiff').replace('.gpkg', '.tif')),
+    ];
     assert.deepEqual(
       await list(out),
       [
@@ -154,7 +163,9 @@ describe('parallel visualization on the local engine', () => {
     // Both partitions staged into the same tile, in whichever order their pods ran.
     const sources = (await readFile(path.join(out, 'staged/1/1/1.gpkg'), 'utf8')).trimEnd().split('\n').sort();
     assert.deepEqual(sources, ['/mnt/workflow/url-viz/input/a.txt', '/mnt/workflow/url-viz/input/b.txt']);
-    assert.deepEqual(await json(path.join(runArea, 'partitions', 'stage-files', 'partition-1.json')), ['/mnt/workflow/url-viz/input/b.txt']);
+    assert.deepEqual(await json(path.join(runArea, 'partitions', 'stage-files', 'partition-1.json')), [
+      '/mnt/workflow/url-viz/input/b.txt',
+    ]);
     assert.equal(pods(done, 'stage-files'), 2);
     assert.deepEqual(
       ['create-3dtiles', 'discover-parent-tiles', 'create-web-tiles'].map((x) => pods(done, x)),
@@ -207,10 +218,22 @@ output: {type: pvc}
 
   it('answers 422 naming the field and file for a bad claim, a claim not allowed, a missing path, a bad config', async () => {
     const cases: Array<[string, string, RegExp]> = [
-      ['{type: pvc_mount, claim_name: Survey_Data, path: tiles}', '{}', /meta\.yml: input\.params\[0\]\.claim_name .*valid Kubernetes DNS label/],
+      [
+        '{type: pvc_mount, claim_name: Survey_Data, path: tiles}',
+        '{}',
+        /meta\.yml: input\.params\[0\]\.claim_name .*valid Kubernetes DNS label/,
+      ],
       ['{type: pvc_mount, claim_name: other-claim, path: tiles}', '{}', /input\.params\[0\]\.claim_name .*not one recipes may read/],
-      ['{type: pvc_mount, claim_name: survey-data, path: missing}', '{}', /input\.params\[0\]\.path .*"missing" is not a folder in claim "survey-data"/],
-      ['{type: pvc_mount, claim_name: survey-data, path: tiles, glob: "../*"}', '{}', /input\.params\[0\]\.glob .*parent directory references/],
+      [
+        '{type: pvc_mount, claim_name: survey-data, path: missing}',
+        '{}',
+        /input\.params\[0\]\.path .*"missing" is not a folder in claim "survey-data"/,
+      ],
+      [
+        '{type: pvc_mount, claim_name: survey-data, path: tiles, glob: "../*"}',
+        '{}',
+        /input\.params\[0\]\.glob .*parent directory references/,
+      ],
       ['{type: pvc_mount, claim_name: survey-data, path: tiles}', '{"z_range": [3, 1]}', /config\.json: z_range: expected \[min, max\]/],
       ['{type: url, value: "https://example.org/a.gpkg"}', '{"enable_stager": false}', /config\.json: enable_stager: .*pvc_mount inputs/],
     ];

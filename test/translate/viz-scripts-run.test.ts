@@ -43,9 +43,24 @@ async function list(name: string, inputs: PvcMountInputParam[], size: number) {
 
 describe('list-pvc-files, run on this host', () => {
   it('writes valid JSON manifests for any file name: quotes, backslashes, tabs, control characters, non-ASCII', async () => {
-    const names = ['it\'s "quoted".gpkg', 'back\\slash.gpkg', 'tab\there.gpkg', 'bell\u0007.gpkg', 'ünï cødé $HOME.gpkg', 'deep/er/x.gpkg', 'skip.txt'];
-    const claim = claimWith('odd', names.map((n) => `tiles/${n}`));
-    const { result, read, refs, parts } = await list('odd', [{ type: 'pvc_mount', claim_name: 'survey-data', path: 'tiles', glob: '*.gpkg' }], 4);
+    const names = [
+      'it\'s "quoted".gpkg',
+      'back\\slash.gpkg',
+      'tab\there.gpkg',
+      'bell\u0007.gpkg',
+      'ünï cødé $HOME.gpkg',
+      'deep/er/x.gpkg',
+      'skip.txt',
+    ];
+    const claim = claimWith(
+      'odd',
+      names.map((n) => `tiles/${n}`),
+    );
+    const { result, read, refs, parts } = await list(
+      'odd',
+      [{ type: 'pvc_mount', claim_name: 'survey-data', path: 'tiles', glob: '*.gpkg' }],
+      4,
+    );
     assert.equal(result.code, 0, result.stderr);
     const expected = names
       .filter((n) => n.endsWith('.gpkg'))
