@@ -2,7 +2,7 @@ import type { Recipe } from '../recipe/types.ts';
 import { InvalidRecipeForTranslationError } from './errors.ts';
 
 /** The stages of the parallel visualization pipeline config.json switches on and off, and its zoom range. */
-export interface VizPlan {
+interface VizPlan {
   stager: boolean;
   raster: boolean;
   rasterParents: boolean;
@@ -15,14 +15,14 @@ export interface VizPlan {
 }
 
 /** The zoom range the Python runner assumes when config.json gives none. */
-export const DEFAULT_Z_RANGE = [0, 12] as const;
+const DEFAULT_Z_RANGE = [0, 12] as const;
 /** Deepest zoom level accepted: web map tile pyramids stop well before it. */
 const MAX_Z = 32;
 /** Where the 3D tiles go when config.json does not say, as the Python runner assumes. */
 const DEFAULT_3DTILES_DIR = 'output/3dtiles';
 
-/** A config.json key of the recipe, as error messages name it. */
-function configField(recipe: Recipe, key: string): string {
+/** A config.json key of the recipe, as error messages name it (`<config file>: <key>`). */
+export function configField(recipe: Recipe, key: string): string {
   const file = recipe.config.workflow.type === 'visualization' ? recipe.config.workflow.config_file : null;
   return `${file ?? 'config.json'}: ${key}`;
 }

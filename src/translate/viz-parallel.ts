@@ -18,7 +18,7 @@ import { InvalidRecipeForTranslationError } from './errors.ts';
 import { checkInputFiles, inputsTsv } from './inputs.ts';
 import { partitionSizeOf } from './shell-workflow.ts';
 import type { TranslateOptions, TranslationResult, Upload } from './types.ts';
-import { vizPlan } from './viz-config.ts';
+import { configField, vizPlan } from './viz-config.ts';
 
 const DESCRIPTION = 'Parallel visualization workflow (stage → rasterize → composite → web tiles → 3D tiles)';
 
@@ -50,8 +50,9 @@ class Pipeline {
  *
  * Stages config.json switches off are left out, and so are parent levels and web tiles without rasterization
  * (nothing to build them from); with the stager off, pvc_mount inputs feed rasterization and 3D tiles (staged
- * tiles) or, with the rasterizer off too, web tiles (GeoTIFFs) directly. Every fan-out takes its list at run time from the
- * step before it, and the URL list travels as an upload, so the manifest does not grow with the inputs.
+ * tiles) or, with the rasterizer off too, web tiles (GeoTIFFs) directly. Every fan-out takes its list at run
+ * time from the step before it, and the URL list travels as an upload, so the manifest does not grow with the
+ * inputs.
  */
 export function translateParallelVisualization(recipe: Recipe, options: TranslateOptions): TranslationResult {
   const { id } = recipe.config;
@@ -59,10 +60,9 @@ export function translateParallelVisualization(recipe: Recipe, options: Translat
   const size = partitionSizeOf(recipe);
   const claims = pvcInputs(recipe.config.input.params);
   if (!plan.stager && claims.length === 0) {
-    const file = recipe.config.workflow.type === 'visualization' ? (recipe.config.workflow.config_file ?? 'config.json') : 'config.json';
     throw new InvalidRecipeForTranslationError(
       id,
-      `${file}: enable_stager`,
+      configField(recipe, 'enable_stager'),
       'the stager can be switched off only when pvc_mount inputs hold the staged tiles or GeoTIFFs (the output folder starts empty)',
     );
   }

@@ -69,7 +69,7 @@ ${listedLoop(expectedCount, `  printf '%s\\n' "$name" >> "$RUN_DIR/partitions/pa
 }
 
 /** Script downloading the uploaded input list into `dest` (the parallel visualization's `fetch`). */
-export function listedDownloadScript(dest: string, expectedCount: number, allowPrivate = false): string {
+function listedDownloadScript(dest: string, expectedCount: number, allowPrivate = false): string {
   return `set -eu
 DEST=${dest}
 mkdir -p "$DEST"

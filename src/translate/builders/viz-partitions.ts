@@ -39,13 +39,13 @@ export function vizVolumeMounts(recipeId: string): VolumeMount[] {
 }
 
 /** A folder and the glob its files must match (recursively, as the shell recipes' pvc_mount staging). */
-export interface ListedSource {
+interface ListedSource {
   folder: string;
   glob: string;
 }
 
 /** The folder and glob of each pvc_mount input as its pods see them. */
-export function claimSources(inputs: PvcMountInputParam[]): ListedSource[] {
+function claimSources(inputs: PvcMountInputParam[]): ListedSource[] {
   return inputs.map((i) => {
     const rel = pathInClaim(i);
     return { folder: rel === '' ? inputClaimMountPath(i.claim_name) : `${inputClaimMountPath(i.claim_name)}/${rel}`, glob: i.glob };
@@ -58,7 +58,7 @@ export function claimSources(inputs: PvcMountInputParam[]): ListedSource[] {
  * and the compact list of partition ids the fan-out takes. A glob without "/" matches file names at any depth,
  * one with "/" the end of the path. No match, or a file name with a line break, fails the step.
  */
-export function partitionWriterScript(sources: ListedSource[], stage: string, size: number): string {
+function partitionWriterScript(sources: ListedSource[], stage: string, size: number): string {
   const calls = sources.map((s) => `list_input ${shQuote(s.folder)} ${shQuote(s.glob)}`);
   return `set -eu
 PARTS=${vizPartitionDir(stage)}

@@ -5,10 +5,10 @@ import { containerSecurityContext } from './security.ts';
 import { PARTITION_REFS_OUTPUT, PARTITION_REFS_PATH, vizVolumeMounts } from './viz-partitions.ts';
 
 /** The pdgworkflow image of the parallel pipeline when the deployment configures none (as the Python runner). */
-export const DEFAULT_VIZ_WORKFLOW_IMAGE = 'ghcr.io/permafrostdiscoverygateway/pdgworkflow:latest';
+const DEFAULT_VIZ_WORKFLOW_IMAGE = 'ghcr.io/permafrostdiscoverygateway/pdgworkflow:latest';
 
 /** Requests and limits per kind of stage, the Python runner's defaults. */
-export const VIZ_RESOURCES = {
+const VIZ_RESOURCES = {
   stage: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '6Gi' } },
   raster: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '4', memory: '12Gi' } },
   threedtile: { requests: { cpu: '2', memory: '4Gi' }, limits: { cpu: '4', memory: '8Gi' } },
@@ -140,7 +140,7 @@ const STAGE_RESOURCES: Record<VizStage, ResourceRequirements> = {
 };
 
 /** The Python source of one stage (discovery stages cut their lists into partitions of `partitionSize`). */
-export function vizStageSource(recipeId: string, stage: VizStage, partitionSize: number): string {
+function vizStageSource(recipeId: string, stage: VizStage, partitionSize: number): string {
   const body = SOURCES[stage];
   return prelude(recipeId) + (typeof body === 'string' ? body : body(partitionSize));
 }
