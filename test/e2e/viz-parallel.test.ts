@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -171,6 +171,39 @@ describe('parallel visualization on the local engine', () => {
       ['create-3dtiles', 'discover-parent-tiles', 'create-web-tiles'].map((x) => pods(done, x)),
       [0, 0, 0],
     );
+  });
+});
+
+describe('serial visualization on the local engine', () => {
+  it('links pvc_mount inputs into input/ (sub-folders kept) and batches and tiles them through the links', async (t) => {
+    const { done, volume } = await runOnLocalEngine(
+      t,
+      {
+        'meta.yml': `name: "Serial claim viz"
+workflow: {type: visualization, config_file: config.json, batch_size: 1}
+input:
+  params:
+    - {type: pvc_mount, claim_name: survey-data, path: tiles, glob: "*.txt"}
+output: {type: pvc}
+`,
+        'config.json': JSON.stringify({ z_range: [0, 3] }),
+      },
+      { 'tiles/a.txt': '0 0\n1 1\n', 'tiles/more/b.txt': '5 5\n', 'tiles/notes.md': 'not an input' },
+    );
+    const out = path.join(volume, 'serial-claim-viz');
+    assert.deepEqual(await list(out), [
+      'batch/chunk-0.gpkg',
+      'batch/chunk-1.gpkg',
+      'batch/chunk-2.gpkg',
+      'config.json',
+      'input/a.txt',
+      'input/more/b.txt',
+      'staged/3/0/0.gpkg',
+      'staged/3/1/1.gpkg',
+      'staged/3/5/5.gpkg',
+    ]);
+    assert.equal(await readlink(path.join(out, 'input/more/b.txt')), '/mnt/data/survey-data/tiles/more/b.txt');
+    assert.equal(pods(done, 'tile'), 3);
   });
 });
 

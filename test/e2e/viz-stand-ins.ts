@@ -4,11 +4,12 @@ import type { Workflow } from '../../src/engine/types.ts';
 import type { Template, WorkflowSpec } from '../../src/translate/argo-types.ts';
 
 /**
- * Stand-ins for the pdgworkflow image: a `python` on PATH that runs this host's python3 with a small `pdgworkflow`
+ * Stand-ins for the visualization images: a `python` on PATH that runs this host's python3 with a small `pdgworkflow`
  * module offering the calls the generated stages make, with the same kind of file effects on the recipe's output
  * folder: an input file lists tiles ("x y" per line) at the deepest zoom level; staging writes
  * `staged/<z>/<x>/<y>.gpkg`, rasterizing `geotiff/…tif`, composites the parent GeoTIFFs from their children,
- * `web_tiles/…png` and `output/3dtiles/…b3dm`. Each written file lists what it was made from.
+ * `web_tiles/…png` and `output/3dtiles/…b3dm`. Each written file lists what it was made from. The serial form's
+ * geopandas and pdgstaging stand-ins do the same for its batches.
  */
 const PDGWORKFLOW = `import json
 from collections import namedtuple
@@ -101,6 +102,45 @@ class WorkflowManager:
         write(self.tiles.path_from_tile(self.tiles.tile_from_path(path), "3dtiles"), [path])
 `;
 
+/** The serial form's libraries: geopandas reading "features" (lines) and writing batches, pdgstaging staging them. */
+const GEOPANDAS = `from pathlib import Path
+
+
+class GeoDataFrame:
+    def __init__(self, rows):
+        self.rows = rows
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, part):
+        return GeoDataFrame(self.rows[part])
+
+    def to_file(self, path, driver=None):
+        Path(path).write_text("".join(row + "\\n" for row in self.rows))
+
+
+def read_file(path):
+    return GeoDataFrame([line for line in Path(path).read_text().split("\\n") if line.strip()])
+`;
+
+const PDGSTAGING = `from pathlib import Path
+
+
+class TileStager:
+    def __init__(self, config, check_footprints=True):
+        self.config = config
+
+    def stage(self, path):
+        z = self.config.get("z_range", [0, 12])[1]
+        for line in Path(path).read_text().split("\\n"):
+            if line.strip():
+                x, y = line.split()
+                target = Path(self.config.get("dir_staged", "staged")) / str(z) / x / (y + ".gpkg")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(str(path) + "\\n")
+`;
+
 /** Where the stand-ins' claim is mounted in the viz pods. */
 const MOUNT = '/mnt/ogdc-stand-ins';
 
@@ -110,6 +150,8 @@ export async function writeVizStandIns(volumesDir: string, claim: string): Promi
   await mkdir(path.join(root, 'bin'), { recursive: true });
   await mkdir(path.join(root, 'lib', 'pdgworkflow'), { recursive: true });
   await writeFile(path.join(root, 'lib', 'pdgworkflow', '__init__.py'), PDGWORKFLOW);
+  await writeFile(path.join(root, 'lib', 'geopandas.py'), GEOPANDAS);
+  await writeFile(path.join(root, 'lib', 'pdgstaging.py'), PDGSTAGING);
   // Found through PATH, $0 is where the claim is on this host or in the sandbox alike.
   await writeFile(path.join(root, 'bin', 'python'), '#!/bin/sh\nPYTHONPATH="$(dirname "$0")/../lib" exec /usr/bin/python3 "$@"\n');
   await chmod(path.join(root, 'bin', 'python'), 0o755);
