@@ -172,6 +172,8 @@ describe('parallel visualization manifests', () => {
     const script = r.template('stage-viz-config').container!.args![0]!;
     assert.match(script, /mkdir -p "\$DIR\/output\/3dtiles"\n/);
     assert.doesNotMatch(script, /mkdir -p[^\n]*(\/mnt\/data|elsewhere)/);
+    const odd = render(parallel({ config: { dir_staged: "it's staged/", enable_raster: false, enable_3dtiles: false } }));
+    assert.match(odd.template('stage-viz-config').container!.args![0]!, /mkdir -p "\$DIR\/input" "\$DIR"\/'it'\\''s staged'\n/);
   });
 });
 
