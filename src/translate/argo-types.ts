@@ -60,13 +60,24 @@ export type Volume = {
   persistentVolumeClaim: { claimName: string; readOnly?: boolean };
 };
 
+/** Kubernetes resource requests and limits (`cpu`, `memory` quantities as strings). */
+export type ResourceRequirements = {
+  requests: Record<string, string>;
+  limits: Record<string, string>;
+};
+
+/** An environment variable of a container. */
+export type EnvVar = { name: string; value: string };
+
 /** The main container of a container template. */
 export type Container = {
   image: string;
   imagePullPolicy: 'Always' | 'IfNotPresent';
   command: string[];
   args?: string[];
+  env?: EnvVar[];
   volumeMounts?: VolumeMount[];
+  resources?: ResourceRequirements;
   securityContext: ContainerSecurityContext;
 };
 
@@ -76,7 +87,9 @@ export type Script = {
   imagePullPolicy: 'Always' | 'IfNotPresent';
   command: string[];
   source: string;
+  env?: EnvVar[];
   volumeMounts?: VolumeMount[];
+  resources?: ResourceRequirements;
   securityContext: ContainerSecurityContext;
 };
 
@@ -93,10 +106,20 @@ export type WorkflowStep = {
   withParam?: string;
 };
 
+/** One task of a DAG template; it starts once every task in `dependencies` has succeeded. */
+export type DagTask = {
+  name: string;
+  template: string;
+  dependencies?: string[];
+  arguments?: { parameters?: Parameter[]; artifacts?: Artifact[] };
+  /** A JSON list (usually `{{tasks.X.outputs.parameters.Y}}`); one child per element, `{{item}}` in arguments. */
+  withParam?: string;
+};
+
 export type Inputs = { parameters?: Parameter[]; artifacts?: Artifact[] };
 export type Outputs = { parameters?: Parameter[]; artifacts?: Artifact[] };
 
-/** A template: exactly one of `container`, `script` or `steps`. */
+/** A template: exactly one of `container`, `script`, `steps` or `dag`. */
 export type Template = {
   name: string;
   /** Pod annotations; `ogdc.dataone.org/network: egress` gives a local-engine pod network. */
@@ -107,6 +130,7 @@ export type Template = {
   script?: Script;
   /** Outer list: sequential groups; inner list: steps run in parallel. */
   steps?: WorkflowStep[][];
+  dag?: { tasks: DagTask[] };
   retryStrategy?: { limit: string };
 };
 
@@ -114,6 +138,7 @@ export type WorkflowMetadata = {
   generateName: string;
   namespace: string;
   labels: Record<string, string>;
+  annotations?: Record<string, string>;
 };
 
 export type WorkflowSpec = {

@@ -1,6 +1,5 @@
 import type { Recipe } from '../recipe/types.ts';
-import { InvalidRecipeForTranslationError, UnsupportedOutputError } from './errors.ts';
-import { pvcInputs } from '../recipe/inputs/pvc.ts';
+import { UnsupportedOutputError } from './errors.ts';
 import { checkRecipeId } from './inputs.ts';
 import { translateParallelShell, translateSequentialShell } from './shell-workflow.ts';
 import type { TranslateOptions, TranslationResult } from './types.ts';
@@ -15,9 +14,6 @@ export type { TranslateOptions, TranslationResult, Upload } from './types.ts';
 export function translateRecipe(recipe: Recipe, options: TranslateOptions): TranslationResult {
   const { id, workflow, output } = recipe.config;
   checkRecipeId(id);
-  if (pvcInputs(recipe.config.input.params).length > 0 && workflow.type === 'visualization') {
-    throw new InvalidRecipeForTranslationError(id, 'input.params', 'pvc_mount inputs are supported in shell recipes only, so far');
-  }
   if (workflow.type === 'visualization') return translateVisualization(recipe, options);
   if (output.type !== 'pvc' && output.type !== 'temporary') {
     throw new UnsupportedOutputError(id, output.type, workflow.type);

@@ -43,7 +43,8 @@ export function translateSequentialShell(recipe: Recipe, options: TranslateOptio
   return { workflow: withInputClaims(workflow, claims), uploads: [] };
 }
 
-function partitionSizeOf(recipe: Recipe): number {
+/** Files per partition of a parallel recipe: `partition_size`, or 1000 when null. */
+export function partitionSizeOf(recipe: Recipe): number {
   const size = recipe.config.workflow.parallel.partition_size ?? DEFAULT_PARTITION_SIZE;
   if (!Number.isInteger(size) || size < 1) {
     throw new InvalidRecipeForTranslationError(recipe.config.id, 'workflow.parallel.partition_size', `must be a positive whole number, got ${size}`);

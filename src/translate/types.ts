@@ -14,6 +14,8 @@ export interface TranslateOptions {
   imagePullPolicy: 'Always' | 'IfNotPresent';
   /** Image with pdgstaging for visualization workflows; a pinned default when absent. */
   vizImage?: string;
+  /** pdgworkflow image of the parallel visualization pipeline; `ghcr.io/permafrostdiscoverygateway/pdgworkflow:latest` when absent. */
+  vizWorkflowImage?: string;
   /** `spec.parallelism` of parallel and visualization workflows. */
   maxParallelLimit: number;
   /** User name, recorded as the `ogdc/submitter` label. */

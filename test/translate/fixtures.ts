@@ -50,23 +50,32 @@ export function shellRecipe(o: ShellOverrides = {}): Recipe {
   };
 }
 
-/** A validated visualization recipe. */
-export function vizRecipe(o: { output?: RecipeConfig['output']['type']; batchSize?: number; config?: Record<string, unknown> | null } = {}): Recipe {
+/** A validated visualization recipe (one URL input unless `inputs` or `params` say otherwise). */
+export function vizRecipe(
+  o: {
+    output?: RecipeConfig['output']['type'];
+    batchSize?: number;
+    config?: Record<string, unknown> | null;
+    parallel?: boolean;
+    partitionSize?: number | null;
+    maxParallelism?: number;
+    inputs?: InputFile[];
+    params?: RecipeConfig['input']['params'];
+  } = {},
+): Recipe {
+  const inputs = o.params ? [] : (o.inputs ?? [{ url: 'https://data.example.org/ice_basins.gpkg', filename: 'ice_basins.gpkg' }]);
+  const parallel: RecipeConfig['workflow']['parallel'] = { enabled: o.parallel ?? false, partition_strategy: 'files', partition_size: o.partitionSize ?? null };
+  if (o.maxParallelism !== undefined) parallel.max_parallelism = o.maxParallelism;
   return {
     config: {
       name: 'Ice basins visualization',
       id: 'ice-basins-visualization',
-      workflow: {
-        type: 'visualization',
-        config_file: 'config.json',
-        batch_size: o.batchSize ?? 250,
-        parallel: { enabled: false, partition_strategy: 'files', partition_size: null },
-      },
-      input: { params: [{ type: 'url', value: 'https://data.example.org/ice_basins.gpkg' }] },
+      workflow: { type: 'visualization', config_file: 'config.json', batch_size: o.batchSize ?? 250, parallel },
+      input: { params: o.params ?? inputs.map((i) => ({ type: 'url' as const, value: i.url })) },
       output: { type: o.output ?? 'pvc' } as RecipeConfig['output'],
     },
     steps: [],
     vizConfig: o.config === undefined ? { deduplicate_clip_to_footprint: false, z_range: [0, 9] } : o.config,
-    inputs: [{ url: 'https://data.example.org/ice_basins.gpkg', filename: 'ice_basins.gpkg' }],
+    inputs,
   };
 }

@@ -28,6 +28,19 @@ describe('golden manifests', () => {
     ['parallel-pvc', () => translateRecipe(shellRecipe({ parallel: true, partitionSize: 2, inputs: urlInputs(5), steps: ['ogr2ogr -f GPKG "$OUTPUT_DIR/$(basename "$INPUT_FILE")" "$INPUT_FILE"', 'cp "$INPUT_FILE" "$OUTPUT_FILE"'] }), options)],
     ['sequential-temporary', () => translateRecipe(shellRecipe({ output: 'temporary' }), options)],
     ['visualization', () => translateRecipe(vizRecipe(), { ...options, vizImage: 'ghcr.io/permafrostdiscoverygateway/viz-workflow:0.3.1' })],
+    ['visualization-parallel', () => translateRecipe(vizRecipe({ parallel: true, partitionSize: 100, inputs: urlInputs(3) }), options)],
+    [
+      'visualization-parallel-pvc',
+      () =>
+        translateRecipe(
+          vizRecipe({
+            parallel: true,
+            params: [{ type: 'pvc_mount', claim_name: 'survey-data', path: '/tiles/', glob: '*.gpkg' }],
+            config: { z_range: [0, 2], enable_stager: false, enable_3dtiles: false },
+          }),
+          options,
+        ),
+    ],
   ];
   for (const [name, make] of cases) {
     it(`${name} renders as the checked-in manifest and validates against Argo's schema`, () => {

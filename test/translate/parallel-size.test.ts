@@ -78,9 +78,9 @@ describe('parallel recipes with pvc_mount inputs', () => {
     }
   });
 
-  it('is still refused in visualization recipes, naming the field', () => {
+  it('is translated in visualization recipes too (test/translate/viz-parallel.test.ts has the details)', () => {
     const viz = vizRecipe();
     viz.config.input.params = [{ type: 'pvc_mount', claim_name: 'survey-data', path: 'tiles', glob: '*' }];
-    assert.throws(() => translateRecipe(viz, options), /input\.params.*pvc_mount inputs are supported in shell recipes only/);
+    assert.deepEqual(validateWorkflowManifest(translateRecipe(viz, options).workflow), { valid: true });
   });
 });

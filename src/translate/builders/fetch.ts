@@ -1,5 +1,5 @@
 import type { InputFile } from '../../recipe/types.ts';
-import type { Template } from '../argo-types.ts';
+import type { Template, VolumeMount } from '../argo-types.ts';
 import { RUN_DIR } from '../layout.ts';
 import { shQuote } from '../quote.ts';
 import { fetchFunction } from './fetch-function.ts';
@@ -33,6 +33,26 @@ export function buildSequentialFetchTemplate(inputs: InputFile[], options: Trans
 }
 
 /**
+ * The loop of a fetch step reading its input list: `URL<TAB>NAME` lines from the uploaded list, each downloaded
+ * into `$DEST`, then `afterEach` (with `$name` and the 0-based `$n`). The expected count guards against a list
+ * that does not match the manifest.
+ */
+function listedLoop(expectedCount: number, afterEach: string): string {
+  return `TAB=$(printf '\\t')
+n=0
+while IFS="$TAB" read -r url name; do
+  [ -n "$url" ] || continue
+  fetch_input "$url" "$name" < /dev/null
+${afterEach}  n=$((n + 1))
+done < ${INPUT_LIST_PATH}
+if [ "$n" -ne ${expectedCount} ]; then
+  echo "fetch: the input list has $n entries, the workflow expects ${expectedCount}" >&2
+  exit 1
+fi
+`;
+}
+
+/**
  * Script of the parallel `fetch`: reads `URL<TAB>NAME` lines from the uploaded list, downloads
  * each into the run's `inputs/` folder and appends its name to `partitions/partition-<n>.txt`,
  * `partitionSize` names per partition. The expected count guards against a list that does not
@@ -45,19 +65,16 @@ DEST="$RUN_DIR/inputs"
 rm -rf "$DEST" "$RUN_DIR/partitions"
 mkdir -p "$DEST" "$RUN_DIR/partitions"
 ${fetchFunction(allowPrivate)}
-TAB=$(printf '\\t')
-n=0
-while IFS="$TAB" read -r url name; do
-  [ -n "$url" ] || continue
-  fetch_input "$url" "$name" < /dev/null
-  printf '%s\\n' "$name" >> "$RUN_DIR/partitions/partition-$((n / ${partitionSize})).txt"
-  n=$((n + 1))
-done < ${INPUT_LIST_PATH}
-if [ "$n" -ne ${expectedCount} ]; then
-  echo "fetch: the input list has $n entries, the workflow expects ${expectedCount}" >&2
-  exit 1
-fi
-`;
+${listedLoop(expectedCount, `  printf '%s\\n' "$name" >> "$RUN_DIR/partitions/partition-$((n / ${partitionSize})).txt"\n`)}`;
+}
+
+/** Script downloading the uploaded input list into `dest` (the parallel visualization's `fetch`). */
+function listedDownloadScript(dest: string, expectedCount: number, allowPrivate = false): string {
+  return `set -eu
+DEST=${dest}
+mkdir -p "$DEST"
+${fetchFunction(allowPrivate)}
+${listedLoop(expectedCount, '')}`;
 }
 
 /** Parallel `fetch`: inputs onto the workflow volume, the list read from a key-only artifact. */
@@ -72,5 +89,25 @@ export function buildParallelFetchTemplate(
     metadata: FETCH_METADATA,
     inputs: { artifacts: [{ name: 'input-list', path: INPUT_LIST_PATH, s3: { key: inputListKey } }] },
     container: runnerContainer(options, listedFetchScript(expectedCount, partitionSize, options.allowPrivateSources), { volume: 'run-area' }),
+  };
+}
+
+/**
+ * The parallel visualization's `fetch`: the uploaded input list downloaded into `dest` inside the recipe's output
+ * folder, which the pod mounts alone (`mounts`).
+ */
+export function buildListedDownloadTemplate(
+  inputListKey: string,
+  expectedCount: number,
+  dest: string,
+  mounts: VolumeMount[],
+  options: TranslateOptions,
+): Template {
+  const container = runnerContainer(options, listedDownloadScript(dest, expectedCount, options.allowPrivateSources), { volume: 'none' });
+  return {
+    name: 'fetch',
+    metadata: FETCH_METADATA,
+    inputs: { artifacts: [{ name: 'input-list', path: INPUT_LIST_PATH, s3: { key: inputListKey } }] },
+    container: { ...container, volumeMounts: mounts },
   };
 }

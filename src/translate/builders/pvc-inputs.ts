@@ -73,7 +73,7 @@ export function buildPvcStageTemplate(inputs: PvcMountInputParam[], options: Tra
 }
 
 /**
- * Adds the input claims to the workflow: read-only volumes in the spec, mounted in every container template, so
+ * Adds the input claims to the workflow: read-only volumes in the spec, mounted in every container and script template, so
  * the links the stage step hands on resolve in every step.
  */
 export function withInputClaims(workflow: Workflow, inputs: PvcMountInputParam[]): Workflow {
@@ -87,7 +87,8 @@ export function withInputClaims(workflow: Workflow, inputs: PvcMountInputParam[]
   // The workflow PVC may itself be an input claim: Kubernetes mounts it twice, once read-only.
   spec.volumes = [...(spec.volumes ?? []), ...volumes];
   for (const t of spec.templates) {
-    if (t.container) t.container.volumeMounts = [...(t.container.volumeMounts ?? []), ...mounts];
+    const body = t.container ?? t.script;
+    if (body) body.volumeMounts = [...(body.volumeMounts ?? []), ...mounts];
   }
   return workflow;
 }

@@ -8,12 +8,20 @@ import { runnerContainer, volumeMounts } from './workflow.ts';
 /** pdgstaging image used when the deployment configures none. */
 export const DEFAULT_VIZ_IMAGE = 'ghcr.io/permafrostdiscoverygateway/viz-workflow:latest';
 
+/** Sub-folders of the serial form's output folder: fetched inputs, batch files, tiles. */
+const SERIAL_DIRS = ['input', 'batch', 'output'];
+
+/** `"$DIR/sub"` for a plain relative folder name, else the name quoted. */
+function subDir(dir: string): string {
+  return /^[A-Za-z0-9_.\/-]+$/.test(dir) ? `"$DIR/${dir}"` : `"$DIR"/${shQuote(dir)}`;
+}
+
 /**
  * `stage-viz-config`: claims the recipe's output folder on the volume (refusing an existing one
  * unless overwrite), creates its sub-folders and writes `config.json`. The config is the
  * recipe's own small file, so it is inlined rather than uploaded.
  */
-export function vizConfigScript(recipeId: string, config: Record<string, unknown>, overwrite: boolean): string {
+export function vizConfigScript(recipeId: string, config: Record<string, unknown>, overwrite: boolean, dirs: string[] = SERIAL_DIRS): string {
   return `set -eu
 DIR=${shQuote(publishedDir(recipeId))}
 OVERWRITE=${overwrite}
@@ -22,17 +30,22 @@ if [ -e "$DIR" ] && [ "$OVERWRITE" != true ]; then
   exit 1
 fi
 rm -rf "$DIR"
-mkdir -p "$DIR/input" "$DIR/batch" "$DIR/output"
+mkdir -p ${dirs.length > 0 ? dirs.map(subDir).join(' ') : '"$DIR"'}
 printf '%s\\n' ${shQuote(JSON.stringify(config, null, 2))} > "$DIR/config.json"
 echo "stage-viz-config: wrote $DIR/config.json"
 `;
 }
 
-/** Template writing the visualization config onto the volume (runner image). */
-export function buildVizConfigTemplate(recipeId: string, config: Record<string, unknown>, options: TranslateOptions): Template {
+/** Template writing the visualization config onto the volume (runner image), creating `dirs` below the output folder. */
+export function buildVizConfigTemplate(
+  recipeId: string,
+  config: Record<string, unknown>,
+  options: TranslateOptions,
+  dirs: string[] = SERIAL_DIRS,
+): Template {
   return {
     name: 'stage-viz-config',
-    container: runnerContainer(options, vizConfigScript(recipeId, config, options.overwrite), { volume: 'volume' }),
+    container: runnerContainer(options, vizConfigScript(recipeId, config, options.overwrite, dirs), { volume: 'volume' }),
   };
 }
 
@@ -48,8 +61,9 @@ function vizScript(options: TranslateOptions, source: string): Script {
 }
 
 /**
- * Python of `batch`: splits every fetched input into files of `batchSize` features and prints
- * the JSON list of their names (relative to `batch/`, to keep `outputs.result` small).
+ * Python of `batch`: splits every input file (sub-folders of `input/` included, where pvc_mount
+ * inputs keep theirs) into files of `batchSize` features and prints the JSON list of their names
+ * (relative to `batch/`, to keep `outputs.result` small).
  */
 export function batchSource(recipeId: string, batchSize: number): string {
   return `import json
@@ -61,9 +75,7 @@ import geopandas as gpd
 base = Path(${JSON.stringify(publishedDir(recipeId))})
 batch_size = ${batchSize}
 names = []
-for source in sorted((base / "input").iterdir()):
-    if not source.is_file():
-        continue
+for source in sorted(p for p in (base / "input").rglob("*") if p.is_file()):
     frame = gpd.read_file(source)
     for start in range(0, len(frame), batch_size):
         name = f"chunk-{len(names)}.gpkg"
