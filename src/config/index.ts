@@ -60,6 +60,8 @@ export interface Config extends IdentityConfig {
   workflowPvcName: string;
   serviceAccountName: string;
   runnerImage: string;
+  /** Image of the visualization stages; undefined: the translator's default (upstream's viz-workflow image). */
+  vizWorkflowImage: string | undefined;
   imagePullPolicy: 'Always' | 'IfNotPresent';
   environment: string | undefined;
   maxParallelLimit: number;
@@ -265,6 +267,7 @@ export function loadConfig(env: Env = process.env): Config {
     workflowPvcName: env.OGDC_WORKFLOW_PVC_NAME || 'cephfs-qgnet-ogdc-workflow-pvc',
     serviceAccountName: env.ARGO_SERVICE_ACCOUNT_NAME || 'argo-workflow',
     runnerImage: environment === 'local' ? `ogdc-runner:${tag}` : `ghcr.io/qgreenland-net/ogdc-runner:${tag}`,
+    vizWorkflowImage: env.VIZ_WORKFLOW_IMAGE || undefined,
     imagePullPolicy: environment === 'dev' ? 'Always' : 'IfNotPresent',
     environment,
     maxParallelLimit: positiveInt(env, 'OGDC_MAX_PARALLEL_LIMIT', 5),

@@ -11,6 +11,7 @@ export function translateOptionsFrom(
     pvcName: config.workflowPvcName,
     serviceAccountName: config.serviceAccountName,
     runnerImage: config.runnerImage,
+    ...(config.vizWorkflowImage ? { vizWorkflowImage: config.vizWorkflowImage } : {}),
     imagePullPolicy: config.imagePullPolicy,
     maxParallelLimit: config.maxParallelLimit,
     workflowDeadlineSeconds: config.workflowDeadlineSeconds,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config/index.ts';
 import { ConfigError } from '../../src/config/errors.ts';
 import { resolveSecrets } from '../../src/service/start.ts';
+import { translateOptionsFrom } from '../../src/translate/options.ts';
 
 const pgEnv = {
   OGDC_DB_HOST: 'db.example:6543',
@@ -57,6 +58,13 @@ describe('loadConfig', () => {
     assert.equal(argo.imagePullPolicy, 'Always');
     assert.equal(argo.runnerImage, 'ghcr.io/qgreenland-net/ogdc-runner:v1');
     assert.equal(loadConfig({ ENVIRONMENT: 'local' }).runnerImage, 'ogdc-runner:latest');
+  });
+
+  it('passes VIZ_WORKFLOW_IMAGE to the translator, and leaves the default when unset', () => {
+    const submission = { submitter: 'alice', overwrite: false, uploadPrefix: 'u' };
+    const pinned = loadConfig({ VIZ_WORKFLOW_IMAGE: 'registry.example/pdg:0.4.1' });
+    assert.equal(translateOptionsFrom(pinned, submission).vizWorkflowImage, 'registry.example/pdg:0.4.1');
+    assert.equal('vizWorkflowImage' in translateOptionsFrom(loadConfig({}), submission), false);
   });
 });
 
