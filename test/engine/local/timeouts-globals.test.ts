@@ -19,11 +19,12 @@ spec:
   templates:
   - name: main
     steps:
-    - - {name: slow, template: sleep, arguments: {parameters: [{name: t, value: "3s"}]}}
+    # Long enough that a loaded machine still starts the pod with more than a second left (else Argo never creates it).
+    - - {name: slow, template: sleep, arguments: {parameters: [{name: t, value: "8s"}]}}
   - name: sleep
     timeout: "{{inputs.parameters.t}}"
     inputs: {parameters: [{name: t}]}
-    container: {image: alpine, command: [sleep, "30"]}
+    container: {image: alpine, command: [sleep, "60"]}
 `),
   );
   assert.equal(wf.status?.phase, 'Failed');
