@@ -2,6 +2,7 @@ import { dbTargets, type DbTarget } from '../helpers/db.ts';
 import { startTestService, type TestService } from '../helpers/service.ts';
 import { buildTarGz } from '../helpers/tar-builder.ts';
 import { startArgoStandin, type ArgoStandin } from '../standins/argo-server.ts';
+import { validateWorkflowManifest } from '../../src/argo/schema.ts';
 import { createEngine } from '../../src/engine/create.ts';
 import type { StartOptions } from '../../src/service/start.ts';
 import type { DatabaseConfig } from '../../src/config/index.ts';
@@ -40,6 +41,8 @@ export async function startArgoBackedService(
   env: Record<string, string> = {},
   options: StartOptions & { dbConfig?: DatabaseConfig } = {},
 ): Promise<ArgoBackedService> {
+  // The stand-in checks manifests against Argo's schema: compile it now, not inside a test's first short-timeout submit.
+  validateWorkflowManifest({});
   const argo = await startArgoStandin();
   try {
     const svc = await startTestService(target, { ARGO_WORKFLOWS_SERVICE_URL: argo.url, ...env }, { createEngine, ...options });
