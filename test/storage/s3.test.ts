@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { S3Config } from '../../src/config/index.ts';
-import { EngineUnavailableError } from '../../src/engine/errors.ts';
-import { S3ObjectNotFoundError, S3RequestError, S3UnavailableError } from '../../src/storage/errors.ts';
+import { S3ObjectNotFoundError, S3RequestError, S3UnavailableError, StorageError } from '../../src/storage/errors.ts';
 import { createS3Client } from '../../src/storage/s3.ts';
 import { startS3Standin, type S3Standin } from '../standins/s3-server.ts';
 
@@ -42,7 +41,7 @@ test('head of a missing object is null and get throws S3ObjectNotFoundError nami
 
 test('a presigned URL downloads the object with a plain GET', async () => {
   s3.objects.set('wf-y2/recipe.zip', Buffer.from('presigned content'));
-  const url = createS3Client(config).presignGetUrl('wf-y2/recipe.zip', 7200);
+  const url = await createS3Client(config).presignGetUrl('wf-y2/recipe.zip', 7200);
   const res = await fetch(url);
   assert.equal(res.status, 200);
   assert.equal(await res.text(), 'presigned content');
@@ -51,7 +50,7 @@ test('a presigned URL downloads the object with a plain GET', async () => {
 test('a presigned URL with a tampered signature or key is refused with SignatureDoesNotMatch', async () => {
   s3.objects.set('wf-y3/a.zip', Buffer.from('a'));
   s3.objects.set('wf-y3/b.zip', Buffer.from('b'));
-  const url = createS3Client(config).presignGetUrl('wf-y3/a.zip', 60);
+  const url = await createS3Client(config).presignGetUrl('wf-y3/a.zip', 60);
   const res = await fetch(url.replace('/a.zip', '/b.zip'));
   assert.equal(res.status, 403);
   assert.match(await res.text(), /<Code>SignatureDoesNotMatch<\/Code>/);
@@ -60,7 +59,7 @@ test('a presigned URL with a tampered signature or key is refused with Signature
 test('an expired presigned URL is refused with AccessDenied "Request has expired"', async () => {
   s3.objects.set('wf-z3/old.zip', Buffer.from('old'));
   const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
-  const url = createS3Client(config, { now: () => twoHoursAgo }).presignGetUrl('wf-z3/old.zip', 3600);
+  const url = await createS3Client(config, { now: () => twoHoursAgo }).presignGetUrl('wf-z3/old.zip', 3600);
   const res = await fetch(url);
   assert.equal(res.status, 403);
   const body = await res.text();
@@ -68,13 +67,13 @@ test('an expired presigned URL is refused with AccessDenied "Request has expired
   assert.match(body, /Request has expired/);
 });
 
-test('presigned URLs point at the public endpoint instead of the internal one', () => {
+test('presigned URLs point at the public endpoint instead of the internal one', async () => {
   const client = createS3Client({
     ...config,
     internalEndpointUrl: 'http://minio.argo.svc:9000',
     publicEndpointUrl: 'https://s3.example.org',
   });
-  const url = new URL(client.presignGetUrl('wf-p1/out.zip', 7200));
+  const url = new URL(await client.presignGetUrl('wf-p1/out.zip', 7200));
   assert.equal(url.origin, 'https://s3.example.org');
   assert.equal(url.pathname, '/argo-workflows/wf-p1/out.zip');
   assert.equal(url.searchParams.get('X-Amz-Expires'), '7200');
@@ -92,11 +91,11 @@ test('a wrong secret key is refused by S3 and surfaces as S3RequestError with Si
   });
 });
 
-test('an unreachable endpoint throws S3UnavailableError (an EngineUnavailableError) naming the endpoint', async () => {
+test('an unreachable endpoint throws S3UnavailableError (a StorageError) naming the endpoint', async () => {
   const client = createS3Client({ ...config, internalEndpointUrl: 'http://127.0.0.1:1' }, { retries: 0 });
   await assert.rejects(client.headObject('k'), (err: unknown) => {
     assert.ok(err instanceof S3UnavailableError);
-    assert.ok(err instanceof EngineUnavailableError);
+    assert.ok(err instanceof StorageError);
     assert.match(err.message, /S3 endpoint http:\/\/127\.0\.0\.1:1 is unreachable: .*ECONNREFUSED/);
     return true;
   });
