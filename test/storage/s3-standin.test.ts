@@ -16,7 +16,9 @@ after(() => s3.close());
 
 type Data = string | ArrayBuffer | ArrayBufferView;
 const bytes = (data: Data): Buffer =>
-  typeof data === 'string' || data instanceof ArrayBuffer ? Buffer.from(data as string) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  typeof data === 'string' || data instanceof ArrayBuffer
+    ? Buffer.from(data as string)
+    : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 
 /** The SDK's `Checksum` shape over node:crypto (SigV4 only asks for SHA-256 and HMAC-SHA-256). */
 class Sha256 {

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { S3Config } from '../../src/config/index.ts';
 import { S3ObjectNotFoundError, S3RequestError, S3UnavailableError, StorageError } from '../../src/storage/errors.ts';
@@ -99,4 +101,80 @@ test('an unreachable endpoint throws S3UnavailableError (a StorageError) naming 
     assert.match(err.message, /S3 endpoint http:\/\/127\.0\.0\.1:1 is unreachable: .*ECONNREFUSED/);
     return true;
   });
+});
+
+test('a presigned URL for a key with spaces, brackets, stars and non-ASCII downloads (S3 canonical encoding)', async () => {
+  const key = 'wf-q1/my out(1)*_é+ü.zip';
+  s3.objects.set(key, Buffer.from('encoded'));
+  const res = await fetch(await createS3Client(config).presignGetUrl(key, 300));
+  assert.equal(res.status, 200);
+  assert.equal(await res.text(), 'encoded');
+});
+
+test('a presigned GET URL cannot be used to PUT: the method is signed', async () => {
+  s3.objects.set('wf-q2/keep.zip', Buffer.from('original'));
+  const url = await createS3Client(config).presignGetUrl('wf-q2/keep.zip', 300);
+  const res = await fetch(url, { method: 'PUT', body: 'overwritten' });
+  assert.equal(res.status, 403);
+  assert.match(await res.text(), /<Code>SignatureDoesNotMatch<\/Code>/);
+  assert.equal(s3.objects.get('wf-q2/keep.zip')?.toString(), 'original');
+});
+
+test('a URL presigned with the wrong secret key is refused with SignatureDoesNotMatch', async () => {
+  s3.objects.set('wf-q3/a.zip', Buffer.from('a'));
+  const url = await createS3Client({ ...config, secretAccessKey: 'not-the-secret' }).presignGetUrl('wf-q3/a.zip', 300);
+  const res = await fetch(url);
+  assert.equal(res.status, 403);
+  assert.match(await res.text(), /<Code>SignatureDoesNotMatch<\/Code>/);
+});
+
+test('presigned lifetimes outside 1..604800 seconds (S3 limit) are refused before signing', async () => {
+  const client = createS3Client(config);
+  await assert.rejects(client.presignGetUrl('k', 604_801), /expiresInSeconds must be a whole number from 1 to 604800, got 604801/);
+  await assert.rejects(client.presignGetUrl('k', 0), /got 0/);
+  await assert.rejects(client.presignGetUrl('k', 1.5), /got 1\.5/);
+});
+
+test('an endpoint that accepts but never answers throws S3UnavailableError after the timeout', async () => {
+  const sockets = new Set<Socket>();
+  const silent = createServer((socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = silent.address() as AddressInfo;
+    const client = createS3Client({ ...config, internalEndpointUrl: `http://127.0.0.1:${port}` }, { timeoutMs: 300, retries: 0 });
+    await assert.rejects(client.getObject('k'), (err: unknown) => {
+      assert.ok(err instanceof S3UnavailableError);
+      assert.equal(err.operation, 'GetObject');
+      assert.match(err.message, /S3 endpoint http:\/\/127\.0\.0\.1:\d+ is unreachable: .*300 ms requestTimeout/);
+      return true;
+    });
+    client.destroy();
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  }
+});
+
+test('a 5xx answer is retried, then throws S3UnavailableError quoting S3', async () => {
+  let requests = 0;
+  const failing = createHttpServer((req, res) => {
+    requests++;
+    res.writeHead(500, { 'content-type': 'application/xml' });
+    res.end('<?xml version="1.0"?><Error><Code>InternalError</Code><Message>disk on fire</Message></Error>');
+  });
+  await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = failing.address() as AddressInfo;
+    const client = createS3Client({ ...config, internalEndpointUrl: `http://127.0.0.1:${port}` }, { retries: 1 });
+    await assert.rejects(client.putObject('wf-r1/in.zip', 'x'), (err: unknown) => {
+      assert.ok(err instanceof S3UnavailableError);
+      assert.match(err.message, /S3 endpoint http:\/\/127\.0\.0\.1:\d+ answered 500: disk on fire \(PutObject "wf-r1\/in\.zip"\)/);
+      return true;
+    });
+    assert.equal(requests, 2);
+    client.destroy();
+  } finally {
+    failing.closeAllConnections();
+    await new Promise((resolve) => failing.close(resolve));
+  }
 });

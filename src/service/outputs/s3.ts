@@ -22,7 +22,9 @@ function clientFor(config: S3Config): S3Client {
  */
 export async function presignedOutputUrl(ctx: ServiceContext, key: string, lifetimeSeconds: number): Promise<string> {
   if (!ctx.config.s3) {
-    throw new EngineUnavailableError('the artifact store is not configured (set S3_SECRET_KEY_ID, S3_SECRET_KEY_KEY, INTERNAL_S3_ENDPOINT_URL)');
+    throw new EngineUnavailableError(
+      'the artifact store is not configured (set S3_SECRET_KEY_ID, S3_SECRET_KEY_KEY, INTERNAL_S3_ENDPOINT_URL)',
+    );
   }
   const s3 = clientFor(ctx.config.s3);
   if (!(await s3.headObject(key))) throw new NotFoundError(`The requested output was not found in the artifact store (${key}).`);
