@@ -10,9 +10,9 @@ import { packRecipe } from '../../src/cli/commands/submit.ts';
 import { createEngine } from '../../src/engine/create.ts';
 
 // What /output answers when the artifact store fails: 503 naming the store, never a 500.
+// One service whose S3 secret is wrong; then its S3 endpoint goes away.
 const shared = path.join(recipeCorpusDir(), 'upstream-tests');
 const S3 = { accessKeyId: 'AKIATEST', secretAccessKey: 'test-secret', bucket: 'argo-workflows' };
-const target = dbTargets()[0]!;
 
 type Argo = Awaited<ReturnType<typeof startArgoStandin>>;
 type S3Standin = Awaited<ReturnType<typeof startS3Standin>>;
@@ -20,64 +20,62 @@ type S3Standin = Awaited<ReturnType<typeof startS3Standin>>;
 describe('/output on the Argo path when S3 fails', () => {
   let argo: Argo;
   let s3: S3Standin;
-  const services: TestService[] = [];
+  let svc: TestService;
+  let token: string;
+  let name: string;
+  const output = () => svc.app.inject({ url: `/output/${name}`, headers: { authorization: `Bearer ${token}` } });
 
   before(async () => {
     argo = await startArgoStandin();
     s3 = await startS3Standin(S3);
-  });
-  after(async () => {
-    for (const svc of services) await svc.stop();
-    await argo.close();
-    await s3.close();
-  });
-
-  /** A service whose S3 settings are `s3Env`, with one succeeded temporary-output run; its /output answer. */
-  async function outputWith(s3Env: Record<string, string>) {
-    const svc = await startTestService(
-      target,
-      { ARGO_WORKFLOWS_SERVICE_URL: argo.url, ARGO_NAMESPACE: 'qgnet', PUBLIC_S3_ENDPOINT_URL: s3.url, ...s3Env },
+    svc = await startTestService(
+      dbTargets()[0]!,
+      {
+        ARGO_WORKFLOWS_SERVICE_URL: argo.url,
+        ARGO_NAMESPACE: 'qgnet',
+        S3_SECRET_KEY_ID: S3.accessKeyId,
+        S3_SECRET_KEY_KEY: 'wrong-secret',
+        INTERNAL_S3_ENDPOINT_URL: s3.url,
+        PUBLIC_S3_ENDPOINT_URL: s3.url,
+      },
       { createEngine },
     );
-    services.push(svc);
-    const token = await svc.userToken('alice');
+    token = await svc.userToken('alice');
     const submit = await svc.app.inject({
       method: 'POST',
-      url: '/submit?overwrite=true',
+      url: '/submit',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' },
       payload: await packRecipe(path.join(shared, 'test_temp_output_recipe_dir')),
     });
     assert.equal(submit.statusCode, 200, submit.body);
-    const name = submit.json().recipe_workflow_name as string;
+    name = submit.json().recipe_workflow_name as string;
     argo.setStatus(name, { phase: 'Succeeded', progress: '3/3' });
     for (let i = 0; i < 250; i++) {
       const status = await svc.app.inject({ url: `/status/${name}`, headers: { authorization: `Bearer ${token}` } });
       if (status.json().status === 'Succeeded') break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    return svc.app.inject({ url: `/output/${name}`, headers: { authorization: `Bearer ${token}` } });
-  }
-
-  it('answers 503 naming the endpoint when S3 is unreachable', async () => {
-    const res = await outputWith({
-      S3_SECRET_KEY_ID: S3.accessKeyId,
-      S3_SECRET_KEY_KEY: S3.secretAccessKey,
-      INTERNAL_S3_ENDPOINT_URL: 'http://127.0.0.1:1',
-    });
-    assert.equal(res.statusCode, 503, res.body);
-    assert.match(
-      res.json().detail,
-      /^The artifact store is unavailable: S3 endpoint http:\/\/127\.0\.0\.1:1 is unreachable: .*ECONNREFUSED/,
-    );
+  });
+  after(async () => {
+    await svc.stop();
+    await argo.close();
   });
 
   it('answers 503 naming the refused operation when S3 refuses the credentials, without the secret', async () => {
-    const res = await outputWith({ S3_SECRET_KEY_ID: S3.accessKeyId, S3_SECRET_KEY_KEY: 'wrong-secret', INTERNAL_S3_ENDPOINT_URL: s3.url });
+    const res = await output();
     assert.equal(res.statusCode, 503, res.body);
     assert.match(
       res.json().detail,
       /^The artifact store refused the request: S3 refused HeadObject ".*\.zip" in bucket "argo-workflows": HTTP 403/,
     );
     assert.doesNotMatch(res.body, /wrong-secret/);
+  });
+
+  it('answers 503 naming the endpoint once S3 is unreachable', async () => {
+    await s3.close();
+    const res = await output();
+    assert.equal(res.statusCode, 503, res.body);
+    const endpoint = s3.url.replace(/[.:/]/g, '\\$&');
+    assert.match(res.json().detail, new RegExp(`^The artifact store is unavailable: S3 endpoint ${endpoint} is unreachable: `));
   });
 });
