@@ -54,6 +54,7 @@ export function createS3Client(config: S3Config, options: S3ClientOptions = {}):
   const now = options.now ?? (() => new Date());
   const internal = config.internalEndpointUrl.replace(/\/+$/, '');
   const publicEndpoint = config.publicEndpointUrl.replace(/\/+$/, '');
+  const internalPrefix = new URL(internal).pathname.replace(/\/+$/, '');
   const sdk = new SdkS3Client({
     endpoint: internal,
     region: config.region,
@@ -99,7 +100,10 @@ export function createS3Client(config: S3Config, options: S3ClientOptions = {}):
         signingDate: now(),
       });
       // Signed for the internal host, as the reference does; the public endpoint proxies to it.
-      return publicEndpoint + signed.slice(new URL(signed).origin.length);
+      // The internal endpoint's origin and path prefix give way to the public endpoint's.
+      let rest = signed.slice(new URL(signed).origin.length);
+      if (rest.startsWith(`${internalPrefix}/`)) rest = rest.slice(internalPrefix.length);
+      return publicEndpoint + rest;
     },
 
     async putObject(key, body, contentType = 'application/octet-stream') {

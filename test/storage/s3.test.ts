@@ -178,3 +178,13 @@ test('a 5xx answer is retried, then throws S3UnavailableError quoting S3', async
     await new Promise((resolve) => failing.close(resolve));
   }
 });
+
+test('presigned URLs swap the internal endpoint path prefix for the public one', async () => {
+  const client = createS3Client({
+    ...config,
+    internalEndpointUrl: 'http://rgw.ceph.svc:7480/s3/',
+    publicEndpointUrl: 'https://data.example.org/objects',
+  });
+  const url = new URL(await client.presignGetUrl('wf-p2/out.zip', 60));
+  assert.equal(url.origin + url.pathname, 'https://data.example.org/objects/argo-workflows/wf-p2/out.zip');
+});
