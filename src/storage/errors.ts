@@ -1,10 +1,16 @@
-import { EngineUnavailableError } from '../engine/errors.ts';
-
 /**
- * The S3 endpoint could not be reached, timed out, or answered 5xx. The artifact store is part
- * of the engine, so this is an EngineUnavailableError (the service answers 503).
+ * Errors of the artifact store. They have their own base, so callers decide what they mean:
+ * the Argo engine wraps them as engine errors, the HTTP edge maps them to statuses.
  */
-export class S3UnavailableError extends EngineUnavailableError {
+export class StorageError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StorageError';
+  }
+}
+
+/** The S3 endpoint could not be reached, timed out, or answered 5xx (the service answers 503). */
+export class S3UnavailableError extends StorageError {
   constructor(
     readonly endpoint: string,
     readonly operation: string,
@@ -17,7 +23,7 @@ export class S3UnavailableError extends EngineUnavailableError {
 }
 
 /** No object under `key` in `bucket` (S3 `NoSuchKey`, or a HEAD 404). */
-export class S3ObjectNotFoundError extends Error {
+export class S3ObjectNotFoundError extends StorageError {
   constructor(
     readonly bucket: string,
     readonly key: string,
@@ -28,7 +34,7 @@ export class S3ObjectNotFoundError extends Error {
 }
 
 /** S3 refused a request (bad credentials or signature, no such bucket…); `s3Code` is S3's `<Code>`. */
-export class S3RequestError extends Error {
+export class S3RequestError extends StorageError {
   constructor(
     readonly operation: string,
     readonly key: string,

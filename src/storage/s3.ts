@@ -1,148 +1,143 @@
 /**
- * A small S3 client for the workflow artifact repository: path-style requests
- * (`/bucket/key`, what MinIO and Ceph RGW expect), SigV4-signed, plus presigned
- * GET URLs rewritten to the public endpoint for users outside the cluster.
+ * The workflow artifact repository's S3 client, over the AWS SDK v3: path-style
+ * requests (`/bucket/key`, what MinIO and Ceph RGW expect), plus presigned GET
+ * URLs rewritten to the public endpoint for users outside the cluster.
  */
-import http from 'node:http';
-import https from 'node:https';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client as SdkS3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3Config } from '../config/index.ts';
 import { S3ObjectNotFoundError, S3RequestError, S3UnavailableError } from './errors.ts';
-import { EMPTY_PAYLOAD_HASH, encodeKeyPath, presignUrl, sha256Hex, signRequestHeaders } from './sigv4.ts';
 
 export interface S3Client {
-  /** A time-limited GET URL for `key`, on the public endpoint. */
-  presignGetUrl(key: string, expiresInSeconds: number): string;
+  /** A time-limited GET URL for `key`, on the public endpoint (1 to 604800 seconds, S3's limit). */
+  presignGetUrl(key: string, expiresInSeconds: number): Promise<string>;
   putObject(key: string, body: Buffer | string, contentType?: string): Promise<void>;
-  /** The object's body as a Node readable stream (an `http.IncomingMessage`); the caller consumes it. */
+  /** The object's body as a Node readable stream; the caller consumes it. */
   getObject(key: string): Promise<NodeJS.ReadableStream>;
   /** The object's size, or null when there is no such object. */
   headObject(key: string): Promise<{ size: number } | null>;
+  /** Closes the pooled connections. */
+  destroy(): void;
 }
 
 export interface S3ClientOptions {
-  /** Per-request limit until the response headers arrive. */
+  /** Limit on connecting, and on each request until its response headers arrive. */
   timeoutMs?: number;
-  /** Extra attempts after a connection error or 5xx (all our S3 calls are idempotent). */
+  /** Extra attempts after a connection error, timeout or 5xx (all our S3 calls are idempotent). */
   retries?: number;
-  /** The clock used for signatures (tests pin it). */
+  /** The clock presigned URLs are signed with (tests pin it). */
   now?: () => Date;
 }
 
-interface Sent {
-  status: number;
-  response: http.IncomingMessage;
+const MAX_PRESIGN_SECONDS = 604_800;
+
+/** The HTTP status of an SDK error, when S3 answered at all. */
+function statusOf(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }
 
-function xmlField(xml: string, field: string): string | undefined {
-  return new RegExp(`<${field}>([^<]*)</${field}>`).exec(xml)?.[1];
+/**
+ * S3's `<Code>`, when the answer had an error body. The SDK names an error after that code; a
+ * bodiless answer (HEAD) gets a generic name (`NotFound`, `Forbidden`, or the bare status).
+ */
+function codeOf(err: S3ServiceException): string | undefined {
+  const body = (err as { Code?: string }).Code;
+  if (body) return body;
+  if (/^\d+$/.test(err.name) || err.name === 'NotFound' || err.name === 'Forbidden' || err.name === 'Unknown') return undefined;
+  return err.name;
 }
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Builds an S3 client for one bucket; requests go to the internal endpoint. */
 export function createS3Client(config: S3Config, options: S3ClientOptions = {}): S3Client {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const retries = options.retries ?? 2;
   const now = options.now ?? (() => new Date());
-  const credentials = { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey, region: config.region };
   const internal = config.internalEndpointUrl.replace(/\/+$/, '');
   const publicEndpoint = config.publicEndpointUrl.replace(/\/+$/, '');
+  const internalPrefix = new URL(internal).pathname.replace(/\/+$/, '');
+  const sdk = new SdkS3Client({
+    endpoint: internal,
+    region: config.region,
+    credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
+    // MinIO and Ceph RGW serve `/bucket/key`, not `bucket.host/key`.
+    forcePathStyle: true,
+    maxAttempts: (options.retries ?? 2) + 1,
+    // MinIO and older Ceph RGW refuse or ignore the SDK's default CRC32 trailers; SigV4's payload hash covers the body.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: new NodeHttpHandler({ connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true }),
+  });
 
-  const objectUrl = (key: string) => `${internal}/${encodeKeyPath(config.bucket)}/${encodeKeyPath(key)}`;
-
-  function sendOnce(method: string, key: string, body: Buffer | undefined, extra: Record<string, string>): Promise<Sent> {
-    const url = objectUrl(key);
-    const headers = signRequestHeaders({
-      method,
-      url,
-      headers: extra,
-      payloadHash: body ? sha256Hex(body) : EMPTY_PAYLOAD_HASH,
-      credentials,
-      now: now(),
-    });
-    if (body) headers['content-length'] = String(body.length);
-    const transport = url.startsWith('https:') ? https : http;
-    return new Promise((resolve, reject) => {
-      const req = transport.request(url, { method, headers }, (response) => {
-        clearTimeout(timer);
-        resolve({ status: response.statusCode ?? 0, response });
-      });
-      const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      req.on('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      req.end(body);
-    });
-  }
-
-  async function send(operation: string, method: string, key: string, body?: Buffer, extra: Record<string, string> = {}) {
-    for (let attempt = 0; ; attempt++) {
-      let failure: string;
-      let cause: unknown;
-      try {
-        const sent = await sendOnce(method, key, body, extra);
-        if (sent.status < 500) return sent;
-        const text = await readAll(sent.response);
-        failure = `answered ${sent.status}${xmlField(text, 'Message') ? `: ${xmlField(text, 'Message')}` : ''}`;
-      } catch (err) {
-        cause = err;
-        failure = `is unreachable: ${(err as Error).message}`;
-      }
-      if (attempt >= retries) {
-        throw new S3UnavailableError(internal, operation, `S3 endpoint ${internal} ${failure} (${operation} "${key}")`, { cause });
-      }
-      await sleep(100 * 2 ** attempt);
+  /** Turns an SDK failure into a storage error: unreachable or 5xx, no such object, or refused. */
+  function failure(operation: string, key: string, err: unknown): Error {
+    const status = statusOf(err);
+    if (!(err instanceof S3ServiceException) || status === undefined || status >= 500) {
+      const why =
+        status === undefined
+          ? `is unreachable: ${(err as Error).message}`
+          : `answered ${status}${err instanceof S3ServiceException && codeOf(err) ? `: ${err.message}` : ''}`;
+      return new S3UnavailableError(internal, operation, `S3 endpoint ${internal} ${why} (${operation} "${key}")`, { cause: err });
     }
-  }
-
-  async function refuse(operation: string, key: string, sent: Sent): Promise<never> {
-    // A HEAD answer has no body, so this reads nothing for it.
-    const text = await readAll(sent.response);
-    const code = xmlField(text, 'Code');
-    if (sent.status === 404 && (code === undefined || code === 'NoSuchKey')) throw new S3ObjectNotFoundError(config.bucket, key);
-    const detail = xmlField(text, 'Message') ?? `HTTP ${sent.status}`;
-    throw new S3RequestError(
+    const code = codeOf(err);
+    if (status === 404 && (code === undefined || code === 'NoSuchKey')) return new S3ObjectNotFoundError(config.bucket, key);
+    const detail = code ? err.message : `HTTP ${status}`;
+    return new S3RequestError(
       operation,
       key,
-      sent.status,
+      status,
       code,
       `S3 refused ${operation} "${key}" in bucket "${config.bucket}": ${code ? `${code}: ` : ''}${detail}`,
     );
   }
 
   return {
-    presignGetUrl(key, expiresInSeconds) {
-      const signed = presignUrl({ method: 'GET', url: objectUrl(key), credentials, expiresInSeconds, now: now() });
+    async presignGetUrl(key, expiresInSeconds) {
+      if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > MAX_PRESIGN_SECONDS) {
+        throw new RangeError(`expiresInSeconds must be a whole number from 1 to ${MAX_PRESIGN_SECONDS}, got ${expiresInSeconds}`);
+      }
+      const signed = await getSignedUrl(sdk, new GetObjectCommand({ Bucket: config.bucket, Key: key }), {
+        expiresIn: expiresInSeconds,
+        signingDate: now(),
+      });
       // Signed for the internal host, as the reference does; the public endpoint proxies to it.
-      return publicEndpoint + signed.slice(internal.length);
+      // The internal endpoint's origin and path prefix give way to the public endpoint's.
+      let rest = signed.slice(new URL(signed).origin.length);
+      if (rest.startsWith(`${internalPrefix}/`)) rest = rest.slice(internalPrefix.length);
+      return publicEndpoint + rest;
     },
 
     async putObject(key, body, contentType = 'application/octet-stream') {
       const buffer = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-      const sent = await send('PutObject', 'PUT', key, buffer, { 'content-type': contentType });
-      if (sent.status !== 200) await refuse('PutObject', key, sent);
-      sent.response.resume();
+      try {
+        await sdk.send(new PutObjectCommand({ Bucket: config.bucket, Key: key, Body: buffer, ContentType: contentType }));
+      } catch (err) {
+        throw failure('PutObject', key, err);
+      }
     },
 
     async getObject(key) {
-      const sent = await send('GetObject', 'GET', key);
-      if (sent.status !== 200) await refuse('GetObject', key, sent);
-      return sent.response;
+      try {
+        const answer = await sdk.send(new GetObjectCommand({ Bucket: config.bucket, Key: key }));
+        // In Node the body is the response stream (an http.IncomingMessage).
+        return answer.Body as NodeJS.ReadableStream;
+      } catch (err) {
+        throw failure('GetObject', key, err);
+      }
     },
 
     async headObject(key) {
-      const sent = await send('HeadObject', 'HEAD', key);
-      if (sent.status !== 200 && sent.status !== 404) await refuse('HeadObject', key, sent);
-      sent.response.resume();
-      if (sent.status === 404) return null;
-      return { size: Number(sent.response.headers['content-length'] ?? 0) };
+      try {
+        const answer = await sdk.send(new HeadObjectCommand({ Bucket: config.bucket, Key: key }));
+        return { size: answer.ContentLength ?? 0 };
+      } catch (err) {
+        const mapped = failure('HeadObject', key, err);
+        if (mapped instanceof S3ObjectNotFoundError) return null;
+        throw mapped;
+      }
+    },
+
+    destroy() {
+      sdk.destroy();
     },
   };
 }

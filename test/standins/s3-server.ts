@@ -1,8 +1,9 @@
 /**
  * A loopback stand-in for S3 (path-style `/bucket/key`, PUT/GET/HEAD) that checks
  * SigV4 the way S3 does: header-signed requests and presigned query URLs, with
- * expiry. Written from the server's side, independently of src/storage/sigv4.ts,
- * so a request it accepts proves the client's signing, not just its consistency.
+ * expiry. TEST-ONLY: the verifier below is written from the server's side and
+ * shares no code with the client (the AWS SDK), so a request it accepts proves
+ * the signing as src/storage/s3.ts configures it, not just its consistency.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';

@@ -259,6 +259,8 @@ export function createArgoEngine(options: ArgoEngineOptions): ArgoEngine {
       for (const w of watches) w.stop();
       watches.clear();
       http.close();
+      s3?.destroy();
+      s3 = undefined;
     },
   };
 }
