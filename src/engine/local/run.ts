@@ -36,6 +36,8 @@ export interface RunDeps {
   limits: StepLimits;
   /** Steps marked `ogdc.dataone.org/network: egress` use the host's network (OGDC_ALLOW_PRIVATE_SOURCES). */
   fetchHostNetwork: boolean;
+  /** `http` templates may call loopback/private hosts. */
+  allowPrivateHttp: boolean;
   /** Cgroups and network the machine offers pods. */
   host: PodHost;
   log(msg: string): void;
@@ -115,6 +117,7 @@ export class ActiveRun {
       spawner: deps.spawner,
       limits: deps.limits,
       fetchHostNetwork: deps.fetchHostNetwork,
+      allowPrivateHttp: deps.allowPrivateHttp,
       host: deps.host,
       touch: (node) => this.touch(node),
       log: deps.log,

@@ -98,6 +98,17 @@ const TEMPLATE: Shape = {
     if (!Array.isArray(value)) return;
     value.forEach((group, g) => listOf(LOOP_AND_CALL)(group, `${path}[${g}]`));
   },
+  http: {
+    url: true,
+    method: true,
+    headers: listOf({ name: true, value: true }),
+    body: true,
+    bodyFrom: { bytes: true },
+    timeoutSeconds: true,
+    insecureSkipVerify: true,
+    // Its {{tags}} are substituted before it is evaluated; check the syntax with placeholders.
+    successCondition: (value, path) => checkExpression(String(value).replace(/\{\{[^{}]*\}\}/g, 'true'), path),
+  },
   suspend: { duration: (value, path) => {
     if (!String(value).includes('{{') && durationSeconds(value) === undefined) reject(path, `invalid duration '${String(value)}'`);
   } },
@@ -200,11 +211,11 @@ function checkExpressionTags(value: unknown, path: string): void {
 }
 
 function checkTemplate(t: Obj, path: string, names: Set<string>): void {
-  const kinds = ['container', 'script', 'steps', 'dag', 'suspend'].filter((k) => t[k] !== undefined);
+  const kinds = ['container', 'script', 'steps', 'dag', 'suspend', 'http'].filter((k) => t[k] !== undefined);
   if (kinds.length !== 1)
     reject(
       path,
-      kinds.length === 0 ? 'template has no container, script, steps, dag or suspend' : `template has more than one kind (${kinds.join(', ')})`,
+      kinds.length === 0 ? 'template has no container, script, steps, dag, suspend or http' : `template has more than one kind (${kinds.join(', ')})`,
     );
   const body = (t.container ?? t.script) as Obj | undefined;
   if (body && (!Array.isArray(body.command) || body.command.length === 0) && !knownEntrypoint(body.image)) {

@@ -9,6 +9,7 @@ import { resolveTemplateOutputs } from './outputs.ts';
 import { ABSENT_ARGUMENT } from './scope.ts';
 import { runSteps } from './steps.ts';
 import { runSuspend } from './suspend.ts';
+import { runHttp } from './http.ts';
 import { ExpressionError } from './errors.ts';
 import { durationSeconds } from './durations.ts';
 import { evaluateExpression, nestVariables } from './expr.ts';
@@ -197,7 +198,7 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
   const locals = localVariables(ctx, call, retries);
   for (const p of params) p.value = resolveInputValue(ctx, locals, p.value);
   const vars = inputVariables(ctx, call, raw, params, retries);
-  const leaf = raw.container !== undefined || raw.script !== undefined || raw.suspend !== undefined;
+  const leaf = raw.container !== undefined || raw.script !== undefined || raw.suspend !== undefined || raw.http !== undefined;
   let tmpl: Template;
   try {
     tmpl = substituteObject(raw, mapLookup(vars, ctx.globals), undefined, {
@@ -208,7 +209,7 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
     if (!(err instanceof ExpressionError)) throw err;
     const node = createNode(ctx, {
       name: call.nodeName,
-      type: leaf ? 'Pod' : 'Skipped',
+      type: leaf ? (raw.http !== undefined ? 'HTTP' : 'Pod') : 'Skipped',
       templateName: call.templateName,
       boundaryId: call.boundaryId,
       phase: 'Error',
@@ -243,12 +244,12 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
   if (memo) {
     const cached = ctx.memo.get(memo.id, memo.maxAge);
     if (cached) {
-      const leafType = tmpl.steps ? 'Steps' : tmpl.dag ? 'DAG' : tmpl.suspend !== undefined ? 'Suspend' : 'Pod';
+      const leafType = tmpl.steps ? 'Steps' : tmpl.dag ? 'DAG' : tmpl.suspend !== undefined ? 'Suspend' : tmpl.http !== undefined ? 'HTTP' : 'Pod';
       const node = createNode(ctx, { name: call.nodeName, type: leafType, templateName: call.templateName, boundaryId: call.boundaryId, phase: 'Succeeded' });
       if (inputs.parameters || inputs.artifacts) node.inputs = inputs;
       node.outputs = structuredClone(cached);
       (node as NodeStatus & Obj).memoizationStatus = { hit: true, key: memo.key, cacheName: memo.cacheName };
-      if (node.type === 'Pod') node.progress = '1/1';
+      if (node.type === 'Pod' || node.type === 'HTTP') node.progress = '1/1';
       call.link(node.id);
       return node;
     }
@@ -281,6 +282,9 @@ async function runBody(
 ): Promise<NodeStatus | undefined> {
   if (tmpl.suspend !== undefined) {
     return runSuspend(ctx, { nodeName: call.nodeName, templateName: call.templateName, boundaryId: call.boundaryId, inputs, link: call.link }, tmpl);
+  }
+  if (tmpl.http !== undefined) {
+    return runHttp(ctx, { nodeName: call.nodeName, templateName: call.templateName, boundaryId: call.boundaryId, inputs, link: call.link }, tmpl);
   }
   if (tmpl.container || tmpl.script) {
     return runPod(ctx, {
