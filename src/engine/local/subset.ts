@@ -109,6 +109,10 @@ const TEMPLATE: Shape = {
     // Its {{tags}} are substituted before it is evaluated; check the syntax with placeholders.
     successCondition: (value, path) => checkExpression(String(value).replace(/\{\{[^{}]*\}\}/g, 'true'), path),
   },
+  data: {
+    source: { artifactPaths: { name: true, s3: { bucket: true, key: true } } },
+    transformation: listOf({ expression: (value, path) => checkExpression(String(value).replace(/\{\{[^{}]*\}\}/g, 'true'), path) }),
+  },
   suspend: { duration: (value, path) => {
     if (!String(value).includes('{{') && durationSeconds(value) === undefined) reject(path, `invalid duration '${String(value)}'`);
   } },
@@ -211,11 +215,11 @@ function checkExpressionTags(value: unknown, path: string): void {
 }
 
 function checkTemplate(t: Obj, path: string, names: Set<string>): void {
-  const kinds = ['container', 'script', 'steps', 'dag', 'suspend', 'http'].filter((k) => t[k] !== undefined);
+  const kinds = ['container', 'script', 'steps', 'dag', 'suspend', 'http', 'data'].filter((k) => t[k] !== undefined);
   if (kinds.length !== 1)
     reject(
       path,
-      kinds.length === 0 ? 'template has no container, script, steps, dag, suspend or http' : `template has more than one kind (${kinds.join(', ')})`,
+      kinds.length === 0 ? 'template has no container, script, steps, dag, suspend, http or data' : `template has more than one kind (${kinds.join(', ')})`,
     );
   const body = (t.container ?? t.script) as Obj | undefined;
   if (body && (!Array.isArray(body.command) || body.command.length === 0) && !knownEntrypoint(body.image)) {

@@ -10,6 +10,7 @@ import { ABSENT_ARGUMENT } from './scope.ts';
 import { runSteps } from './steps.ts';
 import { runSuspend } from './suspend.ts';
 import { runHttp } from './http.ts';
+import { runData } from './data.ts';
 import { ExpressionError } from './errors.ts';
 import { durationSeconds } from './durations.ts';
 import { evaluateExpression, nestVariables } from './expr.ts';
@@ -198,7 +199,7 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
   const locals = localVariables(ctx, call, retries);
   for (const p of params) p.value = resolveInputValue(ctx, locals, p.value);
   const vars = inputVariables(ctx, call, raw, params, retries);
-  const leaf = raw.container !== undefined || raw.script !== undefined || raw.suspend !== undefined || raw.http !== undefined;
+  const leaf = raw.container !== undefined || raw.script !== undefined || raw.suspend !== undefined || raw.http !== undefined || raw.data !== undefined;
   let tmpl: Template;
   try {
     tmpl = substituteObject(raw, mapLookup(vars, ctx.globals), undefined, {
@@ -282,6 +283,9 @@ async function runBody(
 ): Promise<NodeStatus | undefined> {
   if (tmpl.suspend !== undefined) {
     return runSuspend(ctx, { nodeName: call.nodeName, templateName: call.templateName, boundaryId: call.boundaryId, inputs, link: call.link }, tmpl);
+  }
+  if (tmpl.data !== undefined) {
+    return runData(ctx, { nodeName: call.nodeName, templateName: call.templateName, boundaryId: call.boundaryId, inputs, link: call.link }, tmpl);
   }
   if (tmpl.http !== undefined) {
     return runHttp(ctx, { nodeName: call.nodeName, templateName: call.templateName, boundaryId: call.boundaryId, inputs, link: call.link }, tmpl);
