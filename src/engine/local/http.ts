@@ -55,12 +55,18 @@ interface Response {
   body: string;
 }
 
+/** Go's url.Error text for a failed request: `Get "URL": reason`. */
+export function requestError(method: string, url: string, err: unknown, timedOut: boolean): string {
+  return `${op(method)} "${url}": ${timedOut ? 'context deadline exceeded' : (err as Error).message}`;
+}
+
 /** Go's url.Error operation: `Get`, `Post`, … */
 function op(method: string): string {
   return method.charAt(0).toUpperCase() + method.slice(1).toLowerCase();
 }
 
-function sendOnce(
+/** One request; resolves with the response, its body not yet read. */
+function requestOnce(
   url: URL,
   method: string,
   headers: Array<[string, string]>,
@@ -68,7 +74,7 @@ function sendOnce(
   insecure: boolean,
   allowPrivate: boolean,
   signal: AbortSignal,
-): Promise<Response & { location?: string }> {
+): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       reject(new Error(`unsupported protocol scheme "${url.protocol.replace(/:$/, '')}"`));
@@ -94,48 +100,56 @@ function sendOnce(
       ...(url.protocol === 'https:' ? { rejectUnauthorized: !insecure } : {}),
     });
     req.on('error', reject);
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > HTTP_BODY_LIMIT) {
-          res.destroy(new Error(`response body larger than ${HTTP_BODY_LIMIT} bytes`));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      res.on('error', reject);
-      res.on('end', () => {
-        const hs: Record<string, string[]> = {};
-        for (let i = 0; i < res.rawHeaders.length; i += 2) (hs[canonicalHeader(res.rawHeaders[i]!)] ??= []).push(res.rawHeaders[i + 1]!);
-        resolve({
-          statusCode: res.statusCode ?? 0,
-          headers: hs,
-          body: Buffer.concat(chunks).toString('utf8'),
-          ...(res.headers.location ? { location: res.headers.location } : {}),
-        });
-      });
-    });
+    req.on('response', resolve);
     req.end(body);
   });
 }
 
-/** Sends the request, following redirects as Go's default client does (303 and 301/302 of a POST become GET). */
-async function send(
+/** The whole body as text; fails past `limit` bytes. */
+export function readBody(res: http.IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        res.destroy(new Error(`response body larger than ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    res.on('error', reject);
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+/** Response headers by canonical name, each a list of values (Go's http.Header). */
+function headersOf(res: http.IncomingMessage): Record<string, string[]> {
+  const hs: Record<string, string[]> = {};
+  for (let i = 0; i < res.rawHeaders.length; i += 2) (hs[canonicalHeader(res.rawHeaders[i]!)] ??= []).push(res.rawHeaders[i + 1]!);
+  return hs;
+}
+
+/**
+ * Sends the request, following redirects as Go's default client does (303 and 301/302 of a POST become GET);
+ * unless `allowPrivate`, every hop's host must be public. Resolves with the final response, its body unread.
+ */
+export async function openUrl(
   spec: { url: string; method: string; headers: Array<[string, string]>; body: Buffer; insecure: boolean },
   allowPrivate: boolean,
   signal: AbortSignal,
-): Promise<Response> {
+): Promise<http.IncomingMessage> {
   let url = new URL(spec.url);
   let method = spec.method;
   let body = spec.body;
   for (let hop = 0; ; hop++) {
-    const res = await sendOnce(url, method, spec.headers, body, spec.insecure, allowPrivate, signal);
-    if (![301, 302, 303, 307, 308].includes(res.statusCode) || res.location === undefined) return res;
+    const res = await requestOnce(url, method, spec.headers, body, spec.insecure, allowPrivate, signal);
+    const status = res.statusCode ?? 0;
+    if (![301, 302, 303, 307, 308].includes(status) || res.headers.location === undefined) return res;
+    res.resume();
     if (hop + 1 >= MAX_REDIRECTS) throw new Error(`stopped after ${MAX_REDIRECTS} redirects`);
-    url = new URL(res.location, url);
-    if (res.statusCode === 303 || ((res.statusCode === 301 || res.statusCode === 302) && method === 'POST')) {
+    url = new URL(res.headers.location, url);
+    if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
       method = method === 'HEAD' ? 'HEAD' : 'GET';
       body = Buffer.alloc(0);
     }
@@ -174,10 +188,10 @@ export async function runHttp(ctx: RunContext, call: HttpCall, tmpl: Template): 
   if (ctx.stopped) killer.kill(ctx.stopped.nodeMessage);
   let response: Response;
   try {
-    response = await send({ url, method, headers, body, insecure: spec.insecureSkipVerify === true }, ctx.allowPrivateHttp, abort.signal);
+    const res = await openUrl({ url, method, headers, body, insecure: spec.insecureSkipVerify === true }, ctx.allowPrivateHttp, abort.signal);
+    response = { statusCode: res.statusCode ?? 0, headers: headersOf(res), body: await readBody(res, HTTP_BODY_LIMIT) };
   } catch (err) {
-    const reason = stopMessage ?? (timedOut ? 'context deadline exceeded' : (err as Error).message);
-    setPhase(ctx, node, 'Failed', stopMessage ?? `${op(method)} "${url}": ${reason}`);
+    setPhase(ctx, node, 'Failed', stopMessage ?? requestError(method, url, err, timedOut));
     return node;
   } finally {
     if (timer) clearTimeout(timer);

@@ -117,7 +117,14 @@ const TEMPLATE: Shape = {
     if (!String(value).includes('{{') && durationSeconds(value) === undefined) reject(path, `invalid duration '${String(value)}'`);
   } },
   dag: { tasks: listOf({ ...LOOP_AND_CALL, depends: true, dependencies: true }), target: true, failFast: true },
-  inputs: { parameters: listOf(PARAMETER), artifacts: listOf(ARTIFACT) },
+  inputs: {
+    parameters: listOf(PARAMETER),
+    artifacts: listOf({
+      ...ARTIFACT,
+      http: { url: true, headers: listOf({ name: true, value: true }) },
+      git: { repo: true, revision: true, depth: true, fetch: true, singleBranch: true, branch: true, disableSubmodules: true },
+    }),
+  },
   outputs: { parameters: listOf(OUTPUT_PARAMETER), artifacts: listOf(ARTIFACT) },
   retryStrategy: {
     limit: true,

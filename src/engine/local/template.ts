@@ -232,14 +232,19 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
         ? { name: String(a.name), s3: { key: ownKey }, ...(a.archive ? { archive: a.archive as Obj } : {}) }
         : undefined);
     const rawData = arg?.raw ?? (typeof ownRaw === 'string' ? ownRaw : undefined);
+    // The template's own http/git source, unless an argument supplies the artifact.
+    const remote = !arg && (a.http || a.git) ? { ...(a.http ? { http: a.http as Obj } : {}), ...(a.git ? { git: a.git as Obj } : {}) } : undefined;
     inputArtifacts.push({
       name: String(a.name),
       path: String(a.path ?? path.posix.join('/tmp', String(a.name))),
       source,
       raw: rawData,
+      ...(remote ? { remote } : {}),
+      ...(a.mode !== undefined && !Number.isNaN(Number(a.mode)) ? { mode: Number(a.mode) } : {}),
       optional: a.optional === true,
     });
     if (source) (inputs.artifacts ??= []).push({ name: String(a.name), path: a.path, ...(source.s3 ? { s3: source.s3 } : {}) });
+    else if (remote) (inputs.artifacts ??= []).push({ name: String(a.name), path: a.path, ...remote });
   }
   const memo = memoizeKey(ctx, tmpl);
   if (memo) {
