@@ -198,3 +198,21 @@ test('http: fields outside Argo-with-no-cluster are refused at submit, naming th
     (e: unknown) => e instanceof ManifestRejectedError && /http\.successCondition/.test(e.message),
   );
 });
+
+test('http: stopping the workflow ends a request in flight; the node fails with the stop message', async (t) => {
+  const { engine } = await harness(t, { sandbox: 'none', allowPrivateHttp: true });
+  const slowBefore = seen.filter((s) => s.url === '/slow').length;
+  const name = (await engine.submit(wf(`    - - name: wait\n        template: slow`, `  - name: slow\n    http: {url: "${base}/slow"}`))).metadata.name!;
+  // Stop once the stand-in has the request (it never answers).
+  const deadline = Date.now() + 15000;
+  while (seen.filter((s) => s.url === '/slow').length === slowBefore) {
+    if (Date.now() > deadline) throw new Error('the request never arrived');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await engine.stop(name);
+  const done = await engine.wait(name);
+  assert.equal(done.status?.phase, 'Failed');
+  const node = nodeByDisplay(done, 'wait');
+  assert.equal(node.phase, 'Failed');
+  assert.equal(node.message, "Stopped with strategy 'Stop'");
+});
