@@ -11,7 +11,7 @@ import type { Spawner } from './pods/spawner.ts';
 import type { StepLimits } from './pods/limits.ts';
 import type { PodHost } from './pods/host.ts';
 import { mapLookup, substituteObject } from './substitute.ts';
-import { executeTemplate } from './template.ts';
+import { executeTemplate, remoteOf } from './template.ts';
 import { resumeSuspended } from './suspend.ts';
 import { holdLocks, type LockManager } from './sync.ts';
 import { exitHookOf, expressionHooks, hookHolds, runHook, workflowFailures } from './hooks.ts';
@@ -224,7 +224,7 @@ export class ActiveRun {
       }
       const args = (spec.arguments ?? {}) as Obj;
       const params = (args.parameters as Obj[] | undefined) ?? [];
-      // Entrypoint input artifacts come from spec.arguments.artifacts (key-only or raw).
+      // Entrypoint input artifacts come from spec.arguments.artifacts (key-only, raw, http or git).
       const artifacts = ((args.artifacts as Obj[] | undefined) ?? []).map((a) => {
         const key = (a.s3 as Obj | undefined)?.key;
         const raw = (a.raw as Obj | undefined)?.data;
@@ -232,6 +232,7 @@ export class ActiveRun {
           name: String(a.name),
           ...(typeof key === 'string' ? { source: { name: String(a.name), s3: { key } } } : {}),
           ...(typeof raw === 'string' ? { raw } : {}),
+          ...(a.http || a.git ? { remote: remoteOf(a) } : {}),
         };
       });
       const wfHooks = expressionHooks(spec);

@@ -46,9 +46,11 @@ const OUTPUT_PARAMETER: Shape = {
   description: true,
   valueFrom: { path: true, default: true, parameter: true, expression: true, supplied: true },
 };
+const HTTP_ARTIFACT: Shape = { url: true, headers: listOf({ name: true, value: true }) };
+const GIT_ARTIFACT: Shape = { repo: true, revision: true, depth: true, fetch: true, singleBranch: true, branch: true, disableSubmodules: true };
 const ARGUMENTS: Shape = {
   parameters: listOf(PARAMETER),
-  artifacts: listOf({ name: true, from: true, s3: S3, raw: { data: true }, optional: true }),
+  artifacts: listOf({ name: true, from: true, s3: S3, raw: { data: true }, optional: true, http: HTTP_ARTIFACT, git: GIT_ARTIFACT }),
 };
 const VOLUME_MOUNT: Shape = { name: true, mountPath: true, subPath: true, readOnly: true };
 const VOLUME: Shape = { name: true, emptyDir: true, persistentVolumeClaim: { claimName: true, readOnly: true } };
@@ -121,8 +123,8 @@ const TEMPLATE: Shape = {
     parameters: listOf(PARAMETER),
     artifacts: listOf({
       ...ARTIFACT,
-      http: { url: true, headers: listOf({ name: true, value: true }) },
-      git: { repo: true, revision: true, depth: true, fetch: true, singleBranch: true, branch: true, disableSubmodules: true },
+      http: HTTP_ARTIFACT,
+      git: GIT_ARTIFACT,
     }),
   },
   outputs: { parameters: listOf(OUTPUT_PARAMETER), artifacts: listOf(ARTIFACT) },

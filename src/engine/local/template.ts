@@ -11,6 +11,7 @@ import { runSteps } from './steps.ts';
 import { runSuspend } from './suspend.ts';
 import { runHttp } from './http.ts';
 import { runData } from './data.ts';
+import type { RemoteSource } from './remote-artifacts.ts';
 import { ExpressionError } from './errors.ts';
 import { durationSeconds } from './durations.ts';
 import { evaluateExpression, nestVariables } from './expr.ts';
@@ -19,7 +20,7 @@ import { mapLookup, substituteObject, substituteString } from './substitute.ts';
 /** Arguments a caller passes: parameter values already substituted, artifacts resolved to stored refs. */
 export interface CallArguments {
   parameters?: Array<{ name: string; value?: string }>;
-  artifacts?: Array<{ name: string; source?: ArtifactRef; raw?: string }>;
+  artifacts?: Array<{ name: string; source?: ArtifactRef; raw?: string; remote?: RemoteSource }>;
 }
 
 export interface TemplateCall {
@@ -47,6 +48,13 @@ const RETRYABLE: Record<string, Array<NodeStatus['phase']>> = {
 /** Seconds from Argo duration text (`30`, `30s`, `2m`, `1h`); 0 when absent. */
 function seconds(raw: unknown): number {
   return durationSeconds(raw) ?? 0;
+}
+
+/** An artifact's own `http` or `git` source. */
+export function remoteOf(a: Obj): RemoteSource | undefined {
+  if (a.http) return { http: a.http as Obj };
+  if (a.git) return { git: a.git as Obj };
+  return undefined;
 }
 
 /** Runs a template call, wrapping it in a Retry node when a retryStrategy applies. Undefined: not created (stopped). */
@@ -233,7 +241,8 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
         : undefined);
     const rawData = arg?.raw ?? (typeof ownRaw === 'string' ? ownRaw : undefined);
     // The template's own http/git source, unless an argument supplies the artifact.
-    const remote = !arg && (a.http || a.git) ? { ...(a.http ? { http: a.http as Obj } : {}), ...(a.git ? { git: a.git as Obj } : {}) } : undefined;
+    // An argument's own http/git, or one handed on from a steps/dag template's input (`from`).
+    const remote = arg ? (arg.remote ?? remoteOf(arg.source ?? {})) : remoteOf(a);
     inputArtifacts.push({
       name: String(a.name),
       path: String(a.path ?? path.posix.join('/tmp', String(a.name))),
@@ -243,8 +252,8 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
       ...(a.mode !== undefined && !Number.isNaN(Number(a.mode)) ? { mode: Number(a.mode) } : {}),
       optional: a.optional === true,
     });
-    if (source) (inputs.artifacts ??= []).push({ name: String(a.name), path: a.path, ...(source.s3 ? { s3: source.s3 } : {}) });
-    else if (remote) (inputs.artifacts ??= []).push({ name: String(a.name), path: a.path, ...remote });
+    if (remote) (inputs.artifacts ??= []).push({ name: String(a.name), path: a.path, ...remote });
+    else if (source) (inputs.artifacts ??= []).push({ name: String(a.name), path: a.path, ...(source.s3 ? { s3: source.s3 } : {}) });
   }
   const memo = memoizeKey(ctx, tmpl);
   if (memo) {
@@ -317,7 +326,11 @@ async function runBody(
   if (inputs.parameters || inputs.artifacts) node.inputs = inputs;
   call.link(node.id);
   // A steps/dag template hands its input artifacts on with `from: "{{inputs.artifacts.X}}"`.
-  const passed = new Map(inputArtifacts.filter((a) => a.source).map((a) => [`inputs.artifacts.${a.name}`, { ...a.source!, name: a.name }]));
+  const passed = new Map(
+    inputArtifacts
+      .filter((a) => a.source || a.remote)
+      .map((a) => [`inputs.artifacts.${a.name}`, { ...(a.remote ?? a.source!), name: a.name } as ArtifactRef]),
+  );
   const base = { ...ctx.globals, ...vars };
   const scope = tmpl.steps ? await runSteps(ctx, node, tmpl, passed, base) : await runDag(ctx, node, tmpl, passed, base);
   if (node.phase === 'Succeeded') {

@@ -117,3 +117,69 @@ test('without allowPrivateHttp (the service): loopback http hosts and file:// re
   );
   assert.match(nodeByDisplay(loopGit, loopGit.metadata.name!).message ?? '', /host "127\.0\.0\.1" \(127\.0\.0\.1\) is a loopback, private or link-local address/);
 });
+
+test('http and git artifacts given as workflow and step arguments (as arguments-artifacts does), handed on with from', async (t) => {
+  const { engine } = await harness(t, { sandbox: 'none', allowPrivateHttp: true });
+  const wfArg = await engine.wait(
+    (
+      await engine.submit(
+        manifest(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: wf-arg-art-}
+spec:
+  entrypoint: main
+  arguments:
+    artifacts:
+    - name: tool
+      http: {url: "${base}/tool"}
+  templates:
+  - name: main
+    inputs:
+      artifacts: [{name: tool}]
+    steps:
+    - - name: run-tool
+        template: run-tool
+        arguments:
+          artifacts: [{name: tool, from: "{{inputs.artifacts.tool}}"}]
+  - name: run-tool
+    inputs:
+      artifacts: [{name: tool, path: /tmp/tool, mode: 0755}]
+    container: {image: alpine, command: [/tmp/tool, from-arguments]}
+`),
+      )
+    ).metadata.name!,
+  );
+  assert.equal(wfArg.status?.phase, 'Succeeded', JSON.stringify(wfArg.status?.nodes));
+  assert.match((await logText(engine, wfArg.metadata.name!)).join('\n'), /tool ran with from-arguments/);
+  const stepArg = await engine.wait(
+    (
+      await engine.submit(
+        manifest(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: step-arg-art-}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - name: use
+        template: use
+        arguments:
+          artifacts:
+          - name: src
+            git: {repo: "${repo.url}", revision: v1}
+  - name: use
+    inputs:
+      artifacts: [{name: src, path: /tmp/src}]
+    container: {image: alpine, command: [cat, /tmp/src/VERSION]}
+`),
+      )
+    ).metadata.name!,
+  );
+  assert.equal(stepArg.status?.phase, 'Succeeded', JSON.stringify(stepArg.status?.nodes));
+  assert.match((await logText(engine, stepArg.metadata.name!)).join('\n'), /v1/);
+  const use = nodeByDisplay(stepArg, 'use');
+  assert.deepEqual(use.inputs?.artifacts?.[0], { name: 'src', path: '/tmp/src', git: { repo: repo.url, revision: 'v1' } });
+});
