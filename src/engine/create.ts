@@ -27,6 +27,7 @@ export async function createEngine(config: Config, db: Db, log: (message: string
     sandbox: config.engine.sandbox,
     limits: config.engine.limits,
     fetchHostNetwork: config.allowPrivateSources,
+    allowPrivateHttp: config.allowPrivateSources,
     log,
   });
 }

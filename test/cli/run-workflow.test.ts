@@ -135,3 +135,29 @@ test('a CronWorkflow file runs its workflowSpec once, now, with a note', async (
   assert.match(wf.metadata.name!, /^hello-world-\w{5}$/);
   assert.equal(wf.metadata.labels?.['workflows.argoproj.io/cron-workflow'], 'hello-world');
 });
+
+test('an http template may call a loopback server (one user, own machine); the body is its result', async () => {
+  const http = await import('node:http');
+  const server = http.createServer((_req, res) => res.end('pong from loopback'));
+  server.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'ogdc-cli-'));
+  try {
+    const port = (server.address() as { port: number }).port;
+    const file = path.join(dir, 'http.yaml');
+    await writeFile(
+      file,
+      `apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: ping-}\nspec:\n  entrypoint: main\n  templates:\n  - name: main\n    http: {url: "http://127.0.0.1:${port}/ping"}\n`,
+    );
+    const io = capture();
+    const code = await runWorkflowFile(file, { parameters: {}, json: true, sandbox: 'none', stdout: io.stdout, stderr: io.stderr });
+    assert.equal(code, 0, io.err.join(''));
+    const wf = JSON.parse(io.out.join('')) as Workflow;
+    const node = Object.values(wf.status?.nodes ?? {})[0]!;
+    assert.equal(node.type, 'HTTP');
+    assert.equal(node.outputs?.result, 'pong from loopback');
+  } finally {
+    server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

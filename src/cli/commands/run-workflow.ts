@@ -178,6 +178,8 @@ export async function runWorkflowFile(file: string, options: RunWorkflowOptions)
       dataDir,
       sandbox: options.sandbox ?? 'auto',
       maxProcesses: options.maxProcesses,
+      // One user's own machine: an `http` template may call its loopback services.
+      allowPrivateHttp: true,
       log: (m) => options.stderr(`${m}\n`),
     });
     try {

@@ -69,6 +69,20 @@ export class ArtifactStore {
     return true;
   }
 
+  /** Keys of every object at or under `prefix` (all of them for an empty prefix), sorted as S3 lists them. */
+  async list(prefix: string): Promise<string[]> {
+    const clean = path.posix.normalize(prefix.replace(/^\/+/, ''));
+    const start = clean === '.' || clean === '' ? this.root : this.pathOf(prefix);
+    const info = await stat(start).catch(() => undefined);
+    if (!info) return [];
+    if (info.isFile()) return [path.relative(this.root, start).split(path.sep).join('/')];
+    const entries = await readdir(start, { recursive: true, withFileTypes: true });
+    return entries
+      .filter((e) => e.isFile())
+      .map((e) => path.relative(this.root, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+      .sort();
+  }
+
   async deletePrefix(prefix: string): Promise<void> {
     await rm(this.pathOf(prefix), { recursive: true, force: true });
   }

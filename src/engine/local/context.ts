@@ -74,6 +74,8 @@ export interface RunContext {
   readonly spawner: Spawner;
   readonly limits: StepLimits;
   readonly fetchHostNetwork: boolean;
+  /** `http` templates may call loopback/private/link-local hosts. */
+  readonly allowPrivateHttp: boolean;
   /** Cgroups and network the machine offers pods. */
   readonly host: PodHost;
   /** Set by stop() or the workflow deadline: no new nodes, running pods killed with this message. */
@@ -139,7 +141,7 @@ export function createNode(
     startedAt: now(),
   };
   if (isFulfilled(init.phase)) node.finishedAt = node.startedAt;
-  if (init.type === 'Pod') node.progress = '0/1';
+  if (init.type === 'Pod' || init.type === 'HTTP') node.progress = '0/1';
   ctx.nodes[node.id] = node;
   ctx.touch(node);
   return node;
@@ -150,7 +152,7 @@ export function setPhase(ctx: RunContext, node: NodeStatus, phase: NodePhase, me
   node.phase = phase;
   if (message) node.message = message;
   if (isFulfilled(phase)) node.finishedAt = now();
-  if (node.type === 'Pod') node.progress = phase === 'Succeeded' ? '1/1' : '0/1';
+  if (node.type === 'Pod' || node.type === 'HTTP') node.progress = phase === 'Succeeded' ? '1/1' : '0/1';
   ctx.touch(node);
 }
 
@@ -169,6 +171,7 @@ export function outboundNodes(ctx: RunContext, id: string): string[] {
   if (!node) return [];
   switch (node.type) {
     case 'Pod':
+    case 'HTTP':
     case 'Skipped':
       return [id];
     case 'Retry': {

@@ -46,6 +46,11 @@ export interface LocalEngineOptions {
    * service sets it with OGDC_ALLOW_PRIVATE_SOURCES=true.
    */
   fetchHostNetwork?: boolean;
+  /**
+   * `http` templates may call loopback/private/link-local hosts (default false); the service sets it with
+   * OGDC_ALLOW_PRIVATE_SOURCES=true, `run-workflow` always.
+   */
+  allowPrivateHttp?: boolean;
   /** Namespace given to workflows that name none. */
   namespace?: string;
   log?: (msg: string) => void;
@@ -238,6 +243,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
         spawner,
         limits,
         fetchHostNetwork: options.fetchHostNetwork ?? false,
+        allowPrivateHttp: options.allowPrivateHttp ?? false,
         host,
         log,
         persist: (snapshot, nodes) => db.save(snapshot, nodes),

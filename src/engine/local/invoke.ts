@@ -8,7 +8,7 @@ import { ExpressionError, LoopExpansionError, UnresolvedVariableError, WhenExpre
 import { itemsFromList, itemsFromParam, itemsFromSequence, itemVariables, loopChildSuffix, type LoopItem } from './loops.ts';
 import { ABSENT_ARGUMENT, type Scope } from './scope.ts';
 import { mapLookup, substituteObject, tagsIn } from './substitute.ts';
-import { executeTemplate, type CallArguments } from './template.ts';
+import { executeTemplate, remoteOf, type CallArguments } from './template.ts';
 import { evaluateWhen } from './when.ts';
 import { exitHookOf, expressionHooks, runExpressionHooks, runHook, selfVariables } from './hooks.ts';
 
@@ -75,6 +75,8 @@ export function callArguments(call: Obj, scope: Pick<Scope, 'artifacts'>, global
       artifacts.push({ name, source: { name, s3: { key: String((a.s3 as Obj).key) } } as ArtifactRef });
     } else if (typeof (a.raw as Obj | undefined)?.data === 'string') {
       artifacts.push({ name, raw: String((a.raw as Obj).data) });
+    } else if (a.http || a.git) {
+      artifacts.push({ name, remote: remoteOf(a) });
     }
   }
   return { parameters, artifacts };

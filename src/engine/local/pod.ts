@@ -1,10 +1,11 @@
 /** Runs one container/script node as a host process (SEMANTICS §1, §9) and collects its outputs. */
 import { constants } from 'node:fs';
-import { access, lstat, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, lstat, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { NodeStatus } from '../types.ts';
 import { createNode, setPhase, stopState, type ArtifactRef, type Killable, type Obj, type RunContext, type Template } from './context.ts';
 import { PodSetupError } from './errors.ts';
+import { loadRemoteArtifact, type RemoteSource } from './remote-artifacts.ts';
 import { podFs, podPaths, rewriteMounts, type PodFs, type PodPaths } from './pods/mounts.ts';
 import { imageCommand, knownEntrypoint } from './images.ts';
 import { durationSeconds } from './durations.ts';
@@ -29,6 +30,10 @@ export interface InputArtifact {
   path: string;
   source?: ArtifactRef;
   raw?: string;
+  /** An `http` or `git` source (remote-artifacts.ts). */
+  remote?: RemoteSource;
+  /** File mode to set once loaded. */
+  mode?: number;
   optional: boolean;
 }
 
@@ -80,6 +85,15 @@ async function loadInputs(ctx: RunContext, req: PodRequest, fs: PodFs): Promise<
     await mkdir(path.dirname(dest), { recursive: true });
     if (art.raw !== undefined) {
       await writeFile(dest, art.raw);
+      continue;
+    }
+    if (art.remote) {
+      try {
+        await loadRemoteArtifact(ctx, art.remote, dest);
+      } catch (err) {
+        throw new PodSetupError(req.nodeName, `failed to load artifact '${art.name}': ${(err as Error).message}`);
+      }
+      if (art.mode !== undefined) await chmod(dest, art.mode);
       continue;
     }
     const key = art.source?.s3?.key;

@@ -1,5 +1,7 @@
-/** `status.progress` and node progress: Pod nodes only, retry attempts included (SEMANTICS §8). */
+/** `status.progress` and node progress: Pod and HTTP nodes (progress/updater.go: executable), retry attempts included (SEMANTICS §8). */
 import type { NodeStatus } from '../types.ts';
+
+const executable = (n: NodeStatus) => n.type === 'Pod' || n.type === 'HTTP';
 
 function parse(p: string | undefined): [number, number] {
   const m = /^(\d+)\/(\d+)$/.exec(p ?? '');
@@ -11,13 +13,13 @@ export function updateProgress(nodes: Record<string, NodeStatus>): string {
   let done = 0;
   let total = 0;
   for (const n of Object.values(nodes)) {
-    if (n.type !== 'Pod') continue;
+    if (!executable(n)) continue;
     const [d, t] = parse(n.progress ?? (n.phase === 'Succeeded' ? '1/1' : '0/1'));
     done += d;
     total += t;
   }
   for (const n of Object.values(nodes)) {
-    if (n.type === 'Pod') continue;
+    if (executable(n)) continue;
     const seen = new Set<string>();
     const stack = [...(n.children ?? [])];
     let d = 0;
@@ -28,7 +30,7 @@ export function updateProgress(nodes: Record<string, NodeStatus>): string {
       seen.add(id);
       const child = nodes[id];
       if (!child) continue;
-      if (child.type === 'Pod') {
+      if (executable(child)) {
         const [cd, ct] = parse(child.progress);
         d += cd;
         t += ct;

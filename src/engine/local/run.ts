@@ -11,7 +11,7 @@ import type { Spawner } from './pods/spawner.ts';
 import type { StepLimits } from './pods/limits.ts';
 import type { PodHost } from './pods/host.ts';
 import { mapLookup, substituteObject } from './substitute.ts';
-import { executeTemplate } from './template.ts';
+import { executeTemplate, remoteOf } from './template.ts';
 import { resumeSuspended } from './suspend.ts';
 import { holdLocks, type LockManager } from './sync.ts';
 import { exitHookOf, expressionHooks, hookHolds, runHook, workflowFailures } from './hooks.ts';
@@ -36,6 +36,8 @@ export interface RunDeps {
   limits: StepLimits;
   /** Steps marked `ogdc.dataone.org/network: egress` use the host's network (OGDC_ALLOW_PRIVATE_SOURCES). */
   fetchHostNetwork: boolean;
+  /** `http` templates may call loopback/private hosts. */
+  allowPrivateHttp: boolean;
   /** Cgroups and network the machine offers pods. */
   host: PodHost;
   log(msg: string): void;
@@ -115,6 +117,7 @@ export class ActiveRun {
       spawner: deps.spawner,
       limits: deps.limits,
       fetchHostNetwork: deps.fetchHostNetwork,
+      allowPrivateHttp: deps.allowPrivateHttp,
       host: deps.host,
       touch: (node) => this.touch(node),
       log: deps.log,
@@ -221,7 +224,7 @@ export class ActiveRun {
       }
       const args = (spec.arguments ?? {}) as Obj;
       const params = (args.parameters as Obj[] | undefined) ?? [];
-      // Entrypoint input artifacts come from spec.arguments.artifacts (key-only or raw).
+      // Entrypoint input artifacts come from spec.arguments.artifacts (key-only, raw, http or git).
       const artifacts = ((args.artifacts as Obj[] | undefined) ?? []).map((a) => {
         const key = (a.s3 as Obj | undefined)?.key;
         const raw = (a.raw as Obj | undefined)?.data;
@@ -229,6 +232,7 @@ export class ActiveRun {
           name: String(a.name),
           ...(typeof key === 'string' ? { source: { name: String(a.name), s3: { key } } } : {}),
           ...(typeof raw === 'string' ? { raw } : {}),
+          ...(a.http || a.git ? { remote: remoteOf(a) } : {}),
         };
       });
       const wfHooks = expressionHooks(spec);

@@ -46,9 +46,11 @@ const OUTPUT_PARAMETER: Shape = {
   description: true,
   valueFrom: { path: true, default: true, parameter: true, expression: true, supplied: true },
 };
+const HTTP_ARTIFACT: Shape = { url: true, headers: listOf({ name: true, value: true }) };
+const GIT_ARTIFACT: Shape = { repo: true, revision: true, depth: true, fetch: true, singleBranch: true, branch: true, disableSubmodules: true };
 const ARGUMENTS: Shape = {
   parameters: listOf(PARAMETER),
-  artifacts: listOf({ name: true, from: true, s3: S3, raw: { data: true }, optional: true }),
+  artifacts: listOf({ name: true, from: true, s3: S3, raw: { data: true }, optional: true, http: HTTP_ARTIFACT, git: GIT_ARTIFACT }),
 };
 const VOLUME_MOUNT: Shape = { name: true, mountPath: true, subPath: true, readOnly: true };
 const VOLUME: Shape = { name: true, emptyDir: true, persistentVolumeClaim: { claimName: true, readOnly: true } };
@@ -98,11 +100,33 @@ const TEMPLATE: Shape = {
     if (!Array.isArray(value)) return;
     value.forEach((group, g) => listOf(LOOP_AND_CALL)(group, `${path}[${g}]`));
   },
+  http: {
+    url: true,
+    method: true,
+    headers: listOf({ name: true, value: true }),
+    body: true,
+    bodyFrom: { bytes: true },
+    timeoutSeconds: true,
+    insecureSkipVerify: true,
+    // Its {{tags}} are substituted before it is evaluated; check the syntax with placeholders.
+    successCondition: (value, path) => checkExpression(String(value).replace(/\{\{[^{}]*\}\}/g, 'true'), path),
+  },
+  data: {
+    source: { artifactPaths: { name: true, s3: { bucket: true, key: true } } },
+    transformation: listOf({ expression: (value, path) => checkExpression(String(value).replace(/\{\{[^{}]*\}\}/g, 'true'), path) }),
+  },
   suspend: { duration: (value, path) => {
     if (!String(value).includes('{{') && durationSeconds(value) === undefined) reject(path, `invalid duration '${String(value)}'`);
   } },
   dag: { tasks: listOf({ ...LOOP_AND_CALL, depends: true, dependencies: true }), target: true, failFast: true },
-  inputs: { parameters: listOf(PARAMETER), artifacts: listOf(ARTIFACT) },
+  inputs: {
+    parameters: listOf(PARAMETER),
+    artifacts: listOf({
+      ...ARTIFACT,
+      http: HTTP_ARTIFACT,
+      git: GIT_ARTIFACT,
+    }),
+  },
   outputs: { parameters: listOf(OUTPUT_PARAMETER), artifacts: listOf(ARTIFACT) },
   retryStrategy: {
     limit: true,
@@ -200,11 +224,11 @@ function checkExpressionTags(value: unknown, path: string): void {
 }
 
 function checkTemplate(t: Obj, path: string, names: Set<string>): void {
-  const kinds = ['container', 'script', 'steps', 'dag', 'suspend'].filter((k) => t[k] !== undefined);
+  const kinds = ['container', 'script', 'steps', 'dag', 'suspend', 'http', 'data'].filter((k) => t[k] !== undefined);
   if (kinds.length !== 1)
     reject(
       path,
-      kinds.length === 0 ? 'template has no container, script, steps, dag or suspend' : `template has more than one kind (${kinds.join(', ')})`,
+      kinds.length === 0 ? 'template has no container, script, steps, dag, suspend, http or data' : `template has more than one kind (${kinds.join(', ')})`,
     );
   const body = (t.container ?? t.script) as Obj | undefined;
   if (body && (!Array.isArray(body.command) || body.command.length === 0) && !knownEntrypoint(body.image)) {

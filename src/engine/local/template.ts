@@ -9,6 +9,9 @@ import { resolveTemplateOutputs } from './outputs.ts';
 import { ABSENT_ARGUMENT } from './scope.ts';
 import { runSteps } from './steps.ts';
 import { runSuspend } from './suspend.ts';
+import { runHttp } from './http.ts';
+import { runData } from './data.ts';
+import type { RemoteSource } from './remote-artifacts.ts';
 import { ExpressionError } from './errors.ts';
 import { durationSeconds } from './durations.ts';
 import { evaluateExpression, nestVariables } from './expr.ts';
@@ -17,7 +20,7 @@ import { mapLookup, substituteObject, substituteString } from './substitute.ts';
 /** Arguments a caller passes: parameter values already substituted, artifacts resolved to stored refs. */
 export interface CallArguments {
   parameters?: Array<{ name: string; value?: string }>;
-  artifacts?: Array<{ name: string; source?: ArtifactRef; raw?: string }>;
+  artifacts?: Array<{ name: string; source?: ArtifactRef; raw?: string; remote?: RemoteSource }>;
 }
 
 export interface TemplateCall {
@@ -45,6 +48,13 @@ const RETRYABLE: Record<string, Array<NodeStatus['phase']>> = {
 /** Seconds from Argo duration text (`30`, `30s`, `2m`, `1h`); 0 when absent. */
 function seconds(raw: unknown): number {
   return durationSeconds(raw) ?? 0;
+}
+
+/** An artifact's own `http` or `git` source. */
+export function remoteOf(a: Obj): RemoteSource | undefined {
+  if (a.http) return { http: a.http as Obj };
+  if (a.git) return { git: a.git as Obj };
+  return undefined;
 }
 
 /** Runs a template call, wrapping it in a Retry node when a retryStrategy applies. Undefined: not created (stopped). */
@@ -197,7 +207,7 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
   const locals = localVariables(ctx, call, retries);
   for (const p of params) p.value = resolveInputValue(ctx, locals, p.value);
   const vars = inputVariables(ctx, call, raw, params, retries);
-  const leaf = raw.container !== undefined || raw.script !== undefined || raw.suspend !== undefined;
+  const leaf = raw.container !== undefined || raw.script !== undefined || raw.suspend !== undefined || raw.http !== undefined || raw.data !== undefined;
   let tmpl: Template;
   try {
     tmpl = substituteObject(raw, mapLookup(vars, ctx.globals), undefined, {
@@ -208,7 +218,7 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
     if (!(err instanceof ExpressionError)) throw err;
     const node = createNode(ctx, {
       name: call.nodeName,
-      type: leaf ? 'Pod' : 'Skipped',
+      type: leaf ? (raw.http !== undefined ? 'HTTP' : 'Pod') : 'Skipped',
       templateName: call.templateName,
       boundaryId: call.boundaryId,
       phase: 'Error',
@@ -230,25 +240,31 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
         ? { name: String(a.name), s3: { key: ownKey }, ...(a.archive ? { archive: a.archive as Obj } : {}) }
         : undefined);
     const rawData = arg?.raw ?? (typeof ownRaw === 'string' ? ownRaw : undefined);
+    // The template's own http/git source, unless an argument supplies the artifact.
+    // An argument's own http/git, or one handed on from a steps/dag template's input (`from`).
+    const remote = arg ? (arg.remote ?? remoteOf(arg.source ?? {})) : remoteOf(a);
     inputArtifacts.push({
       name: String(a.name),
       path: String(a.path ?? path.posix.join('/tmp', String(a.name))),
       source,
       raw: rawData,
+      ...(remote ? { remote } : {}),
+      ...(a.mode !== undefined && !Number.isNaN(Number(a.mode)) ? { mode: Number(a.mode) } : {}),
       optional: a.optional === true,
     });
-    if (source) (inputs.artifacts ??= []).push({ name: String(a.name), path: a.path, ...(source.s3 ? { s3: source.s3 } : {}) });
+    if (remote) (inputs.artifacts ??= []).push({ name: String(a.name), path: a.path, ...remote });
+    else if (source) (inputs.artifacts ??= []).push({ name: String(a.name), path: a.path, ...(source.s3 ? { s3: source.s3 } : {}) });
   }
   const memo = memoizeKey(ctx, tmpl);
   if (memo) {
     const cached = ctx.memo.get(memo.id, memo.maxAge);
     if (cached) {
-      const leafType = tmpl.steps ? 'Steps' : tmpl.dag ? 'DAG' : tmpl.suspend !== undefined ? 'Suspend' : 'Pod';
+      const leafType = tmpl.steps ? 'Steps' : tmpl.dag ? 'DAG' : tmpl.suspend !== undefined ? 'Suspend' : tmpl.http !== undefined ? 'HTTP' : 'Pod';
       const node = createNode(ctx, { name: call.nodeName, type: leafType, templateName: call.templateName, boundaryId: call.boundaryId, phase: 'Succeeded' });
       if (inputs.parameters || inputs.artifacts) node.inputs = inputs;
       node.outputs = structuredClone(cached);
       (node as NodeStatus & Obj).memoizationStatus = { hit: true, key: memo.key, cacheName: memo.cacheName };
-      if (node.type === 'Pod') node.progress = '1/1';
+      if (node.type === 'Pod' || node.type === 'HTTP') node.progress = '1/1';
       call.link(node.id);
       return node;
     }
@@ -282,6 +298,12 @@ async function runBody(
   if (tmpl.suspend !== undefined) {
     return runSuspend(ctx, { nodeName: call.nodeName, templateName: call.templateName, boundaryId: call.boundaryId, inputs, link: call.link }, tmpl);
   }
+  if (tmpl.data !== undefined) {
+    return runData(ctx, { nodeName: call.nodeName, templateName: call.templateName, boundaryId: call.boundaryId, inputs, link: call.link }, tmpl);
+  }
+  if (tmpl.http !== undefined) {
+    return runHttp(ctx, { nodeName: call.nodeName, templateName: call.templateName, boundaryId: call.boundaryId, inputs, link: call.link }, tmpl);
+  }
   if (tmpl.container || tmpl.script) {
     return runPod(ctx, {
       nodeName: call.nodeName,
@@ -304,7 +326,11 @@ async function runBody(
   if (inputs.parameters || inputs.artifacts) node.inputs = inputs;
   call.link(node.id);
   // A steps/dag template hands its input artifacts on with `from: "{{inputs.artifacts.X}}"`.
-  const passed = new Map(inputArtifacts.filter((a) => a.source).map((a) => [`inputs.artifacts.${a.name}`, { ...a.source!, name: a.name }]));
+  const passed = new Map(
+    inputArtifacts
+      .filter((a) => a.source || a.remote)
+      .map((a) => [`inputs.artifacts.${a.name}`, { ...(a.remote ?? a.source!), name: a.name } as ArtifactRef]),
+  );
   const base = { ...ctx.globals, ...vars };
   const scope = tmpl.steps ? await runSteps(ctx, node, tmpl, passed, base) : await runDag(ctx, node, tmpl, passed, base);
   if (node.phase === 'Succeeded') {

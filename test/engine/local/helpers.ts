@@ -22,7 +22,7 @@ export interface Harness {
 /** A local engine on a fresh in-memory PGlite and a temporary data dir, closed after the test. */
 export async function harness(
   t: TestContext,
-  options: { sandbox?: 'auto' | 'bwrap' | 'none'; maxProcesses?: number; db?: Db; dataDir?: string; limits?: Partial<StepLimits> } = {},
+  options: { sandbox?: 'auto' | 'bwrap' | 'none'; maxProcesses?: number; db?: Db; dataDir?: string; limits?: Partial<StepLimits>; allowPrivateHttp?: boolean } = {},
 ): Promise<Harness> {
   const db = options.db ?? (await dbTargets()[0]!.open());
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'ogdc-local-')));
@@ -33,6 +33,7 @@ export async function harness(
     sandbox: options.sandbox ?? 'auto',
     maxProcesses: options.maxProcesses ?? 4,
     limits: options.limits,
+    allowPrivateHttp: options.allowPrivateHttp,
     log: (m) => logs.push(m),
   });
   t.after(async () => {
