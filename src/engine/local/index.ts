@@ -23,7 +23,8 @@ import { Spawner } from './pods/spawner.ts';
 import { WorkflowStore } from './store.ts';
 import type { ManifestDoc } from './manifest-file.ts';
 import { checkLocalSubset } from './subset.ts';
-import { checkAdmission } from './pods/admission.ts';
+import { checkAdmission, checkArtifactKeys } from './pods/admission.ts';
+import { artifactScopeOf, type ArtifactScope } from './pods/artifact-scope.ts';
 import { TemplateRegistry } from './templates.ts';
 import { ConfigMapStore } from './configmaps.ts';
 import { LockManager } from './sync.ts';
@@ -223,8 +224,11 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       wf.metadata.creationTimestamp = now();
       wf.metadata.labels = { ...wf.metadata.labels, 'workflows.argoproj.io/phase': 'Running' };
       const fixedName = wf.metadata.name;
+      let artifactScope: ArtifactScope | undefined;
       for (let attempt = 0; ; attempt++) {
         wf.metadata.name = fixedName ?? generateWorkflowName(wf.metadata.generateName!);
+        artifactScope = artifactScopeOf(wf.metadata.name, wf.metadata.labels, submitOptions?.artifactReadPrefixes);
+        checkArtifactKeys(wf, artifactScope);
         if (await db.insert({ ...wf, status: { phase: 'Running', startedAt: wf.metadata.creationTimestamp } })) break;
         if (fixedName || attempt > 5) throw new ManifestRejectedError(`workflow "${wf.metadata.name}" already exists`, 'metadata.name');
       }
@@ -238,6 +242,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
         spawner,
         limits,
         fetchHostNetwork: options.fetchHostNetwork ?? false,
+        artifactScope,
         host,
         log,
         persist: (snapshot, nodes) => db.save(snapshot, nodes),

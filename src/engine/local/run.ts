@@ -10,6 +10,7 @@ import { Semaphore, type FairSemaphore } from './semaphore.ts';
 import type { Spawner } from './pods/spawner.ts';
 import type { StepLimits } from './pods/limits.ts';
 import type { PodHost } from './pods/host.ts';
+import type { ArtifactScope } from './pods/artifact-scope.ts';
 import { mapLookup, substituteObject } from './substitute.ts';
 import { executeTemplate } from './template.ts';
 import { resumeSuspended } from './suspend.ts';
@@ -36,6 +37,8 @@ export interface RunDeps {
   limits: StepLimits;
   /** Steps marked `ogdc.dataone.org/network: egress` use the host's network (OGDC_ALLOW_PRIVATE_SOURCES). */
   fetchHostNetwork: boolean;
+  /** Keys a confined (service-submitted) workflow may read and write; undefined: any key in the store. */
+  artifactScope: ArtifactScope | undefined;
   /** Cgroups and network the machine offers pods. */
   host: PodHost;
   log(msg: string): void;
@@ -115,6 +118,7 @@ export class ActiveRun {
       spawner: deps.spawner,
       limits: deps.limits,
       fetchHostNetwork: deps.fetchHostNetwork,
+      artifactScope: deps.artifactScope,
       host: deps.host,
       touch: (node) => this.touch(node),
       log: deps.log,
