@@ -2,7 +2,7 @@
 // writes only under its own prefix; literal keys elsewhere are refused at submit naming the field, substituted ones
 // fail the node. A workflow without the submitter label (run-workflow) keeps plain keys.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ManifestRejectedError } from '../../../src/engine/errors.ts';
@@ -77,4 +77,33 @@ test('a workflow without the submitter label (run-workflow) keeps plain keys', a
   const done = await engine.wait((await engine.submit(wf({ inKey: 'shared/in.txt', outKey: 'elsewhere/out.txt' }))).metadata.name!);
   assert.equal(done.status?.phase, 'Succeeded', JSON.stringify(done.status?.nodes));
   assert.equal(await readFile(path.join(dataDir, 'artifacts', 'elsewhere', 'out.txt'), 'utf8'), 'plain\n');
+});
+
+test('a link a step saved in a folder output never leads a later key into another run or the host', async (t) => {
+  // Outside /tmp, which an unsandboxed step sees as its own.
+  const dataDir = await mkdtemp('/var/tmp/ogdc-scope-');
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const { engine } = await harness(t, { sandbox: 'none', dataDir });
+  await engine.putArtifact('bob-run/out.txt', 'bob\n');
+  const bobDir = path.join(dataDir, 'artifacts', 'bob-run');
+  const w = manifest(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: links-, labels: {ogdc/submitter: alice}}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    outputs:
+      artifacts:
+      - {name: d, path: /out, archive: {none: {}}, s3: {key: '{{workflow.name}}/d'}}
+      - {name: x, path: /x.txt, archive: {none: {}}, s3: {key: '{{workflow.name}}/d/l/pwned.txt'}}
+    container:
+      image: busybox
+      command: [sh, -c, "mkdir -p /out && ln -s ${bobDir} /out/l && echo pwned > /x.txt"]
+`);
+  const end = await engine.wait((await engine.submit(w)).metadata.name!);
+  assert.match(String(end.status?.phase), /^(Failed|Error)$/);
+  assert.match(JSON.stringify(end.status?.nodes), /passes through a symbolic link/);
+  assert.deepEqual(await readdir(bobDir), ['out.txt']);
 });
