@@ -49,6 +49,8 @@ export interface LocalEngineOptions {
   fetchHostNetwork?: boolean;
   /** Namespace given to workflows that name none. */
   namespace?: string;
+  /** PATH the start-up check searches for the network tools (slirp4netns, unshare, nsenter, ip); default: PATH. */
+  networkToolsPath?: string;
   log?: (msg: string) => void;
 }
 
@@ -122,7 +124,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
         `local engine: WARNING: no cgroups for steps (${cgroups}); OGDC_LOCAL_STEP_PROCESSES and OGDC_LOCAL_STEP_MEMORY_MB fall back to per-process limits (RLIMIT_NPROC, RLIMIT_AS), and RLIMIT_NPROC does not bind a service running as root`,
       );
     else host.cgroups = cgroups;
-    host.egressProblem = await egressProblem();
+    host.egressProblem = await egressProblem(options.networkToolsPath);
     if (host.egressProblem)
       log(`local engine: ${limits.network === 'egress' ? 'WARNING: ' : ''}steps with network (the fetch step${limits.network === 'egress' ? ', OGDC_LOCAL_STEP_NETWORK=egress' : ''}) will fail: ${host.egressProblem}`);
     // Beside the layer pools (whose folder holds only layers), written at every start: its content never changes.

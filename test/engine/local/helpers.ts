@@ -22,7 +22,14 @@ export interface Harness {
 /** A local engine on a fresh in-memory PGlite and a temporary data dir, closed after the test. */
 export async function harness(
   t: TestContext,
-  options: { sandbox?: 'auto' | 'bwrap' | 'none'; maxProcesses?: number; db?: Db; dataDir?: string; limits?: Partial<StepLimits> } = {},
+  options: {
+    sandbox?: 'auto' | 'bwrap' | 'none';
+    maxProcesses?: number;
+    db?: Db;
+    dataDir?: string;
+    limits?: Partial<StepLimits>;
+    networkToolsPath?: string;
+  } = {},
 ): Promise<Harness> {
   const db = options.db ?? (await dbTargets()[0]!.open());
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'ogdc-local-')));
@@ -33,6 +40,7 @@ export async function harness(
     sandbox: options.sandbox ?? 'auto',
     maxProcesses: options.maxProcesses ?? 4,
     limits: options.limits,
+    networkToolsPath: options.networkToolsPath,
     log: (m) => logs.push(m),
   });
   t.after(async () => {
