@@ -30,9 +30,10 @@ spec:
       image: busybox
       command: [sh, -c, "${opts.inKey ? 'cat /in.txt > /out.txt' : 'echo mine > /out.txt'}"]
 `);
-const SUBMITTER = "labels: {ogdc/submitter: alice}";
+const SUBMITTER = 'labels: {ogdc/submitter: alice}';
 
-const rejected = (field: RegExp) => (err: unknown) => err instanceof ManifestRejectedError && field.test(err.message) && /outside this workflow's artifacts/.test(err.message);
+const rejected = (field: RegExp) => (err: unknown) =>
+  err instanceof ManifestRejectedError && field.test(err.message) && /outside this workflow's artifacts/.test(err.message);
 
 test('a submitted workflow reads its own uploads and writes its own prefix; other keys are refused naming the field', async (t) => {
   const { engine, dataDir } = await harness(t, { sandbox: 'none' });
@@ -43,22 +44,45 @@ test('a submitted workflow reads its own uploads and writes its own prefix; othe
   const opts = { artifactReadPrefixes: ['ogdc-inputs/alice-upload'] };
 
   // Own upload read, own prefix written (by a tag and literally).
-  const ok = await engine.submit(wf({ name: 'alice-run', labels: SUBMITTER, inKey: 'ogdc-inputs/alice-upload/inputs.tsv', outKey: 'alice-run/copy.txt' }), opts);
+  const ok = await engine.submit(
+    wf({ name: 'alice-run', labels: SUBMITTER, inKey: 'ogdc-inputs/alice-upload/inputs.tsv', outKey: 'alice-run/copy.txt' }),
+    opts,
+  );
   const done = await engine.wait(ok.metadata.name!);
   assert.equal(done.status?.phase, 'Succeeded', JSON.stringify(done.status?.nodes));
   assert.equal(await readFile(path.join(dataDir, 'artifacts', 'alice-run', 'copy.txt'), 'utf8'), 'alice-inputs\n');
-  const tagged = await engine.wait((await engine.submit(wf({ labels: SUBMITTER, outKey: '{{workflow.name}}/t.txt' }), opts)).metadata.name!);
+  const tagged = await engine.wait(
+    (await engine.submit(wf({ labels: SUBMITTER, outKey: '{{workflow.name}}/t.txt' }), opts)).metadata.name!,
+  );
   assert.equal(tagged.status?.phase, 'Succeeded', JSON.stringify(tagged.status?.nodes));
 
   // Literal keys of another run or another upload: refused at submit, naming the field.
-  await assert.rejects(engine.submit(wf({ labels: SUBMITTER, inKey: 'bob-run/bob-run/out.txt' }), opts), rejected(/spec\.templates\[0\]\.inputs\.artifacts\[0\]\.s3\.key/));
-  await assert.rejects(engine.submit(wf({ labels: SUBMITTER, inKey: 'ogdc-inputs/bob-upload/inputs.tsv' }), opts), rejected(/inputs\.artifacts\[0\]\.s3\.key/));
-  await assert.rejects(engine.submit(wf({ labels: SUBMITTER, outKey: 'bob-run/bob-run/out.txt' }), opts), rejected(/spec\.templates\[0\]\.outputs\.artifacts\[0\]\.s3\.key/));
+  await assert.rejects(
+    engine.submit(wf({ labels: SUBMITTER, inKey: 'bob-run/bob-run/out.txt' }), opts),
+    rejected(/spec\.templates\[0\]\.inputs\.artifacts\[0\]\.s3\.key/),
+  );
+  await assert.rejects(
+    engine.submit(wf({ labels: SUBMITTER, inKey: 'ogdc-inputs/bob-upload/inputs.tsv' }), opts),
+    rejected(/inputs\.artifacts\[0\]\.s3\.key/),
+  );
+  await assert.rejects(
+    engine.submit(wf({ labels: SUBMITTER, outKey: 'bob-run/bob-run/out.txt' }), opts),
+    rejected(/spec\.templates\[0\]\.outputs\.artifacts\[0\]\.s3\.key/),
+  );
   // `ogdc-inputs/alice-upload` may be read, never written; `./`, `//` do not get round the prefix.
-  await assert.rejects(engine.submit(wf({ labels: SUBMITTER, outKey: 'ogdc-inputs/alice-upload/inputs.tsv' }), opts), rejected(/outputs\.artifacts\[0\]\.s3\.key/));
-  await assert.rejects(engine.submit(wf({ labels: SUBMITTER, inKey: './/bob-run/bob-run/out.txt' }), opts), rejected(/inputs\.artifacts\[0\]\.s3\.key/));
+  await assert.rejects(
+    engine.submit(wf({ labels: SUBMITTER, outKey: 'ogdc-inputs/alice-upload/inputs.tsv' }), opts),
+    rejected(/outputs\.artifacts\[0\]\.s3\.key/),
+  );
+  await assert.rejects(
+    engine.submit(wf({ labels: SUBMITTER, inKey: './/bob-run/bob-run/out.txt' }), opts),
+    rejected(/inputs\.artifacts\[0\]\.s3\.key/),
+  );
   // The label alone confines too (no read prefixes given).
-  await assert.rejects(engine.submit(wf({ labels: SUBMITTER, inKey: 'ogdc-inputs/alice-upload/inputs.tsv' })), rejected(/inputs\.artifacts\[0\]\.s3\.key/));
+  await assert.rejects(
+    engine.submit(wf({ labels: SUBMITTER, inKey: 'ogdc-inputs/alice-upload/inputs.tsv' })),
+    rejected(/inputs\.artifacts\[0\]\.s3\.key/),
+  );
 
   // A key made by a parameter: the node fails naming the key, nothing is written there.
   const viaParam = async (w: Workflow) => {
@@ -66,8 +90,14 @@ test('a submitted workflow reads its own uploads and writes its own prefix; othe
     assert.match(String(end.status?.phase), /^(Failed|Error)$/);
     return nodeByDisplay(end, end.metadata.name!).message ?? '';
   };
-  assert.match(await viaParam(wf({ labels: SUBMITTER, param: 'bob-run/bob-run/out.txt', outKey: '{{workflow.parameters.k}}' })), /output artifact 'out': s3\.key 'bob-run\/bob-run\/out\.txt' is outside/);
-  assert.match(await viaParam(wf({ labels: SUBMITTER, param: 'bob-run/bob-run/out.txt', inKey: '{{workflow.parameters.k}}' })), /input artifact 'in': s3\.key 'bob-run\/bob-run\/out\.txt' is outside/);
+  assert.match(
+    await viaParam(wf({ labels: SUBMITTER, param: 'bob-run/bob-run/out.txt', outKey: '{{workflow.parameters.k}}' })),
+    /output artifact 'out': s3\.key 'bob-run\/bob-run\/out\.txt' is outside/,
+  );
+  assert.match(
+    await viaParam(wf({ labels: SUBMITTER, param: 'bob-run/bob-run/out.txt', inKey: '{{workflow.parameters.k}}' })),
+    /input artifact 'in': s3\.key 'bob-run\/bob-run\/out\.txt' is outside/,
+  );
   assert.equal(await readFile(path.join(dataDir, 'artifacts', 'bob-run', 'bob-run', 'out.txt'), 'utf8'), 'bob-secret\n');
 });
 
