@@ -78,6 +78,11 @@ test('a submitted workflow reads its own uploads and writes its own prefix; othe
     engine.submit(wf({ labels: SUBMITTER, inKey: './/bob-run/bob-run/out.txt' }), opts),
     rejected(/inputs\.artifacts\[0\]\.s3\.key/),
   );
+  // A workflow named after the uploads' folder would own every upload.
+  await assert.rejects(
+    engine.submit(wf({ name: 'ogdc-inputs', labels: SUBMITTER }), opts),
+    (err: unknown) => err instanceof ManifestRejectedError && /^metadata\.name: /.test(err.message),
+  );
   // The label alone confines too (no read prefixes given).
   await assert.rejects(
     engine.submit(wf({ labels: SUBMITTER, inKey: 'ogdc-inputs/alice-upload/inputs.tsv' })),

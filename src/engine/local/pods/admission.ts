@@ -7,7 +7,7 @@
  */
 import { ManifestRejectedError } from '../../errors.ts';
 import type { Workflow } from '../../types.ts';
-import { keyRefusal, type ArtifactScope } from './artifact-scope.ts';
+import { keyRefusal, UPLOADS_ROOT, type ArtifactScope } from './artifact-scope.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -148,6 +148,9 @@ function walkKeys(wf: Workflow, keyCheck: KeyCheck): void {
  */
 export function checkArtifactKeys(wf: Workflow, scope: ArtifactScope | undefined): void {
   if (!scope) return;
+  // Its own prefix would then cover every upload.
+  if (wf.metadata.name === UPLOADS_ROOT)
+    reject('metadata.name', `'${UPLOADS_ROOT}' is where the service keeps uploaded inputs; a submitted workflow cannot take that name`);
   walkKeys(wf, (key, field, direction) => {
     if (typeof key !== 'string' || templated(key)) return;
     const why = keyRefusal(scope, key, direction);

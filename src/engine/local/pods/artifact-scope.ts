@@ -13,6 +13,9 @@ export interface ArtifactScope {
   readonly write: readonly string[];
 }
 
+/** The first component of the service's upload prefixes (`ogdc-inputs/<uuid>`, service/runs/submit.ts). */
+export const UPLOADS_ROOT = 'ogdc-inputs';
+
 /** The label the service puts on every submission (translate/builders/workflow.ts). */
 export const SUBMITTER_LABEL = 'ogdc/submitter';
 
