@@ -68,6 +68,11 @@ export interface LogLine {
 export interface SubmitOptions {
   /** `-p NAME=VALUE` overrides of `spec.arguments.parameters`. */
   parameters?: Record<string, string>;
+  /**
+   * Local engine: confines the workflow's artifact keys (as the `ogdc/submitter` label does): it writes only under
+   * `<workflow name>/` and reads that and these prefixes (the service's upload prefix). Argo ignores it.
+   */
+  artifactReadPrefixes?: string[];
 }
 
 export interface ResumeOptions {

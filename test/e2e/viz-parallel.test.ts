@@ -68,7 +68,8 @@ async function runOnLocalEngine(t: TestContext, files: Record<string, string>, c
   const { workflow, uploads } = await translate(files, (c) => path.join(volumes, c));
   assert.deepEqual(validateWorkflowManifest(workflow), { valid: true });
   for (const u of uploads) await engine.putArtifact(u.key, u.body);
-  const submitted = await engine.submit(withVizStandIns(workflow, STAND_INS));
+  // As the service submits it: the labelled workflow reads its own upload prefix.
+  const submitted = await engine.submit(withVizStandIns(workflow, STAND_INS), { artifactReadPrefixes: [options.uploadPrefix] });
   const done = await engine.wait(submitted.metadata.name!);
   const logs: string[] = [];
   if (done.status?.phase !== 'Succeeded') for await (const l of engine.logs(done.metadata.name!)) logs.push(l.content);

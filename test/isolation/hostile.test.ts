@@ -3,28 +3,15 @@
 // user's published output, read /etc/shadow and outlive the workflow deadline. The data folder lies outside /tmp.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdir, readFile, mkdtemp, rm, writeFile, stat } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { packRecipe } from '../../src/cli/commands/submit.ts';
-import { createEngine } from '../../src/engine/create.ts';
 import { bwrapWorks } from '../../src/engine/local/pods/sandbox-paths.ts';
 import { dbTargets } from '../helpers/db.ts';
-import { writeRecipe } from '../helpers/recipes.ts';
-import { startTestService, TEST_ADMIN_PASSWORD, TEST_JWT_SECRET, type TestService } from '../helpers/service.ts';
+import { TEST_ADMIN_PASSWORD, TEST_JWT_SECRET } from '../helpers/service.ts';
+import { startIsolationService, type IsolationService } from './setup.ts';
 
 const skip = !(await bwrapWorks()) && 'bubblewrap is not usable here';
-
-/** A non-loopback IPv4 address outside the private ranges: inputs served there reach the fetch step's egress. */
-function publicAddress(): string | undefined {
-  const privateRe = /^(10\.|127\.|169\.254\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.)/;
-  for (const list of Object.values(os.networkInterfaces()))
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal && !privateRe.test(a.address)) return a.address;
-  return undefined;
-}
 
 /** Every file under `dir` with a hash of its bytes. */
 async function tree(dir: string): Promise<Map<string, string>> {
@@ -42,65 +29,24 @@ async function tree(dir: string): Promise<Map<string, string>> {
 
 for (const target of dbTargets()) {
   describe(`hostile recipes on the local engine (${target.name})`, { skip }, () => {
-    let svc: TestService;
+    let iso: IsolationService;
     let dataDir: string;
-    let server: http.Server;
     let inputUrl: string;
     let port: number;
     let alice: string;
     let bob: string;
-    const auth = (token: string) => ({ authorization: `Bearer ${token}` });
-    const submit = async (token: string, spec: Parameters<typeof writeRecipe>[0]) => {
-      const dir = await writeRecipe(spec, await mkdtemp(path.join(dataDir, '..', 'src-')));
-      const res = await svc.app.inject({
-        method: 'POST',
-        url: `/submit?name=${path.basename(dir)}`,
-        headers: { ...auth(token), 'content-type': 'application/gzip' },
-        payload: await packRecipe(dir),
-      });
-      assert.equal(res.statusCode, 200, res.body);
-      return res.json().recipe_workflow_name as string;
-    };
-    const finish = async (name: string, token: string) => {
-      const end = Date.now() + 40_000;
-      for (;;) {
-        const run = (await svc.app.inject({ url: `/runs/${name}`, headers: auth(token) })).json();
-        if (['Succeeded', 'Failed', 'Error'].includes(run.status)) return run;
-        if (Date.now() > end) throw new Error(`${name} did not finish`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    };
-    const logs = async (name: string, token: string) => (await svc.app.inject({ url: `/runs/${name}/logs`, headers: auth(token) })).body;
+    const submit: IsolationService['submit'] = (token, spec) => iso.submit(token, spec);
+    const finish: IsolationService['finish'] = (name, token) => iso.finish(name, token);
+    const logs: IsolationService['logs'] = (name, token) => iso.logs(name, token);
 
     before(async () => {
-      const parent = await mkdtemp('/var/tmp/ogdc-iso-');
-      dataDir = path.join(parent, 'data');
-      const addr = publicAddress();
-      server = http.createServer((_req, res) => res.end('input-bytes\n'));
-      await new Promise<void>((r) => server.listen(0, addr ?? '127.0.0.1', r));
-      inputUrl = `http://${addr ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}/a.txt`;
-      svc = await startTestService(
-        target,
-        {
-          OGDC_LOCAL_SANDBOX: 'bwrap',
-          OGDC_WORKFLOW_DEADLINE_SECONDS: '12',
-          // Without a non-loopback address here the inputs are served on loopback, which only this allows.
-          ...(addr ? {} : { OGDC_ALLOW_PRIVATE_SOURCES: 'true' }),
-        },
-        { createEngine, dataDir },
-      );
-      const listening = await svc.app.listen({ host: '127.0.0.1', port: 0 });
-      port = Number(new URL(listening).port);
-      // Secrets as an embedded install keeps them in its data folder.
-      await writeFile(path.join(dataDir, 'jwt-secret'), TEST_JWT_SECRET);
-      await writeFile(path.join(dataDir, 'admin-password'), TEST_ADMIN_PASSWORD);
-      alice = await svc.userToken('alice');
-      bob = await svc.userToken('bob');
+      iso = await startIsolationService(target, { OGDC_WORKFLOW_DEADLINE_SECONDS: '12' });
+      ({ dataDir, inputUrl, port } = iso);
+      alice = await iso.svc.userToken('alice');
+      bob = await iso.svc.userToken('bob');
     });
     after(async () => {
-      await svc?.stop();
-      server?.close();
-      if (dataDir) await rm(path.dirname(dataDir), { recursive: true, force: true });
+      await iso?.stop();
     });
 
     it('steps read no secret, environment or shadow, reach no service, change no other output, and end at the deadline', async () => {

@@ -4,7 +4,7 @@
  * then becoming one object per file under the key.
  */
 import { createReadStream } from 'node:fs';
-import { cp, mkdir, mkdtemp, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, mkdtemp, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tar from 'tar';
 import { ArtifactNotFoundError } from '../errors.ts';
@@ -19,14 +19,32 @@ export class ArtifactStore {
     return path.join(this.root, clean);
   }
 
-  async put(key: string, body: Buffer | string): Promise<void> {
+  /**
+   * `pathOf(key)`, refusing a key whose existing folders or file below the root include a symbolic link: a link a
+   * step saved in a folder output (kept as a link) must not lead the engine into another run's artifacts or the host.
+   */
+  async resolve(key: string): Promise<string> {
     const file = this.pathOf(key);
+    let at = this.root;
+    for (const part of path.relative(this.root, file).split(path.sep)) {
+      at = path.join(at, part);
+      const info = await lstat(at).catch(() => undefined);
+      if (!info) break;
+      if (info.isSymbolicLink()) throw new ArtifactLinkError(key);
+    }
+    return file;
+  }
+
+  async put(key: string, body: Buffer | string): Promise<void> {
+    const file = await this.resolve(key);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, body);
   }
 
   async get(key: string): Promise<NodeJS.ReadableStream> {
-    const file = this.pathOf(key);
+    const file = await this.resolve(key).catch(() => {
+      throw new ArtifactNotFoundError(key);
+    });
     const info = await stat(file).catch(() => undefined);
     if (!info?.isFile()) throw new ArtifactNotFoundError(key);
     return createReadStream(file);
@@ -34,18 +52,20 @@ export class ArtifactStore {
 
   /** Whether `key` names an object or a prefix. */
   async exists(key: string): Promise<boolean> {
-    return (await stat(this.pathOf(key)).catch(() => undefined)) !== undefined;
+    const file = await this.resolve(key).catch(() => undefined);
+    return file !== undefined && (await stat(file).catch(() => undefined)) !== undefined;
   }
 
   /** Saves the file or folder at `source` under `key`; false when `source` does not exist. */
   async save(source: string, key: string, archive: 'tgz' | 'none'): Promise<boolean> {
     const info = await stat(source).catch(() => undefined);
     if (!info) return false;
-    const dest = this.pathOf(key);
+    const dest = await this.resolve(key);
     await mkdir(path.dirname(dest), { recursive: true });
     if (archive === 'none') {
       await rm(dest, { recursive: true, force: true });
-      await cp(source, dest, { recursive: true });
+      // Links are kept as the step wrote them (never made absolute); resolve() refuses keys through them.
+      await cp(source, dest, { recursive: true, verbatimSymlinks: true });
     } else {
       await tar.create({ gzip: true, file: dest, cwd: path.dirname(source), portable: true }, [path.basename(source)]);
     }
@@ -54,13 +74,13 @@ export class ArtifactStore {
 
   /** Loads `key` to `dest` (a tar.gz is unpacked so its single entry lands at `dest`); false when missing. */
   async load(key: string, dest: string, archive: 'auto' | 'none'): Promise<boolean> {
-    const source = this.pathOf(key);
+    const source = await this.resolve(key);
     const info = await stat(source).catch(() => undefined);
     if (!info) return false;
     await mkdir(path.dirname(dest), { recursive: true });
     await rm(dest, { recursive: true, force: true });
     if (info.isDirectory()) {
-      await cp(source, dest, { recursive: true });
+      await cp(source, dest, { recursive: true, verbatimSymlinks: true });
     } else if (archive === 'auto' && (await isGzip(source))) {
       await unpackSingleEntry(source, dest);
     } else {
@@ -85,6 +105,14 @@ export class ArtifactStore {
 
   async deletePrefix(prefix: string): Promise<void> {
     await rm(this.pathOf(prefix), { recursive: true, force: true });
+  }
+}
+
+/** A key that passes through a symbolic link in the store. */
+export class ArtifactLinkError extends Error {
+  constructor(readonly key: string) {
+    super(`artifact key '${key}' passes through a symbolic link in the artifact repository`);
+    this.name = 'ArtifactLinkError';
   }
 }
 

@@ -2,6 +2,7 @@
 import type { PodHost } from './pods/host.ts';
 import type { NodePhase, NodeStatus, Workflow } from '../types.ts';
 import type { ArtifactStore } from './artifact-store.ts';
+import type { ArtifactScope } from './pods/artifact-scope.ts';
 import { nodeId } from './names.ts';
 import type { RootPool } from './pods/sandbox-roots.ts';
 import type { FairSemaphore, Semaphore } from './semaphore.ts';
@@ -76,6 +77,8 @@ export interface RunContext {
   readonly fetchHostNetwork: boolean;
   /** `http` templates may call loopback/private/link-local hosts. */
   readonly allowPrivateHttp: boolean;
+  /** Keys a confined (service-submitted) workflow may read and write (pods/artifact-scope.ts). */
+  readonly artifactScope: ArtifactScope | undefined;
   /** Cgroups and network the machine offers pods. */
   readonly host: PodHost;
   /** Set by stop() or the workflow deadline: no new nodes, running pods killed with this message. */

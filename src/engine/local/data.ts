@@ -4,6 +4,7 @@
  * `transformation[].expression` applied in turn with the value as `data`, the JSON of the result as
  * `outputs.result`. Argo runs it in a pod of the executor alone; here it is a Pod node with no process.
  */
+import { keyRefusal } from './pods/artifact-scope.ts';
 import type { NodeStatus } from '../types.ts';
 import { createNode, setPhase, type Obj, type RunContext, type Template } from './context.ts';
 import { evaluateExpression } from './expr.ts';
@@ -30,6 +31,12 @@ export async function runData(ctx: RunContext, call: DataCall, tmpl: Template): 
   const data = tmpl.data as Obj;
   const paths = ((data.source as Obj | undefined)?.artifactPaths ?? {}) as Obj;
   const key = String((paths.s3 as Obj | undefined)?.key ?? '');
+  // A confined workflow lists only its own keys and its inputs', never the whole store (pods/artifact-scope.ts).
+  const refused = keyRefusal(ctx.artifactScope, key, 'read');
+  if (refused) {
+    setPhase(ctx, node, 'Error', `unable to process data template: ${refused}`);
+    return node;
+  }
   let value: unknown;
   try {
     value = await ctx.store.list(key);

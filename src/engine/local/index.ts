@@ -23,7 +23,8 @@ import { Spawner } from './pods/spawner.ts';
 import { WorkflowStore } from './store.ts';
 import type { ManifestDoc } from './manifest-file.ts';
 import { checkLocalSubset } from './subset.ts';
-import { checkAdmission } from './pods/admission.ts';
+import { checkAdmission, checkArtifactKeys } from './pods/admission.ts';
+import { artifactScopeOf, type ArtifactScope } from './pods/artifact-scope.ts';
 import { TemplateRegistry } from './templates.ts';
 import { ConfigMapStore } from './configmaps.ts';
 import { LockManager } from './sync.ts';
@@ -53,6 +54,8 @@ export interface LocalEngineOptions {
   allowPrivateHttp?: boolean;
   /** Namespace given to workflows that name none. */
   namespace?: string;
+  /** PATH the start-up check searches for the network tools (slirp4netns, unshare, nsenter, ip); default: PATH. */
+  networkToolsPath?: string;
   log?: (msg: string) => void;
 }
 
@@ -126,7 +129,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
         `local engine: WARNING: no cgroups for steps (${cgroups}); OGDC_LOCAL_STEP_PROCESSES and OGDC_LOCAL_STEP_MEMORY_MB fall back to per-process limits (RLIMIT_NPROC, RLIMIT_AS), and RLIMIT_NPROC does not bind a service running as root`,
       );
     else host.cgroups = cgroups;
-    host.egressProblem = await egressProblem();
+    host.egressProblem = await egressProblem(options.networkToolsPath);
     if (host.egressProblem)
       log(`local engine: ${limits.network === 'egress' ? 'WARNING: ' : ''}steps with network (the fetch step${limits.network === 'egress' ? ', OGDC_LOCAL_STEP_NETWORK=egress' : ''}) will fail: ${host.egressProblem}`);
     // Beside the layer pools (whose folder holds only layers), written at every start: its content never changes.
@@ -228,8 +231,11 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       wf.metadata.creationTimestamp = now();
       wf.metadata.labels = { ...wf.metadata.labels, 'workflows.argoproj.io/phase': 'Running' };
       const fixedName = wf.metadata.name;
+      let artifactScope: ArtifactScope | undefined;
       for (let attempt = 0; ; attempt++) {
         wf.metadata.name = fixedName ?? generateWorkflowName(wf.metadata.generateName!);
+        artifactScope = artifactScopeOf(wf.metadata.name, wf.metadata.labels, submitOptions?.artifactReadPrefixes);
+        checkArtifactKeys(wf, artifactScope);
         if (await db.insert({ ...wf, status: { phase: 'Running', startedAt: wf.metadata.creationTimestamp } })) break;
         if (fixedName || attempt > 5) throw new ManifestRejectedError(`workflow "${wf.metadata.name}" already exists`, 'metadata.name');
       }
@@ -244,6 +250,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
         limits,
         fetchHostNetwork: options.fetchHostNetwork ?? false,
         allowPrivateHttp: options.allowPrivateHttp ?? false,
+        artifactScope,
         host,
         log,
         persist: (snapshot, nodes) => db.save(snapshot, nodes),

@@ -14,6 +14,7 @@ import { podName } from './names.ts';
 import { makeRewriter } from './pods/sandbox-paths.ts';
 import { bwrapArgs, sandboxLayout, SCRIPT_PATH, type SandboxLayout } from './pods/sandbox-layout.ts';
 import { confined } from './pods/confine.ts';
+import { keyRefusal } from './pods/artifact-scope.ts';
 import { exceeded, limitHit, prlimitArgs } from './pods/limits.ts';
 import { joinArgs, type NodeCgroup } from './pods/cgroups.ts';
 import { BLOCKED_RANGES, EGRESS_GATE } from './pods/network.ts';
@@ -97,6 +98,8 @@ async function loadInputs(ctx: RunContext, req: PodRequest, fs: PodFs): Promise<
       continue;
     }
     const key = art.source?.s3?.key;
+    const refused = key ? keyRefusal(ctx.artifactScope, key, 'read') : undefined;
+    if (refused) throw new PodSetupError(req.nodeName, `input artifact '${art.name}': ${refused}`);
     const loaded = key ? await ctx.store.load(key, dest, art.source?.archive && 'none' in art.source.archive ? 'none' : 'auto') : false;
     if (!loaded && !art.optional) {
       throw new PodSetupError(
@@ -146,6 +149,8 @@ async function collectOutputs(ctx: RunContext, node: NodeStatus, req: PodRequest
     const explicitKey = (a.s3 as Obj | undefined)?.key;
     const key =
       typeof explicitKey === 'string' ? explicitKey : `${ctx.name}/${pod}/${none ? path.posix.basename(artPath) : `${String(a.name)}.tgz`}`;
+    const refused = keyRefusal(ctx.artifactScope, key, 'write');
+    if (refused) throw new PodSetupError(node.name, `output artifact '${String(a.name)}': ${refused}`);
     const source = await outputSource(fs, artPath, sandboxed);
     if ((await treeBytes(source)) > maxBytes)
       throw new PodSetupError(node.name, `output artifact '${String(a.name)}': ${exceeded(ctx.limits, 'outputMb')}`);

@@ -10,6 +10,7 @@ import { Semaphore, type FairSemaphore } from './semaphore.ts';
 import type { Spawner } from './pods/spawner.ts';
 import type { StepLimits } from './pods/limits.ts';
 import type { PodHost } from './pods/host.ts';
+import type { ArtifactScope } from './pods/artifact-scope.ts';
 import { mapLookup, substituteObject } from './substitute.ts';
 import { executeTemplate, remoteOf } from './template.ts';
 import { resumeSuspended } from './suspend.ts';
@@ -38,6 +39,8 @@ export interface RunDeps {
   fetchHostNetwork: boolean;
   /** `http` templates may call loopback/private hosts. */
   allowPrivateHttp: boolean;
+  /** Keys a confined (service-submitted) workflow may read and write; undefined: any key in the store. */
+  artifactScope: ArtifactScope | undefined;
   /** Cgroups and network the machine offers pods. */
   host: PodHost;
   log(msg: string): void;
@@ -118,6 +121,7 @@ export class ActiveRun {
       limits: deps.limits,
       fetchHostNetwork: deps.fetchHostNetwork,
       allowPrivateHttp: deps.allowPrivateHttp,
+      artifactScope: deps.artifactScope,
       host: deps.host,
       touch: (node) => this.touch(node),
       log: deps.log,

@@ -57,11 +57,12 @@ export async function prepareSubmission(ctx: ServiceContext, user: User, submiss
   if (output.type === 'pvc' && !submission.overwrite && (await isPublished(ctx.db, id))) {
     throw new AlreadyPublishedError(id);
   }
+  const uploadPrefix = `ogdc-inputs/${randomUUID()}`;
   const translation = translateRecipe(
     recipe,
-    translateOptionsFrom(config, { submitter: user.name, overwrite: submission.overwrite, uploadPrefix: `ogdc-inputs/${randomUUID()}` }),
+    translateOptionsFrom(config, { submitter: user.name, overwrite: submission.overwrite, uploadPrefix }),
   );
-  return { recipe, translation };
+  return { recipe, translation, uploadPrefix };
 }
 
 /**
@@ -70,7 +71,7 @@ export async function prepareSubmission(ctx: ServiceContext, user: User, submiss
  */
 export async function submitRecipe(ctx: ServiceContext, user: User, submission: Submission): Promise<string> {
   const engine = requireEngine(ctx);
-  const { recipe, translation } = await prepareSubmission(ctx, user, submission);
+  const { recipe, translation, uploadPrefix } = await prepareSubmission(ctx, user, submission);
   const { id, name, output } = recipe.config;
   const publishes = output.type === 'pvc';
 
@@ -101,7 +102,8 @@ export async function submitRecipe(ctx: ServiceContext, user: User, submission: 
   }
   try {
     for (const upload of translation.uploads) await engine.putArtifact(upload.key, upload.body);
-    const created = await engine.submit(translation.workflow);
+    // The local engine confines the run's artifact keys to its own prefix and this upload's.
+    const created = await engine.submit(translation.workflow, { artifactReadPrefixes: [uploadPrefix] });
     const workflowName = created.metadata.name!;
     await markSubmitted(ctx.db, runId, workflowName, created.status?.phase ?? null);
     return workflowName;

@@ -107,3 +107,32 @@ test('data-transformations example: an empty store lists nothing, so no log is p
   assert.equal(done.status?.phase, 'Succeeded');
   assert.equal(nodeByDisplay(done, 'list-log-files').outputs?.result, '[]');
 });
+
+test('data: a workflow the service submitted lists only its own keys, not the store or another run', async (t) => {
+  const { engine, dataDir } = await harness(t, { sandbox: 'none' });
+  await putObjects(dataDir, { 'other-run-abc12/secret.txt': 'not yours' });
+  const listing = (name: string, key: string) =>
+    manifest(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: ${name}, labels: {ogdc/submitter: mallory}}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    data:
+      source: {artifactPaths: {name: p, s3: {key: "${key}"}}}
+      transformation: [{expression: "data"}]
+`);
+  for (const key of ['', 'other-run-abc12']) {
+    const wf = await engine.wait((await engine.submit(listing(`lister-${key ? 'other' : 'all'}`, key))).metadata.name!);
+    assert.equal(wf.status?.phase, 'Error', key);
+    const node = Object.values(wf.status?.nodes ?? {})[0]!;
+    assert.match(node.message ?? '', /outside this workflow's artifacts/);
+    assert.doesNotMatch(JSON.stringify(wf.status), /secret\.txt/);
+  }
+  await putObjects(dataDir, { 'lister-own/a.txt': 'mine' });
+  const own = await engine.wait((await engine.submit(listing('lister-own', 'lister-own'))).metadata.name!);
+  assert.equal(own.status?.phase, 'Succeeded');
+  assert.match(Object.values(own.status?.nodes ?? {})[0]!.outputs?.result ?? '', /a\.txt/);
+});

@@ -22,7 +22,15 @@ export interface Harness {
 /** A local engine on a fresh in-memory PGlite and a temporary data dir, closed after the test. */
 export async function harness(
   t: TestContext,
-  options: { sandbox?: 'auto' | 'bwrap' | 'none'; maxProcesses?: number; db?: Db; dataDir?: string; limits?: Partial<StepLimits>; allowPrivateHttp?: boolean } = {},
+  options: {
+    sandbox?: 'auto' | 'bwrap' | 'none';
+    maxProcesses?: number;
+    db?: Db;
+    dataDir?: string;
+    limits?: Partial<StepLimits>;
+    networkToolsPath?: string;
+    allowPrivateHttp?: boolean;
+  } = {},
 ): Promise<Harness> {
   const db = options.db ?? (await dbTargets()[0]!.open());
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'ogdc-local-')));
@@ -34,6 +42,7 @@ export async function harness(
     maxProcesses: options.maxProcesses ?? 4,
     limits: options.limits,
     allowPrivateHttp: options.allowPrivateHttp,
+    networkToolsPath: options.networkToolsPath,
     log: (m) => logs.push(m),
   });
   t.after(async () => {

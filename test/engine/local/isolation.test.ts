@@ -246,6 +246,21 @@ test('egress: OGDC_LOCAL_STEP_NETWORK=egress gives every step outbound access; b
   if (addr) assert.match(text, /reached-stand-in/);
 });
 
+test('egress without slirp4netns: the engine says so at start and the step that needs network fails naming what to install', bwrapOnly, async (t) => {
+  // The network tools are looked up on a PATH without slirp4netns (bubblewrap's own probe keeps the real PATH).
+  const empty = await mkdtemp(path.join(os.tmpdir(), 'ogdc-no-tools-'));
+  t.after(() => rm(empty, { recursive: true, force: true }));
+  const { engine, logs } = await harness(t, { sandbox: 'bwrap', networkToolsPath: empty });
+  assert.ok(logs.some((l) => /steps with network .*will fail: .*slirp4netns.*apt-get install slirp4netns/.test(l)), logs.join('\n'));
+  const wf = await run(engine, fetchLike('echo reached-network'));
+  assert.equal(wf.status?.phase, 'Failed');
+  const message = nodeByDisplay(wf, wf.metadata.name!).message ?? '';
+  assert.match(message, /the step needs network: steps with network need slirp4netns: slirp4netns failed .*ENOENT.*apt-get install slirp4netns/);
+  assert.doesNotMatch((await logText(engine, wf.metadata.name!)).join('\n'), /reached-network/);
+  // A step without network still runs.
+  assert.equal((await run(engine, step('echo ok'))).status?.phase, 'Succeeded');
+});
+
 test('cgroups: a fork bomb is bounded by OGDC_LOCAL_STEP_PROCESSES and a memory hog by OGDC_LOCAL_STEP_MEMORY_MB, also as root', bwrapOnly, async (t) => {
   const { Cgroups } = await import('../../../src/engine/local/pods/cgroups.ts');
   const probe = await Cgroups.create();

@@ -7,6 +7,7 @@
  */
 import { ManifestRejectedError } from '../../errors.ts';
 import type { Workflow } from '../../types.ts';
+import { keyRefusal, UPLOADS_ROOT, type ArtifactScope } from './artifact-scope.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -63,11 +64,16 @@ function checkSecurityContext(sc: unknown, field: string): void {
   if (seccomp === 'Unconfined') reject(`${field}.seccompProfile.type`, 'an unconfined seccomp profile is refused by the local engine');
 }
 
-function checkArtifacts(list: unknown, field: string): void {
+/** Checks an artifact's `s3.key` (a read from the store or a write to it). */
+type KeyCheck = (key: unknown, field: string, direction: 'read' | 'write') => void;
+
+const relativeKey: KeyCheck = (key, field) => checkRelative(key, field, 's3.key');
+
+function checkArtifacts(list: unknown, field: string, keyCheck: KeyCheck, direction: 'read' | 'write'): void {
   if (!Array.isArray(list)) return;
   (list as Obj[]).forEach((a, i) => {
     checkPodPath(a.path, `${field}[${i}].path`);
-    checkRelative((a.s3 as Obj | undefined)?.key, `${field}[${i}].s3.key`, 's3.key');
+    keyCheck((a.s3 as Obj | undefined)?.key, `${field}[${i}].s3.key`, direction);
   });
 }
 
@@ -79,13 +85,13 @@ function checkVolumes(list: unknown, field: string): void {
   });
 }
 
-function checkTemplate(t: Obj, field: string): void {
+function checkTemplate(t: Obj, field: string, keyCheck: KeyCheck): void {
   checkSecurityContext(t.securityContext, `${field}.securityContext`);
   checkVolumes(t.volumes, `${field}.volumes`);
   const inputs = t.inputs as Obj | undefined;
   const outputs = t.outputs as Obj | undefined;
-  checkArtifacts(inputs?.artifacts, `${field}.inputs.artifacts`);
-  checkArtifacts(outputs?.artifacts, `${field}.outputs.artifacts`);
+  checkArtifacts(inputs?.artifacts, `${field}.inputs.artifacts`, keyCheck, 'read');
+  checkArtifacts(outputs?.artifacts, `${field}.outputs.artifacts`, keyCheck, 'write');
   ((outputs?.parameters as Obj[] | undefined) ?? []).forEach((p, i) =>
     checkPodPath((p.valueFrom as Obj | undefined)?.path, `${field}.outputs.parameters[${i}].valueFrom.path`),
   );
@@ -105,10 +111,10 @@ function checkTemplate(t: Obj, field: string): void {
   if (Array.isArray(t.steps)) (t.steps as Obj[][]).forEach((g, gi) => (g ?? []).forEach((s, si) => calls.push([s, `${field}.steps[${gi}][${si}]`])));
   ((t.dag as Obj | undefined)?.tasks as Obj[] | undefined)?.forEach((task, ti) => calls.push([task, `${field}.dag.tasks[${ti}]`]));
   for (const [call, cp] of calls) {
-    if (call.inline && typeof call.inline === 'object') checkTemplate(call.inline as Obj, `${cp}.inline`);
+    if (call.inline && typeof call.inline === 'object') checkTemplate(call.inline as Obj, `${cp}.inline`, keyCheck);
     const args = call.arguments as Obj | undefined;
     ((args?.artifacts as Obj[] | undefined) ?? []).forEach((a, i) =>
-      checkRelative((a.s3 as Obj | undefined)?.key, `${cp}.arguments.artifacts[${i}].s3.key`, 's3.key'),
+      keyCheck((a.s3 as Obj | undefined)?.key, `${cp}.arguments.artifacts[${i}].s3.key`, 'read'),
     );
   }
 }
@@ -123,9 +129,31 @@ export function checkAdmission(wf: Workflow): void {
   ((spec.volumeClaimTemplates as Obj[] | undefined) ?? []).forEach((c, i) =>
     checkName((c.metadata as Obj | undefined)?.name, `spec.volumeClaimTemplates[${i}].metadata.name`),
   );
+  walkKeys(wf, relativeKey);
+}
+
+/** Calls `keyCheck` for every `s3.key` of the manifest (workflow arguments, template inputs, outputs, call arguments). */
+function walkKeys(wf: Workflow, keyCheck: KeyCheck): void {
+  const spec = wf.spec as Obj;
   const args = spec.arguments as Obj | undefined;
   ((args?.artifacts as Obj[] | undefined) ?? []).forEach((a, i) =>
-    checkRelative((a.s3 as Obj | undefined)?.key, `spec.arguments.artifacts[${i}].s3.key`, 's3.key'),
+    keyCheck((a.s3 as Obj | undefined)?.key, `spec.arguments.artifacts[${i}].s3.key`, 'read'),
   );
-  ((spec.templates as Obj[] | undefined) ?? []).forEach((t, i) => checkTemplate(t, `spec.templates[${i}]`));
+  ((spec.templates as Obj[] | undefined) ?? []).forEach((t, i) => checkTemplate(t, `spec.templates[${i}]`, keyCheck));
+}
+
+/**
+ * Refuses literal `s3.key`s outside a confined workflow's scope (artifact-scope.ts), naming the field; keys with
+ * `{{…}}` tags are checked by the pod layer once substituted.
+ */
+export function checkArtifactKeys(wf: Workflow, scope: ArtifactScope | undefined): void {
+  if (!scope) return;
+  // Its own prefix would then cover every upload.
+  if (wf.metadata.name === UPLOADS_ROOT)
+    reject('metadata.name', `'${UPLOADS_ROOT}' is where the service keeps uploaded inputs; a submitted workflow cannot take that name`);
+  walkKeys(wf, (key, field, direction) => {
+    if (typeof key !== 'string' || templated(key)) return;
+    const why = keyRefusal(scope, key, direction);
+    if (why) reject(field, why);
+  });
 }

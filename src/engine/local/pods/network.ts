@@ -30,16 +30,19 @@ export const EGRESS_GATE = [
   'ogdc-network-gate',
 ];
 
-function probe(file: string, args: string[]): Promise<string | undefined> {
+function probe(file: string, args: string[], searchPath: string): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const child = spawn(file, args, { stdio: 'ignore' });
+    const child = spawn(file, args, { stdio: 'ignore', env: { PATH: searchPath } });
     child.on('error', (err) => resolve(err.message));
     child.on('exit', (code) => resolve(code === 0 ? undefined : `exit code ${code}`));
   });
 }
 
-/** Why pods cannot get egress here (a program missing), or undefined when they can. */
-export async function egressProblem(): Promise<string | undefined> {
+/**
+ * Why pods cannot get egress here (a program missing), or undefined when they can; the programs are looked up
+ * on `searchPath` (the service's PATH by default).
+ */
+export async function egressProblem(searchPath = process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'): Promise<string | undefined> {
   const tools: Array<[string, string[], string]> = [
     ['slirp4netns', ['--version'], 'slirp4netns'],
     ['unshare', ['--user', '--map-root-user', '--net', 'true'], 'util-linux (unshare) and unprivileged user namespaces'],
@@ -47,7 +50,7 @@ export async function egressProblem(): Promise<string | undefined> {
     ['ip', ['-V'], 'iproute2 (ip)'],
   ];
   for (const [file, args, pkg] of tools) {
-    const why = await probe(file, args);
+    const why = await probe(file, args, searchPath);
     if (why) return `steps with network need ${pkg}: ${file} failed (${why}); install it (Debian: apt-get install slirp4netns iproute2 util-linux)`;
   }
   return undefined;
