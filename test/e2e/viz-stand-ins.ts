@@ -11,7 +11,8 @@ import type { Template, WorkflowSpec } from '../../src/translate/argo-types.ts';
  * `web_tiles/…png` and `output/3dtiles/…b3dm`. Each written file lists what it was made from. The serial form's
  * geopandas and pdgstaging stand-ins do the same for its batches.
  */
-const PDGWORKFLOW = `import json
+const PDGWORKFLOW = `import fcntl
+import json
 from collections import namedtuple
 from pathlib import Path
 
@@ -89,8 +90,11 @@ class WorkflowManager:
             if line.strip():
                 x, y = line.split()
                 target = Path(self.tiles.path_from_tile(Tile(z, int(x), int(y)), "staged"))
-                previous = target.read_text() if target.exists() else ""
-                write(target, [*previous.split("\\n")[:-1], str(path)])
+                target.parent.mkdir(parents=True, exist_ok=True)
+                # Parallel stage pods add to the same tile, as pdgstaging does under a file lock.
+                with open(target, "a") as tile:
+                    fcntl.flock(tile, fcntl.LOCK_EX)
+                    tile.write(str(path) + "\\n")
 
     def rasterize_vector(self, path):
         write(self.tiles.path_from_tile(self.tiles.tile_from_path(path), "geotiff"), [path])
