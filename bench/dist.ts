@@ -41,7 +41,8 @@ export async function buildDist(): Promise<void> {
       else resolve();
     });
   });
-  if (!distIsFresh()) throw new BenchSetupError('node scripts/build.mjs', 'dist/ is still older than a file under src/ right after the build');
+  if (!distIsFresh())
+    throw new BenchSetupError('node scripts/build.mjs', 'dist/ is still older than a file under src/ right after the build');
 }
 
 /** Rebuilds dist/ when a source changed since the last build, so the next launch runs the compiled code. */

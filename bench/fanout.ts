@@ -69,7 +69,11 @@ export async function bareProcesses(items: number, parallelism: number): Promise
 }
 
 /** Submits the fan-out to a fresh local engine (in-memory PGlite, temp data dir) and waits for it; resolves with the wall time. */
-export async function engineFanout(items: number, parallelism: number, sandbox: 'auto' | 'bwrap' | 'none'): Promise<{ ms: number; phase: string | undefined }> {
+export async function engineFanout(
+  items: number,
+  parallelism: number,
+  sandbox: 'auto' | 'bwrap' | 'none',
+): Promise<{ ms: number; phase: string | undefined }> {
   const { createLocalEngine } = await import('../src/engine/local/index.ts');
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ogdc-bench-engine-'));
   const db = await openPglite(undefined);
@@ -91,7 +95,11 @@ export async function engineFanout(items: number, parallelism: number, sandbox: 
 }
 
 /** Measures the bare processes and the engine fan-out in the same run. */
-export async function measureFanout(items = 500, parallelism = os.availableParallelism(), sandbox: 'auto' | 'bwrap' | 'none' = 'auto'): Promise<FanoutFigure> {
+export async function measureFanout(
+  items = 500,
+  parallelism = os.availableParallelism(),
+  sandbox: 'auto' | 'bwrap' | 'none' = 'auto',
+): Promise<FanoutFigure> {
   // The bare processes go first: spawning forks this process, and a fork costs
   // more once PGlite's WebAssembly memory (hundreds of MB) is mapped here, which
   // is the engine's situation in the embedded service, not the floor's.

@@ -33,7 +33,12 @@ export interface TokenLoadFigure {
 }
 
 function ensureClean(what: string, result: WrkResult): WrkResult {
-  if (result.errors > 0) throw new UnexpectedResponseError(`${what} under wrk`, 0, `${result.errors} of ${result.requests} requests failed (${result.non2xx} non-2xx answers)`);
+  if (result.errors > 0)
+    throw new UnexpectedResponseError(
+      `${what} under wrk`,
+      0,
+      `${result.errors} of ${result.requests} requests failed (${result.non2xx} non-2xx answers)`,
+    );
   return result;
 }
 

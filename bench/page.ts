@@ -42,7 +42,15 @@ export async function measurePageLoad(s: ServiceProcess, repeats: number): Promi
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const samples: number[] = [];
@@ -120,7 +128,8 @@ export async function measureSseFanout(s: ServiceProcess, inputUrl: string, stre
               }
               // Only what arrives after the submission was sent counts (an event is one write, one chunk).
               const event = sentAt > 0 && received[i] === undefined ? /^event: run\ndata: (.*)$/m.exec(value) : null;
-              if (event) received[i] = { wall: Date.now(), mono: performance.now(), at: Date.parse((JSON.parse(event[1]!) as { at: string }).at) };
+              if (event)
+                received[i] = { wall: Date.now(), mono: performance.now(), at: Date.parse((JSON.parse(event[1]!) as { at: string }).at) };
             }
           } catch {
             // Aborted at the end.
@@ -140,7 +149,8 @@ export async function measureSseFanout(s: ServiceProcess, inputUrl: string, stre
     const submitMs = performance.now() - sentAt;
     const deadline = Date.now() + 30_000;
     while (received.some((r) => r === undefined)) {
-      if (Date.now() > deadline) throw new Error(`${received.filter((r) => r === undefined).length} of ${streams} streams heard nothing in 30 s`);
+      if (Date.now() > deadline)
+        throw new Error(`${received.filter((r) => r === undefined).length} of ${streams} streams heard nothing in 30 s`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     const got = received as Array<{ wall: number; mono: number; at: number }>;

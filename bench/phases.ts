@@ -63,7 +63,12 @@ export async function withService<T>(
  * ready means bin saw it fresh too (mtimes only grow); otherwise someone
  * edited src/ in between, and the start is retried after a rebuild.
  */
-async function launchCompiled(settings: PhaseSettings, label: string, dataDir: string, env: Record<string, string>): Promise<{ service: ServiceProcess; runner: ServiceRunner }> {
+async function launchCompiled(
+  settings: PhaseSettings,
+  label: string,
+  dataDir: string,
+  env: Record<string, string>,
+): Promise<{ service: ServiceProcess; runner: ServiceRunner }> {
   for (let attempt = 1; ; attempt++) {
     await ensureFreshDist(settings.progress);
     const service = await startServiceProcess(label, dataDir, env);
@@ -84,14 +89,21 @@ async function finishedRun(s: ServiceProcess, token: string, settings: PhaseSett
   return name;
 }
 
-async function httpFigures(s: ServiceProcess, token: string, workflow: string, settings: PhaseSettings): Promise<Pick<ServiceFigures, 'user' | 'status'>> {
+async function httpFigures(
+  s: ServiceProcess,
+  token: string,
+  workflow: string,
+  settings: PhaseSettings,
+): Promise<Pick<ServiceFigures, 'user' | 'status'>> {
   const user = await authenticatedThroughput(`${s.url}/user`, token, settings);
   const status = await authenticatedThroughput(`${s.url}/status/${workflow}`, token, settings);
   return { user, status };
 }
 
 /** The embedded service (PGlite, local engine): memory, HTTP figures, /token load, local /submit; then its restart memory. */
-export async function pglitePhase(settings: PhaseSettings): Promise<{ figures: ServiceFigures; tokenLoad: TokenLoadFigure; submitLocal: LatencyFigure }> {
+export async function pglitePhase(
+  settings: PhaseSettings,
+): Promise<{ figures: ServiceFigures; tokenLoad: TokenLoadFigure; submitLocal: LatencyFigure }> {
   const dataDir = path.join(settings.root, 'service-pglite');
   const first = await withService(settings, 'service on PGlite', dataDir, {}, async (s) => {
     await settle();
@@ -119,10 +131,16 @@ export async function pglitePhase(settings: PhaseSettings): Promise<{ figures: S
 
 /** `/user` throughput of the embedded service logging at warn instead of info. */
 export async function warnLogPhase(settings: PhaseSettings) {
-  return withService(settings, 'service on PGlite, warn logging', path.join(settings.root, 'service-warn'), { OGDC_LOG_LEVEL: 'warn' }, async (s) => {
-    const token = await login(s.url);
-    return authenticatedThroughput(`${s.url}/user`, token, settings);
-  });
+  return withService(
+    settings,
+    'service on PGlite, warn logging',
+    path.join(settings.root, 'service-warn'),
+    { OGDC_LOG_LEVEL: 'warn' },
+    async (s) => {
+      const token = await login(s.url);
+      return authenticatedThroughput(`${s.url}/user`, token, settings);
+    },
+  );
 }
 
 /** The service on PostgreSQL (local engine): idle memory and HTTP figures; `unavailable` when no server can be had. */
@@ -172,7 +190,10 @@ export async function argoSubmitPhase(settings: PhaseSettings): Promise<LatencyF
 }
 
 /** The web page: first load of /ui/ with 20 runs listed, and one run change delivered to `streams` event streams. */
-export async function pagePhase(settings: PhaseSettings, streams: number): Promise<{ load: PageLoadFigure | { unavailable: string }; sse: SseFanoutFigure }> {
+export async function pagePhase(
+  settings: PhaseSettings,
+  streams: number,
+): Promise<{ load: PageLoadFigure | { unavailable: string }; sse: SseFanoutFigure }> {
   const dataDir = path.join(settings.root, 'service-page');
   return withService(settings, 'service for the web page', dataDir, {}, async (s) => {
     await seedRuns(s, settings.inputUrl, 20);

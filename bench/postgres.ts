@@ -42,7 +42,9 @@ async function dropDatabase(server: URL, name: string): Promise<void> {
 }
 
 /** PostgreSQL from OGDC_TEST_PG_URL, else a cluster of its own; the reason when neither is possible. */
-export async function startPostgres(env: Record<string, string | undefined> = process.env): Promise<BenchPostgres | { unavailable: string }> {
+export async function startPostgres(
+  env: Record<string, string | undefined> = process.env,
+): Promise<BenchPostgres | { unavailable: string }> {
   if (env.OGDC_TEST_PG_URL) {
     const server = new URL(env.OGDC_TEST_PG_URL);
     const db = await createDatabase(server, 'ogdc_bench');

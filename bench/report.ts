@@ -61,7 +61,15 @@ export function targets(r: BenchResults): Target[] {
     target('/user throughput vs bare Fastify (PGlite)', r.pglite.user.requestsPerSecond / r.floor.user.requestsPerSecond, 0.6, '×', true),
   ];
   if (!('unavailable' in r.postgres)) {
-    list.push(target('/user throughput vs bare Fastify (PostgreSQL)', r.postgres.user.requestsPerSecond / r.floor.user.requestsPerSecond, 0.6, '×', true));
+    list.push(
+      target(
+        '/user throughput vs bare Fastify (PostgreSQL)',
+        r.postgres.user.requestsPerSecond / r.floor.user.requestsPerSecond,
+        0.6,
+        '×',
+        true,
+      ),
+    );
   }
   list.push(
     target('/user p99 under /token load vs quiet', r.tokenLoad.ratio, 3, '×'),
@@ -75,7 +83,13 @@ export function targets(r: BenchResults): Target[] {
   if (!('unavailable' in r.scale)) {
     const [, many] = r.scale.polling;
     list.push(
-      target(`/status vs /user, ${many.pollers} pollers (PostgreSQL, Argo)`, many.status.requestsPerSecond / r.scale.user.requestsPerSecond, 0.5, '×', true),
+      target(
+        `/status vs /user, ${many.pollers} pollers (PostgreSQL, Argo)`,
+        many.status.requestsPerSecond / r.scale.user.requestsPerSecond,
+        0.5,
+        '×',
+        true,
+      ),
       // Before, every poll was one GET of the workflow (1,000 per 1,000 polls); now only the watch and its safety-net list remain.
       target(`Argo requests per 1,000 /status polls, ${many.pollers} pollers`, (many.argoRequests / many.status.requests) * 1000, 1, ''),
       target(`/runs p99 with ${r.scale.runs.rows.toLocaleString('en-US')} rows, 1 client`, r.scale.runs.list.p99Ms, 20, 'ms'),
@@ -88,7 +102,13 @@ const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) :
 const mb = (bytes: number) => `${fmt(bytes / MB, 0)} MB`;
 
 function wrkRow(label: string, w: WrkResult, floor?: WrkResult): string[] {
-  return [label, fmt(w.requestsPerSecond, 0), fmt(w.p50Ms, 2), fmt(w.p99Ms, 2), floor ? fmt(w.requestsPerSecond / floor.requestsPerSecond, 2) : ''];
+  return [
+    label,
+    fmt(w.requestsPerSecond, 0),
+    fmt(w.p50Ms, 2),
+    fmt(w.p99Ms, 2),
+    floor ? fmt(w.requestsPerSecond / floor.requestsPerSecond, 2) : '',
+  ];
 }
 
 function table(headers: string[], rows: string[][]): string {
@@ -114,10 +134,16 @@ export function formatTable(r: BenchResults): string {
   );
 
   const http: string[][] = [wrkRow('bare Fastify GET /user (floor)', r.floor.user)];
-  http.push(wrkRow('PGlite   GET /user', r.pglite.user, r.floor.user), wrkRow('PGlite   GET /status/{name}', r.pglite.status, r.floor.user));
+  http.push(
+    wrkRow('PGlite   GET /user', r.pglite.user, r.floor.user),
+    wrkRow('PGlite   GET /status/{name}', r.pglite.status, r.floor.user),
+  );
   http.push(wrkRow('PGlite   GET /user, OGDC_LOG_LEVEL=warn', r.userAtWarn, r.floor.user));
   if (!('unavailable' in r.postgres)) {
-    http.push(wrkRow('Postgres GET /user', r.postgres.user, r.floor.user), wrkRow('Postgres GET /status/{name}', r.postgres.status, r.floor.user));
+    http.push(
+      wrkRow('Postgres GET /user', r.postgres.user, r.floor.user),
+      wrkRow('Postgres GET /status/{name}', r.postgres.status, r.floor.user),
+    );
   }
   out.push(table(['HTTP (wrk)', 'req/s', 'p50 ms', 'p99 ms', 'vs floor'], http), '');
 
@@ -149,7 +175,12 @@ export function formatTable(r: BenchResults): string {
   out.push(
     table(
       ['parallel recipe manifest', 'manifest bytes', 'input list bytes', 'render ms'],
-      r.manifests.map((x) => [`${x.inputs.toLocaleString('en-US')} inputs`, String(x.manifestBytes), String(x.uploadBytes), fmt(x.renderMs, 2)]),
+      r.manifests.map((x) => [
+        `${x.inputs.toLocaleString('en-US')} inputs`,
+        String(x.manifestBytes),
+        String(x.uploadBytes),
+        fmt(x.renderMs, 2),
+      ]),
     ),
     '',
   );
@@ -193,15 +224,29 @@ export function formatTable(r: BenchResults): string {
       table(
         ['reads of the runs table', 'req/s', 'p50 ms', 'p99 ms'],
         [
-          [`GET /runs?limit=50, ${sc.runs.rows.toLocaleString('en-US')} rows, 1 client`, fmt(sc.runs.list.requestsPerSecond, 0), fmt(sc.runs.list.p50Ms, 2), fmt(sc.runs.list.p99Ms, 2)],
-          [`same, ${r.settings.connections} connections`, fmt(sc.runs.loaded.requestsPerSecond, 0), fmt(sc.runs.loaded.p50Ms, 2), fmt(sc.runs.loaded.p99Ms, 2)],
+          [
+            `GET /runs?limit=50, ${sc.runs.rows.toLocaleString('en-US')} rows, 1 client`,
+            fmt(sc.runs.list.requestsPerSecond, 0),
+            fmt(sc.runs.list.p50Ms, 2),
+            fmt(sc.runs.list.p99Ms, 2),
+          ],
+          [
+            `same, ${r.settings.connections} connections`,
+            fmt(sc.runs.loaded.requestsPerSecond, 0),
+            fmt(sc.runs.loaded.p50Ms, 2),
+            fmt(sc.runs.loaded.p99Ms, 2),
+          ],
         ],
       ),
       table(
         [`GET /runs/{name}, ${sc.detail.nodes.toLocaleString('en-US')} nodes`, 'bytes', 'ms'],
         [
           ['first view (nodes fetched from Argo)', String(sc.detail.bytes), fmt(sc.detail.firstMs)],
-          [`${sc.detail.repeated.count} views more (kept per resource version), p50 / p99`, String(sc.detail.bytes), `${fmt(sc.detail.repeated.p50Ms)} / ${fmt(sc.detail.repeated.p99Ms)}`],
+          [
+            `${sc.detail.repeated.count} views more (kept per resource version), p50 / p99`,
+            String(sc.detail.bytes),
+            `${fmt(sc.detail.repeated.p50Ms)} / ${fmt(sc.detail.repeated.p99Ms)}`,
+          ],
         ],
       ),
       '',
@@ -222,9 +267,17 @@ export function formatTable(r: BenchResults): string {
             ],
         ...('unavailable' in load
           ? []
-          : [[`  navigation to the runs table, p50 / max of ${load.toRunsList.count} (loopback)`, `${fmt(load.toRunsList.p50Ms)} / ${fmt(load.toRunsList.maxMs)} ms`]]),
+          : [
+              [
+                `  navigation to the runs table, p50 / max of ${load.toRunsList.count} (loopback)`,
+                `${fmt(load.toRunsList.p50Ms)} / ${fmt(load.toRunsList.maxMs)} ms`,
+              ],
+            ]),
         [`one run change to ${sse.streams} open /runs/events streams: POST /submit answered`, `${fmt(sse.submitMs)} ms`],
-        ['  row written to event read by a stream, p50 / p99 / max', `${fmt(sse.delivery.p50Ms)} / ${fmt(sse.delivery.p99Ms)} / ${fmt(sse.delivery.maxMs)} ms`],
+        [
+          '  row written to event read by a stream, p50 / p99 / max',
+          `${fmt(sse.delivery.p50Ms)} / ${fmt(sse.delivery.p99Ms)} / ${fmt(sse.delivery.maxMs)} ms`,
+        ],
         ['  first stream to last stream', `${fmt(sse.spreadMs)} ms`],
         ['  service memory per open stream', sse.rssPerStreamBytes > 0 ? kib(sse.rssPerStreamBytes) : 'too small to see in RSS'],
       ],
@@ -234,13 +287,21 @@ export function formatTable(r: BenchResults): string {
 
   const mem: string[][] = [
     ['bare PGlite process (floor), fresh / reopened', `${mb(r.floor.pgliteRssBytes)} / ${mb(r.floor.pgliteRestartRssBytes)}`],
-    ['service on PGlite, first start / restart', `${mb(r.pglite.idleRssBytes)} / ${r.pglite.restartRssBytes ? mb(r.pglite.restartRssBytes) : '–'}`],
+    [
+      'service on PGlite, first start / restart',
+      `${mb(r.pglite.idleRssBytes)} / ${r.pglite.restartRssBytes ? mb(r.pglite.restartRssBytes) : '–'}`,
+    ],
   ];
   if (!('unavailable' in r.postgres)) mem.push(['service on PostgreSQL', mb(r.postgres.idleRssBytes)]);
   else mem.push(['service on PostgreSQL', `not measured: ${r.postgres.unavailable}`]);
   out.push(table(['idle resident memory (RSS)', 'RSS'], mem), '');
 
-  const rows = targets(r).map((x) => [x.name, `${fmt(x.value, 2)} ${x.unit}`, `${x.atLeast ? '≥' : '≤'} ${x.limit} ${x.unit}`, x.pass ? 'PASS' : 'MISS']);
+  const rows = targets(r).map((x) => [
+    x.name,
+    `${fmt(x.value, 2)} ${x.unit}`,
+    `${x.atLeast ? '≥' : '≤'} ${x.limit} ${x.unit}`,
+    x.pass ? 'PASS' : 'MISS',
+  ]);
   out.push(table(['target', 'measured', 'limit', ''], rows));
   return `${out.join('\n')}\n`;
 }

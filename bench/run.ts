@@ -59,14 +59,22 @@ async function floors(settings: PhaseSettings): Promise<BenchResults['floor']> {
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { json: { type: 'boolean', default: false }, duration: { type: 'string', default: '5' }, submissions: { type: 'string', default: '40' }, repeats: { type: 'string', default: '2' } },
+    options: {
+      json: { type: 'boolean', default: false },
+      duration: { type: 'string', default: '5' },
+      submissions: { type: 'string', default: '40' },
+      repeats: { type: 'string', default: '2' },
+    },
   });
   const durationSeconds = Number(values.duration);
   const submissions = Number(values.submissions);
-  if (!Number.isInteger(durationSeconds) || durationSeconds < 1) throw new Error(`--duration must be a whole number of seconds, got "${values.duration}"`);
-  if (!Number.isInteger(submissions) || submissions < 5) throw new Error(`--submissions must be a whole number ≥ 5, got "${values.submissions}"`);
+  if (!Number.isInteger(durationSeconds) || durationSeconds < 1)
+    throw new Error(`--duration must be a whole number of seconds, got "${values.duration}"`);
+  if (!Number.isInteger(submissions) || submissions < 5)
+    throw new Error(`--submissions must be a whole number ≥ 5, got "${values.submissions}"`);
 
-  if (!Number.isInteger(Number(values.repeats)) || Number(values.repeats) < 1) throw new Error(`--repeats must be a whole number ≥ 1, got "${values.repeats}"`);
+  if (!Number.isInteger(Number(values.repeats)) || Number(values.repeats) < 1)
+    throw new Error(`--repeats must be a whole number ≥ 1, got "${values.repeats}"`);
   const root = await mkdtemp(path.join(os.tmpdir(), 'ogdc-bench-'));
   const input = await startInputServer();
   const settings: PhaseSettings = {
@@ -105,7 +113,12 @@ async function main(): Promise<number> {
     const results: BenchResults = {
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
       machine: machine(),
-      settings: { durationSeconds, connections: settings.connections, tokenConnections: settings.tokenConnections, repeats: settings.repeats },
+      settings: {
+        durationSeconds,
+        connections: settings.connections,
+        tokenConnections: settings.tokenConnections,
+        repeats: settings.repeats,
+      },
       floor,
       pglite: pglite.figures,
       postgres,

@@ -48,7 +48,8 @@ export async function prepareRecipeUploads(prefix: string, count: number, inputU
       ].join('\n');
       await writeFile(path.join(dir, 'meta.yml'), meta);
       const chunks: Buffer[] = [];
-      for await (const chunk of tar.create({ gzip: true, cwd: dir, portable: true }, ['meta.yml', 'recipe.sh'])) chunks.push(chunk as Buffer);
+      for await (const chunk of tar.create({ gzip: true, cwd: dir, portable: true }, ['meta.yml', 'recipe.sh']))
+        chunks.push(chunk as Buffer);
       bodies.push(Buffer.concat(chunks));
     }
     return bodies;
@@ -70,7 +71,12 @@ export async function submitUpload(url: string, token: string, body: Buffer): Pr
 }
 
 /** Submits the bodies one after another (the first `warmup` unmeasured) and returns the latency of the rest. */
-export async function measureSubmit(url: string, token: string, bodies: Buffer[], warmup = 3): Promise<LatencyFigure & { workflows: string[] }> {
+export async function measureSubmit(
+  url: string,
+  token: string,
+  bodies: Buffer[],
+  warmup = 3,
+): Promise<LatencyFigure & { workflows: string[] }> {
   const samples: number[] = [];
   const workflows: string[] = [];
   for (const [i, body] of bodies.entries()) {

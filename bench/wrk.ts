@@ -100,8 +100,10 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
       `-t${options.threads ?? 1}`,
       `-c${options.connections}`,
       `-d${options.durationSeconds}s`,
-      '--timeout', '10s',
-      '-s', script,
+      '--timeout',
+      '10s',
+      '-s',
+      script,
       options.url,
     ];
     const output = await new Promise<string>((resolve, reject) => {

@@ -18,7 +18,8 @@ export interface StoredTokens {
 /** TOKEN_CACHE_FILE, else $XDG_CONFIG_HOME/ogdc/tokens.json, else ~/.config/ogdc/tokens.json. */
 export function tokenFilePath(env: Env = process.env): string {
   if (env.TOKEN_CACHE_FILE) return env.TOKEN_CACHE_FILE;
-  const config = env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(env.HOME || os.homedir(), '.config');
+  const config =
+    env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(env.HOME || os.homedir(), '.config');
   return path.join(config, 'ogdc', 'tokens.json');
 }
 

@@ -20,7 +20,11 @@ function elapsed(ms: number): string {
  * stderr (one updating line on a terminal, a line per change otherwise).
  * Returns the exit code: 0 only for Succeeded.
  */
-export async function waitForRun(client: ApiClient, name: string, options: { intervalMs?: number; out?: NodeJS.WriteStream } = {}): Promise<number> {
+export async function waitForRun(
+  client: ApiClient,
+  name: string,
+  options: { intervalMs?: number; out?: NodeJS.WriteStream } = {},
+): Promise<number> {
   const out = options.out ?? process.stderr;
   const interval = options.intervalMs ?? 2000;
   const started = Date.now();

@@ -124,7 +124,10 @@ function claimList(env: Env): string[] {
     throw new ConfigError('OGDC_ALLOWED_INPUT_PVCS', `OGDC_ALLOWED_INPUT_PVCS must be a JSON list of claim names, got "${raw}".`);
   }
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) && v.length <= 63))
-    throw new ConfigError('OGDC_ALLOWED_INPUT_PVCS', `OGDC_ALLOWED_INPUT_PVCS must be a JSON list of claim names (DNS labels), got "${raw}".`);
+    throw new ConfigError(
+      'OGDC_ALLOWED_INPUT_PVCS',
+      `OGDC_ALLOWED_INPUT_PVCS must be a JSON list of claim names (DNS labels), got "${raw}".`,
+    );
   return value as string[];
 }
 

@@ -23,7 +23,8 @@ const INPUT_CODES = new Set(['22021', '22P05']);
 /** The error to throw for a failed query: DatabaseInputError for text the database cannot hold, else `err` itself. */
 export function translateInputError(err: unknown): unknown {
   const code = (err as { code?: string } | null)?.code;
-  if (code && INPUT_CODES.has(code)) return new DatabaseInputError('the request contains characters that cannot be stored, such as a NUL character', { cause: err });
+  if (code && INPUT_CODES.has(code))
+    return new DatabaseInputError('the request contains characters that cannot be stored, such as a NUL character', { cause: err });
   return err;
 }
 

@@ -13,7 +13,19 @@ export interface PostgresOptions {
 
 // Connection-level failures (server down, refused, reset) become one typed error
 // so the HTTP edge can answer 503 instead of 500.
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+]);
 
 function translate(err: unknown): unknown {
   const code = (err as { code?: string }).code;

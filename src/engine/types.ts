@@ -95,9 +95,7 @@ export interface LogOptions {
  * One change the engine reports. `LISTED` is a complete list of our workflows (a start or a
  * safety-net resync): a workflow missing from it no longer exists on the engine.
  */
-export type WorkflowEvent =
-  | { type: 'ADDED' | 'MODIFIED' | 'DELETED'; workflow: Workflow }
-  | { type: 'LISTED'; workflows: Workflow[] };
+export type WorkflowEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; workflow: Workflow } | { type: 'LISTED'; workflows: Workflow[] };
 
 export interface Engine {
   readonly kind: 'argo' | 'local';

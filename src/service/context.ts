@@ -32,5 +32,10 @@ export interface ServiceContext {
    * /authorize always answers the tokens as JSON. `provider`: the provider's access token, which
    * the cookie then holds (a provider user has no local account to sign a token for).
    */
-  startBrowserSession?: (request: FastifyRequest, reply: FastifyReply, user: User, provider?: { accessToken: string; expiresIn?: number }) => Promise<void>;
+  startBrowserSession?: (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    user: User,
+    provider?: { accessToken: string; expiresIn?: number },
+  ) => Promise<void>;
 }

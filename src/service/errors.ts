@@ -68,6 +68,8 @@ export class BadRequestError extends HttpError {
 
 export class TooManyRequestsError extends HttpError {
   constructor(retryAfterSeconds: number) {
-    super(429, `Too many failed logins from this client or for this user name; try again in ${retryAfterSeconds} seconds.`, { 'Retry-After': String(retryAfterSeconds) });
+    super(429, `Too many failed logins from this client or for this user name; try again in ${retryAfterSeconds} seconds.`, {
+      'Retry-After': String(retryAfterSeconds),
+    });
   }
 }

@@ -6,7 +6,11 @@ import path from 'node:path';
  * Reads a secret kept in a 0600 file of the data dir, creating it on first use,
  * so an embedded service keeps its tokens and admin password across restarts.
  */
-export async function persistentSecret(dataDir: string, file: string, bytes: number): Promise<{ value: string; path: string; created: boolean }> {
+export async function persistentSecret(
+  dataDir: string,
+  file: string,
+  bytes: number,
+): Promise<{ value: string; path: string; created: boolean }> {
   const full = path.join(dataDir, file);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   try {

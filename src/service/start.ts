@@ -28,12 +28,14 @@ const LOCAL_ENGINE_LEASE_KEY = FOLLOWER_LEASE_KEY + 1;
 export const ADMIN_USERNAME = 'admin';
 
 /** The package version, reported by /version. */
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
 
 /** Fills the JWT key and admin password from 0600 files of the data dir in embedded mode. */
-export async function resolveSecrets(config: Config, notice: (line: string) => void = () => {}): Promise<{ jwtSecretKey: string; adminPassword: string }> {
+export async function resolveSecrets(
+  config: Config,
+  notice: (line: string) => void = () => {},
+): Promise<{ jwtSecretKey: string; adminPassword: string }> {
   const jwtSecretKey = config.jwtSecretKey ?? (await persistentSecret(config.dataDir, 'jwt-secret', 48)).value;
   let adminPassword = config.adminPassword;
   if (!adminPassword) {
@@ -89,7 +91,11 @@ export async function startService(config: Config, options: StartOptions = {}): 
     runChanges = await createSharedRunChanges(db, (m) => warn(m));
     const currentEngine = engine;
     const oidc = config.oidc ? createOidc(config.oidc) : undefined;
-    const auth = createAuth(db, jwtSecretKey, { oidc, adminScope: config.adminScope, refreshTokenLifetimeSeconds: config.refreshTokenLifetimeSeconds });
+    const auth = createAuth(db, jwtSecretKey, {
+      oidc,
+      adminScope: config.adminScope,
+      refreshTokenLifetimeSeconds: config.refreshTokenLifetimeSeconds,
+    });
     const ctx: ServiceContext = {
       config,
       db,

@@ -14,7 +14,10 @@ export type WorkflowKind = 'shell' | 'parallel-shell' | 'visualization';
 export function makeGenerateName(recipeId: string, kind: WorkflowKind): string {
   // Dots are legal in recipe ids but not in DNS labels (pod names derive from the
   // workflow name), so every run of characters outside [a-z0-9] becomes one dash.
-  const base = recipeId.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+/, '');
+  const base = recipeId
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+/, '');
   const room = MAX_NAME_LENGTH - GENERATED_SUFFIX_LENGTH - kind.length - 2;
   const id = base.slice(0, room).replace(/-+$/, '') || 'recipe';
   return `${id}-${kind}-`;

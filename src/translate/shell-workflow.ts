@@ -47,7 +47,11 @@ export function translateSequentialShell(recipe: Recipe, options: TranslateOptio
 export function partitionSizeOf(recipe: Recipe): number {
   const size = recipe.config.workflow.parallel.partition_size ?? DEFAULT_PARTITION_SIZE;
   if (!Number.isInteger(size) || size < 1) {
-    throw new InvalidRecipeForTranslationError(recipe.config.id, 'workflow.parallel.partition_size', `must be a positive whole number, got ${size}`);
+    throw new InvalidRecipeForTranslationError(
+      recipe.config.id,
+      'workflow.parallel.partition_size',
+      `must be a positive whole number, got ${size}`,
+    );
   }
   return size;
 }

@@ -29,14 +29,21 @@ export function translateVisualization(recipe: Recipe, options: TranslateOptions
   const claims = pvcInputs(recipe.config.input.params);
   const fetch: Template =
     claims.length > 0
-      ? { name: 'fetch', container: runnerContainer(options, stageScript(claims, `${publishedDir(id)}/input`, 'absolute'), { volume: 'volume' }) }
+      ? {
+          name: 'fetch',
+          container: runnerContainer(options, stageScript(claims, `${publishedDir(id)}/input`, 'absolute'), { volume: 'volume' }),
+        }
       : {
           name: 'fetch',
           metadata: { annotations: { [NETWORK_ANNOTATION]: 'egress' } },
           // Fetches into the recipe's published folder, which stage-viz-config has just claimed.
-          container: runnerContainer(options, inlineFetchScript(checkInputFiles(recipe), `${publishedDir(id)}/input`, options.allowPrivateSources), {
-            volume: 'volume',
-          }),
+          container: runnerContainer(
+            options,
+            inlineFetchScript(checkInputFiles(recipe), `${publishedDir(id)}/input`, options.allowPrivateSources),
+            {
+              volume: 'volume',
+            },
+          ),
         };
 
   const templates: Template[] = [

@@ -14,14 +14,22 @@ describe('ogdc-runner create-user against a running service', () => {
   after(() => svc.stop());
 
   it('creates a user with admin credentials', async () => {
-    const res = await runCli(['create-user', 'newbie', 'newbie-pw'], { OGDC_API_URL: url, OGDC_API_USERNAME: 'admin', OGDC_API_PASSWORD: TEST_ADMIN_PASSWORD });
+    const res = await runCli(['create-user', 'newbie', 'newbie-pw'], {
+      OGDC_API_URL: url,
+      OGDC_API_USERNAME: 'admin',
+      OGDC_API_PASSWORD: TEST_ADMIN_PASSWORD,
+    });
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, 'User with username "newbie" created.\n');
     assert.ok(await svc.token('newbie', 'newbie-pw'));
   });
 
   it('accepts the password under OGDC_API_password as the published docs spell it', async () => {
-    const res = await runCli(['create-user', 'docs-user', 'pw'], { OGDC_API_URL: url, OGDC_API_USERNAME: 'admin', OGDC_API_password: TEST_ADMIN_PASSWORD });
+    const res = await runCli(['create-user', 'docs-user', 'pw'], {
+      OGDC_API_URL: url,
+      OGDC_API_USERNAME: 'admin',
+      OGDC_API_password: TEST_ADMIN_PASSWORD,
+    });
     assert.equal(res.code, 0, res.stderr);
   });
 
@@ -40,7 +48,11 @@ describe('ogdc-runner create-user against a running service', () => {
   });
 
   it('names the URL when the service cannot be reached', async () => {
-    const res = await runCli(['create-user', 'x', 'y'], { OGDC_API_URL: 'http://127.0.0.1:9', OGDC_API_USERNAME: 'a', OGDC_API_PASSWORD: 'b' });
+    const res = await runCli(['create-user', 'x', 'y'], {
+      OGDC_API_URL: 'http://127.0.0.1:9',
+      OGDC_API_USERNAME: 'a',
+      OGDC_API_PASSWORD: 'b',
+    });
     assert.equal(res.code, 1);
     assert.match(res.stderr, /Cannot reach the OGDC API at http:\/\/127\.0\.0\.1:9/);
   });

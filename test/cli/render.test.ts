@@ -23,7 +23,10 @@ describe('ogdc-runner render', () => {
     const { code, stdout, stderr } = await render('upstream-tests/test_shell_workflow_recipe_dir', 'yaml');
     assert.equal(code, 0);
     assert.equal(stderr, '');
-    const manifest = parse(stdout) as { metadata: { namespace: string; labels: Record<string, string> }; spec: { volumes: Array<{ persistentVolumeClaim: { claimName: string } }>; templates: Array<{ container?: { image: string } }> } };
+    const manifest = parse(stdout) as {
+      metadata: { namespace: string; labels: Record<string, string> };
+      spec: { volumes: Array<{ persistentVolumeClaim: { claimName: string } }>; templates: Array<{ container?: { image: string } }> };
+    };
     assert.deepEqual(validateWorkflowManifest(manifest), { valid: true });
     assert.equal(manifest.metadata.namespace, 'test-ns');
     assert.equal(manifest.metadata.labels['ogdc/submitter'], 'carol');
@@ -40,7 +43,10 @@ describe('ogdc-runner render', () => {
   });
 
   it('refuses a path that does not exist, naming it', async () => {
-    await assert.rejects(render('no-such-recipe', 'yaml'), (e: unknown) => e instanceof RecipeSourceError && /no-such-recipe.*does not exist/.test(e.message));
+    await assert.rejects(
+      render('no-such-recipe', 'yaml'),
+      (e: unknown) => e instanceof RecipeSourceError && /no-such-recipe.*does not exist/.test(e.message),
+    );
   });
 
   it('runs from the command line and reports an invalid recipe with its problems', async () => {

@@ -41,7 +41,10 @@ describe('the token file and automatic refresh of the CLI against a running serv
 
   it('set-token --json-str takes what /authorize answers and writes the upstream format with mode 0600', async () => {
     const { env, file } = freshEnv();
-    const res = await runCli(['set-token', '--json-str', '{"message":"Success","token":{"access_token":"a.b.c","refresh_token":"r.s.t"}}'], env);
+    const res = await runCli(
+      ['set-token', '--json-str', '{"message":"Success","token":{"access_token":"a.b.c","refresh_token":"r.s.t"}}'],
+      env,
+    );
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, 'OGDC tokens updated successfully.\n');
     assert.deepEqual(await readJson(file), { access_token: 'a.b.c', refresh_token: 'r.s.t' });
@@ -83,7 +86,10 @@ describe('the token file and automatic refresh of the CLI against a running serv
   it('refreshes an expired access token through /refresh and stores the rotated tokens', async () => {
     const { env, file } = freshEnv();
     const issued = await passwordTokens();
-    const expired = await new SignJWT({ sub: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(Math.floor(Date.now() / 1000) - 10).sign(new TextEncoder().encode('x'));
+    const expired = await new SignJWT({ sub: 'admin' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 10)
+      .sign(new TextEncoder().encode('x'));
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, JSON.stringify({ access_token: expired, refresh_token: issued.refresh_token }));
     const runs = await runCli(['runs', '--json'], env);
@@ -97,7 +103,10 @@ describe('the token file and automatic refresh of the CLI against a running serv
   it('refreshes once and retries when the service refuses a stored access token that has not expired', async () => {
     const { env, file } = freshEnv();
     const issued = await passwordTokens();
-    const forged = await new SignJWT({ sub: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode('another-secret'));
+    const forged = await new SignJWT({ sub: 'admin' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('another-secret'));
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, JSON.stringify({ access_token: forged, refresh_token: issued.refresh_token }));
     const runs = await runCli(['runs', '--json'], env);

@@ -40,7 +40,10 @@ describe('loadConfig', () => {
     it(`stops with a message naming ${name} when PostgreSQL is configured without it`, () => {
       const env: Record<string, string> = { ...pgEnv };
       delete env[name];
-      assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && err.variable === name && err.message.includes(name));
+      assert.throws(
+        () => loadConfig(env),
+        (err: unknown) => err instanceof ConfigError && err.variable === name && err.message.includes(name),
+      );
     });
   }
 
@@ -52,7 +55,12 @@ describe('loadConfig', () => {
   });
 
   it('chooses Argo, the local image and pull policies from the environment', () => {
-    const argo = loadConfig({ ARGO_WORKFLOWS_SERVICE_URL: 'https://argo.example/', ARGO_TOKEN: 't', ENVIRONMENT: 'dev', OGDC_RUNNER_IMAGE_TAG: 'v1' });
+    const argo = loadConfig({
+      ARGO_WORKFLOWS_SERVICE_URL: 'https://argo.example/',
+      ARGO_TOKEN: 't',
+      ENVIRONMENT: 'dev',
+      OGDC_RUNNER_IMAGE_TAG: 'v1',
+    });
     assert.equal(argo.engine.kind, 'argo');
     assert.equal(argo.engine.kind === 'argo' && argo.engine.serviceUrl, 'https://argo.example');
     assert.equal(argo.imagePullPolicy, 'Always');

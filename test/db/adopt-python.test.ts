@@ -152,7 +152,10 @@ for (const target of targets) {
         }
         // Once resolved, the adoption goes through.
         await db.query(`DELETE FROM users WHERE id IN (4, 5, 6)`);
-        assert.equal((await migrate(db)).length, readdirSync(new URL('../../src/db/migrations/', import.meta.url)).filter((f) => f.endsWith('.sql')).length);
+        assert.equal(
+          (await migrate(db)).length,
+          readdirSync(new URL('../../src/db/migrations/', import.meta.url)).filter((f) => f.endsWith('.sql')).length,
+        );
       } finally {
         await db.close();
       }

@@ -34,7 +34,7 @@ for (const target of dbTargets()) {
     });
 
     it('gives the same rows as the plain query, for every kind of value and again on reuse', async () => {
-      const hostile = ["'); DROP TABLE users; --", 'back\\slash \\\' quote', 'ünïcödé ✓', ''];
+      const hostile = ["'); DROP TABLE users; --", "back\\slash \\' quote", 'ünïcödé ✓', ''];
       for (const text of hostile) {
         const params = [text, 42, true, new Date('2026-01-02T03:04:05.000Z')];
         const plain = await db.query(ECHO.text, params);

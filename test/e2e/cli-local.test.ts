@@ -16,7 +16,7 @@ describe('the ogdc-runner CLI against a service on the local engine', () => {
 
   before(async () => {
     files = await serveFiles({ 'in.txt': 'hello\n' });
-    svc = await startTestService(dbTargets()[0]!, { OGDC_ALLOW_PRIVATE_SOURCES: 'true' }, { createEngine }) // inputs served on loopback;
+    svc = await startTestService(dbTargets()[0]!, { OGDC_ALLOW_PRIVATE_SOURCES: 'true' }, { createEngine }); // inputs served on loopback;
     const url = await svc.app.listen({ host: '127.0.0.1', port: 0 });
     await svc.userToken('carol', 'carol-password');
     env = { OGDC_API_URL: url, OGDC_API_USERNAME: 'carol', OGDC_API_PASSWORD: 'carol-password' };
@@ -27,7 +27,11 @@ describe('the ogdc-runner CLI against a service on the local engine', () => {
   });
 
   it('submits a local directory with --wait, then reports status, runs, logs and the output', async () => {
-    const dir = await writeRecipe({ name: 'Cli hello', inputs: [`${files.url}/in.txt`], steps: ['echo processing in.txt && tr a-z A-Z < /input_dir/in.txt > /output_dir/OUT.txt'] });
+    const dir = await writeRecipe({
+      name: 'Cli hello',
+      inputs: [`${files.url}/in.txt`],
+      steps: ['echo processing in.txt && tr a-z A-Z < /input_dir/in.txt > /output_dir/OUT.txt'],
+    });
     const submitted = await runCli(['submit', dir, '--wait'], env);
     assert.equal(submitted.code, 0, submitted.stderr);
     const name = /recipe_workflow_name='([^']+)'/.exec(submitted.stdout)?.[1];

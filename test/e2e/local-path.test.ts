@@ -39,7 +39,7 @@ for (const target of dbTargets()) {
 
     before(async () => {
       files = await serveFiles({ 'stations.csv': CSV, 'a.txt': 'alpha\n', 'b.txt': 'beta\n', 'c.txt': 'gamma\n' });
-      svc = await startTestService(target, { OGDC_ALLOW_PRIVATE_SOURCES: 'true' }, { createEngine }) // inputs served on loopback;
+      svc = await startTestService(target, { OGDC_ALLOW_PRIVATE_SOURCES: 'true' }, { createEngine }); // inputs served on loopback;
       baseUrl = await svc.app.listen({ host: '127.0.0.1', port: 0 });
       alice = await svc.userToken('alice');
       bob = await svc.userToken('bob');
@@ -53,7 +53,10 @@ for (const target of dbTargets()) {
       const dir = await writeRecipe({
         name: `Stations ${target.name}`,
         inputs: [`${files.url}/stations.csv`],
-        steps: ["awk -F, 'NR == 1 || $2 >= 66' /input_dir/stations.csv > /output_dir/north.csv", 'wc -l < /input_dir/north.csv > /output_dir/count.txt && cp /input_dir/north.csv /output_dir/'],
+        steps: [
+          "awk -F, 'NR == 1 || $2 >= 66' /input_dir/stations.csv > /output_dir/north.csv",
+          'wc -l < /input_dir/north.csv > /output_dir/count.txt && cp /input_dir/north.csv /output_dir/',
+        ],
       });
       const res = await submitDir(dir, alice);
       assert.equal(res.statusCode, 200, res.body);
@@ -73,14 +76,23 @@ for (const target of dbTargets()) {
       assert.equal(zip.status, 200);
       const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'ogdc-zip-')), 'out.zip');
       await writeFile(file, Buffer.from(await zip.arrayBuffer()));
-      const listing = spawnSync('unzip', ['-Z1', file], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map((f) => path.basename(f)).sort();
+      const listing = spawnSync('unzip', ['-Z1', file], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean)
+        .map((f) => path.basename(f))
+        .sort();
       assert.deepEqual(listing, ['count.txt', 'north.csv']);
       const tampered = await fetch(data_url.replace(/signature=[^&]+/, 'signature=AAAA'));
       assert.equal(tampered.status, 403);
     });
 
     it('publishes a pvc output once, refuses a second run without overwrite, replaces it with overwrite', async () => {
-      const dir = await writeRecipe({ name: `Published ${target.name}`, inputs: [`${files.url}/a.txt`], steps: ['tr a-z A-Z < /input_dir/a.txt > /output_dir/A.txt'], output: 'pvc' });
+      const dir = await writeRecipe({
+        name: `Published ${target.name}`,
+        inputs: [`${files.url}/a.txt`],
+        steps: ['tr a-z A-Z < /input_dir/a.txt > /output_dir/A.txt'],
+        output: 'pvc',
+      });
       const first = await submitDir(dir, alice);
       assert.equal(first.statusCode, 200, first.body);
       assert.equal((await finish(first.json().recipe_workflow_name, alice)).status, 'Succeeded');
@@ -105,11 +117,19 @@ for (const target of dbTargets()) {
       const res = await submitDir(dir, alice);
       assert.equal(res.statusCode, 200, res.body);
       const run = await finish(res.json().recipe_workflow_name, alice);
-      assert.equal(run.status, 'Succeeded', JSON.stringify(run.nodes.map((n: { name: string; phase: string; message: string }) => [n.name, n.phase, n.message])));
+      assert.equal(
+        run.status,
+        'Succeeded',
+        JSON.stringify(run.nodes.map((n: { name: string; phase: string; message: string }) => [n.name, n.phase, n.message])),
+      );
     });
 
     it('reports a failing step as Failed with the failing command in the logs', async () => {
-      const dir = await writeRecipe({ name: `Failing ${target.name}`, inputs: [`${files.url}/a.txt`], steps: ['ls /input_dir/no-such-file.tif'] });
+      const dir = await writeRecipe({
+        name: `Failing ${target.name}`,
+        inputs: [`${files.url}/a.txt`],
+        steps: ['ls /input_dir/no-such-file.tif'],
+      });
       const res = await submitDir(dir, alice);
       const name = res.json().recipe_workflow_name;
       const run = await finish(name, alice);
@@ -127,7 +147,8 @@ for (const target of dbTargets()) {
       const name = (await submitDir(dir, alice)).json().recipe_workflow_name;
       for (let i = 0; i < 100; i++) {
         const run = (await svc.app.inject({ url: `/runs/${name}`, headers: auth(alice) })).json();
-        if (run.nodes.some((n: { display_name: string; phase: string }) => n.display_name.startsWith('step') && n.phase === 'Running')) break;
+        if (run.nodes.some((n: { display_name: string; phase: string }) => n.display_name.startsWith('step') && n.phase === 'Running'))
+          break;
         await new Promise((r) => setTimeout(r, 100));
       }
       assert.equal((await svc.app.inject({ method: 'POST', url: `/runs/${name}/cancel`, headers: auth(bob) })).statusCode, 404);
@@ -139,7 +160,10 @@ for (const target of dbTargets()) {
 
     it('submits a recipe from a git repository under the configured roots only', async () => {
       const repo = await mkdtemp(path.join(os.tmpdir(), 'ogdc-git-'));
-      await writeRecipe({ name: `From git ${target.name}`, inputs: [`${files.url}/b.txt`], steps: ['cp /input_dir/b.txt /output_dir/'] }, path.join(repo, 'recipes'));
+      await writeRecipe(
+        { name: `From git ${target.name}`, inputs: [`${files.url}/b.txt`], steps: ['cp /input_dir/b.txt /output_dir/'] },
+        path.join(repo, 'recipes'),
+      );
       const git = (...args: string[]) => assert.equal(spawnSync('git', args, { cwd: repo }).status, 0, args.join(' '));
       git('init', '-q', '-b', 'main');
       git('add', '.');

@@ -29,7 +29,8 @@ for (const target of dbTargets()) {
         const name = res.json().recipe_workflow_name as string;
         for (let i = 0; i < 200; i++) {
           const run = (await first.app.inject({ url: `/runs/${name}`, headers: { authorization: `Bearer ${token}` } })).json();
-          if (run.nodes.some((n: { display_name: string; phase: string }) => n.display_name.startsWith('step') && n.phase === 'Running')) break;
+          if (run.nodes.some((n: { display_name: string; phase: string }) => n.display_name.startsWith('step') && n.phase === 'Running'))
+            break;
           await new Promise((r) => setTimeout(r, 100));
         }
         await first.stop();

@@ -20,7 +20,13 @@ async function tree(dir: string): Promise<Map<string, string>> {
     for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
       const full = path.join(d, e.name);
       if (e.isDirectory()) await walk(full);
-      else if (e.isFile()) out.set(full, createHash('sha256').update(await readFile(full)).digest('hex'));
+      else if (e.isFile())
+        out.set(
+          full,
+          createHash('sha256')
+            .update(await readFile(full))
+            .digest('hex'),
+        );
     }
   };
   await walk(dir);
@@ -51,12 +57,20 @@ for (const target of dbTargets()) {
 
     it('steps read no secret, environment or shadow, reach no service, change no other output, and end at the deadline', async () => {
       // Bob publishes first; his output must stay byte-identical.
-      const published = await submit(bob, { name: 'Bob data', inputs: [inputUrl], steps: ['echo bob-output > /output_dir/bob.txt'], output: 'pvc' });
+      const published = await submit(bob, {
+        name: 'Bob data',
+        inputs: [inputUrl],
+        steps: ['echo bob-output > /output_dir/bob.txt'],
+        output: 'pvc',
+      });
       const bobRun = await finish(published, bob);
       assert.equal(bobRun.status, 'Succeeded', JSON.stringify(bobRun.nodes));
       const volumes = path.join(dataDir, 'volumes');
       const before = await tree(volumes);
-      assert.ok([...before.keys()].some((f) => f.endsWith('bob.txt')), [...before.keys()].join('\n'));
+      assert.ok(
+        [...before.keys()].some((f) => f.endsWith('bob.txt')),
+        [...before.keys()].join('\n'),
+      );
 
       const attack = [
         `cat ${dataDir}/jwt-secret ${dataDir}/admin-password 2>&1; ls -R ${dataDir} 2>&1 | head -20`,

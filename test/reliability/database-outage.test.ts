@@ -75,7 +75,11 @@ describe('PostgreSQL outage (a cluster of this test’s own)', { skip: skip && `
       (status) => status === 'Succeeded',
       15_000,
     );
-    await eventually('one watch stream', () => s.argo.watch.open, (n) => n === 1);
+    await eventually(
+      'one watch stream',
+      () => s.argo.watch.open,
+      (n) => n === 1,
+    );
   });
 });
 

@@ -103,12 +103,20 @@ for (const target of dbTargets()) {
         assert.ok(['Pending', 'Running'].includes(r.json().status), r.body);
       }
       // Once a read has shown Running, no later read goes back to Pending.
-      await eventually('Running on /status', async () => (await read()).json().status, (status) => status === 'Running');
+      await eventually(
+        'Running on /status',
+        async () => (await read()).json().status,
+        (status) => status === 'Running',
+      );
       const after = await Promise.all(Array.from({ length: 20 }, read));
       assert.deepEqual(new Set(after.map((r) => `${r.statusCode} ${r.json().status}`)), new Set(['200 Running']));
 
       s.argo.setStatus(name, { phase: 'Failed', progress: '1/3', message: 'step failed', finishedAt: '2026-01-01T00:01:00Z' });
-      await eventually('Failed on /status', async () => (await read()).json().status, (status) => status === 'Failed');
+      await eventually(
+        'Failed on /status',
+        async () => (await read()).json().status,
+        (status) => status === 'Failed',
+      );
       const last = await Promise.all(Array.from({ length: 20 }, read));
       assert.deepEqual(new Set(last.map((r) => r.json().status)), new Set(['Failed']));
       const rows = await runsOf('status-race');

@@ -22,7 +22,11 @@ for (const target of dbTargets()) {
     });
 
     it('issues a Bearer token whose expiry Python can parse and that lasts 30 minutes', async () => {
-      const res = await svc.app.inject({ method: 'POST', url: '/token', ...form({ username: 'admin', password: TEST_ADMIN_PASSWORD, grant_type: 'password', scope: '' }) });
+      const res = await svc.app.inject({
+        method: 'POST',
+        url: '/token',
+        ...form({ username: 'admin', password: TEST_ADMIN_PASSWORD, grant_type: 'password', scope: '' }),
+      });
       assert.equal(res.statusCode, 200);
       const body = res.json();
       assert.equal(body.token_type, 'Bearer');
@@ -46,11 +50,20 @@ for (const target of dbTargets()) {
     it('answers 422 naming each missing form field', async () => {
       const res = await svc.app.inject({ method: 'POST', url: '/token', ...form({ username: 'admin' }) });
       assert.equal(res.statusCode, 422);
-      assert.deepEqual(res.json().detail.map((d: { loc: string[] }) => d.loc), [['body', 'password']]);
+      assert.deepEqual(
+        res.json().detail.map((d: { loc: string[] }) => d.loc),
+        [['body', 'password']],
+      );
       assert.equal(res.json().detail[0].msg, 'Field required');
       const empty = await svc.app.inject({ method: 'POST', url: '/token' });
       assert.equal(empty.statusCode, 422);
-      assert.deepEqual(empty.json().detail.map((d: { loc: string[] }) => d.loc[1]).sort(), ['password', 'username']);
+      assert.deepEqual(
+        empty
+          .json()
+          .detail.map((d: { loc: string[] }) => d.loc[1])
+          .sort(),
+        ['password', 'username'],
+      );
     });
 
     it('says who the token belongs to on /user', async () => {
@@ -87,7 +100,11 @@ for (const target of dbTargets()) {
 
     it('lets admin create a user who can then log in', async () => {
       const admin = await svc.adminToken();
-      const res = await svc.app.inject({ method: 'POST', url: '/create_user', ...form({ username: 'alice', password: 'alice-pw' }, admin) });
+      const res = await svc.app.inject({
+        method: 'POST',
+        url: '/create_user',
+        ...form({ username: 'alice', password: 'alice-pw' }, admin),
+      });
       assert.equal(res.statusCode, 200);
       assert.deepEqual(res.json(), { message: 'User with username "alice" created.' });
       const alice = await svc.token('alice', 'alice-pw');

@@ -6,7 +6,14 @@ import path from 'node:path';
 import { SignJWT, UnsecuredJWT, generateKeyPair } from 'jose';
 import { dbTargets } from '../helpers/db.ts';
 import { startTestService, form, type TestService } from '../helpers/service.ts';
-import { startTestProvider, signInAtProvider, TEST_CLIENT_ID, TEST_CLIENT_SECRET, TEST_REDIRECT_URI, type TestProvider } from '../helpers/oidc-provider.ts';
+import {
+  startTestProvider,
+  signInAtProvider,
+  TEST_CLIENT_ID,
+  TEST_CLIENT_SECRET,
+  TEST_REDIRECT_URI,
+  type TestProvider,
+} from '../helpers/oidc-provider.ts';
 
 const accounts = {
   alice: { username: 'alice', admin: true },
@@ -24,7 +31,12 @@ before(async () => {
   secretsFile = path.join(dir, 'client_secrets.json');
   await writeFile(
     secretsFile,
-    JSON.stringify({ server_metadata_url: provider.metadataUrl, client_id: TEST_CLIENT_ID, client_secret: TEST_CLIENT_SECRET, redirect_uris: [TEST_REDIRECT_URI] }),
+    JSON.stringify({
+      server_metadata_url: provider.metadataUrl,
+      client_id: TEST_CLIENT_ID,
+      client_secret: TEST_CLIENT_SECRET,
+      redirect_uris: [TEST_REDIRECT_URI],
+    }),
   );
 });
 after(async () => {
@@ -98,12 +110,18 @@ for (const target of dbTargets()) {
 
     it('keeps a local account and a provider user of the same name apart', async () => {
       const admin = await svc.adminToken();
-      const created = await svc.app.inject({ method: 'POST', url: '/create_user', ...form({ username: 'alice', password: 'local-alice-pw' }, admin) });
+      const created = await svc.app.inject({
+        method: 'POST',
+        url: '/create_user',
+        ...form({ username: 'alice', password: 'local-alice-pw' }, admin),
+      });
       assert.equal(created.statusCode, 200, created.body);
       const local = await svc.token('alice', 'local-alice-pw');
       assert.deepEqual((await whoami(svc, local)).json(), { current_user: 'alice', source: 'local', issuer: null, is_admin: false });
       assert.equal((await whoami(svc, alice.access_token)).json().source, 'oidc');
-      const rows = await svc.ctx.db.query<{ id: string; issuer: string | null }>("SELECT id, issuer FROM users WHERE name = 'alice' ORDER BY id");
+      const rows = await svc.ctx.db.query<{ id: string; issuer: string | null }>(
+        "SELECT id, issuer FROM users WHERE name = 'alice' ORDER BY id",
+      );
       assert.equal(rows.length, 2);
       assert.deepEqual(rows.map((r) => r.issuer).sort(), [provider.issuer, null].sort());
       // The provider user has no password: /token never signs it in.
@@ -175,7 +193,10 @@ for (const target of dbTargets()) {
       const wrongState = await svc.app.inject({ url: '/authorize?code=x&state=forged', headers: { cookie: setCookieOf(login) } });
       assert.equal(wrongState.statusCode, 400);
       assert.match(wrongState.json().detail, /state/);
-      const denied = await svc.app.inject({ url: '/authorize?error=access_denied&error_description=no', headers: { cookie: setCookieOf(login) } });
+      const denied = await svc.app.inject({
+        url: '/authorize?error=access_denied&error_description=no',
+        headers: { cookie: setCookieOf(login) },
+      });
       assert.equal(denied.statusCode, 401);
       assert.match(denied.json().detail, /access_denied/);
     });
@@ -193,14 +214,16 @@ for (const target of dbTargets()) {
         assert.equal((await whoami(svc, await provider.mint({ sub: 'alice', preferred_username: 'alice' }))).statusCode, 200);
       });
       it('another audience', async () => refused(await provider.mint({ aud: 'someone-else' }), /another audience/));
-      it('another audience even when azp names someone else too', async () => refused(await provider.mint({ aud: 'x', azp: 'y' }), /another audience/));
+      it('another audience even when azp names someone else too', async () =>
+        refused(await provider.mint({ aud: 'x', azp: 'y' }), /another audience/));
       it('accepts azp = the client when aud is another', async () => {
         assert.equal((await whoami(svc, await provider.mint({ aud: 'account', azp: TEST_CLIENT_ID }))).statusCode, 200);
       });
       it('another issuer', async () => refused(await provider.mint({ iss: 'http://127.0.0.1:1' }), /another issuer/));
       it('expired', async () => refused(await provider.mint({ iat: now() - 7200, exp: now() - 3600 }), /expired/));
       it('not yet valid', async () => refused(await provider.mint({ nbf: now() + 3600 }), /not valid yet/));
-      it('alg none', async () => refused(new UnsecuredJWT({ iss: provider.issuer, aud: TEST_CLIENT_ID, sub: 'alice', exp: now() + 600 }).encode(), /credentials/));
+      it('alg none', async () =>
+        refused(new UnsecuredJWT({ iss: provider.issuer, aud: TEST_CLIENT_ID, sub: 'alice', exp: now() + 600 }).encode(), /credentials/));
       it('HS256 signed with the provider public key', async () => {
         const asSecret = new TextEncoder().encode(JSON.stringify(provider.publicJwk));
         const token = await new SignJWT({ iss: provider.issuer, aud: TEST_CLIENT_ID, sub: 'alice' })

@@ -20,11 +20,20 @@ for (const target of dbTargets()) {
       return res.json() as { access_token: string; token_type: string; utc_expiration: string; refresh_token: string };
     };
     const createUser = async (username: string) => {
-      const res = await svc.app.inject({ method: 'POST', url: '/create_user', ...form({ username, password: `${username}-password` }, admin) });
+      const res = await svc.app.inject({
+        method: 'POST',
+        url: '/create_user',
+        ...form({ username, password: `${username}-password` }, admin),
+      });
       assert.equal(res.statusCode, 200, res.body);
     };
     const refreshJson = (refreshToken: string) =>
-      svc.app.inject({ method: 'POST', url: '/refresh', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ refresh_token: refreshToken }) });
+      svc.app.inject({
+        method: 'POST',
+        url: '/refresh',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ refresh_token: refreshToken }),
+      });
     const whoami = async (token: string) => {
       const res = await svc.app.inject({ url: '/user', headers: { authorization: `Bearer ${token}` } });
       return res.statusCode === 200 ? (res.json().current_user as string) : res.statusCode;
@@ -40,7 +49,10 @@ for (const target of dbTargets()) {
       assert.equal(claims.sub, 'rhea');
       assert.ok(Math.abs(claims.exp! - claims.iat! - 3600) <= 1);
       const rows = await svc.ctx.db.query<{ token_hash: string }>('SELECT token_hash FROM refresh_tokens');
-      assert.ok(rows.every((r) => /^[0-9a-f]{64}$/.test(r.token_hash) && r.token_hash !== body.refresh_token), 'only hashes are stored');
+      assert.ok(
+        rows.every((r) => /^[0-9a-f]{64}$/.test(r.token_hash) && r.token_hash !== body.refresh_token),
+        'only hashes are stored',
+      );
     });
 
     it('refreshes by JSON and by form in the v0.4 shape, rotating the token', async () => {
@@ -88,9 +100,15 @@ for (const target of dbTargets()) {
 
       await createUser('dan');
       const dan = await login('dan');
-      assert.equal((await svc.app.inject({ method: 'POST', url: '/users/dan/disable', headers: { authorization: `Bearer ${admin}` } })).statusCode, 200);
+      assert.equal(
+        (await svc.app.inject({ method: 'POST', url: '/users/dan/disable', headers: { authorization: `Bearer ${admin}` } })).statusCode,
+        200,
+      );
       assert.equal((await refreshJson(dan.refresh_token)).statusCode, 401);
-      assert.equal((await svc.app.inject({ method: 'POST', url: '/users/dan/enable', headers: { authorization: `Bearer ${admin}` } })).statusCode, 200);
+      assert.equal(
+        (await svc.app.inject({ method: 'POST', url: '/users/dan/enable', headers: { authorization: `Bearer ${admin}` } })).statusCode,
+        200,
+      );
       assert.equal((await refreshJson(dan.refresh_token)).statusCode, 401, 'enabling does not revive it');
     });
 

@@ -20,7 +20,11 @@ for (const target of dbTargets()) {
         try {
           const me = await second.app.inject({ url: '/user', headers: { authorization: `Bearer ${token}` } });
           assert.equal(me.json().current_user, 'persistent');
-          const login = await second.app.inject({ method: 'POST', url: '/token', ...form({ username: 'persistent', password: 'persistent-pw' }) });
+          const login = await second.app.inject({
+            method: 'POST',
+            url: '/token',
+            ...form({ username: 'persistent', password: 'persistent-pw' }),
+          });
           assert.equal(login.statusCode, 200);
           const admins = await second.ctx.db.query<{ n: string | number }>("SELECT count(*) AS n FROM users WHERE name = 'admin'");
           assert.equal(Number(admins[0]!.n), 1);

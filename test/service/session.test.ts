@@ -178,7 +178,11 @@ for (const target of dbTargets()) {
           redirect_uris: ['http://127.0.0.1:8000/authorize'],
         }),
       );
-      const readOnly = await startTestService(target, { ACCESS_MODE: 'read_only', OIDC_CLIENT_SECRETS_FILE: secrets, API_ROOT_PATH: '/ogdc' });
+      const readOnly = await startTestService(target, {
+        ACCESS_MODE: 'read_only',
+        OIDC_CLIENT_SECRETS_FILE: secrets,
+        API_ROOT_PATH: '/ogdc',
+      });
       try {
         const res = await readOnly.app.inject({ url: '/ogdc/session' });
         assert.equal(res.statusCode, 401);

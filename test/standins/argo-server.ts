@@ -176,13 +176,21 @@ export async function startArgoStandin(
         const param = node.outputs?.parameters?.find((p) => p.name === name) as Param | undefined;
         if (!param) throw new ArgoFailure(500, 13, `node is not expecting output parameter '${name}'`);
         if (!param.valueFrom?.supplied)
-          throw new ArgoFailure(500, 13, `cannot set output parameter '${name}' because it does not use valueFrom.raw or it was already set`);
+          throw new ArgoFailure(
+            500,
+            13,
+            `cannot set output parameter '${name}' because it does not use valueFrom.raw or it was already set`,
+          );
         param.value = value;
         delete param.valueFrom;
       }
     }
     if (!hit)
-      throw new ArgoFailure(500, 13, `currently, set only targets suspend nodes: no suspend nodes matching nodeFieldSelector: ${req.nodeFieldSelector ?? ''}`);
+      throw new ArgoFailure(
+        500,
+        13,
+        `currently, set only targets suspend nodes: no suspend nodes matching nodeFieldSelector: ${req.nodeFieldSelector ?? ''}`,
+      );
     hub.record('MODIFIED', wf);
     return wf;
   }
@@ -231,12 +239,26 @@ export async function startArgoStandin(
       throw new ArgoFailure(401, 16, 'token not valid. More info: https://argo-workflows.readthedocs.io/en/latest/faq/');
     }
     if (url.pathname === '/api/v1/version' && method === 'GET') {
-      return { version: 'v3.7.0+standin', buildDate: '2026-01-01T00:00:00Z', gitCommit: 'standin', gitTag: 'v3.7.0', gitTreeState: 'clean', goVersion: 'go1.24', compiler: 'gc', platform: 'linux/amd64' };
+      return {
+        version: 'v3.7.0+standin',
+        buildDate: '2026-01-01T00:00:00Z',
+        gitCommit: 'standin',
+        gitTag: 'v3.7.0',
+        gitTreeState: 'clean',
+        goVersion: 'go1.24',
+        compiler: 'gc',
+        platform: 'linux/amd64',
+      };
     }
     const events = /^\/api\/v1\/workflow-events\/([^/]+)$/.exec(url.pathname);
     if (events && method === 'GET') {
       const namespace = decodeURIComponent(events[1]!);
-      hub.serve(res, namespace, url.searchParams, [...workflows.values()].map((wf) => structuredClone(wf)));
+      hub.serve(
+        res,
+        namespace,
+        url.searchParams,
+        [...workflows.values()].map((wf) => structuredClone(wf)),
+      );
       return undefined;
     }
     const m = /^\/api\/v1\/workflows\/([^/]+)(?:\/([^/]+)(?:\/(log|stop|resume|set))?)?$/.exec(url.pathname);

@@ -75,7 +75,12 @@ function expectedSignature(input: SignatureInput): string {
     .map(([k, v]) => `${k}=${v}`)
     .join('&');
   const canonicalHeaders = input.signedHeaders
-    .map((name) => `${name}:${String(input.headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`)
+    .map(
+      (name) =>
+        `${name}:${String(input.headers[name] ?? '')
+          .trim()
+          .replace(/\s+/g, ' ')}\n`,
+    )
     .join('');
   const canonicalRequest = [
     input.method,
@@ -124,7 +129,11 @@ export async function startS3Standin(options: {
     }
     const scope = scopeParts.join('/');
     if (scopeParts.length !== 4 || scopeParts[1] !== region || scopeParts[2] !== 's3' || scopeParts[3] !== 'aws4_request') {
-      throw new S3Failure(400, 'AuthorizationHeaderMalformed', `The authorization credential scope "${scope}" is wrong; expecting region "${region}".`);
+      throw new S3Failure(
+        400,
+        'AuthorizationHeaderMalformed',
+        `The authorization credential scope "${scope}" is wrong; expecting region "${region}".`,
+      );
     }
     return { date: scopeParts[0]!, scope };
   }
@@ -161,7 +170,11 @@ export async function startS3Standin(options: {
         secret: options.secretAccessKey,
       });
       if (!sameSignature(expected, q.get('X-Amz-Signature') ?? '')) {
-        throw new S3Failure(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
+        throw new S3Failure(
+          403,
+          'SignatureDoesNotMatch',
+          'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+        );
       }
       // S3 checks the signature before the expiry, as here.
       if (now().getTime() > signedAt + expires * 1000) throw new S3Failure(403, 'AccessDenied', 'Request has expired');
@@ -193,7 +206,11 @@ export async function startS3Standin(options: {
       secret: options.secretAccessKey,
     });
     if (!sameSignature(expected, m[3]!)) {
-      throw new S3Failure(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.');
+      throw new S3Failure(
+        403,
+        'SignatureDoesNotMatch',
+        'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+      );
     }
   }
 

@@ -101,13 +101,16 @@ describe('recipe steps', () => {
     });
   });
 
-  it('parallel: first line reads the partition list, later lines the previous line\'s partition folder', () => {
+  it("parallel: first line reads the partition list, later lines the previous line's partition folder", () => {
     const first = buildParallelStepTemplate(0, 'cp "$INPUT_FILE" "$OUTPUT_FILE"', options);
     const second = buildParallelStepTemplate(1, 'cp "$INPUT_FILE" "$OUTPUT_FILE"', options);
     assert.deepEqual(first.inputs, { parameters: [{ name: 'partition' }] });
     assert.deepEqual(first.container?.args?.slice(1), ['ogdc-step-0', 'cp "$INPUT_FILE" "$OUTPUT_FILE"']);
     assert.match(first.container?.args?.[0] ?? '', /partitions\/partition-\$PARTITION\.txt/);
-    assert.match(second.container?.args?.[0] ?? '', /INPUT_DIR="\/mnt\/workflow\/_ogdc-runs\/\{\{workflow\.name\}\}\/step-0\/partition-\$PARTITION"/);
+    assert.match(
+      second.container?.args?.[0] ?? '',
+      /INPUT_DIR="\/mnt\/workflow\/_ogdc-runs\/\{\{workflow\.name\}\}\/step-0\/partition-\$PARTITION"/,
+    );
     for (const name of ['INPUT_FILE', 'OUTPUT_FILE', 'INPUT_DIR', 'OUTPUT_DIR']) {
       assert.match(first.container?.args?.[0] ?? '', new RegExp(`export ${name}=`));
     }
@@ -129,7 +132,9 @@ describe('publish', () => {
   it('temporary: zips into /tmp/<id>.zip, stored unarchived at {{workflow.name}}/<id>.zip', () => {
     const template = buildPublishTemplate(shellRecipe({ id: 'seal-tags', output: 'temporary' }), { kind: 'artifact' }, options);
     assert.deepEqual(template.outputs, {
-      artifacts: [{ name: 'published_zip', path: '/tmp/seal-tags.zip', archive: { none: {} }, s3: { key: '{{workflow.name}}/seal-tags.zip' } }],
+      artifacts: [
+        { name: 'published_zip', path: '/tmp/seal-tags.zip', archive: { none: {} }, s3: { key: '{{workflow.name}}/seal-tags.zip' } },
+      ],
     });
     assert.equal(temporaryOutputKey('x'), '{{workflow.name}}/x.zip');
     assert.equal(template.container?.volumeMounts, undefined);

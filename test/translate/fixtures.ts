@@ -64,7 +64,11 @@ export function vizRecipe(
   } = {},
 ): Recipe {
   const inputs = o.params ? [] : (o.inputs ?? [{ url: 'https://data.example.org/ice_basins.gpkg', filename: 'ice_basins.gpkg' }]);
-  const parallel: RecipeConfig['workflow']['parallel'] = { enabled: o.parallel ?? false, partition_strategy: 'files', partition_size: o.partitionSize ?? null };
+  const parallel: RecipeConfig['workflow']['parallel'] = {
+    enabled: o.parallel ?? false,
+    partition_strategy: 'files',
+    partition_size: o.partitionSize ?? null,
+  };
   if (o.maxParallelism !== undefined) parallel.max_parallelism = o.maxParallelism;
   return {
     config: {

@@ -24,10 +24,34 @@ function assertGolden(name: string, result: TranslationResult): void {
 
 describe('golden manifests', () => {
   const cases: Array<[string, () => TranslationResult]> = [
-    ['sequential-pvc', () => translateRecipe(shellRecipe({ steps: ['ogr2ogr -t_srs "EPSG:3413" /output_dir/out.gpkg /input_dir/file-0.gpkg', "echo 'done' > /output_dir/done.txt"] }), options)],
-    ['parallel-pvc', () => translateRecipe(shellRecipe({ parallel: true, partitionSize: 2, inputs: urlInputs(5), steps: ['ogr2ogr -f GPKG "$OUTPUT_DIR/$(basename "$INPUT_FILE")" "$INPUT_FILE"', 'cp "$INPUT_FILE" "$OUTPUT_FILE"'] }), options)],
+    [
+      'sequential-pvc',
+      () =>
+        translateRecipe(
+          shellRecipe({
+            steps: ['ogr2ogr -t_srs "EPSG:3413" /output_dir/out.gpkg /input_dir/file-0.gpkg', "echo 'done' > /output_dir/done.txt"],
+          }),
+          options,
+        ),
+    ],
+    [
+      'parallel-pvc',
+      () =>
+        translateRecipe(
+          shellRecipe({
+            parallel: true,
+            partitionSize: 2,
+            inputs: urlInputs(5),
+            steps: ['ogr2ogr -f GPKG "$OUTPUT_DIR/$(basename "$INPUT_FILE")" "$INPUT_FILE"', 'cp "$INPUT_FILE" "$OUTPUT_FILE"'],
+          }),
+          options,
+        ),
+    ],
     ['sequential-temporary', () => translateRecipe(shellRecipe({ output: 'temporary' }), options)],
-    ['visualization', () => translateRecipe(vizRecipe(), { ...options, vizImage: 'ghcr.io/permafrostdiscoverygateway/viz-workflow:0.3.1' })],
+    [
+      'visualization',
+      () => translateRecipe(vizRecipe(), { ...options, vizImage: 'ghcr.io/permafrostdiscoverygateway/viz-workflow:0.3.1' }),
+    ],
     ['visualization-parallel', () => translateRecipe(vizRecipe({ parallel: true, partitionSize: 100, inputs: urlInputs(3) }), options)],
     [
       'visualization-parallel-pvc',

@@ -5,7 +5,15 @@ import { translateRecipe } from '../../src/translate/index.ts';
 import { options, shellRecipe, urlInputs, vizRecipe } from './fixtures.ts';
 
 const render = (n: number, partitionSize: number | null = 10) =>
-  translateRecipe(shellRecipe({ parallel: true, partitionSize, inputs: urlInputs(n), steps: ['cp "$INPUT_FILE" "$OUTPUT_FILE"', 'gzip "$INPUT_FILE" -c > "$OUTPUT_FILE.gz"'] }), options);
+  translateRecipe(
+    shellRecipe({
+      parallel: true,
+      partitionSize,
+      inputs: urlInputs(n),
+      steps: ['cp "$INPUT_FILE" "$OUTPUT_FILE"', 'gzip "$INPUT_FILE" -c > "$OUTPUT_FILE.gz"'],
+    }),
+    options,
+  );
 const size = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 
 describe('parallel manifests do not grow with the inputs', () => {
@@ -14,10 +22,18 @@ describe('parallel manifests do not grow with the inputs', () => {
     const text = JSON.stringify(workflow);
     assert.ok(!text.includes('file-0.gpkg'), 'an input file name is in the manifest');
     assert.ok(!text.includes('data.example.org'), 'an input URL is in the manifest');
-    const spec = workflow.spec as { templates: Array<{ name: string; steps?: Array<Array<{ name: string; withSequence?: { count: string } }>> }> };
-    assert.deepEqual(spec.templates.map((t) => t.name), ['main', 'fetch', 'run-step-0', 'run-step-1', 'publish']);
+    const spec = workflow.spec as {
+      templates: Array<{ name: string; steps?: Array<Array<{ name: string; withSequence?: { count: string } }>> }>;
+    };
+    assert.deepEqual(
+      spec.templates.map((t) => t.name),
+      ['main', 'fetch', 'run-step-0', 'run-step-1', 'publish'],
+    );
     const groups = spec.templates[0]!.steps!;
-    assert.deepEqual(groups.map((g) => g.map((s) => s.name)), [['fetch'], ['step-0'], ['step-1'], ['publish']]);
+    assert.deepEqual(
+      groups.map((g) => g.map((s) => s.name)),
+      [['fetch'], ['step-0'], ['step-1'], ['publish']],
+    );
     assert.deepEqual(groups[1]![0]!.withSequence, { count: '100' });
     // The whole list travels as one upload instead.
     assert.equal(uploads.length, 1);
@@ -70,11 +86,17 @@ describe('parallel recipes with pvc_mount inputs', () => {
     const groups = spec.templates[0]!.steps!;
     assert.deepEqual(groups[1]![0]!.withSequence, { count: '{{steps.fetch.outputs.parameters.partitions}}' });
     const fetch = spec.templates.find((t) => t.name === 'fetch')!;
-    assert.deepEqual(fetch.outputs?.parameters?.map((p) => p.name), ['partitions']);
+    assert.deepEqual(
+      fetch.outputs?.parameters?.map((p) => p.name),
+      ['partitions'],
+    );
     assert.ok(spec.volumes.some((v) => v.persistentVolumeClaim?.claimName === 'survey-data' && v.persistentVolumeClaim.readOnly));
     // Every pod mounts the claim read-only where the links on the volume point.
     for (const t of spec.templates.filter((x) => x.container)) {
-      assert.ok(t.container!.volumeMounts!.some((m) => m.mountPath === '/mnt/data/survey-data' && m.readOnly), t.name);
+      assert.ok(
+        t.container!.volumeMounts!.some((m) => m.mountPath === '/mnt/data/survey-data' && m.readOnly),
+        t.name,
+      );
     }
   });
 

@@ -33,7 +33,10 @@ export function runContainerTemplate(
       .replace(pathPattern, (match) => context.paths[match]!);
   const [command, ...rest] = [...container.command, ...(container.args ?? [])].map(substitute);
   return new Promise((resolve, reject) => {
-    const child = spawn(command!, rest, { env: { PATH: process.env.PATH, HOME: process.env.HOME, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command!, rest, {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LC_ALL: 'C' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -69,12 +69,18 @@ describe('generated scripts, run on this host', () => {
       parallel: true,
       partitionSize: 2,
       inputs: urlInputs(5, baseUrl),
-      steps: ['{ cat "$INPUT_FILE"; printf "%s\\n" "$INPUT_DIR" "$OUTPUT_DIR"; } > "$OUTPUT_FILE"', 'tr a-z A-Z < "$INPUT_FILE" > "$OUTPUT_FILE.up"'],
+      steps: [
+        '{ cat "$INPUT_FILE"; printf "%s\\n" "$INPUT_DIR" "$OUTPUT_DIR"; } > "$OUTPUT_FILE"',
+        'tr a-z A-Z < "$INPUT_FILE" > "$OUTPUT_FILE.up"',
+      ],
     });
     const publish = await runParallel(recipe, 3, 'par-test-abcde', volume);
     assert.equal(publish.code, 0, publish.stderr);
     const published = path.join(volume, 'par-test');
-    assert.deepEqual(readdirSync(published).sort(), [0, 1, 2, 3, 4].map((i) => `file-${i}.gpkg.up`));
+    assert.deepEqual(
+      readdirSync(published).sort(),
+      [0, 1, 2, 3, 4].map((i) => `file-${i}.gpkg.up`),
+    );
     const lines = readFileSync(path.join(published, 'file-3.gpkg.up'), 'utf8').trimEnd().split('\n');
     assert.equal(lines[0], 'CONTENT OF FILE-3.GPKG');
     assert.ok(lines[1]!.endsWith('/_OGDC-RUNS/PAR-TEST-ABCDE/INPUTS'), lines[1]);
@@ -86,23 +92,37 @@ describe('generated scripts, run on this host', () => {
       'partition-1.txt',
       'partition-2.txt',
     ]);
-    assert.equal(readFileSync(path.join(volume, '_ogdc-runs', 'par-test-abcde', 'partitions', 'partition-1.txt'), 'utf8'), 'file-2.gpkg\nfile-3.gpkg\n');
+    assert.equal(
+      readFileSync(path.join(volume, '_ogdc-runs', 'par-test-abcde', 'partitions', 'partition-1.txt'), 'utf8'),
+      'file-2.gpkg\nfile-3.gpkg\n',
+    );
 
     // A second run must not overwrite the published output…
     const again = await runParallel(recipe, 3, 'par-test-fghij', volume);
     assert.notEqual(again.code, 0);
-    assert.match(again.stderr, /publish: recipe par-test already has a published output at .*\/par-test; submit with overwrite to replace it/);
+    assert.match(
+      again.stderr,
+      /publish: recipe par-test already has a published output at .*\/par-test; submit with overwrite to replace it/,
+    );
     assert.equal(readdirSync(published).length, 5);
     // …unless submitted with overwrite.
     const changed = { ...recipe, steps: ['cp "$INPUT_FILE" "$OUTPUT_FILE.copy"'] };
     const overwrite = await runParallel(changed, 3, 'par-test-klmno', volume, { ...options, overwrite: true });
     assert.equal(overwrite.code, 0, overwrite.stderr);
-    assert.deepEqual(readdirSync(published).sort(), [0, 1, 2, 3, 4].map((i) => `file-${i}.gpkg.copy`));
+    assert.deepEqual(
+      readdirSync(published).sort(),
+      [0, 1, 2, 3, 4].map((i) => `file-${i}.gpkg.copy`),
+    );
   });
 
   it('parallel: a line failing on one file fails the pod with the file and exit code', async () => {
     const volume = path.join(root, 'volume-2');
-    const recipe = shellRecipe({ parallel: true, partitionSize: 2, inputs: urlInputs(2, baseUrl), steps: ['case "$INPUT_FILE" in *file-1*) exit 3;; esac; cp "$INPUT_FILE" "$OUTPUT_FILE"'] });
+    const recipe = shellRecipe({
+      parallel: true,
+      partitionSize: 2,
+      inputs: urlInputs(2, baseUrl),
+      steps: ['case "$INPUT_FILE" in *file-1*) exit 3;; esac; cp "$INPUT_FILE" "$OUTPUT_FILE"'],
+    });
     const { get, uploads } = templatesOf(recipe);
     const scratch = path.join(root, 'fail-run');
     mkdirSync(path.join(scratch, 'ogdc'), { recursive: true });
@@ -128,13 +148,23 @@ describe('generated scripts, run on this host', () => {
       id: 'seq-test',
       output: 'temporary',
       inputs: urlInputs(2, baseUrl),
-      steps: ['cat /input_dir/file-0.gpkg /input_dir/file-1.gpkg > /output_dir/both.txt', `mkdir /output_dir/sub && sed 's/content/CONTENT/' /input_dir/both.txt > "/output_dir/sub/it's.txt"`],
+      steps: [
+        'cat /input_dir/file-0.gpkg /input_dir/file-1.gpkg > /output_dir/both.txt',
+        `mkdir /output_dir/sub && sed 's/content/CONTENT/' /input_dir/both.txt > "/output_dir/sub/it's.txt"`,
+      ],
     });
     const { get } = templatesOf(recipe);
     const stage = (name: string) => path.join(dir, name);
     const run = (template: string, input: string | undefined, output: string) =>
-      runContainerTemplate(get(template), { workflowName: 'seq-test-xyz', paths: { '/output_dir': stage(output), ...(input ? { '/input_dir': stage(input) } : {}), '/tmp/': `${stage('tmp')}/` } });
-    for (const [template, input, output] of [['fetch', undefined, 'a'], ['run-step-0', 'a', 'b'], ['run-step-1', 'b', 'c']] as const) {
+      runContainerTemplate(get(template), {
+        workflowName: 'seq-test-xyz',
+        paths: { '/output_dir': stage(output), ...(input ? { '/input_dir': stage(input) } : {}), '/tmp/': `${stage('tmp')}/` },
+      });
+    for (const [template, input, output] of [
+      ['fetch', undefined, 'a'],
+      ['run-step-0', 'a', 'b'],
+      ['run-step-1', 'b', 'c'],
+    ] as const) {
       const result = await run(template, input, output);
       assert.equal(result.code, 0, `${template}: ${result.stderr}`);
     }
@@ -144,14 +174,20 @@ describe('generated scripts, run on this host', () => {
     const zip = path.join(stage('tmp'), 'seq-test.zip');
     const listing = execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
     assert.deepEqual(listing, ['sub/', "sub/it's.txt"]);
-    assert.equal(execFileSync('unzip', ['-p', zip, "sub/it's.txt"], { encoding: 'utf8' }), 'CONTENT of file-0.gpkg\nCONTENT of file-1.gpkg\n');
+    assert.equal(
+      execFileSync('unzip', ['-p', zip, "sub/it's.txt"], { encoding: 'utf8' }),
+      'CONTENT of file-0.gpkg\nCONTENT of file-1.gpkg\n',
+    );
   });
 
   it('publish refuses an empty output rather than publishing nothing', async () => {
     const recipe = shellRecipe({ id: 'empty-test' });
     const input = path.join(root, 'empty-in');
     mkdirSync(input);
-    const run = await runContainerTemplate(templatesOf(recipe).get('publish'), { workflowName: 'w', paths: { '/input_dir': input, '/mnt/workflow': path.join(root, 'volume-3') } });
+    const run = await runContainerTemplate(templatesOf(recipe).get('publish'), {
+      workflowName: 'w',
+      paths: { '/input_dir': input, '/mnt/workflow': path.join(root, 'volume-3') },
+    });
     assert.notEqual(run.code, 0);
     assert.match(run.stderr, /publish: nothing to publish: the last step wrote no files/);
     assert.equal(existsSync(path.join(root, 'volume-3', 'empty-test')), false);

@@ -2,7 +2,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { workflowGraph, type GraphNode } from '../../ui/src/graph-model.ts';
 
-function node(id: string, displayName: string, type: string, phase: string, children: string[] = [], boundary: string | null = 'root'): GraphNode {
+function node(
+  id: string,
+  displayName: string,
+  type: string,
+  phase: string,
+  children: string[] = [],
+  boundary: string | null = 'root',
+): GraphNode {
   return {
     id,
     display_name: displayName,

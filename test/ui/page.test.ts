@@ -40,7 +40,15 @@ describe('the web page in a real browser', { skip: noBrowser }, () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   after(async () => {
@@ -97,7 +105,10 @@ describe('the web page in a real browser', { skip: noBrowser }, () => {
     await page.getByRole('group', { name: 'Workflow graph' }).waitFor();
     await shot(page, 'run');
     // The graph works from the keyboard: a focused box opens its step with Enter.
-    await page.getByRole('group', { name: 'Workflow graph' }).getByRole('button', { name: /^fetch: Succeeded/ }).focus();
+    await page
+      .getByRole('group', { name: 'Workflow graph' })
+      .getByRole('button', { name: /^fetch: Succeeded/ })
+      .focus();
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Step fetch' }).waitFor();
     const steps = page.getByRole('table', { name: 'Steps' });
@@ -179,7 +190,10 @@ describe('the web page in a real browser', { skip: noBrowser }, () => {
       const first = page.url();
       // Published outputs are not replaced unless asked.
       await page.getByRole('button', { name: 'Submit again', exact: true }).click();
-      await page.getByRole('alert').getByText(/overwrite/i).waitFor();
+      await page
+        .getByRole('alert')
+        .getByText(/overwrite/i)
+        .waitFor();
       await page.getByRole('button', { name: 'Submit again, overwriting' }).click();
       await page.waitForURL((u) => u.toString() !== first && u.hash.startsWith('#/runs/'));
       await page.getByRole('heading', { name: /Browser git\s*Succeeded/ }).waitFor({ timeout: 60_000 });
@@ -208,7 +222,10 @@ describe('the web page in a real browser', { skip: noBrowser }, () => {
     page.on('request', (r) => r.method() === 'POST' && uploads.push(r.url()));
     await page.getByLabel('Recipe folder').setInputFiles(many);
     await page.getByRole('button', { name: 'Submit', exact: true }).click();
-    await page.getByRole('alert').getByText(/holds 1001 files and 0 folders; a recipe may hold at most 1000/).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/holds 1001 files and 0 folders; a recipe may hold at most 1000/)
+      .waitFor();
     assert.deepEqual(uploads, []);
     await page.context().close();
   });
@@ -252,7 +269,11 @@ describe('the web page in a real browser', { skip: noBrowser }, () => {
   });
 
   it('works behind API_ROOT_PATH, and in read_only mode shows runs before sign-in, updating live', async () => {
-    const rooted = await startTestService(target, { API_ROOT_PATH: '/ogdc', ACCESS_MODE: 'read_only', OGDC_ALLOW_PRIVATE_SOURCES: 'true' }, { createEngine });
+    const rooted = await startTestService(
+      target,
+      { API_ROOT_PATH: '/ogdc', ACCESS_MODE: 'read_only', OGDC_ALLOW_PRIVATE_SOURCES: 'true' },
+      { createEngine },
+    );
     try {
       const url = await rooted.app.listen({ host: '127.0.0.1', port: 0 });
       const page = await browser.newPage();

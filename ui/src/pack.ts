@@ -53,7 +53,14 @@ export function recipeFiles(files: File[]): Array<{ path: string; file: File }> 
     total += file.size;
     return { path: rel, file };
   });
-  const dirs = new Set(out.flatMap(({ path }) => path.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+  const dirs = new Set(
+    out.flatMap(({ path }) =>
+      path
+        .split('/')
+        .slice(0, -1)
+        .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
+    ),
+  );
   if (out.length + dirs.size > MAX_ENTRIES)
     throw new PackError(`The folder holds ${out.length} files and ${dirs.size} folders; a recipe may hold at most ${MAX_ENTRIES} in all.`);
   if (total > MAX_UPLOAD_BYTES)

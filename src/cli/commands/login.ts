@@ -6,14 +6,19 @@ import { writeTokens } from '../token-file.ts';
 /** Signs in with a local account's name and password and stores the access and refresh tokens. */
 export async function passwordLogin(client: ApiClient, username: string, password: string): Promise<string> {
   const data = await client.passwordLogin(username, password);
-  await writeTokens(client.tokenFile, { access_token: data.access_token, ...(data.refresh_token && { refresh_token: data.refresh_token }) });
+  await writeTokens(client.tokenFile, {
+    access_token: data.access_token,
+    ...(data.refresh_token && { refresh_token: data.refresh_token }),
+  });
   return client.tokenFile;
 }
 
 async function readPassword(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 /** `ogdc-runner login [--username NAME] [--password-stdin] [--oidc]`. */
@@ -30,7 +35,7 @@ export function register(program: Command): void {
       if (options.oidc || !username) {
         process.stdout.write(
           `Open this URL in a browser and sign in:\n\n  ${client.baseUrl}/login\n\n` +
-            'It answers JSON with your tokens. Save them with:\n\n  ogdc-runner set-token --json-str \'<the JSON>\'\n',
+            "It answers JSON with your tokens. Save them with:\n\n  ogdc-runner set-token --json-str '<the JSON>'\n",
         );
         return;
       }

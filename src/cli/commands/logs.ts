@@ -2,7 +2,12 @@ import type { Command } from 'commander';
 import { ApiClient } from '../api-client.ts';
 
 /** Streams a run's logs to `out`. */
-export async function streamLogs(client: ApiClient, name: string, options: { follow?: boolean; node?: string }, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+export async function streamLogs(
+  client: ApiClient,
+  name: string,
+  options: { follow?: boolean; node?: string },
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<void> {
   const query = new URLSearchParams({ follow: String(Boolean(options.follow)) });
   if (options.node) query.set('node', options.node);
   const response = await client.request(`/runs/${encodeURIComponent(name)}/logs?${query}`);

@@ -23,7 +23,11 @@ export async function renderRecipe(location: string, options: RenderOptions): Pr
   // Only deployment settings are read: DB and JWT variables are not needed to render.
   const config = loadConfig(options.env);
   // The user's own machine: local paths and private hosts are theirs to name.
-  const staged = await stageRecipe(parseRecipeSource(location), { allowLocalPaths: true, allowPrivateHosts: true, githubBaseUrl: config.githubBaseUrl });
+  const staged = await stageRecipe(parseRecipeSource(location), {
+    allowLocalPaths: true,
+    allowPrivateHosts: true,
+    githubBaseUrl: config.githubBaseUrl,
+  });
   let recipe;
   try {
     recipe = await loadRecipe(staged.dir, { dataoneNodeUrl: config.dataoneNodeUrl });
@@ -32,7 +36,11 @@ export async function renderRecipe(location: string, options: RenderOptions): Pr
   }
   const { workflow, uploads } = translateRecipe(
     recipe,
-    translateOptionsFrom(config, { submitter: options.env.OGDC_API_USERNAME || undefined, overwrite: false, uploadPrefix: `ogdc-inputs/${randomUUID()}` }),
+    translateOptionsFrom(config, {
+      submitter: options.env.OGDC_API_USERNAME || undefined,
+      overwrite: false,
+      uploadPrefix: `ogdc-inputs/${randomUUID()}`,
+    }),
   );
 
   if (options.format === 'json') {

@@ -104,9 +104,7 @@ function suspendPrompter(
       for (const n of Object.values(wf.status?.nodes ?? {})) {
         if (n.type !== 'Suspend' || n.phase !== 'Running' || seen.has(n.id)) continue;
         seen.add(n.id);
-        options.stderr(
-          `${n.displayName}: suspended; type NAME=VALUE lines to set its outputs, then an empty line to resume\n`,
-        );
+        options.stderr(`${n.displayName}: suspended; type NAME=VALUE lines to set its outputs, then an empty line to resume\n`);
         if (!input && options.input) {
           input = options.input();
           read(input.lines).catch((err: unknown) => options.stderr(`reading input: ${(err as Error).message}\n`));

@@ -13,9 +13,20 @@ interface RunRow {
 /** A table of runs, newest first. */
 export function formatRuns(runs: RunRow[], total: number): string {
   const header = ['WORKFLOW', 'RECIPE', 'SUBMITTER', 'STATUS', 'PROGRESS', 'SUBMITTED'];
-  const rows = runs.map((r) => [r.recipe_workflow_name ?? '-', r.recipe_id, r.submitter, r.status ?? '-', r.progress ?? '-', r.submitted_at.replace(/\.\d+Z$/, 'Z')]);
+  const rows = runs.map((r) => [
+    r.recipe_workflow_name ?? '-',
+    r.recipe_id,
+    r.submitter,
+    r.status ?? '-',
+    r.progress ?? '-',
+    r.submitted_at.replace(/\.\d+Z$/, 'Z'),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line), `${runs.length} of ${total} runs`].join('\n');
 }
 
@@ -23,7 +34,7 @@ export function formatRuns(runs: RunRow[], total: number): string {
 export function register(program: Command): void {
   program
     .command('runs')
-    .description('List your recipe runs, newest first (admin: everyone\'s)')
+    .description("List your recipe runs, newest first (admin: everyone's)")
     .option('--limit <n>', 'how many', '20')
     .option('--offset <n>', 'skip this many', '0')
     .option('--json', 'print the API answer as JSON')

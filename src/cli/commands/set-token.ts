@@ -19,7 +19,11 @@ export async function setToken(options: SetTokenOptions, file = tokenFilePath())
   const existing = await readTokens(file);
   const tokens: StoredTokens = {};
   const finalAccess = access ?? (isUnexpired(existing.access_token, 0) ? existing.access_token : undefined);
-  const finalRefresh = refresh ?? (existing.refresh_token && (existing.refresh_token.split('.').length !== 3 || isUnexpired(existing.refresh_token, 0)) ? existing.refresh_token : undefined);
+  const finalRefresh =
+    refresh ??
+    (existing.refresh_token && (existing.refresh_token.split('.').length !== 3 || isUnexpired(existing.refresh_token, 0))
+      ? existing.refresh_token
+      : undefined);
   if (finalAccess) tokens.access_token = finalAccess;
   if (finalRefresh) tokens.refresh_token = finalRefresh;
   if (!tokens.access_token && !tokens.refresh_token) {
@@ -43,7 +47,10 @@ export function register(program: Command): void {
     .option('--access <token>', 'the access token')
     .option('--refresh <token>', 'the refresh token')
     .option('--json-str <json>', 'the JSON /authorize answered (or {"access_token", "refresh_token"}); "-" reads it from standard input')
-    .addHelpText('after', '\nWithout options, the JSON is read from standard input when it is not a terminal.\nThe file is TOKEN_CACHE_FILE, else $XDG_CONFIG_HOME/ogdc/tokens.json, else ~/.config/ogdc/tokens.json (mode 0600).')
+    .addHelpText(
+      'after',
+      '\nWithout options, the JSON is read from standard input when it is not a terminal.\nThe file is TOKEN_CACHE_FILE, else $XDG_CONFIG_HOME/ogdc/tokens.json, else ~/.config/ogdc/tokens.json (mode 0600).',
+    )
     .action(async (options: SetTokenOptions) => {
       let jsonStr = options.jsonStr;
       if (jsonStr === '-' || (jsonStr === undefined && !options.access && !options.refresh && !process.stdin.isTTY)) {

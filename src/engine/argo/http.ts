@@ -105,14 +105,15 @@ export function createArgoHttp(options: ArgoHttpOptions): ArgoHttp {
     }
     const transport = isHttps ? https : http;
     return new Promise((resolve, reject) => {
-      const req = transport.request(urlOf(call), { method: call.method, headers, agent: call.method === 'POST' ? fresh : reusing }, (response) => {
-        clearTimeout(timer);
-        resolve(response);
-      });
-      const timer = setTimeout(
-        () => req.destroy(new Unreachable(`did not answer within ${options.timeoutMs} ms`)),
-        options.timeoutMs,
+      const req = transport.request(
+        urlOf(call),
+        { method: call.method, headers, agent: call.method === 'POST' ? fresh : reusing },
+        (response) => {
+          clearTimeout(timer);
+          resolve(response);
+        },
       );
+      const timer = setTimeout(() => req.destroy(new Unreachable(`did not answer within ${options.timeoutMs} ms`)), options.timeoutMs);
       req.on('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         if (err instanceof Unreachable) reject(err);
@@ -134,9 +135,12 @@ export function createArgoHttp(options: ArgoHttpOptions): ArgoHttp {
         const parsed = parseError(await readBody(response, options.timeoutMs).catch((err: Error) => err.message));
         const apiError = new ArgoApiError(serviceUrl, call.operation, status, parsed.code, parsed.message);
         if (call.permanent?.(apiError)) throw apiError;
-        failure = new EngineUnavailableError(`Argo Server at ${serviceUrl} failed to ${call.operation}: HTTP ${status}: ${parsed.message}`, {
-          cause: apiError,
-        });
+        failure = new EngineUnavailableError(
+          `Argo Server at ${serviceUrl} failed to ${call.operation}: HTTP ${status}: ${parsed.message}`,
+          {
+            cause: apiError,
+          },
+        );
       } catch (err) {
         if (!(err instanceof Unreachable)) throw err;
         // A kept-alive socket the server had just closed: the request never reached it, so resend once for free.
@@ -144,7 +148,9 @@ export function createArgoHttp(options: ArgoHttpOptions): ArgoHttp {
           attempt--;
           continue;
         }
-        failure = new EngineUnavailableError(`Argo Server at ${serviceUrl} ${err.message} (${call.operation})`, { cause: err.cause ?? err });
+        failure = new EngineUnavailableError(`Argo Server at ${serviceUrl} ${err.message} (${call.operation})`, {
+          cause: err.cause ?? err,
+        });
       }
       if (attempt >= retries) throw failure;
       await sleep(100 * 2 ** attempt);
@@ -172,9 +178,12 @@ export function createArgoHttp(options: ArgoHttpOptions): ArgoHttp {
       try {
         text = await readBody(response, options.timeoutMs);
       } catch (err) {
-        throw new EngineUnavailableError(`Argo Server at ${serviceUrl} broke off its answer (${call.operation}): ${(err as Error).message}`, {
-          cause: err,
-        });
+        throw new EngineUnavailableError(
+          `Argo Server at ${serviceUrl} broke off its answer (${call.operation}): ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
       }
       try {
         return (text ? JSON.parse(text) : {}) as T;

@@ -194,10 +194,16 @@ export function createArgoEngine(options: ArgoEngineOptions): ArgoEngine {
       const values = resumeOptions?.parameters ?? {};
       // Supplied outputs are set per node (PUT …/set, as `argo node set --output-parameter`), then all resume.
       const supplied = (n: (typeof waiting)[number]) =>
-        new Set((n.outputs?.parameters ?? []).filter((p) => (p as { valueFrom?: { supplied?: unknown } }).valueFrom?.supplied !== undefined).map((p) => p.name));
+        new Set(
+          (n.outputs?.parameters ?? [])
+            .filter((p) => (p as { valueFrom?: { supplied?: unknown } }).valueFrom?.supplied !== undefined)
+            .map((p) => p.name),
+        );
       for (const key of Object.keys(values))
-        if (!waiting.some((n) => supplied(n).has(key))) throw new ResumeRejectedError(name, `node is not expecting output parameter '${key}'`);
-      const refused = (e: ArgoApiError) => /has not been set and does not have a default value|not expecting output parameter|cannot set output/.test(e.argoMessage);
+        if (!waiting.some((n) => supplied(n).has(key)))
+          throw new ResumeRejectedError(name, `node is not expecting output parameter '${key}'`);
+      const refused = (e: ArgoApiError) =>
+        /has not been set and does not have a default value|not expecting output parameter|cannot set output/.test(e.argoMessage);
       try {
         for (const node of waiting) {
           const mine = Object.fromEntries(Object.entries(values).filter(([k]) => supplied(node).has(k)));

@@ -60,9 +60,12 @@ export async function* parseLogStream(
     if (last) yield last;
   } catch (err) {
     if (err instanceof EngineUnavailableError) throw err;
-    throw new EngineUnavailableError(`Argo Server at ${context.serviceUrl} broke off the logs of "${context.workflow}": ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new EngineUnavailableError(
+      `Argo Server at ${context.serviceUrl} broke off the logs of "${context.workflow}": ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   } finally {
     clearTimeout(idle);
     response.destroy();

@@ -16,10 +16,7 @@ export function applySubmitParameters(manifest: Workflow, parameters: Record<str
   const existing = spec.arguments?.parameters ?? [];
   spec.arguments = {
     ...spec.arguments,
-    parameters: [
-      ...names.map((name) => ({ name, value: parameters[name] as string })),
-      ...existing.filter((p) => !names.includes(p.name)),
-    ],
+    parameters: [...names.map((name) => ({ name, value: parameters[name] as string })), ...existing.filter((p) => !names.includes(p.name))],
   };
   return copy;
 }

@@ -46,13 +46,22 @@ export class ConfigMapStore {
   /** Replaces every `valueFrom.configMapKeyRef` parameter of the Workflow by its value; refuses a missing one. */
   resolve(wf: Workflow, namespace: string): void {
     const args = ((wf.spec.arguments as Obj | undefined)?.parameters as Obj[] | undefined) ?? [];
-    args.forEach((p, i) => this.resolveOne(p, namespace, `spec.arguments.parameters[${i}]`, (ref, err) =>
-      `failed to set global parameter ${String(p.name)} from configmap with name ${String(ref.name)} and key ${String(ref.key)}: ${err}`,
-    ));
+    args.forEach((p, i) =>
+      this.resolveOne(
+        p,
+        namespace,
+        `spec.arguments.parameters[${i}]`,
+        (ref, err) =>
+          `failed to set global parameter ${String(p.name)} from configmap with name ${String(ref.name)} and key ${String(ref.key)}: ${err}`,
+      ),
+    );
     ((wf.spec.templates as Obj[] | undefined) ?? []).forEach((t, ti) => {
       (((t.inputs as Obj | undefined)?.parameters as Obj[] | undefined) ?? []).forEach((p, i) =>
-        this.resolveOne(p, namespace, `spec.templates[${ti}].inputs.parameters[${i}]`, (_ref, err) =>
-          `unable to retrieve inputs.parameters.${String(p.name)} from ConfigMap: ${err}`,
+        this.resolveOne(
+          p,
+          namespace,
+          `spec.templates[${ti}].inputs.parameters[${i}]`,
+          (_ref, err) => `unable to retrieve inputs.parameters.${String(p.name)} from ConfigMap: ${err}`,
         ),
       );
     });
@@ -67,7 +76,11 @@ export class ConfigMapStore {
     if ('value' in found) value = found.value;
     else if (vf!.default !== undefined) value = String(vf!.default);
     else if (ref.optional === true) value = '';
-    else throw new ManifestRejectedError(`${field}.valueFrom.configMapKeyRef: ${message(ref, found.error)}`, `${field}.valueFrom.configMapKeyRef`);
+    else
+      throw new ManifestRejectedError(
+        `${field}.valueFrom.configMapKeyRef: ${message(ref, found.error)}`,
+        `${field}.valueFrom.configMapKeyRef`,
+      );
     delete p.valueFrom;
     p.value = value;
   }

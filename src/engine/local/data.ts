@@ -41,7 +41,12 @@ export async function runData(ctx: RunContext, call: DataCall, tmpl: Template): 
   try {
     value = await ctx.store.list(key);
   } catch (err) {
-    setPhase(ctx, node, 'Error', `unable to process data template: unable to process data source: unable to source artifact paths: ${(err as Error).message}`);
+    setPhase(
+      ctx,
+      node,
+      'Error',
+      `unable to process data template: unable to process data source: unable to source artifact paths: ${(err as Error).message}`,
+    );
     return node;
   }
   const steps = (data.transformation as Obj[] | undefined) ?? [];

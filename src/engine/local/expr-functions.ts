@@ -32,7 +32,7 @@ function goDate(layout: string, d: Date): string {
     ['PM', () => (d.getUTCHours() < 12 ? 'AM' : 'PM')],
   ];
   let out = '';
-  for (let i = 0; i < layout.length; ) {
+  for (let i = 0; i < layout.length;) {
     const hit = parts.find(([k]) => layout.startsWith(k, i));
     if (hit) {
       out += hit[1]();
@@ -68,7 +68,10 @@ export const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
   lower: (s) => str(s).toLowerCase(),
   trim: (s) => str(s).trim(),
   split: (s, sep) => str(s).split(str(sep)),
-  join: (l, sep) => list(l).map(str).join(sep === undefined ? '' : str(sep)),
+  join: (l, sep) =>
+    list(l)
+      .map(str)
+      .join(sep === undefined ? '' : str(sep)),
   keys: (m) => Object.keys((m ?? {}) as object),
   values: (m) => Object.values((m ?? {}) as object),
   first: (l) => list(l)[0],
@@ -76,7 +79,8 @@ export const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
   max: (...a) => Math.max(...a.flatMap(list).map(num)),
   min: (...a) => Math.min(...a.flatMap(list).map(num)),
   'sprig.trim': (s) => str(s).trim(),
-  'sprig.trimAll': (c, s) => str(s).replace(new RegExp(`^[${str(c).replace(/[\]\\^-]/g, '\\$&')}]+|[${str(c).replace(/[\]\\^-]/g, '\\$&')}]+$`, 'g'), ''),
+  'sprig.trimAll': (c, s) =>
+    str(s).replace(new RegExp(`^[${str(c).replace(/[\]\\^-]/g, '\\$&')}]+|[${str(c).replace(/[\]\\^-]/g, '\\$&')}]+$`, 'g'), ''),
   'sprig.trimPrefix': (p, s) => (str(s).startsWith(str(p)) ? str(s).slice(str(p).length) : str(s)),
   'sprig.trimSuffix': (p, s) => (str(s).endsWith(str(p)) ? str(s).slice(0, str(s).length - str(p).length) : str(s)),
   'sprig.upper': (s) => str(s).toUpperCase(),
@@ -90,7 +94,11 @@ export const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
   'sprig.hasSuffix': (p, s) => str(s).endsWith(str(p)),
   'sprig.quote': (...a) => a.map((v) => JSON.stringify(str(v))).join(' '),
   'sprig.squote': (...a) => a.map((v) => `'${str(v)}'`).join(' '),
-  'sprig.cat': (...a) => a.filter((v) => v !== undefined && v !== null).map(str).join(' '),
+  'sprig.cat': (...a) =>
+    a
+      .filter((v) => v !== undefined && v !== null)
+      .map(str)
+      .join(' '),
   'sprig.toString': (v) => str(v),
   'sprig.default': (d, v) => (v === undefined || v === null || v === '' || v === false || v === 0 ? d : v),
   'sprig.empty': (v) => v === undefined || v === null || v === '' || v === false || v === 0 || (Array.isArray(v) && v.length === 0),

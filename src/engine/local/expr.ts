@@ -106,7 +106,8 @@ export function parseExpression(src: string): Node {
       const entries: Array<[string, Node]> = [];
       while (peek() !== '}') {
         const key = tokens[pos++];
-        if (key === undefined || !/^[\w$'"]/.test(key)) throw new ExpressionError(src, `expected a map key${key ? ` before '${key}'` : ''}`);
+        if (key === undefined || !/^[\w$'"]/.test(key))
+          throw new ExpressionError(src, `expected a map key${key ? ` before '${key}'` : ''}`);
         expect(':');
         entries.push([/^['"]/.test(key) ? key.slice(1, -1) : key, ternary()]);
         if (peek() === ',') pos++;
@@ -164,7 +165,11 @@ export function parseExpression(src: string): Node {
           else break;
         }
         expect(')');
-        if (!FUNCTIONS[node.name]) throw new ExpressionError(src, `function ${node.name}() is not supported by the local engine; use the Argo engine (ARGO_WORKFLOWS_SERVICE_URL)`);
+        if (!FUNCTIONS[node.name])
+          throw new ExpressionError(
+            src,
+            `function ${node.name}() is not supported by the local engine; use the Argo engine (ARGO_WORKFLOWS_SERVICE_URL)`,
+          );
         node = { k: 'call', fn: node.name, args };
       } else return node;
     }

@@ -188,7 +188,11 @@ export async function runHttp(ctx: RunContext, call: HttpCall, tmpl: Template): 
   if (ctx.stopped) killer.kill(ctx.stopped.nodeMessage);
   let response: Response;
   try {
-    const res = await openUrl({ url, method, headers, body, insecure: spec.insecureSkipVerify === true }, ctx.allowPrivateHttp, abort.signal);
+    const res = await openUrl(
+      { url, method, headers, body, insecure: spec.insecureSkipVerify === true },
+      ctx.allowPrivateHttp,
+      abort.signal,
+    );
     response = { statusCode: res.statusCode ?? 0, headers: headersOf(res), body: await readBody(res, HTTP_BODY_LIMIT) };
   } catch (err) {
     setPhase(ctx, node, 'Failed', stopMessage ?? requestError(method, url, err, timedOut));

@@ -131,7 +131,9 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
     else host.cgroups = cgroups;
     host.egressProblem = await egressProblem(options.networkToolsPath);
     if (host.egressProblem)
-      log(`local engine: ${limits.network === 'egress' ? 'WARNING: ' : ''}steps with network (the fetch step${limits.network === 'egress' ? ', OGDC_LOCAL_STEP_NETWORK=egress' : ''}) will fail: ${host.egressProblem}`);
+      log(
+        `local engine: ${limits.network === 'egress' ? 'WARNING: ' : ''}steps with network (the fetch step${limits.network === 'egress' ? ', OGDC_LOCAL_STEP_NETWORK=egress' : ''}) will fail: ${host.egressProblem}`,
+      );
     // Beside the layer pools (whose folder holds only layers), written at every start: its content never changes.
     host.resolvConf = path.join(dataDir, 'sandbox-resolv.conf');
     await writeFile(host.resolvConf, `nameserver ${SLIRP_DNS}\n`, { mode: 0o644 });

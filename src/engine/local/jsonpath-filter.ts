@@ -21,7 +21,8 @@ type Query = (steps: Step[], root: unknown, current: unknown) => unknown;
 /** A filter that cannot decide for one element: the element is left out. */
 class Undecided extends Error {}
 
-const TOKEN = /\s*(?:(\|\||&&|==|!=|<=|>=|<|>|!|\(|\))|('(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*")|(-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|([A-Za-z_]\w*))/y;
+const TOKEN =
+  /\s*(?:(\|\||&&|==|!=|<=|>=|<|>|!|\(|\))|('(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*")|(-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|([A-Za-z_]\w*))/y;
 const COMPARISONS = ['==', '!=', '<=', '>=', '<', '>'];
 
 /** Parses the text inside `[?( )]`; throws Error naming the filter. */

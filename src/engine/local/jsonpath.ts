@@ -135,7 +135,10 @@ function kind(v: unknown): string {
 /** The members `*`, `..` and filters visit: array items, or object values in sorted key order (as the Go library). */
 function members(v: unknown): unknown[] | undefined {
   if (Array.isArray(v)) return v;
-  if (isMap(v)) return Object.keys(v).sort().map((k) => v[k]);
+  if (isMap(v))
+    return Object.keys(v)
+      .sort()
+      .map((k) => v[k]);
   return undefined;
 }
 

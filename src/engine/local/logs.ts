@@ -23,7 +23,10 @@ export const MAX_LINE = 64 * 1024;
 /** Where reading a node's log starts: `offset`, or `tailBytes` before its end. */
 async function startOf(file: string, options: { offset?: number; tailBytes?: number }): Promise<number> {
   if (options.tailBytes === undefined) return options.offset ?? 0;
-  const size = await stat(file).then((s) => s.size, () => 0);
+  const size = await stat(file).then(
+    (s) => s.size,
+    () => 0,
+  );
   return Math.max(0, size - options.tailBytes);
 }
 
@@ -34,7 +37,7 @@ async function* chunksFrom(file: string, offset: number): AsyncGenerator<Buffer>
   try {
     const { size } = await fh.stat();
     const buf = Buffer.alloc(CHUNK);
-    for (let at = offset; at < size; ) {
+    for (let at = offset; at < size;) {
       const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, size - at), at);
       if (bytesRead === 0) return;
       at += bytesRead;

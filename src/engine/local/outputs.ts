@@ -66,7 +66,8 @@ export function resolveTemplateOutputs(
     }
     const art: ArtifactRef = { ...ref, name: String(a.name) };
     (node.outputs ??= {}).artifacts = [...(node.outputs.artifacts ?? []), art];
-    if (typeof a.globalName === 'string') ctx.globalArtifacts.set(`workflow.outputs.artifacts.${a.globalName}`, { ...art, name: a.globalName });
+    if (typeof a.globalName === 'string')
+      ctx.globalArtifacts.set(`workflow.outputs.artifacts.${a.globalName}`, { ...art, name: a.globalName });
   }
   ctx.touch(node);
 }

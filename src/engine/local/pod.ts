@@ -161,7 +161,8 @@ async function collectOutputs(ctx: RunContext, node: NodeStatus, req: PodRequest
     }
     const ref = { name: String(a.name), path: artPath, s3: { key }, ...(none ? { archive: { none: {} } } : {}) };
     (outputs.artifacts ??= []).push(ref);
-    if (typeof a.globalName === 'string') ctx.globalArtifacts.set(`workflow.outputs.artifacts.${a.globalName}`, { ...ref, name: a.globalName });
+    if (typeof a.globalName === 'string')
+      ctx.globalArtifacts.set(`workflow.outputs.artifacts.${a.globalName}`, { ...ref, name: a.globalName });
   }
 }
 
@@ -311,7 +312,12 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
     }
     const confinement = { network, tmpBytes: ctx.limits.tmpMb * 1024 * 1024, resolvConf: ctx.host.resolvConf } as const;
     const inner = layer
-      ? [...(egress ? EGRESS_GATE : []), 'bwrap', ...bwrapArgs(layer.root, layer.layout, fs!.volumes, scriptFile, cwd, confinement), ...argv]
+      ? [
+          ...(egress ? EGRESS_GATE : []),
+          'bwrap',
+          ...bwrapArgs(layer.root, layer.layout, fs!.volumes, scriptFile, cwd, confinement),
+          ...argv,
+        ]
       : argv;
     if (ctx.host.cgroups) {
       try {
@@ -351,7 +357,9 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
     });
   } finally {
     releaseProcess();
-    await cgroup?.remove().catch((err: unknown) => ctx.log(`local engine: removing the cgroup of ${node.id} failed: ${(err as Error).message}`));
+    await cgroup
+      ?.remove()
+      .catch((err: unknown) => ctx.log(`local engine: removing the cgroup of ${node.id} failed: ${(err as Error).message}`));
     await finishLayer();
   }
 }

@@ -102,19 +102,29 @@ async function loadGit(ctx: RunContext, spec: Obj, dest: string): Promise<void> 
   }
   const scp = /^(?:[^@/]+@)?([^:/]+):/.exec(repo);
   const host = url && url.protocol !== 'file:' ? url.hostname : !url && scp ? scp[1]! : undefined;
-  if (host === undefined && !allowPrivate) throw new Error(`failed to clone "${repo}": only https, http, ssh and git repositories are allowed`);
+  if (host === undefined && !allowPrivate)
+    throw new Error(`failed to clone "${repo}": only https, http, ssh and git repositories are allowed`);
   if (host !== undefined) await assertPublicHost(host, allowPrivate, `failed to clone "${repo}"`);
-  const dashed = [spec.revision, spec.branch, ...((spec.fetch as unknown[] | undefined) ?? [])].find((x) => typeof x === 'string' && x.startsWith('-'));
+  const dashed = [spec.revision, spec.branch, ...((spec.fetch as unknown[] | undefined) ?? [])].find(
+    (x) => typeof x === 'string' && x.startsWith('-'),
+  );
   if (dashed !== undefined) throw new Error(`failed to clone "${repo}": ${JSON.stringify(dashed)} may not start with "-"`);
   if (spec.singleBranch === true && !spec.branch) throw new Error('single branch mode without a branch specified');
   const config = [
-    '-c', 'protocol.allow=never',
-    '-c', 'protocol.https.allow=always',
-    '-c', 'protocol.http.allow=always',
-    '-c', 'protocol.ssh.allow=always',
-    '-c', 'protocol.git.allow=always',
-    '-c', `protocol.file.allow=${allowPrivate ? 'always' : 'never'}`,
-    '-c', 'core.hooksPath=/dev/null',
+    '-c',
+    'protocol.allow=never',
+    '-c',
+    'protocol.https.allow=always',
+    '-c',
+    'protocol.http.allow=always',
+    '-c',
+    'protocol.ssh.allow=always',
+    '-c',
+    'protocol.git.allow=always',
+    '-c',
+    `protocol.file.allow=${allowPrivate ? 'always' : 'never'}`,
+    '-c',
+    'core.hooksPath=/dev/null',
   ];
   const depth = Number(spec.depth ?? 0);
   try {
@@ -133,9 +143,11 @@ async function loadGit(ctx: RunContext, spec: Obj, dest: string): Promise<void> 
   }
   const fetch = (spec.fetch as string[] | undefined) ?? [];
   if (fetch.length > 0) {
-    await git([...config, 'fetch', '--quiet', ...(depth > 0 ? ['--depth', String(depth)] : []), 'origin', ...fetch], dest).catch((err: Error) => {
-      throw new Error(`failed to fetch [${fetch.join(' ')}]: ${err.message}`);
-    });
+    await git([...config, 'fetch', '--quiet', ...(depth > 0 ? ['--depth', String(depth)] : []), 'origin', ...fetch], dest).catch(
+      (err: Error) => {
+        throw new Error(`failed to fetch [${fetch.join(' ')}]: ${err.message}`);
+      },
+    );
   }
   if (spec.revision !== undefined && spec.revision !== '') {
     const revision = String(spec.revision);
@@ -146,7 +158,9 @@ async function loadGit(ctx: RunContext, spec: Obj, dest: string): Promise<void> 
   if (spec.disableSubmodules !== true) {
     // Submodule hosts are not checked, so without allowPrivateHttp a repository that has any is refused.
     if (!allowPrivate && (await stat(path.join(dest, '.gitmodules')).catch(() => undefined)))
-      throw new Error('failed to update submodules: submodules are not fetched here (their hosts are not checked); set disableSubmodules: true');
+      throw new Error(
+        'failed to update submodules: submodules are not fetched here (their hosts are not checked); set disableSubmodules: true',
+      );
     await git([...config, 'submodule', '--quiet', 'update', '--init', '--recursive'], dest).catch((err: Error) => {
       throw new Error(`failed to update submodules: ${err.message}`);
     });

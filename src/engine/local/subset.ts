@@ -30,7 +30,13 @@ const ARTIFACT: Shape = {
   fromExpression: (value, path) => checkExpression(String(value), path),
   name: true,
   path: true,
-  from: true, s3: S3, raw: { data: true }, archive: ARCHIVE, optional: true, mode: true };
+  from: true,
+  s3: S3,
+  raw: { data: true },
+  archive: ARCHIVE,
+  optional: true,
+  mode: true,
+};
 const PARAMETER: Shape = {
   name: true,
   value: true,
@@ -47,7 +53,15 @@ const OUTPUT_PARAMETER: Shape = {
   valueFrom: { path: true, default: true, parameter: true, expression: true, supplied: true },
 };
 const HTTP_ARTIFACT: Shape = { url: true, headers: listOf({ name: true, value: true }) };
-const GIT_ARTIFACT: Shape = { repo: true, revision: true, depth: true, fetch: true, singleBranch: true, branch: true, disableSubmodules: true };
+const GIT_ARTIFACT: Shape = {
+  repo: true,
+  revision: true,
+  depth: true,
+  fetch: true,
+  singleBranch: true,
+  branch: true,
+  disableSubmodules: true,
+};
 const ARGUMENTS: Shape = {
   parameters: listOf(PARAMETER),
   artifacts: listOf({ name: true, from: true, s3: S3, raw: { data: true }, optional: true, http: HTTP_ARTIFACT, git: GIT_ARTIFACT }),
@@ -115,9 +129,11 @@ const TEMPLATE: Shape = {
     source: { artifactPaths: { name: true, s3: { bucket: true, key: true } } },
     transformation: listOf({ expression: (value, path) => checkExpression(String(value).replace(/\{\{[^{}]*\}\}/g, 'true'), path) }),
   },
-  suspend: { duration: (value, path) => {
-    if (!String(value).includes('{{') && durationSeconds(value) === undefined) reject(path, `invalid duration '${String(value)}'`);
-  } },
+  suspend: {
+    duration: (value, path) => {
+      if (!String(value).includes('{{') && durationSeconds(value) === undefined) reject(path, `invalid duration '${String(value)}'`);
+    },
+  },
   dag: { tasks: listOf({ ...LOOP_AND_CALL, depends: true, dependencies: true }), target: true, failFast: true },
   inputs: {
     parameters: listOf(PARAMETER),
@@ -215,8 +231,7 @@ function checkExpression(src: string, field: string): void {
 function checkExpressionTags(value: unknown, path: string): void {
   if (typeof value === 'string') {
     const tags = tagsIn(value).filter((t) => t.startsWith('='));
-    if (tags.length < value.split('{{=').length - 1)
-      reject(path, 'an expression tag ({{=) is not closed with }}');
+    if (tags.length < value.split('{{=').length - 1) reject(path, 'an expression tag ({{=) is not closed with }}');
     for (const tag of tags) checkExpression(tag.slice(1), path);
   } else if (Array.isArray(value)) value.forEach((v, i) => checkExpressionTags(v, `${path}[${i}]`));
   else if (value !== null && typeof value === 'object')
@@ -228,7 +243,9 @@ function checkTemplate(t: Obj, path: string, names: Set<string>): void {
   if (kinds.length !== 1)
     reject(
       path,
-      kinds.length === 0 ? 'template has no container, script, steps, dag, suspend, http or data' : `template has more than one kind (${kinds.join(', ')})`,
+      kinds.length === 0
+        ? 'template has no container, script, steps, dag, suspend, http or data'
+        : `template has more than one kind (${kinds.join(', ')})`,
     );
   const body = (t.container ?? t.script) as Obj | undefined;
   if (body && (!Array.isArray(body.command) || body.command.length === 0) && !knownEntrypoint(body.image)) {

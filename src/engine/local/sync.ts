@@ -132,7 +132,10 @@ export async function holdLocks(
   if (refs.length === 0) return { release: () => undefined };
   const missing = refs.find((r) => r.limit === undefined);
   if (missing) return { error: `Failed to get semaphore limit for ${missing.name}` };
-  const order = { priority: Number(ctx.wf.spec.priority ?? 0) || 0, created: Date.parse(ctx.wf.metadata.creationTimestamp ?? '') || Date.now() };
+  const order = {
+    priority: Number(ctx.wf.spec.priority ?? 0) || 0,
+    created: Date.parse(ctx.wf.metadata.creationTimestamp ?? '') || Date.now(),
+  };
   // A stop ends the wait (the stop switch kills what `running` holds).
   const abort = new AbortController();
   const killable = { kill: () => abort.abort() };

@@ -207,7 +207,12 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
   const locals = localVariables(ctx, call, retries);
   for (const p of params) p.value = resolveInputValue(ctx, locals, p.value);
   const vars = inputVariables(ctx, call, raw, params, retries);
-  const leaf = raw.container !== undefined || raw.script !== undefined || raw.suspend !== undefined || raw.http !== undefined || raw.data !== undefined;
+  const leaf =
+    raw.container !== undefined ||
+    raw.script !== undefined ||
+    raw.suspend !== undefined ||
+    raw.http !== undefined ||
+    raw.data !== undefined;
   let tmpl: Template;
   try {
     tmpl = substituteObject(raw, mapLookup(vars, ctx.globals), undefined, {
@@ -259,8 +264,22 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
   if (memo) {
     const cached = ctx.memo.get(memo.id, memo.maxAge);
     if (cached) {
-      const leafType = tmpl.steps ? 'Steps' : tmpl.dag ? 'DAG' : tmpl.suspend !== undefined ? 'Suspend' : tmpl.http !== undefined ? 'HTTP' : 'Pod';
-      const node = createNode(ctx, { name: call.nodeName, type: leafType, templateName: call.templateName, boundaryId: call.boundaryId, phase: 'Succeeded' });
+      const leafType = tmpl.steps
+        ? 'Steps'
+        : tmpl.dag
+          ? 'DAG'
+          : tmpl.suspend !== undefined
+            ? 'Suspend'
+            : tmpl.http !== undefined
+              ? 'HTTP'
+              : 'Pod';
+      const node = createNode(ctx, {
+        name: call.nodeName,
+        type: leafType,
+        templateName: call.templateName,
+        boundaryId: call.boundaryId,
+        phase: 'Succeeded',
+      });
       if (inputs.parameters || inputs.artifacts) node.inputs = inputs;
       node.outputs = structuredClone(cached);
       (node as NodeStatus & Obj).memoizationStatus = { hit: true, key: memo.key, cacheName: memo.cacheName };
@@ -296,13 +315,25 @@ async function runBody(
   vars: Record<string, string>,
 ): Promise<NodeStatus | undefined> {
   if (tmpl.suspend !== undefined) {
-    return runSuspend(ctx, { nodeName: call.nodeName, templateName: call.templateName, boundaryId: call.boundaryId, inputs, link: call.link }, tmpl);
+    return runSuspend(
+      ctx,
+      { nodeName: call.nodeName, templateName: call.templateName, boundaryId: call.boundaryId, inputs, link: call.link },
+      tmpl,
+    );
   }
   if (tmpl.data !== undefined) {
-    return runData(ctx, { nodeName: call.nodeName, templateName: call.templateName, boundaryId: call.boundaryId, inputs, link: call.link }, tmpl);
+    return runData(
+      ctx,
+      { nodeName: call.nodeName, templateName: call.templateName, boundaryId: call.boundaryId, inputs, link: call.link },
+      tmpl,
+    );
   }
   if (tmpl.http !== undefined) {
-    return runHttp(ctx, { nodeName: call.nodeName, templateName: call.templateName, boundaryId: call.boundaryId, inputs, link: call.link }, tmpl);
+    return runHttp(
+      ctx,
+      { nodeName: call.nodeName, templateName: call.templateName, boundaryId: call.boundaryId, inputs, link: call.link },
+      tmpl,
+    );
   }
   if (tmpl.container || tmpl.script) {
     return runPod(ctx, {

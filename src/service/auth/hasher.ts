@@ -116,7 +116,9 @@ function hasher(): ChildProcess {
     }
     failAll(started, new HasherUnavailableError('the password hasher process exited'));
   });
-  started.on('error', (error) => failAll(started, new HasherUnavailableError(`the password hasher failed: ${error.message}`, { cause: error })));
+  started.on('error', (error) =>
+    failAll(started, new HasherUnavailableError(`the password hasher failed: ${error.message}`, { cause: error })),
+  );
   // The service must be able to exit while the hasher idles; it exits itself when the channel closes.
   started.unref();
   started.channel?.unref();

@@ -39,7 +39,10 @@ export class ProviderTokenError extends Error {
 
 /** The provider refused a code or refresh token (`invalid_grant` and the like). */
 export class ProviderGrantError extends Error {
-  constructor(readonly error: string, description: string | undefined) {
+  constructor(
+    readonly error: string,
+    description: string | undefined,
+  ) {
     super(description ? `${error}: ${description}` : error);
     this.name = 'ProviderGrantError';
   }
@@ -106,8 +109,10 @@ function tokenFailure(err: unknown): Error {
     if (err.claim === 'iss') return new ProviderTokenError('The token was issued by another issuer.');
     return new ProviderTokenError(`The token's "${err.claim}" claim is invalid.`);
   }
-  if (err instanceof joseErrors.JOSEAlgNotAllowed) return new ProviderTokenError('The token is signed with an algorithm that is not accepted.');
-  if (err instanceof joseErrors.JWKSNoMatchingKey) return new ProviderTokenError("The token's signing key (kid) is not among the provider's keys.");
+  if (err instanceof joseErrors.JOSEAlgNotAllowed)
+    return new ProviderTokenError('The token is signed with an algorithm that is not accepted.');
+  if (err instanceof joseErrors.JWKSNoMatchingKey)
+    return new ProviderTokenError("The token's signing key (kid) is not among the provider's keys.");
   if (err instanceof joseErrors.JWKSMultipleMatchingKeys) return new ProviderTokenError("The token's signing key is ambiguous.");
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return new ProviderTokenError("The token's signature does not verify.");
   if (err instanceof joseErrors.JWKSTimeout) return new ProviderUnavailableError('JWKS', 'its key set did not answer in time');
@@ -156,7 +161,8 @@ export function createOidc(config: OidcConfig): Oidc {
     } catch (err) {
       if (err instanceof client.ResponseBodyError) throw new ProviderGrantError(err.error, err.error_description);
       if (err instanceof client.AuthorizationResponseError) throw new ProviderGrantError(err.error, err.error_description);
-      if (err instanceof client.ClientError && !(err as { cause?: unknown }).cause) throw new ProviderGrantError('invalid_response', err.message);
+      if (err instanceof client.ClientError && !(err as { cause?: unknown }).cause)
+        throw new ProviderGrantError('invalid_response', err.message);
       throw new ProviderUnavailableError(config.serverMetadataUrl, reasonOf(err), { cause: err });
     }
   }
@@ -181,7 +187,8 @@ export function createOidc(config: OidcConfig): Oidc {
       if (!audiences.includes(config.clientId) && payload.azp !== config.clientId) {
         throw new ProviderTokenError(`The token is for another audience (neither "aud" nor "azp" is ${config.clientId}).`);
       }
-      const username = typeof payload.preferred_username === 'string' && payload.preferred_username !== '' ? payload.preferred_username : payload.sub!;
+      const username =
+        typeof payload.preferred_username === 'string' && payload.preferred_username !== '' ? payload.preferred_username : payload.sub!;
       return { issuer, subject: payload.sub!, username, scopes: scopesOf(payload), exp: payload.exp! };
     },
     async authorizationUrl({ state, codeChallenge, scope }) {
@@ -197,7 +204,11 @@ export function createOidc(config: OidcConfig): Oidc {
     async exchangeCode(callbackUrl, checks) {
       return tokensOf(
         await grant((c) =>
-          client.authorizationCodeGrant(c, callbackUrl, { pkceCodeVerifier: checks.codeVerifier, expectedState: checks.state, idTokenExpected: true }),
+          client.authorizationCodeGrant(c, callbackUrl, {
+            pkceCodeVerifier: checks.codeVerifier,
+            expectedState: checks.state,
+            idTokenExpected: true,
+          }),
         ),
       );
     },

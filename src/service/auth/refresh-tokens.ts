@@ -83,8 +83,7 @@ export function isLocalRefreshTokenShape(token: string): boolean {
 }
 
 export type SpendResult =
-  | { ok: true; userId: number; tokenVersion: number; family: string }
-  | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused' };
+  { ok: true; userId: number; tokenVersion: number; family: string } | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused' };
 
 /**
  * Uses a refresh token once: marks it used and answers its user, family and the token version it
@@ -98,7 +97,8 @@ export async function spendRefreshToken(db: Queryable, token: string): Promise<S
      RETURNING user_id, token_version, family`,
     [hash],
   );
-  if (spent[0]) return { ok: true, userId: Number(spent[0].user_id), tokenVersion: Number(spent[0].token_version), family: spent[0].family };
+  if (spent[0])
+    return { ok: true, userId: Number(spent[0].user_id), tokenVersion: Number(spent[0].token_version), family: spent[0].family };
   const rows = await db.query<{ family: string; used_at: Date | null; revoked_at: Date | null }>(
     'SELECT family, used_at, revoked_at FROM refresh_tokens WHERE token_hash = $1',
     [hash],

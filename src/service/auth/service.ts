@@ -182,13 +182,19 @@ export function createAuth(db: Queryable, secretKey: string, options: AuthOption
       if (!claims) throw new InvalidRefreshTokenError('it is not a valid refresh token of this service or has expired');
       const spent = await spendRefreshToken(db, refreshToken);
       if (!spent.ok) {
-        const why = { unknown: 'it is not known', expired: 'it has expired', revoked: 'it was revoked', reused: 'it was used before, so every token of its sign-in is now revoked' };
+        const why = {
+          unknown: 'it is not known',
+          expired: 'it has expired',
+          revoked: 'it was revoked',
+          reused: 'it was used before, so every token of its sign-in is now revoked',
+        };
         throw new InvalidRefreshTokenError(why[spent.reason]);
       }
       const user = await findUserById(db, spent.userId);
       if (!user || user.issuer !== null) throw new InvalidRefreshTokenError('its user no longer exists');
       if (user.disabledAt) throw new InvalidRefreshTokenError('its user is disabled');
-      if (user.tokenVersion !== spent.tokenVersion) throw new InvalidRefreshTokenError("its user's password or status changed since it was issued");
+      if (user.tokenVersion !== spent.tokenVersion)
+        throw new InvalidRefreshTokenError("its user's password or status changed since it was issued");
       return issue(user, spent.family);
     },
     logoutLocal: (refreshToken) => revokeRefreshToken(db, refreshToken),

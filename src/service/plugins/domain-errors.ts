@@ -38,7 +38,6 @@ const TABLE: Array<[new (...args: never[]) => Error, number, (e: Error) => strin
   [ProviderGrantError, 401, (e) => `The OpenID provider refused: ${e.message}`],
 ];
 
-
 /** The HTTP status and detail for a known error, or undefined. */
 export function mapDomainError(error: Error): { status: number; detail: string } | undefined {
   for (const [type, status, detail] of TABLE) {

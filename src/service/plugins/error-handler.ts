@@ -32,7 +32,11 @@ function toIssue(context: string, err: AjvError): ValidationIssue {
       return { type: 'string_pattern_mismatch', loc, msg: `String should match pattern '${String(params.pattern)}'` };
     case 'minimum':
     case 'maximum':
-      return { type: err.keyword === 'minimum' ? 'greater_than_equal' : 'less_than_equal', loc, msg: `Input should be ${err.message ?? 'in range'}` };
+      return {
+        type: err.keyword === 'minimum' ? 'greater_than_equal' : 'less_than_equal',
+        loc,
+        msg: `Input should be ${err.message ?? 'in range'}`,
+      };
     default:
       return { type: err.keyword, loc, msg: err.message ?? 'Invalid input' };
   }

@@ -16,7 +16,10 @@ export async function accountRoutes(app: FastifyInstance, ctx: ServiceContext): 
         body: {
           type: 'object',
           required: ['current_password', 'new_password'],
-          properties: { current_password: { type: 'string', maxLength: 1024 }, new_password: { type: 'string', minLength: 8, maxLength: 1024 } },
+          properties: {
+            current_password: { type: 'string', maxLength: 1024 },
+            new_password: { type: 'string', minLength: 8, maxLength: 1024 },
+          },
         },
         response: { 200: { type: 'object', properties: { message: { type: 'string' } } }, 403: detailSchema },
       },

@@ -22,7 +22,11 @@ export async function createUserRoutes(app: FastifyInstance, ctx: ServiceContext
             password: { type: 'string', minLength: 1, maxLength: 1024 },
           },
         },
-        response: { 200: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] }, 403: detailSchema, 409: detailSchema },
+        response: {
+          200: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] },
+          403: detailSchema,
+          409: detailSchema,
+        },
       },
     },
     async (request) => {

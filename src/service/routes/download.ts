@@ -19,7 +19,10 @@ export async function downloadRoutes(app: FastifyInstance, ctx: ServiceContext):
       schema: {
         summary: 'Download an output through a signed link from /output',
         params: { type: 'object', properties: { workflow: { type: 'string', maxLength: 253 }, file: { type: 'string', maxLength: 300 } } },
-        querystring: { type: 'object', properties: { expires: { type: 'string', maxLength: 20 }, signature: { type: 'string', maxLength: 100 } } },
+        querystring: {
+          type: 'object',
+          properties: { expires: { type: 'string', maxLength: 20 }, signature: { type: 'string', maxLength: 100 } },
+        },
         response: { 403: detailSchema, 404: detailSchema },
       },
     },

@@ -75,7 +75,10 @@ export async function oidcLoginRoutes(app: FastifyInstance, ctx: ServiceContext)
         .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
         .setExpirationTime(`${LOGIN_TTL_SECONDS}s`)
         .encrypt(key);
-      return reply.header('set-cookie', `${LOGIN_COOKIE}=${sealed}; ${cookieAttributes(LOGIN_TTL_SECONDS)}`).header('cache-control', 'no-store').redirect(url.href, 302);
+      return reply
+        .header('set-cookie', `${LOGIN_COOKIE}=${sealed}; ${cookieAttributes(LOGIN_TTL_SECONDS)}`)
+        .header('cache-control', 'no-store')
+        .redirect(url.href, 302);
     },
   );
 
@@ -113,7 +116,8 @@ export async function oidcLoginRoutes(app: FastifyInstance, ctx: ServiceContext)
       // One use: the cookie goes whatever happens next.
       reply.header('set-cookie', `${LOGIN_COOKIE}=; ${cookieAttributes(0)}`);
       if (!request.query.code) throw new BadRequestError('The redirect carries no "code": start again at /login.');
-      if (request.query.state !== login.state) throw new BadRequestError('The "state" of the redirect does not match this sign-in: start again at /login.');
+      if (request.query.state !== login.state)
+        throw new BadRequestError('The "state" of the redirect does not match this sign-in: start again at /login.');
       const callback = new URL(oidc.redirectUri);
       callback.search = new URL(request.url, 'http://x').search;
       let tokens;

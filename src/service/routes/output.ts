@@ -32,7 +32,8 @@ export async function outputRoutes(app: FastifyInstance, ctx: ServiceContext): P
       const name = request.params.workflow_name;
       const { run } = await refreshRun(ctx, await visibleRun(ctx, request.user, name));
       const notFound = (why: string) => new NotFoundError(`The requested output for ${name} was not found: ${why}.`);
-      if (run.outputType !== 'temporary') throw notFound(`recipe ${run.recipeId} publishes to "${run.outputType}", not to a temporary download`);
+      if (run.outputType !== 'temporary')
+        throw notFound(`recipe ${run.recipeId} publishes to "${run.outputType}", not to a temporary download`);
       if (run.phase !== 'Succeeded') throw notFound(`the run has not succeeded (status: ${run.phase ?? 'unknown'})`);
       const key = outputKey(run);
       const engine = requireEngine(ctx);

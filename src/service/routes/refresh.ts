@@ -34,10 +34,18 @@ export interface TokenAnswer {
   token: { access_token: string; refresh_token: string | null; token_type: 'Bearer'; expires_in: number | null };
 }
 
-export function tokenAnswer(message: string, tokens: { access_token: string; refresh_token?: string | undefined; expires_in?: number | undefined }): TokenAnswer {
+export function tokenAnswer(
+  message: string,
+  tokens: { access_token: string; refresh_token?: string | undefined; expires_in?: number | undefined },
+): TokenAnswer {
   return {
     message,
-    token: { access_token: tokens.access_token, refresh_token: tokens.refresh_token ?? null, token_type: 'Bearer', expires_in: tokens.expires_in ?? null },
+    token: {
+      access_token: tokens.access_token,
+      refresh_token: tokens.refresh_token ?? null,
+      token_type: 'Bearer',
+      expires_in: tokens.expires_in ?? null,
+    },
   };
 }
 
@@ -75,7 +83,11 @@ export async function refreshRoutes(app: FastifyInstance, ctx: ServiceContext): 
         summary: 'Revoke a refresh token',
         consumes: ['application/json', 'application/x-www-form-urlencoded'],
         body: refreshBody,
-        response: { 200: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] }, 401: detailSchema, 503: detailSchema },
+        response: {
+          200: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] },
+          401: detailSchema,
+          503: detailSchema,
+        },
       },
     },
     async (request) => {

@@ -32,6 +32,13 @@ export async function uiRoutes(app: FastifyInstance, _ctx: ServiceContext): Prom
       reply.header('referrer-policy', 'same-origin');
     });
     // preCompressed: the build's .br/.gz copies go to browsers that accept them.
-    await scope.register(fastifyStatic, { root, prefix: '/ui/', index: ['index.html'], cacheControl: true, maxAge: 0, preCompressed: true });
+    await scope.register(fastifyStatic, {
+      root,
+      prefix: '/ui/',
+      index: ['index.html'],
+      cacheControl: true,
+      maxAge: 0,
+      preCompressed: true,
+    });
   });
 }

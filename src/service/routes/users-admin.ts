@@ -11,7 +11,11 @@ function requireAdmin(request: FastifyRequest): void {
   if (!request.user.isAdmin) throw new ForbiddenError('Access token must belong to admin.');
 }
 
-const usernameParams = { type: 'object', required: ['username'], properties: { username: { type: 'string', minLength: 1, maxLength: 128 } } } as const;
+const usernameParams = {
+  type: 'object',
+  required: ['username'],
+  properties: { username: { type: 'string', minLength: 1, maxLength: 128 } },
+} as const;
 
 /** Admin: GET /users, POST /users/{name}/disable|enable, DELETE /users/{name}. */
 export async function usersAdminRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
@@ -28,7 +32,15 @@ export async function usersAdminRoutes(app: FastifyInstance, ctx: ServiceContext
               users: {
                 type: 'array',
                 // Listing only these fields is what keeps password hashes out of the answer.
-                items: { type: 'object', properties: { name: { type: 'string' }, is_admin: { type: 'boolean' }, created_at: { type: 'string' }, disabled_at: { type: ['string', 'null'] } } },
+                items: {
+                  type: 'object',
+                  properties: {
+                    name: { type: 'string' },
+                    is_admin: { type: 'boolean' },
+                    created_at: { type: 'string' },
+                    disabled_at: { type: ['string', 'null'] },
+                  },
+                },
               },
             },
           },
@@ -40,7 +52,12 @@ export async function usersAdminRoutes(app: FastifyInstance, ctx: ServiceContext
       requireAdmin(request);
       const users = await listUsers(ctx.db);
       return {
-        users: users.map((u) => ({ name: u.name, is_admin: u.isAdmin, created_at: u.createdAt.toISOString(), disabled_at: u.disabledAt?.toISOString() ?? null })),
+        users: users.map((u) => ({
+          name: u.name,
+          is_admin: u.isAdmin,
+          created_at: u.createdAt.toISOString(),
+          disabled_at: u.disabledAt?.toISOString() ?? null,
+        })),
       };
     },
   );
@@ -48,7 +65,14 @@ export async function usersAdminRoutes(app: FastifyInstance, ctx: ServiceContext
   for (const action of ['disable', 'enable'] as const) {
     app.post<{ Params: { username: string } }>(
       `/users/:username/${action}`,
-      { schema: { summary: `${action === 'disable' ? 'Disable' : 'Enable'} a user (admin only)`, security: bearerSecurity, params: usernameParams, response: { 403: detailSchema, 404: detailSchema } } },
+      {
+        schema: {
+          summary: `${action === 'disable' ? 'Disable' : 'Enable'} a user (admin only)`,
+          security: bearerSecurity,
+          params: usernameParams,
+          response: { 403: detailSchema, 404: detailSchema },
+        },
+      },
       async (request) => {
         requireAdmin(request);
         const { username } = request.params;
@@ -62,7 +86,14 @@ export async function usersAdminRoutes(app: FastifyInstance, ctx: ServiceContext
 
   app.delete<{ Params: { username: string } }>(
     '/users/:username',
-    { schema: { summary: 'Delete a user and their runs (admin only)', security: bearerSecurity, params: usernameParams, response: { 403: detailSchema, 404: detailSchema } } },
+    {
+      schema: {
+        summary: 'Delete a user and their runs (admin only)',
+        security: bearerSecurity,
+        params: usernameParams,
+        response: { 403: detailSchema, 404: detailSchema },
+      },
+    },
     async (request) => {
       requireAdmin(request);
       const { username } = request.params;

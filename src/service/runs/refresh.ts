@@ -20,7 +20,11 @@ export async function recordWorkflowStatus(ctx: Pick<ServiceContext, 'db' | 'run
 }
 
 /** Writes a run's status and tells the run-change listeners when the row changed. */
-export async function recordRunStatus(ctx: Pick<ServiceContext, 'db' | 'runChanges'>, workflowName: string, status: Parameters<typeof updateRunStatus>[2]): Promise<void> {
+export async function recordRunStatus(
+  ctx: Pick<ServiceContext, 'db' | 'runChanges'>,
+  workflowName: string,
+  status: Parameters<typeof updateRunStatus>[2],
+): Promise<void> {
   const change = await updateRunStatus(ctx.db, workflowName, status);
   if (change) ctx.runChanges.publish(change);
 }
@@ -78,7 +82,13 @@ export async function reconcileUnfinishedRuns(ctx: ServiceContext): Promise<void
       await recordWorkflowStatus(ctx, await ctx.engine.get(workflow_name));
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) continue;
-      await recordRunStatus(ctx, workflow_name, { phase: 'Error', progress: null, message: 'the workflow no longer exists on the engine', startedAt: null, finishedAt: null });
+      await recordRunStatus(ctx, workflow_name, {
+        phase: 'Error',
+        progress: null,
+        message: 'the workflow no longer exists on the engine',
+        startedAt: null,
+        finishedAt: null,
+      });
     }
   }
 }

@@ -151,10 +151,10 @@ export async function listRuns(
     // more than the page. A filtered list counts what matches.
     filter.phase || pattern
       ? db.query<{ n: string | number | null }>(`SELECT count(*) AS n FROM recipe_runs r WHERE ${where}`, params)
-      : db.query<{ n: string | number | null }>('SELECT COALESCE(sum(runs), 0) AS n FROM recipe_run_counts WHERE $1::boolean OR user_id = $2', [
-          viewer.isAdmin,
-          viewer.id,
-        ]),
+      : db.query<{ n: string | number | null }>(
+          'SELECT COALESCE(sum(runs), 0) AS n FROM recipe_run_counts WHERE $1::boolean OR user_id = $2',
+          [viewer.isAdmin, viewer.id],
+        ),
   ]);
   return { runs: rows.map(toRun), total: Number(count[0]!.n) };
 }
@@ -191,14 +191,33 @@ export async function updateRunStatus(
   },
 ): Promise<RunChange | undefined> {
   const finished = status.phase !== null && FINISHED_PHASES.has(status.phase);
-  const rows = await db.prepared<{ user_id: string | number; phase: string | null; progress: string | null; message: string | null; visible: boolean }>(
-    UPDATE_STATUS,
-    [workflowName, status.phase, status.progress, status.message, status.startedAt, status.finishedAt, finished, status.resourceVersion ?? null],
-  );
+  const rows = await db.prepared<{
+    user_id: string | number;
+    phase: string | null;
+    progress: string | null;
+    message: string | null;
+    visible: boolean;
+  }>(UPDATE_STATUS, [
+    workflowName,
+    status.phase,
+    status.progress,
+    status.message,
+    status.startedAt,
+    status.finishedAt,
+    finished,
+    status.resourceVersion ?? null,
+  ]);
   const row = rows[0];
   // Only a new resource version (node details changed): nothing a listener shows has changed.
   if (!row || !row.visible) return undefined;
-  return { workflowName, userId: Number(row.user_id), phase: row.phase, progress: row.progress, message: row.message, at: new Date().toISOString() };
+  return {
+    workflowName,
+    userId: Number(row.user_id),
+    phase: row.phase,
+    progress: row.progress,
+    message: row.message,
+    at: new Date().toISOString(),
+  };
 }
 
 /** A run by workflow name regardless of owner (for signed download links). */

@@ -55,15 +55,13 @@ export async function findUserByName(db: Queryable, name: string): Promise<User 
 }
 
 /** Inserts a user; the unique index decides races, the loser gets UserExistsError. */
-export async function insertUser(
-  db: Queryable,
-  user: { name: string; passwordHash: string; isAdmin?: boolean },
-): Promise<User> {
+export async function insertUser(db: Queryable, user: { name: string; passwordHash: string; isAdmin?: boolean }): Promise<User> {
   try {
-    const rows = await db.query<UserRow>(
-      `INSERT INTO users (name, password_hash, is_admin) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
-      [user.name, user.passwordHash, user.isAdmin ?? false],
-    );
+    const rows = await db.query<UserRow>(`INSERT INTO users (name, password_hash, is_admin) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`, [
+      user.name,
+      user.passwordHash,
+      user.isAdmin ?? false,
+    ]);
     return toUser(rows[0]!);
   } catch (err) {
     if (isUniqueViolation(err)) throw new UserExistsError(user.name);
@@ -108,11 +106,14 @@ export async function listUsers(db: Queryable): Promise<User[]> {
 
 // The next token version: now in milliseconds, and always past the current one, so two
 // changes within one millisecond still end the tokens of the first.
-const BUMP = "token_version = greatest(token_version + 1, (extract(epoch from clock_timestamp()) * 1000)::bigint)";
+const BUMP = 'token_version = greatest(token_version + 1, (extract(epoch from clock_timestamp()) * 1000)::bigint)';
 
 /** Replaces a user's password hash; ends every token issued before. */
 export async function updatePasswordHash(db: Queryable, userId: number, passwordHash: string): Promise<void> {
-  await db.query(`UPDATE users SET password_hash = $2, password_changed_at = now(), updated_at = now(), ${BUMP} WHERE id = $1`, [userId, passwordHash]);
+  await db.query(`UPDATE users SET password_hash = $2, password_changed_at = now(), updated_at = now(), ${BUMP} WHERE id = $1`, [
+    userId,
+    passwordHash,
+  ]);
 }
 
 /** Marks a local account disabled (ending its tokens) or enabled again with `disabled = false` (old tokens stay ended). */

@@ -88,7 +88,9 @@ export function buildParallelFetchTemplate(
     name: 'fetch',
     metadata: FETCH_METADATA,
     inputs: { artifacts: [{ name: 'input-list', path: INPUT_LIST_PATH, s3: { key: inputListKey } }] },
-    container: runnerContainer(options, listedFetchScript(expectedCount, partitionSize, options.allowPrivateSources), { volume: 'run-area' }),
+    container: runnerContainer(options, listedFetchScript(expectedCount, partitionSize, options.allowPrivateSources), {
+      volume: 'run-area',
+    }),
   };
 }
 

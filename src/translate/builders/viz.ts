@@ -21,7 +21,12 @@ function subDir(dir: string): string {
  * unless overwrite), creates its sub-folders and writes `config.json`. The config is the
  * recipe's own small file, so it is inlined rather than uploaded.
  */
-export function vizConfigScript(recipeId: string, config: Record<string, unknown>, overwrite: boolean, dirs: string[] = SERIAL_DIRS): string {
+export function vizConfigScript(
+  recipeId: string,
+  config: Record<string, unknown>,
+  overwrite: boolean,
+  dirs: string[] = SERIAL_DIRS,
+): string {
   return `set -eu
 DIR=${shQuote(publishedDir(recipeId))}
 OVERWRITE=${overwrite}

@@ -27,12 +27,7 @@ export function buildMetadata(recipe: Recipe, kind: WorkflowKind, options: Trans
 }
 
 /** The spec fields every OGDC workflow shares, around the given templates (entrypoint `main`). */
-export function buildSpec(
-  recipe: Recipe,
-  options: TranslateOptions,
-  templates: Template[],
-  parallelism?: number,
-): WorkflowSpec {
+export function buildSpec(recipe: Recipe, options: TranslateOptions, templates: Template[], parallelism?: number): WorkflowSpec {
   const securityContext = podSecurityContext(options);
   return {
     entrypoint: 'main',

@@ -23,7 +23,10 @@ test('artifacts are stored in and read back from the S3 bucket under their key',
   await engine.putArtifact('staging/wf-abc/config.json', '{"a":1}');
   assert.equal(s3.objects.get('staging/wf-abc/config.json')?.toString(), '{"a":1}');
   assert.equal(await text(await engine.getArtifact('staging/wf-abc/config.json')), '{"a":1}');
-  await assert.rejects(engine.getArtifact('staging/none.zip'), (err: unknown) => err instanceof ArtifactNotFoundError && err.key === 'staging/none.zip');
+  await assert.rejects(
+    engine.getArtifact('staging/none.zip'),
+    (err: unknown) => err instanceof ArtifactNotFoundError && err.key === 'staging/none.zip',
+  );
   await engine.close();
 });
 
@@ -31,7 +34,10 @@ test('without S3 configuration, artifacts fail with EngineUnavailableError sayin
   const engine = createArgoEngine({ serviceUrl: 'http://127.0.0.1:1', namespace: 'qgnet' });
   await assert.rejects(engine.putArtifact('k', 'v'), (err: unknown) => {
     assert.ok(err instanceof EngineUnavailableError);
-    assert.match(err.message, /^Cannot store artifact "k": the Argo engine keeps artifacts in S3, and no S3 is configured \(set S3_SECRET_KEY_ID/);
+    assert.match(
+      err.message,
+      /^Cannot store artifact "k": the Argo engine keeps artifacts in S3, and no S3 is configured \(set S3_SECRET_KEY_ID/,
+    );
     return true;
   });
   await engine.close();

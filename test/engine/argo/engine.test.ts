@@ -166,7 +166,10 @@ test('stop ends a running workflow Failed with Argo message; stopping a finished
   assert.equal(wf.status?.message, "Stopped with strategy 'Stop'");
   const before = argo.requests.length;
   await engine.stop(name);
-  assert.deepEqual(argo.requests.slice(before).map((r) => `${r.method} ${r.path}`), [`PUT /api/v1/workflows/qgnet/${name}/stop`]);
+  assert.deepEqual(
+    argo.requests.slice(before).map((r) => `${r.method} ${r.path}`),
+    [`PUT /api/v1/workflows/qgnet/${name}/stop`],
+  );
 });
 
 test('delete removes the workflow', async () => {

@@ -8,10 +8,13 @@ export function helloManifest(labels: Record<string, string> = {}): Workflow {
     metadata: { generateName: 'hello-world-', labels },
     spec: {
       entrypoint: 'main',
-      arguments: { parameters: [{ name: 'message', value: 'hello' }, { name: 'count', value: '1' }] },
-      templates: [
-        { name: 'main', container: { image: 'busybox', command: ['echo'], args: ['{{workflow.parameters.message}}'] } },
-      ],
+      arguments: {
+        parameters: [
+          { name: 'message', value: 'hello' },
+          { name: 'count', value: '1' },
+        ],
+      },
+      templates: [{ name: 'main', container: { image: 'busybox', command: ['echo'], args: ['{{workflow.parameters.message}}'] } }],
     },
   };
 }

@@ -37,7 +37,10 @@ test('a refused token is EngineUnavailableError naming the server and the 401, n
   t.after(() => engine.close());
   await assert.rejects(engine.get('any'), (err: unknown) => {
     assert.ok(err instanceof EngineUnavailableError);
-    assert.match(err.message, new RegExp(`Argo Server at ${argo.url} refused our credentials \\(HTTP 401\\) to get workflow "any": token not valid`));
+    assert.match(
+      err.message,
+      new RegExp(`Argo Server at ${argo.url} refused our credentials \\(HTTP 401\\) to get workflow "any": token not valid`),
+    );
     assert.doesNotMatch(err.message, /wrong-token/);
     return true;
   });
@@ -116,10 +119,25 @@ test('a server that never answers is EngineUnavailableError once the timeout pas
 test('a self-signed Argo Server is accepted with insecureSkipVerify and refused without it', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'argo-tls-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-keyout',
+      path.join(dir, 'key.pem'),
+      '-out',
+      path.join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   const argo = await startArgoStandin({
     tls: { key: readFileSync(path.join(dir, 'key.pem'), 'utf8'), cert: readFileSync(path.join(dir, 'cert.pem'), 'utf8') },
   });
@@ -167,7 +185,7 @@ test('a finished log answer that stalls is cut off with EngineUnavailableError a
   assert.deepEqual(seen, ['first line']);
 });
 
-test('a 404 that is not Argo\'s (wrong URL, a proxy page) is EngineUnavailableError, not WorkflowNotFoundError', async (t) => {
+test("a 404 that is not Argo's (wrong URL, a proxy page) is EngineUnavailableError, not WorkflowNotFoundError", async (t) => {
   const server = http.createServer((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => server.close());
@@ -176,7 +194,10 @@ test('a 404 that is not Argo\'s (wrong URL, a proxy page) is EngineUnavailableEr
   t.after(() => engine.close());
   await assert.rejects(engine.get('wf-1'), (err: unknown) => {
     assert.ok(err instanceof EngineUnavailableError);
-    assert.match(err.message, /answered 404 without Argo's error body to get workflow "wf-1" \(is ARGO_WORKFLOWS_SERVICE_URL the Argo Server\?\): <h1>Not Found<\/h1>/);
+    assert.match(
+      err.message,
+      /answered 404 without Argo's error body to get workflow "wf-1" \(is ARGO_WORKFLOWS_SERVICE_URL the Argo Server\?\): <h1>Not Found<\/h1>/,
+    );
     return true;
   });
 });

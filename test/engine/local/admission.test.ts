@@ -31,15 +31,43 @@ const cases: Array<[string, ReturnType<typeof wf>, RegExp]> = [
   ['hostNetwork', wf('', '  hostNetwork: true'), /spec\.hostNetwork/],
   ['hostPID', wf('', '  hostPID: true'), /spec\.hostPID/],
   ['hostPath volume', wf('', '  volumes: [{name: h, hostPath: {path: /etc}}]'), /spec\.volumes\[0\]\.hostPath/],
-  ['relative artifact path', wf('    outputs: {artifacts: [{name: a, path: ../../x}]}'), /outputs\.artifacts\[0\]\.path: '\.\.\/\.\.\/x' must not contain '\.\.'/],
-  ['relative parameter path', wf('    outputs: {parameters: [{name: p, valueFrom: {path: out.txt}}]}'), /valueFrom\.path: 'out\.txt' must be an absolute path/],
-  ['climbing input path', wf('    inputs: {artifacts: [{name: a, path: /in/../../etc/x, raw: {data: x}}]}'), /inputs\.artifacts\[0\]\.path/],
-  ['s3 key escaping', wf('    outputs: {artifacts: [{name: a, path: /tmp/a, s3: {key: ../../other/x}}]}'), /outputs\.artifacts\[0\]\.s3\.key/],
+  [
+    'relative artifact path',
+    wf('    outputs: {artifacts: [{name: a, path: ../../x}]}'),
+    /outputs\.artifacts\[0\]\.path: '\.\.\/\.\.\/x' must not contain '\.\.'/,
+  ],
+  [
+    'relative parameter path',
+    wf('    outputs: {parameters: [{name: p, valueFrom: {path: out.txt}}]}'),
+    /valueFrom\.path: 'out\.txt' must be an absolute path/,
+  ],
+  [
+    'climbing input path',
+    wf('    inputs: {artifacts: [{name: a, path: /in/../../etc/x, raw: {data: x}}]}'),
+    /inputs\.artifacts\[0\]\.path/,
+  ],
+  [
+    's3 key escaping',
+    wf('    outputs: {artifacts: [{name: a, path: /tmp/a, s3: {key: ../../other/x}}]}'),
+    /outputs\.artifacts\[0\]\.s3\.key/,
+  ],
   ['absolute s3 key', wf('    inputs: {artifacts: [{name: a, path: /tmp/a, s3: {key: /etc/passwd}}]}'), /inputs\.artifacts\[0\]\.s3\.key/],
-  ['volume name', wf('', '  volumes: [{name: My_Vol, emptyDir: {}}]', '      volumeMounts: [{name: My_Vol, mountPath: /m}]'), /spec\.volumes\[0\]\.name: 'My_Vol' is not a valid DNS-1123 label/],
+  [
+    'volume name',
+    wf('', '  volumes: [{name: My_Vol, emptyDir: {}}]', '      volumeMounts: [{name: My_Vol, mountPath: /m}]'),
+    /spec\.volumes\[0\]\.name: 'My_Vol' is not a valid DNS-1123 label/,
+  ],
   ['claim name', wf('', '  volumes: [{name: v, persistentVolumeClaim: {claimName: ../../x}}]'), /claimName/],
-  ['subPath', wf('', '  volumes: [{name: v, emptyDir: {}}]', '      volumeMounts: [{name: v, mountPath: /m, subPath: ../up}]'), /volumeMounts\[0\]\.subPath/],
-  ['relative mountPath', wf('', '  volumes: [{name: v, emptyDir: {}}]', '      volumeMounts: [{name: v, mountPath: m}]'), /volumeMounts\[0\]\.mountPath/],
+  [
+    'subPath',
+    wf('', '  volumes: [{name: v, emptyDir: {}}]', '      volumeMounts: [{name: v, mountPath: /m, subPath: ../up}]'),
+    /volumeMounts\[0\]\.subPath/,
+  ],
+  [
+    'relative mountPath',
+    wf('', '  volumes: [{name: v, emptyDir: {}}]', '      volumeMounts: [{name: v, mountPath: m}]'),
+    /volumeMounts\[0\]\.mountPath/,
+  ],
   ['relative workingDir', wf('', '', '      workingDir: ../x'), /container\.workingDir/],
 ];
 

@@ -94,7 +94,10 @@ spec:
 `);
   const done = await engine.wait((await engine.submit(wf('data.missing.deeper'))).metadata.name!);
   assert.equal(done.status?.phase, 'Error');
-  assert.match(done.status?.nodes?.[done.metadata.name!]?.message ?? '', /^unable to process data template: unable to process data transformation: error processing data step 0: /);
+  assert.match(
+    done.status?.nodes?.[done.metadata.name!]?.message ?? '',
+    /^unable to process data template: unable to process data transformation: error processing data step 0: /,
+  );
   await assert.rejects(
     engine.submit(wf('filter(data, ')),
     (e: unknown) => e instanceof ManifestRejectedError && /spec\.templates\[0\]\.data\.transformation\[0\]\.expression/.test(e.message),

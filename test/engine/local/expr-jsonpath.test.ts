@@ -69,7 +69,10 @@ describe('jsonpath filters', () => {
   });
 
   test('arithmetic and =~ in a filter are refused with the filter named', () => {
-    assert.throws(() => q('$.employees[?(@.age + 1 > 43)]'), (e: unknown) => e instanceof ExpressionError && /@\.age \+ 1 > 43/.test(e.message));
+    assert.throws(
+      () => q('$.employees[?(@.age + 1 > 43)]'),
+      (e: unknown) => e instanceof ExpressionError && /@\.age \+ 1 > 43/.test(e.message),
+    );
     assert.throws(() => q("$.employees[?(@.name =~ 'B.*')]"), ExpressionError);
   });
 });
@@ -111,7 +114,10 @@ describe('jsonpath slices, wildcards and recursion', () => {
   });
 
   test('a missing key or an index out of range fails the expression', () => {
-    assert.throws(() => q('$.nobody'), (e: unknown) => e instanceof ExpressionError && /key 'nobody' not found/.test(e.message));
+    assert.throws(
+      () => q('$.nobody'),
+      (e: unknown) => e instanceof ExpressionError && /key 'nobody' not found/.test(e.message),
+    );
     assert.throws(() => q('$.employees[3]'), /out of range/);
     assert.throws(() => q('$.employees[0,1]'), /unions .* not supported/);
   });
@@ -162,11 +168,14 @@ test('expression-destructure-json-complex prints the four jsonpath results as Ar
   const wf = await run(engine, manifest(EXAMPLE));
   assert.equal(wf.status?.phase, 'Succeeded', wf.status?.message);
   const pod = nodeByDisplay(wf, wf.metadata.name!);
-  assert.deepEqual(pod.inputs?.parameters?.map((p) => [p.name, p.value]), [
-    ['a', '[43]'],
-    ['b', '[43]'],
-    ['c', '[{"age":43,"name":"Baris"}]'],
-    ['d', '["Baris","Mo","Jai"]'],
-  ]);
+  assert.deepEqual(
+    pod.inputs?.parameters?.map((p) => [p.name, p.value]),
+    [
+      ['a', '[43]'],
+      ['b', '[43]'],
+      ['c', '[{"age":43,"name":"Baris"}]'],
+      ['d', '["Baris","Mo","Jai"]'],
+    ],
+  );
   assert.deepEqual(await logText(engine, wf.metadata.name!, pod.id), ['[43][43][{"age":43,"name":"Baris"}]["Baris","Mo","Jai"]']);
 });

@@ -41,7 +41,10 @@ test('a freed process slot goes to the user holding fewest, not to the one who q
   const gate = (n: string) => path.join(dataDir, `gate-${n}`);
   const a1 = (await engine.submit(gated('alice', gate('a1')))).metadata.name!;
   const a2 = (await engine.submit(gated('alice', gate('a2')))).metadata.name!;
-  await until('both of alice’s first steps to run', async () => (await podPhase(engine, a1)) === 'Running' && (await podPhase(engine, a2)) === 'Running');
+  await until(
+    'both of alice’s first steps to run',
+    async () => (await podPhase(engine, a1)) === 'Running' && (await podPhase(engine, a2)) === 'Running',
+  );
   const a3 = (await engine.submit(gated('alice', gate('a3')))).metadata.name!;
   await until('alice’s third step to wait', async () => (await podPhase(engine, a3)) === 'Pending');
   const b1 = (await engine.submit(gated('bob', gate('b1')))).metadata.name!;

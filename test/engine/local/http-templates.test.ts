@@ -184,7 +184,9 @@ test('http: fields outside Argo-with-no-cluster are refused at submit, naming th
       headers: [{name: X-Token, valueFrom: {secretKeyRef: {name: s, key: k}}}]`,
       ),
     ),
-    (e: unknown) => e instanceof ManifestRejectedError && /spec\.templates\[1\]\.http\.headers\[0\]\.valueFrom is not supported by the local engine/.test(e.message),
+    (e: unknown) =>
+      e instanceof ManifestRejectedError &&
+      /spec\.templates\[1\]\.http\.headers\[0\]\.valueFrom is not supported by the local engine/.test(e.message),
   );
   await assert.rejects(
     engine.submit(
@@ -202,7 +204,8 @@ test('http: fields outside Argo-with-no-cluster are refused at submit, naming th
 test('http: stopping the workflow ends a request in flight; the node fails with the stop message', async (t) => {
   const { engine } = await harness(t, { sandbox: 'none', allowPrivateHttp: true });
   const slowBefore = seen.filter((s) => s.url === '/slow').length;
-  const name = (await engine.submit(wf(`    - - name: wait\n        template: slow`, `  - name: slow\n    http: {url: "${base}/slow"}`))).metadata.name!;
+  const name = (await engine.submit(wf(`    - - name: wait\n        template: slow`, `  - name: slow\n    http: {url: "${base}/slow"}`)))
+    .metadata.name!;
   // Stop once the stand-in has the request (it never answers).
   const deadline = Date.now() + 15000;
   while (seen.filter((s) => s.url === '/slow').length === slowBefore) {

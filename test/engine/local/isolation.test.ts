@@ -202,10 +202,7 @@ const egressProbe = (loopPort: number, addr: string | undefined, port: number) =
   ].join('; ');
 
 const fetchLike = (script: string) =>
-  step(
-    `bash -c ${JSON.stringify(script).replace(/\$/g, '\\$')}`,
-    '    metadata: {annotations: {ogdc.dataone.org/network: egress}}',
-  );
+  step(`bash -c ${JSON.stringify(script).replace(/\$/g, '\\$')}`, '    metadata: {annotations: {ogdc.dataone.org/network: egress}}');
 
 test('egress: the annotated step reaches a non-loopback address, not the host loopback nor private ranges', bwrapOnly, async (t) => {
   const loop = await listen('127.0.0.1');
@@ -246,37 +243,54 @@ test('egress: OGDC_LOCAL_STEP_NETWORK=egress gives every step outbound access; b
   if (addr) assert.match(text, /reached-stand-in/);
 });
 
-test('egress without slirp4netns: the engine says so at start and the step that needs network fails naming what to install', bwrapOnly, async (t) => {
-  // The network tools are looked up on a PATH without slirp4netns (bubblewrap's own probe keeps the real PATH).
-  const empty = await mkdtemp(path.join(os.tmpdir(), 'ogdc-no-tools-'));
-  t.after(() => rm(empty, { recursive: true, force: true }));
-  const { engine, logs } = await harness(t, { sandbox: 'bwrap', networkToolsPath: empty });
-  assert.ok(logs.some((l) => /steps with network .*will fail: .*slirp4netns.*apt-get install slirp4netns/.test(l)), logs.join('\n'));
-  const wf = await run(engine, fetchLike('echo reached-network'));
-  assert.equal(wf.status?.phase, 'Failed');
-  const message = nodeByDisplay(wf, wf.metadata.name!).message ?? '';
-  assert.match(message, /the step needs network: steps with network need slirp4netns: slirp4netns failed .*ENOENT.*apt-get install slirp4netns/);
-  assert.doesNotMatch((await logText(engine, wf.metadata.name!)).join('\n'), /reached-network/);
-  // A step without network still runs.
-  assert.equal((await run(engine, step('echo ok'))).status?.phase, 'Succeeded');
-});
+test(
+  'egress without slirp4netns: the engine says so at start and the step that needs network fails naming what to install',
+  bwrapOnly,
+  async (t) => {
+    // The network tools are looked up on a PATH without slirp4netns (bubblewrap's own probe keeps the real PATH).
+    const empty = await mkdtemp(path.join(os.tmpdir(), 'ogdc-no-tools-'));
+    t.after(() => rm(empty, { recursive: true, force: true }));
+    const { engine, logs } = await harness(t, { sandbox: 'bwrap', networkToolsPath: empty });
+    assert.ok(
+      logs.some((l) => /steps with network .*will fail: .*slirp4netns.*apt-get install slirp4netns/.test(l)),
+      logs.join('\n'),
+    );
+    const wf = await run(engine, fetchLike('echo reached-network'));
+    assert.equal(wf.status?.phase, 'Failed');
+    const message = nodeByDisplay(wf, wf.metadata.name!).message ?? '';
+    assert.match(
+      message,
+      /the step needs network: steps with network need slirp4netns: slirp4netns failed .*ENOENT.*apt-get install slirp4netns/,
+    );
+    assert.doesNotMatch((await logText(engine, wf.metadata.name!)).join('\n'), /reached-network/);
+    // A step without network still runs.
+    assert.equal((await run(engine, step('echo ok'))).status?.phase, 'Succeeded');
+  },
+);
 
-test('cgroups: a fork bomb is bounded by OGDC_LOCAL_STEP_PROCESSES and a memory hog by OGDC_LOCAL_STEP_MEMORY_MB, also as root', bwrapOnly, async (t) => {
-  const { Cgroups } = await import('../../../src/engine/local/pods/cgroups.ts');
-  const probe = await Cgroups.create();
-  if (typeof probe === 'string') return t.skip(`no cgroups here: ${probe}`);
-  await probe.close();
-  const { engine, logs } = await harness(t, { sandbox: 'bwrap', limits: { processes: 20, memoryMb: 64 } });
-  assert.ok(!logs.some((l) => l.includes('no cgroups')), logs.join('\n'));
-  const bomb = await run(engine, step('for i in $(seq 200); do sleep 31.7 & done; wait'));
-  assert.equal(bomb.status?.phase, 'Failed');
-  assert.match(nodeByDisplay(bomb, bomb.metadata.name!).message ?? '', /exceeded OGDC_LOCAL_STEP_PROCESSES \(20\)/);
-  const hog = await run(engine, step('head -c 400000000 /dev/zero | tail -c 300000000 > /dev/null'));
-  const hogText = (await logText(engine, hog.metadata.name!)).join('\n');
-  assert.equal(hog.status?.phase, 'Failed', hogText);
-  assert.match(nodeByDisplay(hog, hog.metadata.name!).message ?? '', /exceeded OGDC_LOCAL_STEP_MEMORY_MB \(64\)/);
-  // Nothing of either step outlives its node.
-  const { execFileSync } = await import('node:child_process');
-  const left = execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((l) => /^sleep 31\.7$/.test(l.trim()));
-  assert.deepEqual(left, []);
-});
+test(
+  'cgroups: a fork bomb is bounded by OGDC_LOCAL_STEP_PROCESSES and a memory hog by OGDC_LOCAL_STEP_MEMORY_MB, also as root',
+  bwrapOnly,
+  async (t) => {
+    const { Cgroups } = await import('../../../src/engine/local/pods/cgroups.ts');
+    const probe = await Cgroups.create();
+    if (typeof probe === 'string') return t.skip(`no cgroups here: ${probe}`);
+    await probe.close();
+    const { engine, logs } = await harness(t, { sandbox: 'bwrap', limits: { processes: 20, memoryMb: 64 } });
+    assert.ok(!logs.some((l) => l.includes('no cgroups')), logs.join('\n'));
+    const bomb = await run(engine, step('for i in $(seq 200); do sleep 31.7 & done; wait'));
+    assert.equal(bomb.status?.phase, 'Failed');
+    assert.match(nodeByDisplay(bomb, bomb.metadata.name!).message ?? '', /exceeded OGDC_LOCAL_STEP_PROCESSES \(20\)/);
+    const hog = await run(engine, step('head -c 400000000 /dev/zero | tail -c 300000000 > /dev/null'));
+    const hogText = (await logText(engine, hog.metadata.name!)).join('\n');
+    assert.equal(hog.status?.phase, 'Failed', hogText);
+    assert.match(nodeByDisplay(hog, hog.metadata.name!).message ?? '', /exceeded OGDC_LOCAL_STEP_MEMORY_MB \(64\)/);
+    // Nothing of either step outlives its node.
+    const { execFileSync } = await import('node:child_process');
+    const left = execFileSync('ps', ['-eo', 'args'])
+      .toString()
+      .split('\n')
+      .filter((l) => /^sleep 31\.7$/.test(l.trim()));
+    assert.deepEqual(left, []);
+  },
+);

@@ -113,9 +113,13 @@ test('without allowPrivateHttp (the service): loopback http hosts and file:// re
     `failed to load artifact 's': failed to clone "${repo.url}": only https, http, ssh and git repositories are allowed`,
   );
   const loopGit = await engine.wait(
-    (await engine.submit(wf(`      - name: s\n        path: /tmp/s\n        git: {repo: "http://127.0.0.1:9/r.git"}`, 'ls /tmp/s'))).metadata.name!,
+    (await engine.submit(wf(`      - name: s\n        path: /tmp/s\n        git: {repo: "http://127.0.0.1:9/r.git"}`, 'ls /tmp/s')))
+      .metadata.name!,
   );
-  assert.match(nodeByDisplay(loopGit, loopGit.metadata.name!).message ?? '', /host "127\.0\.0\.1" \(127\.0\.0\.1\) is a loopback, private or link-local address/);
+  assert.match(
+    nodeByDisplay(loopGit, loopGit.metadata.name!).message ?? '',
+    /host "127\.0\.0\.1" \(127\.0\.0\.1\) is a loopback, private or link-local address/,
+  );
 });
 
 test('http and git artifacts given as workflow and step arguments (as arguments-artifacts does), handed on with from', async (t) => {

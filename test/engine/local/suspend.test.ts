@@ -27,7 +27,9 @@ test('suspend-template-outputs: the node waits Running; resume with a value sets
   // A supplied output without a default cannot resume empty, and nothing changes (Argo's message).
   await assert.rejects(
     engine.resume(name),
-    (e: unknown) => e instanceof ResumeRejectedError && /raw output parameter 'message' has not been set and does not have a default value/.test(e.message),
+    (e: unknown) =>
+      e instanceof ResumeRejectedError &&
+      /raw output parameter 'message' has not been set and does not have a default value/.test(e.message),
   );
   await assert.rejects(engine.resume(name, { parameters: { other: 'x' } }), /node is not expecting output parameter 'other'/);
   assert.equal((await suspendedNode(engine, name, 'approve')).phase, 'Running');

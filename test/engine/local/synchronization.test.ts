@@ -71,7 +71,11 @@ spec:
   for (const n of pending) assert.equal(n.message, 'Waiting for default/ConfigMap/my-config/template lock. Lock status: 0/2');
   await engine.stop(name);
   const final = await engine.wait(name);
-  assert.ok(nodes(final).filter((n) => n.type === 'Pod').every((n) => n.phase === 'Failed'));
+  assert.ok(
+    nodes(final)
+      .filter((n) => n.type === 'Pod')
+      .every((n) => n.phase === 'Failed'),
+  );
 });
 
 test('a semaphore without a limit errors the workflow with Argo message', async (t) => {

@@ -45,7 +45,8 @@ spec:
   - {name: main, timeout: "soon", container: {image: alpine, command: ["true"]}}
 `),
     ),
-    (e: unknown) => e instanceof ManifestRejectedError && e.field === 'spec.templates[0].timeout' && /invalid timeout format 'soon'/.test(e.message),
+    (e: unknown) =>
+      e instanceof ManifestRejectedError && e.field === 'spec.templates[0].timeout' && /invalid timeout format 'soon'/.test(e.message),
   );
 });
 
@@ -76,7 +77,9 @@ test('configMapKeyRef parameters read a registered ConfigMap; a missing one is r
     (e: unknown) =>
       e instanceof ManifestRejectedError &&
       e.field === 'spec.arguments.parameters[0].valueFrom.configMapKeyRef' &&
-      /failed to set global parameter message from configmap with name simple-parameters and key msg: ConfigMap 'simple-parameters' does not exist/.test(e.message),
+      /failed to set global parameter message from configmap with name simple-parameters and key msg: ConfigMap 'simple-parameters' does not exist/.test(
+        e.message,
+      ),
   );
   const cm = (labelled: boolean) => `
 apiVersion: v1

@@ -108,7 +108,8 @@ function checkTemplate(t: Obj, field: string, keyCheck: KeyCheck): void {
     });
   }
   const calls: Array<[Obj, string]> = [];
-  if (Array.isArray(t.steps)) (t.steps as Obj[][]).forEach((g, gi) => (g ?? []).forEach((s, si) => calls.push([s, `${field}.steps[${gi}][${si}]`])));
+  if (Array.isArray(t.steps))
+    (t.steps as Obj[][]).forEach((g, gi) => (g ?? []).forEach((s, si) => calls.push([s, `${field}.steps[${gi}][${si}]`])));
   ((t.dag as Obj | undefined)?.tasks as Obj[] | undefined)?.forEach((task, ti) => calls.push([task, `${field}.dag.tasks[${ti}]`]));
   for (const [call, cp] of calls) {
     if (call.inline && typeof call.inline === 'object') checkTemplate(call.inline as Obj, `${cp}.inline`, keyCheck);

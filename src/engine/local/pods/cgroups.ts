@@ -56,10 +56,7 @@ const intOf = (text: string, key: string) => Number(new RegExp(`^${key}\\s+(\\d+
 
 async function killAll(dir: string): Promise<void> {
   for (let round = 0; round < 50; round++) {
-    const pids = (await readFile(path.join(dir, 'cgroup.procs'), 'utf8').catch(() => ''))
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
+    const pids = (await readFile(path.join(dir, 'cgroup.procs'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map(Number);
     if (pids.length === 0) return;
     for (const pid of pids) {
       try {

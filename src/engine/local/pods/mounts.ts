@@ -68,7 +68,8 @@ export function podPaths(ctx: RunContext, node: NodeStatus, tmpl: Template, node
   }
   for (const a of tmpl.inputs?.artifacts ?? []) podPath(a.path, `input artifact '${a.name}' path`);
   for (const a of tmpl.outputs?.artifacts ?? []) podPath(a.path, `output artifact '${String(a.name)}' path`);
-  for (const p of tmpl.outputs?.parameters ?? []) podPath((p.valueFrom as Obj | undefined)?.path, `output parameter '${String(p.name)}' path`);
+  for (const p of tmpl.outputs?.parameters ?? [])
+    podPath((p.valueFrom as Obj | undefined)?.path, `output parameter '${String(p.name)}' path`);
   podPath(body.workingDir, 'workingDir');
   const declared = [
     ...(tmpl.inputs?.artifacts ?? []).map((a) => a.path),

@@ -51,7 +51,8 @@ export async function egressProblem(searchPath = process.env.PATH ?? '/usr/sbin:
   ];
   for (const [file, args, pkg] of tools) {
     const why = await probe(file, args, searchPath);
-    if (why) return `steps with network need ${pkg}: ${file} failed (${why}); install it (Debian: apt-get install slirp4netns iproute2 util-linux)`;
+    if (why)
+      return `steps with network need ${pkg}: ${file} failed (${why}); install it (Debian: apt-get install slirp4netns iproute2 util-linux)`;
   }
   return undefined;
 }

@@ -76,7 +76,9 @@ async function connect(child, egress, onSlirp) {
   try {
     await firstData(slirp.stdio[3], slirp, 'slirp4netns did not start');
   } catch (err) {
-    throw new Error(`${err.message}${slirpErr.trim() ? `: ${slirpErr.trim().split('\n').pop()}` : ''}; it needs slirp4netns (Debian: apt-get install slirp4netns)`);
+    throw new Error(
+      `${err.message}${slirpErr.trim() ? `: ${slirpErr.trim().split('\n').pop()}` : ''}; it needs slirp4netns (Debian: apt-get install slirp4netns)`,
+    );
   }
   if (egress.blocked.length > 0) {
     const ip = spawn('nsenter', ['-t', String(child.pid), '-U', '-n', '--preserve-credentials', 'ip', '-batch', '-'], {
