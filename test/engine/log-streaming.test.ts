@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { MAX_LINE, streamLogs } from '../../src/engine/local/logs.ts';
+import { MAX_LINE, streamLogs } from '../../src/engine/local/pods/logs.ts';
 import type { Workflow } from '../../src/engine/types.ts';
 
 const MB = 1024 * 1024;

@@ -120,7 +120,7 @@ export async function runWorkflowFile(file: string, options: RunWorkflowOptions)
   const path = await import('node:path');
   const os = await import('node:os');
   const { mkdtemp, rm } = await import('node:fs/promises');
-  const { readWorkflowDocuments } = await import('../../engine/local/manifest-file.ts');
+  const { readWorkflowDocuments } = await import('../../engine/local/admission/manifest-file.ts');
   const { readdir } = await import('node:fs/promises');
   const { ManifestFileError } = await import('../../engine/local/errors.ts');
   const { ManifestRejectedError } = await import('../../engine/errors.ts');

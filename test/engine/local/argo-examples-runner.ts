@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ManifestRejectedError } from '../../../src/engine/errors.ts';
 import type { LocalEngine } from '../../../src/engine/local/index.ts';
-import { parseWorkflowDocuments } from '../../../src/engine/local/manifest-file.ts';
+import { parseWorkflowDocuments } from '../../../src/engine/local/admission/manifest-file.ts';
 import type { Workflow } from '../../../src/engine/types.ts';
 
 export const ARGO_EXAMPLES = path.join(import.meta.dirname, 'argo-examples');

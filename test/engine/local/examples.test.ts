@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createLocalEngine, type LocalEngine } from '../../../src/engine/local/index.ts';
-import { fnv1a32 } from '../../../src/engine/local/names.ts';
+import { fnv1a32 } from '../../../src/engine/local/state/names.ts';
 import type { Db } from '../../../src/db/types.ts';
 import type { Workflow } from '../../../src/engine/types.ts';
 import { bwrapWorks } from '../../../src/engine/local/pods/sandbox-paths.ts';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ExpressionError } from '../../../src/engine/local/errors.ts';
-import { evaluateExpression } from '../../../src/engine/local/expr.ts';
+import { evaluateExpression } from '../../../src/engine/local/expressions/expr.ts';
 import { harness, logText, manifest, nodeByDisplay, run } from './helpers.ts';
 
 const CONFIG = '{"employees": [{"name": "Baris", "age":43},{"name": "Mo", "age": 42}, {"name": "Jai", "age" :44}]}';

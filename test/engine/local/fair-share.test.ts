@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { LocalEngine } from '../../../src/engine/local/index.ts';
-import { FairSemaphore } from '../../../src/engine/local/semaphore.ts';
+import { FairSemaphore } from '../../../src/engine/local/execution/semaphore.ts';
 import { harness, manifest } from './helpers.ts';
 
 /** A run of `user` whose one step waits until `gate` exists. */

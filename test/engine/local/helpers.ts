@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { createLocalEngine, type LocalEngine } from '../../../src/engine/local/index.ts';
-import { parseWorkflowText, readWorkflowFile } from '../../../src/engine/local/manifest-file.ts';
+import { parseWorkflowText, readWorkflowFile } from '../../../src/engine/local/admission/manifest-file.ts';
 import type { NodeStatus, Workflow } from '../../../src/engine/types.ts';
 import type { Db } from '../../../src/db/types.ts';
 import { dbTargets } from '../../helpers/db.ts';

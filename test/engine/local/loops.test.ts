@@ -1,7 +1,7 @@
 // Loop items as Argo reads them: withParam numbers keep their JSON text, item names and variables.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { itemsFromList, itemsFromParam, itemVariables, loopChildSuffix } from '../../../src/engine/local/loops.ts';
+import { itemsFromList, itemsFromParam, itemVariables, loopChildSuffix } from '../../../src/engine/local/execution/loops.ts';
 import { harness, logText, manifest, nodeByDisplay, run } from './helpers.ts';
 
 test('withParam numbers keep their exact JSON text in {{item}} and in node names', () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LocalEngine } from '../../../src/engine/local/index.ts';
-import { parseWorkflowDocuments } from '../../../src/engine/local/manifest-file.ts';
+import { parseWorkflowDocuments } from '../../../src/engine/local/admission/manifest-file.ts';
 import type { Workflow } from '../../../src/engine/types.ts';
 import { harness, manifest, nodes } from './helpers.ts';
 

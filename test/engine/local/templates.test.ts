@@ -9,7 +9,7 @@ import { runWorkflowFile } from '../../../src/cli/commands/run-workflow.ts';
 import { CliError } from '../../../src/cli/errors.ts';
 import { ManifestRejectedError } from '../../../src/engine/errors.ts';
 import { ManifestFileError } from '../../../src/engine/local/errors.ts';
-import { parseWorkflowDocuments, parseWorkflowText } from '../../../src/engine/local/manifest-file.ts';
+import { parseWorkflowDocuments, parseWorkflowText } from '../../../src/engine/local/admission/manifest-file.ts';
 import type { Workflow } from '../../../src/engine/types.ts';
 import { ARGO_EXAMPLES } from './argo-examples-runner.ts';
 import { harness, logText, manifest, nodeByDisplay, run } from './helpers.ts';

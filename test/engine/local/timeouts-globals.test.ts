@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManifestRejectedError } from '../../../src/engine/errors.ts';
-import { parseWorkflowDocuments } from '../../../src/engine/local/manifest-file.ts';
+import { parseWorkflowDocuments } from '../../../src/engine/local/admission/manifest-file.ts';
 import { example, harness, logText, manifest, nodeByDisplay, run } from './helpers.ts';
 
 test('a template timeout ends its pod as Argo does (activeDeadlineSeconds from the node start)', async (t) => {

@@ -5,7 +5,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { NodeStatus } from '../../types.ts';
-import type { Obj, RunContext, Template } from '../context.ts';
+import type { Obj, RunContext, Template } from '../execution/context.ts';
 import { PodSetupError } from '../errors.ts';
 import { hostPathOf, type Mount } from './sandbox-paths.ts';
 import { confined } from './confine.ts';

@@ -4,9 +4,9 @@
  * read at submit: `spec.arguments.parameters` (operator.go:setGlobalParameters) and template inputs
  * (common.ProcessArgs: an argument still wins), a missing one falling back to `valueFrom.default`.
  */
-import { ManifestRejectedError } from '../errors.ts';
-import type { Workflow } from '../types.ts';
-import type { ManifestDoc } from './manifest-file.ts';
+import { ManifestRejectedError } from '../../errors.ts';
+import type { Workflow } from '../../types.ts';
+import type { ManifestDoc } from '../admission/manifest-file.ts';
 
 type Obj = Record<string, unknown>;
 

@@ -4,11 +4,11 @@
  * `transformation[].expression` applied in turn with the value as `data`, the JSON of the result as
  * `outputs.result`. Argo runs it in a pod of the executor alone; here it is a Pod node with no process.
  */
-import { keyRefusal } from './pods/artifact-scope.ts';
-import type { NodeStatus } from '../types.ts';
+import { keyRefusal } from '../admission/artifact-scope.ts';
+import type { NodeStatus } from '../../types.ts';
 import { createNode, setPhase, type Obj, type RunContext, type Template } from './context.ts';
-import { evaluateExpression } from './expr.ts';
-import { ExpressionError } from './errors.ts';
+import { evaluateExpression } from '../expressions/expr.ts';
+import { ExpressionError } from '../errors.ts';
 
 export interface DataCall {
   nodeName: string;

@@ -4,7 +4,7 @@
  * arithmetic, `in`/`contains`/`startsWith`/`endsWith`, list and map literals, predicates over `#` (`filter(l, {# > 1})`,
  * map, all, any, none, one, count, find, findIndex) and the functions of expr-functions.ts. No eval.
  */
-import { ExpressionError } from './errors.ts';
+import { ExpressionError } from '../errors.ts';
 import { FUNCTIONS, PREDICATES } from './expr-functions.ts';
 
 type Node =

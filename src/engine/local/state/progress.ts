@@ -1,5 +1,5 @@
 /** `status.progress` and node progress: Pod and HTTP nodes (progress/updater.go: executable), retry attempts included (SEMANTICS §8). */
-import type { NodeStatus } from '../types.ts';
+import type { NodeStatus } from '../../types.ts';
 
 const executable = (n: NodeStatus) => n.type === 'Pod' || n.type === 'HTTP';
 

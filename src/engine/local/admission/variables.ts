@@ -2,10 +2,10 @@
  * Submit-time check of `{{tags}}` (SEMANTICS §2, validate:resolveAllVariables), conservatively: a tag naming an
  * input, output path, workflow parameter or step/task the workflow does not declare is refused.
  */
-import { ManifestRejectedError } from '../errors.ts';
-import type { Workflow } from '../types.ts';
-import type { Obj } from './context.ts';
-import { tagsIn } from './substitute.ts';
+import { ManifestRejectedError } from '../../errors.ts';
+import type { Workflow } from '../../types.ts';
+import type { Obj } from '../execution/context.ts';
+import { tagsIn } from '../expressions/substitute.ts';
 
 function* strings(value: unknown, path: string): Generator<[string, string]> {
   if (typeof value === 'string') yield [value, path];

@@ -1,5 +1,5 @@
 /** Argo's `{{tag}}` substitution: the object is JSON-marshalled and tags replaced textually (SEMANTICS §2). */
-import { ExpressionError, UnresolvedVariableError } from './errors.ts';
+import { ExpressionError, UnresolvedVariableError } from '../errors.ts';
 import { evaluateExpression } from './expr.ts';
 
 /** Looks a tag up; undefined leaves it verbatim (or fails under `strict`). */

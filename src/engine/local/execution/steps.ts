@@ -1,5 +1,5 @@
 /** Steps templates: sequential groups of parallel steps (SEMANTICS §7). */
-import type { NodeStatus } from '../types.ts';
+import type { NodeStatus } from '../../types.ts';
 import {
   addChild,
   createNode,

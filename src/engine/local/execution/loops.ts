@@ -1,6 +1,6 @@
 /** Loop expansion: `withItems`, `withParam`, `withSequence` items, their variables and child names (SEMANTICS §3). */
-import { LoopExpansionError } from './errors.ts';
-import { JsonNumber, keepsKeyOrder, parseJsonText } from './json-text.ts';
+import { LoopExpansionError } from '../errors.ts';
+import { JsonNumber, keepsKeyOrder, parseJsonText } from '../expressions/json-text.ts';
 
 export interface LoopItem {
   index: number;

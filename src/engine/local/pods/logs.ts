@@ -2,8 +2,8 @@
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import type { LogLine, NodeStatus, Workflow } from '../types.ts';
-import { podName } from './names.ts';
+import type { LogLine, NodeStatus, Workflow } from '../../types.ts';
+import { podName } from '../state/names.ts';
 
 const POLL_MS = 200;
 

@@ -1,10 +1,10 @@
 /** Outputs of steps/dag templates, taken from their scope (SEMANTICS §10). */
-import type { NodeStatus } from '../types.ts';
+import type { NodeStatus } from '../../types.ts';
 import type { ArtifactRef, Obj, RunContext, Template } from './context.ts';
-import { UnresolvedVariableError } from './errors.ts';
-import { evaluateExpression, nestVariables } from './expr.ts';
+import { UnresolvedVariableError } from '../errors.ts';
+import { evaluateExpression, nestVariables } from '../expressions/expr.ts';
 import type { Scope } from './scope.ts';
-import { mapLookup, substituteString, tagsIn } from './substitute.ts';
+import { mapLookup, substituteString, tagsIn } from '../expressions/substitute.ts';
 
 /**
  * An output artifact chosen by `fromExpression` (operator.go: the expression sees `steps.X.outputs.artifacts.Y` and

@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { cp, lstat, mkdir, mkdtemp, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tar from 'tar';
-import { ArtifactNotFoundError } from '../errors.ts';
+import { ArtifactNotFoundError } from '../../errors.ts';
 
 export class ArtifactStore {
   constructor(readonly root: string) {}

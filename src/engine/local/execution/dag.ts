@@ -1,5 +1,5 @@
 /** DAG templates: tasks run when their `depends` holds; phase from the targets' branches (SEMANTICS §6). */
-import type { NodePhase, NodeStatus } from '../types.ts';
+import type { NodePhase, NodeStatus } from '../../types.ts';
 import {
   addChild,
   createNode,
@@ -11,7 +11,7 @@ import {
   type RunContext,
   type Template,
 } from './context.ts';
-import { dependsTasks, evaluateDepends, parseDepends, type DependsExpr } from './depends.ts';
+import { dependsTasks, evaluateDepends, parseDepends, type DependsExpr } from '../expressions/depends.ts';
 import { calledTemplate, expandCall, isCallError, referencesResult, runCall } from './invoke.ts';
 import { Scope } from './scope.ts';
 import { Semaphore } from './semaphore.ts';

@@ -9,11 +9,11 @@ import http from 'node:http';
 import https from 'node:https';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
-import type { NodeStatus } from '../types.ts';
-import { isPrivateAddress } from '../../recipe/sources/hosts.ts';
+import type { NodeStatus } from '../../types.ts';
+import { isPrivateAddress } from '../../../recipe/sources/hosts.ts';
 import { createNode, setPhase, type Killable, type Obj, type RunContext, type Template } from './context.ts';
-import { evaluateExpression } from './expr.ts';
-import { ExpressionError } from './errors.ts';
+import { evaluateExpression } from '../expressions/expr.ts';
+import { ExpressionError } from '../errors.ts';
 
 /** The most of a response body kept (Argo has no cap; the service must not be filled by one response). */
 export const HTTP_BODY_LIMIT = 16 * 1024 * 1024;

@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { Obj, RunContext } from './context.ts';
 import { openUrl, requestError } from './http.ts';
-import { assertPublicHost } from '../../recipe/sources/hosts.ts';
+import { assertPublicHost } from '../../../recipe/sources/hosts.ts';
 
 /** The remote source of an input artifact. */
 export interface RemoteSource {

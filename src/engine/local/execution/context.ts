@@ -1,13 +1,13 @@
 /** What one running workflow carries through its templates: status, variables, limits, and the stop switch. */
-import type { PodHost } from './pods/host.ts';
-import type { NodePhase, NodeStatus, Workflow } from '../types.ts';
-import type { ArtifactStore } from './artifact-store.ts';
-import type { ArtifactScope } from './pods/artifact-scope.ts';
-import { nodeId } from './names.ts';
-import type { RootPool } from './pods/sandbox-roots.ts';
+import type { PodHost } from '../pods/host.ts';
+import type { NodePhase, NodeStatus, Workflow } from '../../types.ts';
+import type { ArtifactStore } from '../state/artifact-store.ts';
+import type { ArtifactScope } from '../admission/artifact-scope.ts';
+import { nodeId } from '../state/names.ts';
+import type { RootPool } from '../pods/sandbox-roots.ts';
 import type { FairSemaphore, Semaphore } from './semaphore.ts';
-import type { Spawner } from './pods/spawner.ts';
-import type { StepLimits } from './pods/limits.ts';
+import type { Spawner } from '../pods/spawner.ts';
+import type { StepLimits } from '../pods/limits.ts';
 import type { SuspendedNode } from './suspend.ts';
 import type { LockManager } from './sync.ts';
 

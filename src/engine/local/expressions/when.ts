@@ -2,7 +2,7 @@
  * `when` conditions, evaluated the way Argo's govaluate does after substitution (SEMANTICS §5):
  * bare identifiers are string literals, numerals are numbers; no JavaScript eval.
  */
-import { WhenExpressionError } from './errors.ts';
+import { WhenExpressionError } from '../errors.ts';
 
 type Value = string | number | boolean;
 type Token = { kind: 'num'; value: number } | { kind: 'str'; value: string } | { kind: 'op'; value: string };

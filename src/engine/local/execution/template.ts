@@ -1,10 +1,10 @@
 /** Executes one template invocation: inputs, substitution, node creation, retries (SEMANTICS §2, §9). */
 import path from 'node:path';
-import type { NodeStatus } from '../types.ts';
+import type { NodeStatus } from '../../types.ts';
 import { addChild, createNode, setPhase, stopState, type ArtifactRef, type Obj, type RunContext, type Template } from './context.ts';
 import { runDag } from './dag.ts';
-import { podName } from './names.ts';
-import { runPod, type InputArtifact } from './pod.ts';
+import { podName } from '../state/names.ts';
+import { runPod, type InputArtifact } from '../pods/pod.ts';
 import { resolveTemplateOutputs } from './outputs.ts';
 import { ABSENT_ARGUMENT } from './scope.ts';
 import { runSteps } from './steps.ts';
@@ -12,10 +12,10 @@ import { runSuspend } from './suspend.ts';
 import { runHttp } from './http.ts';
 import { runData } from './data.ts';
 import type { RemoteSource } from './remote-artifacts.ts';
-import { ExpressionError } from './errors.ts';
-import { durationSeconds } from './durations.ts';
-import { evaluateExpression, nestVariables } from './expr.ts';
-import { mapLookup, substituteObject, substituteString } from './substitute.ts';
+import { ExpressionError } from '../errors.ts';
+import { durationSeconds } from '../expressions/durations.ts';
+import { evaluateExpression, nestVariables } from '../expressions/expr.ts';
+import { mapLookup, substituteObject, substituteString } from '../expressions/substitute.ts';
 
 /** Arguments a caller passes: parameter values already substituted, artifacts resolved to stored refs. */
 export interface CallArguments {

@@ -3,10 +3,10 @@
  * Running until `resume` (or its `duration` passes); its `valueFrom.supplied` outputs take the values given with
  * the resume, else their defaults (an output without one takes the default of the input of the same name).
  */
-import { ResumeRejectedError } from '../errors.ts';
-import type { NodeStatus } from '../types.ts';
+import { ResumeRejectedError } from '../../errors.ts';
+import type { NodeStatus } from '../../types.ts';
 import { createNode, setPhase, type Obj, type RunContext, type Template } from './context.ts';
-import { durationSeconds } from './durations.ts';
+import { durationSeconds } from '../expressions/durations.ts';
 
 /** A Suspend node waiting for its resume. */
 export interface SuspendedNode {

@@ -2,22 +2,31 @@
 import { constants } from 'node:fs';
 import { access, chmod, lstat, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { NodeStatus } from '../types.ts';
-import { createNode, setPhase, stopState, type ArtifactRef, type Killable, type Obj, type RunContext, type Template } from './context.ts';
-import { PodSetupError } from './errors.ts';
-import { loadRemoteArtifact, type RemoteSource } from './remote-artifacts.ts';
-import { podFs, podPaths, rewriteMounts, type PodFs, type PodPaths } from './pods/mounts.ts';
+import type { NodeStatus } from '../../types.ts';
+import {
+  createNode,
+  setPhase,
+  stopState,
+  type ArtifactRef,
+  type Killable,
+  type Obj,
+  type RunContext,
+  type Template,
+} from '../execution/context.ts';
+import { PodSetupError } from '../errors.ts';
+import { loadRemoteArtifact, type RemoteSource } from '../execution/remote-artifacts.ts';
+import { podFs, podPaths, rewriteMounts, type PodFs, type PodPaths } from './mounts.ts';
 import { imageCommand, knownEntrypoint } from './images.ts';
-import { durationSeconds } from './durations.ts';
-import { holdLocks } from './sync.ts';
-import { podName } from './names.ts';
-import { makeRewriter } from './pods/sandbox-paths.ts';
-import { bwrapArgs, sandboxLayout, SCRIPT_PATH, type SandboxLayout } from './pods/sandbox-layout.ts';
-import { confined } from './pods/confine.ts';
-import { keyRefusal } from './pods/artifact-scope.ts';
-import { exceeded, limitHit, prlimitArgs } from './pods/limits.ts';
-import { joinArgs, type NodeCgroup } from './pods/cgroups.ts';
-import { BLOCKED_RANGES, EGRESS_GATE } from './pods/network.ts';
+import { durationSeconds } from '../expressions/durations.ts';
+import { holdLocks } from '../execution/sync.ts';
+import { podName } from '../state/names.ts';
+import { makeRewriter } from './sandbox-paths.ts';
+import { bwrapArgs, sandboxLayout, SCRIPT_PATH, type SandboxLayout } from './sandbox-layout.ts';
+import { confined } from './confine.ts';
+import { keyRefusal } from '../admission/artifact-scope.ts';
+import { exceeded, limitHit, prlimitArgs } from './limits.ts';
+import { joinArgs, type NodeCgroup } from './cgroups.ts';
+import { BLOCKED_RANGES, EGRESS_GATE } from './network.ts';
 
 /** PATH of a step that declares none (as in a Debian-based image; /usr/games for the whalesay examples' cowsay). */
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/games';

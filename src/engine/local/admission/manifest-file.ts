@@ -1,8 +1,8 @@
 /** Reading an Argo Workflow from YAML or JSON text, as tolerant as Argo's Go YAML parser where it matters. */
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
-import type { Workflow } from '../types.ts';
-import { ManifestFileError } from './errors.ts';
+import type { Workflow } from '../../types.ts';
+import { ManifestFileError } from '../errors.ts';
 
 /**
  * Go's YAML parser accepts a multi-line quoted scalar whose closing quote sits at the parent's indentation

@@ -2,7 +2,7 @@
  * DAG `depends` logic (SEMANTICS §6): `A && (B.Failed || !C.Skipped)`, parsed into a tree once and evaluated
  * when every referenced task is fulfilled. `dependencies: [A, B]` is `A && B`.
  */
-import { DependsExpressionError } from './errors.ts';
+import { DependsExpressionError } from '../errors.ts';
 
 export type DependsExpr =
   | { kind: 'ref'; task: string; property?: string }

@@ -5,9 +5,9 @@
  * calls are copied into the Workflow), and `spec.templateDefaults` (merged under every template:
  * workflow/controller/operator.go:mergedTemplateDefaultsInto, the template's own fields win).
  */
-import { ManifestRejectedError } from '../errors.ts';
-import type { Workflow } from '../types.ts';
-import type { ManifestDoc } from './manifest-file.ts';
+import { ManifestRejectedError } from '../../errors.ts';
+import type { Workflow } from '../../types.ts';
+import type { ManifestDoc } from '../admission/manifest-file.ts';
 
 type Obj = Record<string, unknown>;
 

@@ -7,12 +7,12 @@
  * - other hooks: `expression` evaluated (expr-lang) when the node starts and when it ends; the first time it is
  *   true the hook runs as `<node>.hooks.<hookName>` (child of the node; workflow-level: of the root).
  */
-import type { NodeStatus } from '../types.ts';
+import type { NodeStatus } from '../../types.ts';
 import { addChild, type ArtifactRef, type Obj, type RunContext } from './context.ts';
-import { evaluateExpression, nestVariables } from './expr.ts';
+import { evaluateExpression, nestVariables } from '../expressions/expr.ts';
 import { callArguments, isCallError } from './invoke.ts';
-import { podName } from './names.ts';
-import { mapLookup, substituteObject, type Lookup } from './substitute.ts';
+import { podName } from '../state/names.ts';
+import { mapLookup, substituteObject, type Lookup } from '../expressions/substitute.ts';
 import { executeTemplate } from './template.ts';
 
 /** The exit hook of a workflow spec, step or task: `onExit` (a template name) or `hooks.exit`. */

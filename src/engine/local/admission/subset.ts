@@ -2,14 +2,14 @@
  * The part of Argo the local engine runs (DESIGN §6). Anything outside it is refused at submit, naming the
  * field, so nothing is silently ignored.
  */
-import { ManifestRejectedError } from '../errors.ts';
-import type { Workflow } from '../types.ts';
-import { dependsTasks, parseDepends } from './depends.ts';
-import { DependsExpressionError, ExpressionError } from './errors.ts';
-import { parseExpression } from './expr.ts';
-import { tagsIn } from './substitute.ts';
-import { knownEntrypoint } from './images.ts';
-import { durationSeconds } from './durations.ts';
+import { ManifestRejectedError } from '../../errors.ts';
+import type { Workflow } from '../../types.ts';
+import { dependsTasks, parseDepends } from '../expressions/depends.ts';
+import { DependsExpressionError, ExpressionError } from '../errors.ts';
+import { parseExpression } from '../expressions/expr.ts';
+import { tagsIn } from '../expressions/substitute.ts';
+import { knownEntrypoint } from '../pods/images.ts';
+import { durationSeconds } from '../expressions/durations.ts';
 
 type Obj = Record<string, unknown>;
 

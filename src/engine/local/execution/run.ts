@@ -1,17 +1,17 @@
 /** One workflow running in this process: its context, the stop switch, batched persistence and final status. */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { NodeStatus, Workflow, WorkflowPhase } from '../types.ts';
-import type { ArtifactStore } from './artifact-store.ts';
+import type { NodeStatus, Workflow, WorkflowPhase } from '../../types.ts';
+import type { ArtifactStore } from '../state/artifact-store.ts';
 import { now, type MemoCache, type Obj, type RunContext, type Template } from './context.ts';
-import { updateProgress } from './progress.ts';
-import type { RootPool } from './pods/sandbox-roots.ts';
+import { updateProgress } from '../state/progress.ts';
+import type { RootPool } from '../pods/sandbox-roots.ts';
 import { Semaphore, type FairSemaphore } from './semaphore.ts';
-import type { Spawner } from './pods/spawner.ts';
-import type { StepLimits } from './pods/limits.ts';
-import type { PodHost } from './pods/host.ts';
-import type { ArtifactScope } from './pods/artifact-scope.ts';
-import { mapLookup, substituteObject } from './substitute.ts';
+import type { Spawner } from '../pods/spawner.ts';
+import type { StepLimits } from '../pods/limits.ts';
+import type { PodHost } from '../pods/host.ts';
+import type { ArtifactScope } from '../admission/artifact-scope.ts';
+import { mapLookup, substituteObject } from '../expressions/substitute.ts';
 import { executeTemplate, remoteOf } from './template.ts';
 import { resumeSuspended } from './suspend.ts';
 import { holdLocks, type LockManager } from './sync.ts';

@@ -2,14 +2,14 @@
  * What steps and DAG tasks share: resolving a call's references and loop items, its `when`, and running it
  * (SEMANTICS §2, §3, §5).
  */
-import type { NodeStatus } from '../types.ts';
+import type { NodeStatus } from '../../types.ts';
 import { createNode, type ArtifactRef, type Obj, type RunContext, type Template } from './context.ts';
-import { ExpressionError, LoopExpansionError, UnresolvedVariableError, WhenExpressionError } from './errors.ts';
+import { ExpressionError, LoopExpansionError, UnresolvedVariableError, WhenExpressionError } from '../errors.ts';
 import { itemsFromList, itemsFromParam, itemsFromSequence, itemVariables, loopChildSuffix, type LoopItem } from './loops.ts';
 import { ABSENT_ARGUMENT, type Scope } from './scope.ts';
-import { mapLookup, substituteObject, tagsIn } from './substitute.ts';
+import { mapLookup, substituteObject, tagsIn } from '../expressions/substitute.ts';
 import { executeTemplate, remoteOf, type CallArguments } from './template.ts';
-import { evaluateWhen } from './when.ts';
+import { evaluateWhen } from '../expressions/when.ts';
 import { exitHookOf, expressionHooks, runExpressionHooks, runHook, selfVariables } from './hooks.ts';
 
 /** A step or task after reference resolution: one call, or one per loop item. */

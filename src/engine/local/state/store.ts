@@ -1,6 +1,6 @@
 /** Persistence of local workflows and their nodes (migration 003). */
-import type { Db } from '../../db/types.ts';
-import type { NodeStatus, Workflow, WorkflowStatus } from '../types.ts';
+import type { Db } from '../../../db/types.ts';
+import type { NodeStatus, Workflow, WorkflowStatus } from '../../types.ts';
 
 interface WorkflowRow {
   name: string;

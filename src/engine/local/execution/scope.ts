@@ -1,9 +1,9 @@
 /** What later steps / dependent tasks can reference: `steps.X.*` / `tasks.X.*` (SEMANTICS §2, §4). */
-import type { NodeStatus } from '../types.ts';
+import type { NodeStatus } from '../../types.ts';
 import type { ArtifactRef, Obj, Template } from './context.ts';
-import { AbsentOutputError, LoopExpansionError } from './errors.ts';
-import { nestVariables } from './expr.ts';
-import type { ExpressionScope, Lookup } from './substitute.ts';
+import { AbsentOutputError, LoopExpansionError } from '../errors.ts';
+import { nestVariables } from '../expressions/expr.ts';
+import type { ExpressionScope, Lookup } from '../expressions/substitute.ts';
 
 function loopIndex(node: NodeStatus): number {
   const m = /\((\d+):[^()]*\)$/.exec(node.name);

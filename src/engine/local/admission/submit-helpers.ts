@@ -1,8 +1,8 @@
 /** Submit-time helpers: `-p` overrides, label selectors, TTL (SEMANTICS §10, §13). */
-import { validateWorkflowManifest } from '../../argo/schema.ts';
-import { ManifestRejectedError } from '../errors.ts';
-import type { Workflow } from '../types.ts';
-import type { Obj } from './context.ts';
+import { validateWorkflowManifest } from '../../../argo/schema.ts';
+import { ManifestRejectedError } from '../../errors.ts';
+import type { Workflow } from '../../types.ts';
+import type { Obj } from '../execution/context.ts';
 
 /** Applies `-p NAME=VALUE` overrides (an override drops the parameter's enum), then checks enums. */
 export function applyParameters(wf: Workflow, overrides: Record<string, string>): void {
