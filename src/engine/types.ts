@@ -3,60 +3,9 @@
  * chosen once at startup: `argo` (the Argo Server REST API) and `local` (this machine).
  */
 
-/** An `argoproj.io/v1alpha1` Workflow, as Argo's JSON represents it. Spec and status are Argo's shapes. */
-export interface Workflow {
-  apiVersion: 'argoproj.io/v1alpha1';
-  kind: 'Workflow';
-  metadata: {
-    name?: string;
-    generateName?: string;
-    namespace?: string;
-    uid?: string;
-    /** Kubernetes' version of the object; a watch resumes after it. */
-    resourceVersion?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    creationTimestamp?: string;
-  };
-  spec: Record<string, unknown>;
-  status?: WorkflowStatus;
-}
+import type { Workflow } from '../argo/types.ts';
 
-export type NodePhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Skipped' | 'Omitted';
-export type WorkflowPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error';
-
-export interface NodeStatus {
-  id: string;
-  name: string;
-  displayName: string;
-  type: 'Pod' | 'Steps' | 'StepGroup' | 'DAG' | 'TaskGroup' | 'Retry' | 'Skipped' | 'Suspend' | 'HTTP';
-  templateName?: string;
-  phase: NodePhase;
-  boundaryID?: string;
-  message?: string;
-  startedAt?: string;
-  finishedAt?: string;
-  progress?: string;
-  inputs?: { parameters?: Array<{ name: string; value?: string }>; artifacts?: Array<Record<string, unknown>> };
-  outputs?: {
-    parameters?: Array<{ name: string; value?: string }>;
-    artifacts?: Array<Record<string, unknown>>;
-    result?: string;
-    exitCode?: string;
-  };
-  children?: string[];
-  outboundNodes?: string[];
-}
-
-export interface WorkflowStatus {
-  phase?: WorkflowPhase;
-  startedAt?: string;
-  finishedAt?: string;
-  progress?: string;
-  message?: string;
-  nodes?: Record<string, NodeStatus>;
-  outputs?: { parameters?: Array<{ name: string; value?: string }>; artifacts?: Array<Record<string, unknown>> };
-}
+export type { NodePhase, NodeStatus, Workflow, WorkflowPhase, WorkflowStatus } from '../argo/types.ts';
 
 /** One line of a node's log. */
 export interface LogLine {

@@ -1,5 +1,5 @@
 import type { Recipe } from '../recipe/types.ts';
-import type { Template, WorkflowStep } from './argo-types.ts';
+import type { Template, WorkflowStep } from '../argo/types.ts';
 import { buildParallelFetchTemplate, buildSequentialFetchTemplate } from './builders/fetch.ts';
 import { buildPublishTemplate } from './builders/publish.ts';
 import { buildParallelStepTemplate, buildSequentialStepTemplate, parallelStepOutputDir, stepTemplateName } from './builders/steps.ts';

@@ -1,6 +1,6 @@
 import { pvcInputs } from '../recipe/inputs/pvc.ts';
 import type { Recipe } from '../recipe/types.ts';
-import type { DagTask, Template } from './argo-types.ts';
+import type { DagTask, Template } from '../argo/types.ts';
 import { buildListedDownloadTemplate } from './builders/fetch.ts';
 import { withInputClaims } from './builders/pvc-inputs.ts';
 import { buildVizConfigTemplate } from './builders/viz.ts';
@@ -33,7 +33,7 @@ class Pipeline {
   readonly tasks: DagTask[] = [];
   readonly templates = new Map<string, Template>();
 
-  add(task: DagTask, template: () => Template): string {
+  add(task: DagTask & { template: string }, template: () => Template): string {
     this.tasks.push(task);
     if (!this.templates.has(task.template)) this.templates.set(task.template, template());
     return task.name;

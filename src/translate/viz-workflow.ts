@@ -1,6 +1,6 @@
 import { pvcInputs } from '../recipe/inputs/pvc.ts';
 import type { Recipe } from '../recipe/types.ts';
-import type { Template } from './argo-types.ts';
+import type { Template } from '../argo/types.ts';
 import { NETWORK_ANNOTATION, inlineFetchScript } from './builders/fetch.ts';
 import { stageScript, withInputClaims } from './builders/pvc-inputs.ts';
 import { buildBatchTemplate, buildTileTemplate, buildVizConfigTemplate } from './builders/viz.ts';

@@ -1,7 +1,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Workflow } from '../../src/engine/types.ts';
-import type { Template, WorkflowSpec } from '../../src/translate/argo-types.ts';
+import type { Template, WorkflowSpec } from '../../src/argo/types.ts';
 
 /**
  * Stand-ins for the visualization images: a `python` on PATH that runs this host's python3 with a small `pdgworkflow`
@@ -165,7 +165,7 @@ export async function writeVizStandIns(volumesDir: string, claim: string): Promi
 export function withVizStandIns(workflow: Workflow, claim: string): Workflow {
   const copy = structuredClone(workflow);
   const spec = copy.spec as WorkflowSpec;
-  spec.volumes.push({ name: 'ogdc-stand-ins', persistentVolumeClaim: { claimName: claim, readOnly: true } });
+  (spec.volumes ??= []).push({ name: 'ogdc-stand-ins', persistentVolumeClaim: { claimName: claim, readOnly: true } });
   for (const t of spec.templates as Template[]) {
     if (!t.script) continue;
     t.script.volumeMounts = [...(t.script.volumeMounts ?? []), { name: 'ogdc-stand-ins', mountPath: MOUNT, readOnly: true }];

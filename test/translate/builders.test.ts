@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildParallelFetchTemplate, buildSequentialFetchTemplate, inlineFetchScript } from '../../src/translate/builders/fetch.ts';
-import { buildPublishTemplate, temporaryOutputKey } from '../../src/translate/builders/publish.ts';
+import { buildPublishTemplate } from '../../src/translate/builders/publish.ts';
+import { manifestOutputKey } from '../../src/argo/keys.ts';
 import { buildParallelStepTemplate, buildSequentialStepTemplate } from '../../src/translate/builders/steps.ts';
 import { buildBatchTemplate, buildTileTemplate, DEFAULT_VIZ_IMAGE } from '../../src/translate/builders/viz.ts';
 import { buildMetadata, buildSpec, ttlSecondsAfterSuccess } from '../../src/translate/builders/workflow.ts';
@@ -136,7 +137,7 @@ describe('publish', () => {
         { name: 'published_zip', path: '/tmp/seal-tags.zip', archive: { none: {} }, s3: { key: '{{workflow.name}}/seal-tags.zip' } },
       ],
     });
-    assert.equal(temporaryOutputKey('x'), '{{workflow.name}}/x.zip');
+    assert.equal(manifestOutputKey('x'), '{{workflow.name}}/x.zip');
     assert.equal(template.container?.volumeMounts, undefined);
   });
 });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { Template } from '../../src/translate/argo-types.ts';
+import type { Template } from '../../src/argo/types.ts';
 
 export interface RunResult {
   code: number | null;
@@ -31,7 +31,7 @@ export function runContainerTemplate(
         return value;
       })
       .replace(pathPattern, (match) => context.paths[match]!);
-  const [command, ...rest] = [...container.command, ...(container.args ?? [])].map(substitute);
+  const [command, ...rest] = [...(container.command ?? []), ...(container.args ?? [])].map(substitute);
   return new Promise((resolve, reject) => {
     const child = spawn(command!, rest, {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, LC_ALL: 'C' },

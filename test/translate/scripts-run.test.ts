@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Recipe } from '../../src/recipe/types.ts';
-import type { Template } from '../../src/translate/argo-types.ts';
+import type { Template } from '../../src/argo/types.ts';
 import { translateRecipe, type TranslateOptions } from '../../src/translate/index.ts';
 import { options as deployment, shellRecipe, urlInputs } from './fixtures.ts';
 import { runContainerTemplate } from './run-template.ts';

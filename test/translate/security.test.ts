@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { validateWorkflowManifest } from '../../src/argo/schema.ts';
 import { loadConfig } from '../../src/config/index.ts';
-import type { Template } from '../../src/translate/argo-types.ts';
+import type { Template } from '../../src/argo/types.ts';
 import { translateRecipe } from '../../src/translate/index.ts';
 import { RUN_AREA_SUBPATH, RUN_DIR, VOLUME_MOUNT_PATH } from '../../src/translate/layout.ts';
 import { translateOptionsFrom } from '../../src/translate/options.ts';
@@ -65,7 +65,7 @@ describe('translated manifests: limits and pod security', () => {
     for (const make of Object.values(recipes)) {
       const templates = (translateRecipe(make(), options).workflow.spec as { templates: Template[] }).templates;
       for (const t of podTemplates(templates)) {
-        const network = t.metadata?.annotations['ogdc.dataone.org/network'];
+        const network = t.metadata?.annotations?.['ogdc.dataone.org/network'];
         assert.equal(network, t.name === 'fetch' ? 'egress' : undefined, t.name);
       }
     }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { validateWorkflowManifest } from '../../src/argo/schema.ts';
-import type { DagTask, Template } from '../../src/translate/argo-types.ts';
+import type { DagTask, Template } from '../../src/argo/types.ts';
 import { translateRecipe } from '../../src/translate/index.ts';
 import type { Recipe } from '../../src/recipe/types.ts';
 import { loadRecipe } from '../../src/recipe/load.ts';

@@ -1,6 +1,4 @@
-import type { Workflow } from '../types.ts';
-
-type Parameter = { name: string; value?: string } & Record<string, unknown>;
+import type { Workflow } from '../../argo/types.ts';
 
 /**
  * A copy of `manifest` with `-p NAME=VALUE` overrides applied to
@@ -12,7 +10,7 @@ export function applySubmitParameters(manifest: Workflow, parameters: Record<str
   const copy = structuredClone(manifest);
   const names = Object.keys(parameters);
   if (names.length === 0) return copy;
-  const spec = copy.spec as { arguments?: { parameters?: Parameter[] } };
+  const spec = copy.spec;
   const existing = spec.arguments?.parameters ?? [];
   spec.arguments = {
     ...spec.arguments,

@@ -1,5 +1,5 @@
 import type { InputFile } from '../../recipe/types.ts';
-import type { Template, VolumeMount } from '../argo-types.ts';
+import type { Template, VolumeMount } from '../../argo/types.ts';
 import { RUN_DIR } from '../layout.ts';
 import { shQuote } from '../quote.ts';
 import { fetchFunction } from './fetch-function.ts';

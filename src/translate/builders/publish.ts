@@ -1,5 +1,6 @@
 import type { Recipe } from '../../recipe/types.ts';
-import type { Template } from '../argo-types.ts';
+import { manifestOutputKey } from '../../argo/keys.ts';
+import type { Template } from '../../argo/types.ts';
 import { PUBLISH_STAGING_DIR, RUN_DIR, publishedDir } from '../layout.ts';
 import { shQuote } from '../quote.ts';
 import type { TranslateOptions } from '../types.ts';
@@ -13,11 +14,6 @@ export const PUBLISHED_ZIP_ARTIFACT = 'published_zip';
  * folders on the workflow volume (parallel: one per partition; a shell glob is allowed).
  */
 export type PublishSource = { kind: 'artifact' } | { kind: 'volume'; dirs: string };
-
-/** Repository key of a temporary output; the service serves exactly this key. */
-export function temporaryOutputKey(recipeId: string): string {
-  return `{{workflow.name}}/${recipeId}.zip`;
-}
 
 /** Fails the step when `$STAGE` is empty: an empty result is a broken recipe, not an output. */
 const EMPTY_CHECK = `if [ -z "$(ls -A "$STAGE")" ]; then
@@ -93,7 +89,7 @@ export function buildPublishTemplate(recipe: Recipe, source: PublishSource, opti
             name: PUBLISHED_ZIP_ARTIFACT,
             path: `/tmp/${id}.zip`,
             archive: { none: {} },
-            s3: { key: temporaryOutputKey(id) },
+            s3: { key: manifestOutputKey(id) },
           },
         ],
       },

@@ -1,7 +1,7 @@
 import type { Workflow } from '../../engine/types.ts';
 import { pathInClaim } from '../../recipe/inputs/pvc.ts';
 import type { PvcMountInputParam } from '../../recipe/types.ts';
-import type { Template, Volume, VolumeMount, WorkflowSpec } from '../argo-types.ts';
+import type { Template, Volume, VolumeMount } from '../../argo/types.ts';
 import { inputClaimMountPath, RUN_DIR } from '../layout.ts';
 import { shQuote } from '../quote.ts';
 import type { TranslateOptions } from '../types.ts';
@@ -78,7 +78,7 @@ export function buildPvcStageTemplate(inputs: PvcMountInputParam[], options: Tra
  */
 export function withInputClaims(workflow: Workflow, inputs: PvcMountInputParam[]): Workflow {
   if (inputs.length === 0) return workflow;
-  const spec = workflow.spec as WorkflowSpec;
+  const spec = workflow.spec;
   const volumes: Volume[] = claimVolumes(inputs).map(({ claim, volume }) => ({
     name: volume,
     persistentVolumeClaim: { claimName: claim, readOnly: true },
@@ -86,7 +86,7 @@ export function withInputClaims(workflow: Workflow, inputs: PvcMountInputParam[]
   const mounts = inputClaimMounts(inputs);
   // The workflow PVC may itself be an input claim: Kubernetes mounts it twice, once read-only.
   spec.volumes = [...(spec.volumes ?? []), ...volumes];
-  for (const t of spec.templates) {
+  for (const t of spec.templates ?? []) {
     const body = t.container ?? t.script;
     if (body) body.volumeMounts = [...(body.volumeMounts ?? []), ...mounts];
   }

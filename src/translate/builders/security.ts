@@ -1,4 +1,4 @@
-import type { ContainerSecurityContext, PodSecurityContext } from '../argo-types.ts';
+import type { ContainerSecurityContext, PodSecurityContext } from '../../argo/types.ts';
 import type { TranslateOptions } from '../types.ts';
 
 /** `spec.activeDeadlineSeconds` when the deployment sets none: one day. */

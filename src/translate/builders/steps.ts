@@ -1,4 +1,4 @@
-import type { Template } from '../argo-types.ts';
+import type { Template } from '../../argo/types.ts';
 import { RUN_DIR } from '../layout.ts';
 import type { TranslateOptions } from '../types.ts';
 import { runnerContainer } from './workflow.ts';

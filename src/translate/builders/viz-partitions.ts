@@ -1,6 +1,6 @@
 import { pathInClaim } from '../../recipe/inputs/pvc.ts';
 import type { PvcMountInputParam } from '../../recipe/types.ts';
-import type { Template, VolumeMount } from '../argo-types.ts';
+import type { Template, VolumeMount } from '../../argo/types.ts';
 import { inputClaimMountPath, publishedDir, RUN_AREA_SUBPATH, RUN_DIR, VOLUME_NAME } from '../layout.ts';
 import { shQuote } from '../quote.ts';
 import type { TranslateOptions } from '../types.ts';

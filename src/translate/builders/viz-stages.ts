@@ -1,4 +1,4 @@
-import type { Parameter, ResourceRequirements, Template } from '../argo-types.ts';
+import type { Parameter, ResourceRequirements, Template } from '../../argo/types.ts';
 import { publishedDir, RUN_DIR } from '../layout.ts';
 import type { TranslateOptions } from '../types.ts';
 import { containerSecurityContext } from './security.ts';

@@ -1,4 +1,4 @@
-import type { Script, Template } from '../argo-types.ts';
+import type { Script, Template } from '../../argo/types.ts';
 import { publishedDir } from '../layout.ts';
 import { shQuote } from '../quote.ts';
 import type { TranslateOptions } from '../types.ts';

@@ -1,6 +1,6 @@
 import type { Workflow } from '../../engine/types.ts';
 import type { Recipe } from '../../recipe/types.ts';
-import type { Container, Template, WorkflowMetadata, WorkflowSpec } from '../argo-types.ts';
+import type { Container, Template, WorkflowMetadata, WorkflowSpec } from '../../argo/types.ts';
 import { RUN_AREA_SUBPATH, RUN_DIR, VOLUME_MOUNT_PATH, VOLUME_NAME } from '../layout.ts';
 import { makeGenerateName, toLabelValue, type WorkflowKind } from '../naming.ts';
 import type { TranslateOptions } from '../types.ts';
