@@ -7,7 +7,8 @@ import type { Db } from '../../db/types.ts';
 import { ManifestRejectedError, WorkflowNotFoundError, WorkflowNotSuspendedError } from '../errors.ts';
 import type { Engine, LogLine, LogOptions, ResumeOptions, SubmitOptions, Workflow } from '../types.ts';
 import { ArtifactStore } from './state/artifact-store.ts';
-import { MemoCache, now, type Obj } from './execution/context.ts';
+import { now, type Obj } from './execution/context.ts';
+import { MemoStore } from './state/memo.ts';
 import { SandboxUnavailableError } from './errors.ts';
 import { streamLogs } from './pods/logs.ts';
 import { generateWorkflowName } from './state/names.ts';
@@ -146,7 +147,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   const registry = new TemplateRegistry();
   const configMaps = new ConfigMapStore();
   const locks = new LockManager();
-  const memo = new MemoCache();
+  const memo = new MemoStore(options.db);
   const listeners = new Set<(wf: Workflow) => void>();
   const ttlTimers = new Map<string, NodeJS.Timeout>();
   const wfDir = (name: string) => path.join(dataDir, 'workflows', name);

@@ -1,4 +1,5 @@
 /** What one running workflow carries through its templates: status, variables, limits, and the stop switch. */
+import type { MemoStore } from '../state/memo.ts';
 import type { PodHost } from '../pods/host.ts';
 import type { NodePhase, NodeStatus, Workflow } from '../../types.ts';
 import type { ArtifactStore } from '../state/artifact-store.ts';
@@ -67,7 +68,7 @@ export interface RunContext {
   readonly locks: LockManager;
   lockLimit(name: string, key: string): string | undefined;
   /** `memoize` caches of this engine. */
-  readonly memo: MemoCache;
+  readonly memo: MemoStore;
   /** Suspend nodes waiting for a resume, by node id. */
   readonly suspended: Map<string, SuspendedNode>;
   /** Resolves at once, or when a suspended workflow (`spec.suspend`) is resumed. */
@@ -86,25 +87,6 @@ export interface RunContext {
   /** Marks a node changed (persistence is batched). */
   touch(node: NodeStatus): void;
   log(msg: string): void;
-}
-
-/**
- * Memoized outputs by `namespace/cache/key` (Argo keeps them in the cache's ConfigMap): kept by the engine for its
- * lifetime; `maxAge` counts from when the entry was saved.
- */
-export class MemoCache {
-  private readonly entries = new Map<string, { outputs: NonNullable<NodeStatus['outputs']>; at: number }>();
-
-  get(id: string, maxAgeSeconds?: number): NodeStatus['outputs'] | undefined {
-    const e = this.entries.get(id);
-    if (!e) return undefined;
-    if (maxAgeSeconds !== undefined && Date.now() - e.at > maxAgeSeconds * 1000) return undefined;
-    return e.outputs;
-  }
-
-  set(id: string, outputs: NonNullable<NodeStatus['outputs']>): void {
-    this.entries.set(id, { outputs: structuredClone(outputs), at: Date.now() });
-  }
 }
 
 /** RFC 3339 UTC without fractions, as Kubernetes writes times. */

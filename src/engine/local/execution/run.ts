@@ -3,7 +3,8 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { NodeStatus, Workflow, WorkflowPhase } from '../../types.ts';
 import type { ArtifactStore } from '../state/artifact-store.ts';
-import { now, type MemoCache, type Obj, type RunContext, type Template } from './context.ts';
+import { now, type Obj, type RunContext, type Template } from './context.ts';
+import type { MemoStore } from '../state/memo.ts';
 import { updateProgress } from '../state/progress.ts';
 import type { RootPool } from '../pods/sandbox-roots.ts';
 import { Semaphore, type FairSemaphore } from './semaphore.ts';
@@ -45,7 +46,7 @@ export interface RunDeps {
   host: PodHost;
   log(msg: string): void;
   locks: LockManager;
-  memo: MemoCache;
+  memo: MemoStore;
   /** A key of a registered ConfigMap (namespace, name, key). */
   configMapValue(namespace: string, name: string, key: string): string | undefined;
   /** Persists the workflow status and changed nodes. */

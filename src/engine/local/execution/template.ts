@@ -1,4 +1,5 @@
 /** Executes one template invocation: inputs, substitution, node creation, retries (SEMANTICS §2, §9). */
+import { SUBMITTER_LABEL } from '../admission/artifact-scope.ts';
 import path from 'node:path';
 import type { NodeStatus } from '../../types.ts';
 import { addChild, createNode, setPhase, stopState, type ArtifactRef, type Obj, type RunContext, type Template } from './context.ts';
@@ -262,7 +263,7 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
   }
   const memo = memoizeKey(ctx, tmpl);
   if (memo) {
-    const cached = ctx.memo.get(memo.id, memo.maxAge);
+    const cached = await ctx.memo.get(memo.id, memo.maxAge);
     if (cached) {
       const leafType = tmpl.steps
         ? 'Steps'
@@ -291,19 +292,21 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
   const node = await runBody(ctx, call, tmpl, inputs, inputArtifacts, vars);
   if (memo && node) {
     (node as NodeStatus & Obj).memoizationStatus = { hit: false, key: memo.key, cacheName: memo.cacheName };
-    if (node.phase === 'Succeeded') ctx.memo.set(memo.id, node.outputs ?? {});
+    if (node.phase === 'Succeeded') await ctx.memo.set(memo.id, node.outputs ?? {});
     ctx.touch(node);
   }
   return node;
 }
 
-/** `memoize` of a substituted template: the cache entry id (`ns/cache/key`), maxAge in seconds. */
+/** `memoize` of a substituted template: the cache entry id (`owner/ns/cache/key`, state/memo.ts), maxAge in seconds. */
 function memoizeKey(ctx: RunContext, tmpl: Template): { id: string; key: string; cacheName: string; maxAge?: number } | undefined {
   const m = tmpl.memoize as Obj | undefined;
   if (!m) return undefined;
   const cacheName = String(((m.cache as Obj | undefined)?.configMap as Obj | undefined)?.name ?? '');
   const key = String(m.key ?? '');
-  return { id: `${ctx.wf.metadata.namespace ?? 'default'}/${cacheName}/${key}`, key, cacheName, maxAge: durationSeconds(m.maxAge) };
+  const owner = ctx.wf.metadata.labels?.[SUBMITTER_LABEL] ?? '';
+  const id = [owner, ctx.wf.metadata.namespace ?? 'default', cacheName, key].map(encodeURIComponent).join('/');
+  return { id, key, cacheName, maxAge: durationSeconds(m.maxAge) };
 }
 
 async function runBody(
