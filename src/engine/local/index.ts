@@ -9,6 +9,9 @@ import type { Engine, LogLine, LogOptions, ResumeOptions, SubmitOptions, Workflo
 import { ArtifactStore } from './state/artifact-store.ts';
 import { now, type Obj } from './execution/context.ts';
 import { MemoStore } from './state/memo.ts';
+import { WorkflowMetrics } from './execution/metrics.ts';
+import type { Registry } from 'prom-client';
+import { workflowMetricsRegistry } from '../metrics.ts';
 import { SandboxUnavailableError } from './errors.ts';
 import { streamLogs } from './pods/logs.ts';
 import { generateWorkflowName } from './state/names.ts';
@@ -57,6 +60,8 @@ export interface LocalEngineOptions {
   namespace?: string;
   /** PATH the start-up check searches for the network tools (slirp4netns, unshare, nsenter, ip); default: PATH. */
   networkToolsPath?: string;
+  /** Where workflows' custom metrics (`metrics.prometheus`) are recorded; the service exposes it on GET /metrics. */
+  metricsRegistry?: Registry;
   log?: (msg: string) => void;
 }
 
@@ -148,6 +153,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   const configMaps = new ConfigMapStore();
   const locks = new LockManager();
   const memo = new MemoStore(options.db);
+  const metrics = WorkflowMetrics.for(options.metricsRegistry ?? workflowMetricsRegistry);
   const listeners = new Set<(wf: Workflow) => void>();
   const ttlTimers = new Map<string, NodeJS.Timeout>();
   const wfDir = (name: string) => path.join(dataDir, 'workflows', name);
@@ -259,6 +265,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
         persist: (snapshot, nodes) => db.save(snapshot, nodes),
         locks,
         memo,
+        metrics,
         configMapValue: (ns, cm, key) => configMaps.raw(ns, cm, key),
         notify,
       });

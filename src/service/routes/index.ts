@@ -21,6 +21,7 @@ import { runEventsRoute } from './runs/events.ts';
 import { uiRoutes } from './ui.ts';
 import { sessionRoutes } from '../session/routes.ts';
 import { resumeRunRoute } from './runs/resume.ts';
+import { metricsRoutes } from './metrics.ts';
 
 type RoutePlugin = (app: FastifyInstance, ctx: ServiceContext) => Promise<void>;
 
@@ -51,4 +52,5 @@ export const authenticatedRoutes: RoutePlugin[] = [
   runLogsRoute,
   cancelRunRoute,
   resumeRunRoute,
+  metricsRoutes,
 ];

@@ -7,6 +7,7 @@ import { parseWorkflowText, readWorkflowFile } from '../../../src/engine/local/a
 import type { NodeStatus, Workflow } from '../../../src/engine/types.ts';
 import type { Db } from '../../../src/db/types.ts';
 import { dbTargets } from '../../helpers/db.ts';
+import type { Registry } from 'prom-client';
 import type { StepLimits } from '../../../src/engine/local/pods/limits.ts';
 
 // Copies of Argo's examples/ (with Argo's LICENSE), byte-identical to shared/argo/examples for the files there.
@@ -30,6 +31,7 @@ export async function harness(
     limits?: Partial<StepLimits>;
     networkToolsPath?: string;
     allowPrivateHttp?: boolean;
+    metricsRegistry?: Registry;
   } = {},
 ): Promise<Harness> {
   const db = options.db ?? (await dbTargets()[0]!.open());
@@ -43,6 +45,7 @@ export async function harness(
     limits: options.limits,
     allowPrivateHttp: options.allowPrivateHttp,
     networkToolsPath: options.networkToolsPath,
+    metricsRegistry: options.metricsRegistry,
     log: (m) => logs.push(m),
   });
   t.after(async () => {

@@ -152,7 +152,7 @@ const TEMPLATE: Shape = {
     expression: (value, path) => checkExpression(String(value).replace(/\{\{[^{}]*\}\}/g, 'true'), path),
   },
   memoize: { key: true, maxAge: true, cache: { configMap: { name: true, key: true } } },
-  // Accepted and not recorded: the local engine has no Prometheus endpoint for workflow metrics.
+  // Recorded by execution/metrics.ts; a definition that cannot be recorded is skipped with a log line, as Argo does.
   metrics: true,
   activeDeadlineSeconds: true,
   synchronization: (value, path) => {
@@ -198,7 +198,7 @@ const SPEC: Shape = {
   suspend: true,
   synchronization: SYNCHRONIZATION,
   priority: true,
-  // Accepted and not recorded (see the template-level metrics).
+  // Recorded by execution/metrics.ts (see the template-level metrics).
   metrics: true,
 };
 

@@ -1,5 +1,6 @@
 /** What one running workflow carries through its templates: status, variables, limits, and the stop switch. */
 import type { MemoStore } from '../state/memo.ts';
+import type { WorkflowMetrics } from './metrics.ts';
 import type { PodHost } from '../pods/host.ts';
 import type { NodePhase, NodeStatus, Workflow } from '../../types.ts';
 import type { ArtifactStore } from '../state/artifact-store.ts';
@@ -69,6 +70,8 @@ export interface RunContext {
   lockLimit(name: string, key: string): string | undefined;
   /** `memoize` caches of this engine. */
   readonly memo: MemoStore;
+  /** Custom metrics (`metrics.prometheus`) of this engine's workflows. */
+  readonly metrics: WorkflowMetrics;
   /** Suspend nodes waiting for a resume, by node id. */
   readonly suspended: Map<string, SuspendedNode>;
   /** Resolves at once, or when a suspended workflow (`spec.suspend`) is resumed. */

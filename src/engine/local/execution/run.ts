@@ -5,6 +5,7 @@ import type { NodeStatus, Workflow, WorkflowPhase } from '../../types.ts';
 import type { ArtifactStore } from '../state/artifact-store.ts';
 import { now, type Obj, type RunContext, type Template } from './context.ts';
 import type { MemoStore } from '../state/memo.ts';
+import type { WorkflowMetrics } from './metrics.ts';
 import { updateProgress } from '../state/progress.ts';
 import type { RootPool } from '../pods/sandbox-roots.ts';
 import { Semaphore, type FairSemaphore } from './semaphore.ts';
@@ -47,6 +48,7 @@ export interface RunDeps {
   log(msg: string): void;
   locks: LockManager;
   memo: MemoStore;
+  metrics: WorkflowMetrics;
   /** A key of a registered ConfigMap (namespace, name, key). */
   configMapValue(namespace: string, name: string, key: string): string | undefined;
   /** Persists the workflow status and changed nodes. */
@@ -81,6 +83,7 @@ export class ActiveRun {
   private flushing: Promise<void> = Promise.resolve();
   private deadline: NodeJS.Timeout | undefined;
   private forcedPhase: WorkflowPhase | undefined;
+  private endRealtimeMetrics: (() => void) | undefined;
   private exitNode: NodeStatus | undefined;
   /** Set while `spec.suspend` holds the workflow. */
   private hold: { promise: Promise<void>; release: () => void } | undefined;
@@ -116,6 +119,7 @@ export class ActiveRun {
       suspended: new Map(),
       locks: deps.locks,
       memo: deps.memo,
+      metrics: deps.metrics,
       lockLimit: (cm, key) => deps.configMapValue(wf.metadata.namespace ?? 'default', cm, key),
       held: () => this.hold?.promise ?? Promise.resolve(),
       spawner: deps.spawner,
@@ -207,6 +211,9 @@ export class ActiveRun {
     const deadline = Number(spec.activeDeadlineSeconds ?? 0);
     if (deadline > 0) this.deadline = setTimeout(() => this.stop('Step exceeded its deadline'), deadline * 1000);
     this.deps.notify(this.snapshot());
+    this.endRealtimeMetrics = this.ctx.metrics.startRealtime(spec.metrics, this.ctx.globals, `workflow ${this.ctx.name}`, (m) =>
+      this.deps.log(m),
+    );
     let root: NodeStatus | undefined;
     let releaseLocks: (() => void) | undefined;
     try {
@@ -302,6 +309,18 @@ export class ActiveRun {
     void root;
   }
 
+  /** The workflow's own metrics (`spec.metrics`), once its phase is known (operator.go: computeMetrics on completion). */
+  private recordMetrics(phase: WorkflowPhase): void {
+    this.endRealtimeMetrics?.();
+    const startedAt = Date.parse(this.wf.status!.startedAt ?? '');
+    const vars = {
+      ...this.ctx.globals,
+      'workflow.status': phase,
+      'workflow.duration': String(Number.isNaN(startedAt) ? 0 : (Date.now() - startedAt) / 1000),
+    };
+    this.ctx.metrics.emit(this.ctx.spec.metrics, vars, `workflow ${this.ctx.name}`, (m) => this.deps.log(m));
+  }
+
   private async finish(root: NodeStatus | undefined): Promise<Workflow> {
     const status = this.wf.status!;
     let phase: WorkflowPhase = 'Failed';
@@ -324,6 +343,7 @@ export class ActiveRun {
     if (message && phase !== 'Succeeded') status.message = message;
     else delete status.message;
     status.finishedAt = now();
+    this.recordMetrics(phase);
     const outputs = Object.entries(this.ctx.globals)
       .filter(([k]) => k.startsWith('workflow.outputs.parameters.'))
       .map(([k, value]) => ({ name: k.slice('workflow.outputs.parameters.'.length), value }));

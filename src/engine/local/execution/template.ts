@@ -1,4 +1,5 @@
 /** Executes one template invocation: inputs, substitution, node creation, retries (SEMANTICS §2, §9). */
+import { nodeMetricVariables } from './metrics.ts';
 import { SUBMITTER_LABEL } from '../admission/artifact-scope.ts';
 import path from 'node:path';
 import type { NodeStatus } from '../../types.ts';
@@ -58,8 +59,25 @@ export function remoteOf(a: Obj): RemoteSource | undefined {
   return undefined;
 }
 
-/** Runs a template call, wrapping it in a Retry node when a retryStrategy applies. Undefined: not created (stopped). */
+/**
+ * Runs a template call, wrapping it in a Retry node when a retryStrategy applies, and records the template's
+ * metrics once it is done (realtime gauges while it runs). Undefined: not created (stopped).
+ */
 export async function executeTemplate(ctx: RunContext, call: TemplateCall): Promise<NodeStatus | undefined> {
+  const metrics = (call.inline ?? ctx.templates.get(call.templateName))?.metrics;
+  if (metrics === undefined) return executeRetried(ctx, call);
+  const where = `node ${call.nodeName}`;
+  const endRealtime = ctx.metrics.startRealtime(metrics, ctx.globals, where, (m) => ctx.log(m));
+  try {
+    const node = await executeRetried(ctx, call);
+    if (node) ctx.metrics.emit(metrics, nodeMetricVariables(node, ctx.globals), where, (m) => ctx.log(m));
+    return node;
+  } finally {
+    endRealtime();
+  }
+}
+
+async function executeRetried(ctx: RunContext, call: TemplateCall): Promise<NodeStatus | undefined> {
   const tmpl = call.inline ?? ctx.templates.get(call.templateName)!;
   const strategy = (tmpl.retryStrategy ?? ctx.spec.retryStrategy) as Obj | undefined;
   if (!strategy) return executeOnce(ctx, call, undefined);

@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { ServiceContext } from '../context.ts';
+import { workflowMetricsRegistry } from '../../engine/metrics.ts';
+import { ForbiddenError } from '../errors.ts';
+import { requireSignedIn } from '../plugins/authenticate.ts';
+import { bearerSecurity, detailSchema } from './schemas.ts';
+
+let processRegistry: Registry | undefined;
+
+/** The service process's own metrics (CPU, memory, event loop), collected from the first scrape on, once per process. */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: 'ogdc_' });
+  }
+  return processRegistry;
+}
+
+/**
+ * GET /metrics: Prometheus' text format, for the admin only (labels of workflows' metrics are users' data): the
+ * service process's metrics (`ogdc_…`) and the custom metrics of local-engine workflows (`argo_workflows_…`).
+ */
+export async function metricsRoutes(app: FastifyInstance, _ctx: ServiceContext): Promise<void> {
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        summary: "Prometheus metrics: the service's and local-engine workflows' custom metrics (admin only)",
+        security: bearerSecurity,
+        response: { 200: { type: 'string' }, 403: detailSchema },
+      },
+    },
+    async (request, reply) => {
+      requireSignedIn(request);
+      if (!request.user.isAdmin) throw new ForbiddenError('Access token must belong to admin.');
+      const text = (await processMetrics().metrics()) + (await workflowMetricsRegistry.metrics());
+      return reply.type(workflowMetricsRegistry.contentType).send(text);
+    },
+  );
+}
