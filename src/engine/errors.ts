@@ -41,6 +41,14 @@ export class WorkflowNotSuspendedError extends Error {
   }
 }
 
+/** A suspend asked of a workflow that has finished (Argo: "cannot suspend completed workflows"). */
+export class WorkflowCompletedError extends Error {
+  constructor(readonly workflowName: string) {
+    super(`cannot suspend completed workflows: workflow "${workflowName}"`);
+    this.name = 'WorkflowCompletedError';
+  }
+}
+
 /** The engine refused a resume: an output it cannot set, or one left without a value (Argo's wording). */
 export class ResumeRejectedError extends Error {
   constructor(

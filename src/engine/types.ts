@@ -62,6 +62,11 @@ export interface Engine {
    * nothing is suspended, ResumeRejectedError when an output cannot be set.
    */
   resume(name: string, options?: ResumeOptions): Promise<void>;
+  /**
+   * Suspends a running workflow as `argo suspend` does (`spec.suspend: true`): running pods go on, no new node
+   * starts until resume. Throws WorkflowCompletedError when it has finished.
+   */
+  suspend(name: string): Promise<void>;
   /** Workflows whose labels match a Kubernetes label selector (`a=b,c=d`). */
   list(labelSelector: string): Promise<Workflow[]>;
   /** Stores an object in the workflow artifact repository under `key` (key-only artifacts read it). */

@@ -145,6 +145,26 @@ for (const target of dbTargets()) {
       argo.setStatus(name, { phase: 'Succeeded' });
     });
 
+    it('suspends a running run for its owner (PUT …/suspend), resumes it, and answers 409 once it has finished', async () => {
+      const res = await upload('test_shell_workflow_recipe_dir', alice, '?overwrite=true');
+      assert.equal(res.statusCode, 200, res.body);
+      const name = res.json().recipe_workflow_name as string;
+      argo.setStatus(name, { phase: 'Running' });
+      const post = (action: string, user: string) =>
+        svc.app.inject({ method: 'POST', url: `/runs/${name}/${action}`, headers: { authorization: `Bearer ${user}` } });
+      assert.equal((await post('suspend', bob)).statusCode, 404);
+      const ok = await post('suspend', alice);
+      assert.equal(ok.statusCode, 200, ok.body);
+      assert.match(ok.json().message, new RegExp(`Workflow ${name} is suspended`));
+      assert.equal(argo.workflows.get(name)!.spec.suspend, true);
+      assert.equal((await post('resume', alice)).statusCode, 200);
+      assert.equal(argo.workflows.get(name)!.spec.suspend, undefined);
+      argo.setStatus(name, { phase: 'Succeeded' });
+      const late = await post('suspend', alice);
+      assert.equal(late.statusCode, 409, late.body);
+      assert.match(late.json().detail, /has finished; only a running workflow can be suspended/);
+    });
+
     it('stores the input list of a parallel recipe in the artifact repository, not in the manifest', async () => {
       const res = await upload('test_parallel_shell_recipe_dir', alice);
       assert.equal(res.statusCode, 200, res.body);

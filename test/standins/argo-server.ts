@@ -195,6 +195,14 @@ export async function startArgoStandin(
     return wf;
   }
 
+  /** util.go:SuspendWorkflow: sets spec.suspend; a finished workflow is refused (wrapped as codes.Internal). */
+  function suspend(wf: Workflow): Workflow {
+    if (FINISHED.has(wf.status?.phase ?? '')) throw new ArgoFailure(500, 13, 'cannot suspend completed workflows');
+    wf.spec = { ...wf.spec, suspend: true };
+    hub.record('MODIFIED', wf);
+    return wf;
+  }
+
   /** util.go:ResumeWorkflow: clears spec.suspend; active Suspend nodes succeed, supplied outputs taking defaults. */
   function resume(wf: Workflow): Workflow {
     const { suspend: _suspend, ...spec } = wf.spec as Workflow['spec'] & { suspend?: boolean };
@@ -261,7 +269,7 @@ export async function startArgoStandin(
       );
       return undefined;
     }
-    const m = /^\/api\/v1\/workflows\/([^/]+)(?:\/([^/]+)(?:\/(log|stop|resume|set))?)?$/.exec(url.pathname);
+    const m = /^\/api\/v1\/workflows\/([^/]+)(?:\/([^/]+)(?:\/(log|stop|resume|suspend|set))?)?$/.exec(url.pathname);
     if (!m) throw new ArgoFailure(404, 5, `Not Found: ${url.pathname}`);
     const namespace = decodeURIComponent(m[1]!);
     const name = m[2] === undefined ? undefined : decodeURIComponent(m[2]);
@@ -291,6 +299,7 @@ export async function startArgoStandin(
     if (action === 'stop' && method === 'PUT') return stop(wf);
     if (action === 'set' && method === 'PUT') return setOutputs(wf, JSON.parse(body.toString('utf8') || '{}') as Record<string, string>);
     if (action === 'resume' && method === 'PUT') return resume(wf);
+    if (action === 'suspend' && method === 'PUT') return suspend(wf);
     if (action === 'log' && method === 'GET') {
       streamLogs(res, wf, url.searchParams);
       return undefined;

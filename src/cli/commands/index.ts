@@ -14,6 +14,7 @@ export const commands: Array<() => Promise<{ register: RegisterCommand }>> = [
   () => import('./logs.ts'),
   () => import('./cancel.ts'),
   () => import('./resume.ts'),
+  () => import('./suspend.ts'),
   () => import('./create-user.ts'),
   () => import('./set-token.ts'),
   () => import('./login.ts'),

@@ -13,6 +13,7 @@ import {
   ResumeRejectedError,
   WorkflowNotFoundError,
   WorkflowNotSuspendedError,
+  WorkflowCompletedError,
 } from '../errors.ts';
 import type { Engine, LogLine, LogOptions, ResumeOptions, SubmitOptions, Workflow } from '../types.ts';
 import { ArgoApiError } from './errors.ts';
@@ -183,6 +184,24 @@ export function createArgoEngine(options: ArgoEngineOptions): ArgoEngine {
       } catch (err) {
         // Argo answers 500 when the workflow has already finished; it is stopped either way.
         if (err instanceof ArgoApiError && /cannot shutdown a completed workflow/.test(err.argoMessage)) return;
+        throw err;
+      }
+    },
+
+    async suspend(name: string): Promise<void> {
+      const completed = (e: ArgoApiError) => /cannot suspend completed workflows/.test(e.argoMessage);
+      try {
+        await onWorkflow(name, () =>
+          http.json({
+            operation: `suspend workflow "${name}"`,
+            method: 'PUT',
+            path: `${one(name)}/suspend`,
+            body: {},
+            permanent: completed,
+          }),
+        );
+      } catch (err) {
+        if (err instanceof ArgoApiError && completed(err)) throw new WorkflowCompletedError(name);
         throw err;
       }
     },

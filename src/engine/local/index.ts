@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../../db/types.ts';
-import { ManifestRejectedError, WorkflowNotFoundError, WorkflowNotSuspendedError } from '../errors.ts';
+import { ManifestRejectedError, WorkflowCompletedError, WorkflowNotFoundError, WorkflowNotSuspendedError } from '../errors.ts';
 import type { Engine, LogLine, LogOptions, ResumeOptions, SubmitOptions, Workflow } from '../types.ts';
 import { ArtifactStore } from './state/artifact-store.ts';
 import { now, type Obj } from './execution/context.ts';
@@ -320,7 +320,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       const run = active.get(name);
       if (!run) {
         await get(name);
-        throw new ManifestRejectedError(`cannot suspend completed workflows: workflow "${name}"`);
+        throw new WorkflowCompletedError(name);
       }
       run.suspend();
     },

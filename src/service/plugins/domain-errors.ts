@@ -5,6 +5,7 @@ import {
   ResumeRejectedError,
   WorkflowNotFoundError,
   WorkflowNotSuspendedError,
+  WorkflowCompletedError,
 } from '../../engine/errors.ts';
 import { UserExistsError } from '../users/errors.ts';
 import { HasherUnavailableError } from '../auth/hasher.ts';
@@ -21,6 +22,11 @@ const TABLE: Array<[new (...args: never[]) => Error, number, (e: Error) => strin
   [UserExistsError, 409, (e) => e.message],
   [WorkflowNotFoundError, 404, (e) => `Workflow ${(e as WorkflowNotFoundError).workflowName} not found.`],
   [WorkflowNotSuspendedError, 409, (e) => `Workflow ${(e as WorkflowNotSuspendedError).workflowName} is not suspended.`],
+  [
+    WorkflowCompletedError,
+    409,
+    (e) => `Workflow ${(e as WorkflowCompletedError).workflowName} has finished; only a running workflow can be suspended.`,
+  ],
   [ResumeRejectedError, 400, (e) => `Workflow ${(e as ResumeRejectedError).workflowName} cannot be resumed: ${e.message}`],
   [ManifestRejectedError, 422, (e) => `The workflow engine refused the manifest: ${e.message}`],
   [DatabaseInputError, 400, (e) => `Bad request: ${e.message}.`],

@@ -21,6 +21,7 @@ import { runEventsRoute } from './runs/events.ts';
 import { uiRoutes } from './ui.ts';
 import { sessionRoutes } from '../session/routes.ts';
 import { resumeRunRoute } from './runs/resume.ts';
+import { suspendRunRoute } from './runs/suspend.ts';
 import { metricsRoutes } from './metrics.ts';
 
 type RoutePlugin = (app: FastifyInstance, ctx: ServiceContext) => Promise<void>;
@@ -52,5 +53,6 @@ export const authenticatedRoutes: RoutePlugin[] = [
   runLogsRoute,
   cancelRunRoute,
   resumeRunRoute,
+  suspendRunRoute,
   metricsRoutes,
 ];

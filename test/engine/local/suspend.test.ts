@@ -1,7 +1,7 @@
 // Suspend templates and resume as Argo's controller and CLI do them (operator.go:executeSuspend, util.go:ResumeWorkflow).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ResumeRejectedError, WorkflowNotSuspendedError } from '../../../src/engine/errors.ts';
+import { ResumeRejectedError, WorkflowCompletedError, WorkflowNotSuspendedError } from '../../../src/engine/errors.ts';
 import type { LocalEngine } from '../../../src/engine/local/index.ts';
 import type { NodeStatus } from '../../../src/engine/types.ts';
 import { example, harness, logText, manifest, nodeByDisplay } from './helpers.ts';
@@ -138,4 +138,51 @@ spec:
   const wf = await engine.wait(name);
   assert.equal(wf.status?.phase, 'Failed');
   assert.equal(nodeByDisplay(wf, name).message, 'Step exceeded its deadline');
+});
+
+test('suspend of a running workflow: the running step finishes, the next waits for resume; a finished one is refused', async (t) => {
+  const { engine } = await harness(t, { sandbox: 'none' });
+  const wf = manifest(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: pause-}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - {name: first, template: wait}
+    - - {name: second, template: hello}
+  - name: wait
+    container: {image: alpine, command: [sleep, "2"]}
+  - name: hello
+    container: {image: alpine, command: [echo, hi]}
+`);
+  const name = (await engine.submit(wf)).metadata.name!;
+  for (let i = 0; i < 600; i++) {
+    const now = await engine.get(name);
+    if (Object.values(now.status?.nodes ?? {}).some((n) => n.displayName === 'first' && n.phase === 'Running')) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  await engine.suspend(name);
+  assert.equal((await engine.get(name)).spec.suspend, true);
+  let held = await engine.get(name);
+  for (let i = 0; i < 1200 && nodeByDisplay(held, 'first').phase !== 'Succeeded'; i++) {
+    await new Promise((r) => setTimeout(r, 25));
+    held = await engine.get(name);
+  }
+  assert.equal(nodeByDisplay(held, 'first').phase, 'Succeeded', 'the running step goes on');
+  await new Promise((r) => setTimeout(r, 200));
+  held = await engine.get(name);
+  assert.equal(
+    Object.values(held.status?.nodes ?? {}).some((n) => n.displayName === 'second'),
+    false,
+    'no new step starts while suspended',
+  );
+  assert.equal(held.status?.phase, 'Running');
+  await engine.resume(name);
+  const done = await engine.wait(name);
+  assert.equal(done.status?.phase, 'Succeeded');
+  assert.equal(nodeByDisplay(done, 'second').phase, 'Succeeded');
+  await assert.rejects(engine.suspend(name), WorkflowCompletedError);
 });
