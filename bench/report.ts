@@ -1,6 +1,7 @@
 /** The benchmark's results, its targets (PASS/MISS) and their printing as a table or JSON. */
 import type { ServiceRunner } from './dist.ts';
 import type { FanoutFigure } from './fanout.ts';
+import type { FirstPodFigure } from './first-pod.ts';
 import type { TokenLoadFigure } from './load.ts';
 import type { ManifestFigure } from './manifest.ts';
 import type { PageLoadFigure, SseFanoutFigure } from './page.ts';
@@ -31,6 +32,7 @@ export interface BenchResults {
   submit: { argo: LatencyFigure; local: LatencyFigure };
   manifests: ManifestFigure[];
   fanout: FanoutFigure;
+  firstPod: FirstPodFigure;
   /** Status by subscription on PostgreSQL with the Argo stand-in (issue 18). */
   scale: ScaleFigures | { unavailable: string };
   /** The web page: first load of /ui/ in Chromium, and one run change fanned out to many event streams. */
@@ -78,6 +80,7 @@ export function targets(r: BenchResults): Target[] {
   const largest = r.manifests.find((m) => m.inputs === 100_000);
   if (largest) list.push(target('manifest size, 100,000 inputs', largest.manifestBytes / 1024, 256, 'KiB'));
   list.push(target('local engine fan-out vs bare processes', r.fanout.ratio, 3, '×'));
+  list.push(target('run-workflow: spawn to first step running', r.firstPod.firstPodMs, 1000, 'ms'));
   if (!('unavailable' in r.postgres)) list.push(target('idle RSS with PostgreSQL', r.postgres.idleRssBytes / MB, 120, 'MB'));
   list.push(target('idle RSS with PGlite vs bare PGlite', r.pglite.idleRssBytes / r.floor.pgliteRssBytes, 1.3, '×'));
   if (!('unavailable' in r.scale)) {
@@ -185,6 +188,19 @@ export function formatTable(r: BenchResults): string {
     '',
   );
 
+  const p = r.firstPod;
+  out.push(
+    table(
+      [`run-workflow (dist/, sandbox auto), median of ${p.runs}`, 'ms'],
+      [
+        ['spawn to first step running', fmt(p.firstPodMs, 0)],
+        ['one-step workflow, exit included', fmt(p.oneStepMs, 0)],
+        [`${p.steps} sequential steps`, fmt(p.manyStepsMs, 0)],
+        ['each further sequential step', fmt(p.perStepMs, 1)],
+      ],
+    ),
+    '',
+  );
   const f = r.fanout;
   out.push(
     table(

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureFanout } from './fanout.ts';
+import { measureFirstPod } from './first-pod.ts';
 import { startBareFastify, startBarePglite } from './floors.ts';
 import { measureManifest } from './manifest.ts';
 import { buildDist } from './dist.ts';
@@ -95,6 +96,8 @@ async function main(): Promise<number> {
     const manifests = [measureManifest(1000), measureManifest(100_000)];
     progress('local engine fan-out of 500 steps against bare processes');
     const fanout = await measureFanout(500);
+    progress('run-workflow: time to the first step and per further step');
+    const firstPod = await measureFirstPod();
     progress('floors: bare PGlite memory, bare Fastify throughput');
     const floor = await floors(settings);
     progress('service on PGlite');
@@ -127,6 +130,7 @@ async function main(): Promise<number> {
       submit: { argo: argoSubmit, local: pglite.submitLocal },
       manifests,
       fanout,
+      firstPod,
       scale,
       page,
       launches: settings.launches,

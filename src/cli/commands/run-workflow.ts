@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { homedir } from 'node:os';
-import path from 'node:path';
+import { userCacheDir } from '../../config/cache-dir.ts';
 import { createInterface } from 'node:readline';
 import { CliError } from '../errors.ts';
 import type { NodeStatus, Workflow } from '../../engine/types.ts';
@@ -124,7 +123,6 @@ export async function runWorkflowFile(file: string, options: RunWorkflowOptions)
   const { readdir } = await import('node:fs/promises');
   const { ManifestFileError } = await import('../../engine/local/errors.ts');
   const { ManifestRejectedError } = await import('../../engine/errors.ts');
-  const { createLocalEngine } = await import('../../engine/local/index.ts');
   const { openPglite } = await import('../../db/pglite.ts');
   const { migrate } = await import('../../db/migrate.ts');
   const { openMigratedMemoryPglite } = await import('../../db/pglite-snapshot.ts');
@@ -165,10 +163,16 @@ export async function runWorkflowFile(file: string, options: RunWorkflowOptions)
     if (err instanceof ManifestFileError) throw new CliError(err.message, 2);
     throw err;
   }
+  // The compiled schema check comes from the cache too (otherwise most of the first submit's time).
+  if (options.cacheDir) (await import('../../argo/schema.ts')).useSchemaCache(options.cacheDir);
   const temporary = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'ogdc-run-workflow-')));
+  // The engine's modules load while the embedded database starts (most of the time before the first pod).
+  const engineModule = import('../../engine/local/index.ts');
+  engineModule.catch(() => undefined);
   // Its own database folder: the service may hold the embedded database of the same data dir open.
   const db = temporary ? await openMigratedMemoryPglite(options.cacheDir) : await openPglite(path.join(dataDir, 'run-workflow-db'));
+  const { createLocalEngine } = await engineModule;
   try {
     if (!temporary) await migrate(db);
     const engine = await createLocalEngine({
@@ -280,7 +284,7 @@ export function register(program: Command): void {
           sandbox: opts.sandbox as 'auto' | 'bwrap' | 'none',
           templateDirs: opts.templates,
           maxProcesses: await maxProcessesFromEnv(),
-          cacheDir: path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'ogdc-runner'),
+          cacheDir: userCacheDir(),
           stdout: (text) => process.stdout.write(text),
           stderr: (text) => process.stderr.write(text),
           onStart: (s) => (stop = s),

@@ -30,6 +30,11 @@ export async function serve(options: ServeOptions): Promise<number> {
       "WARNING: OGDC_LOCAL_SANDBOX=none: recipe steps run unsandboxed with the service's rights (they can read its data folder and secrets); use only for single-user development.\n",
     );
   }
+  if (!process.env.OGDC_SCHEMA_CACHE_DIR) {
+    // Argo's schema check, compiled once per user and kept (src/argo/schema.ts).
+    const { userCacheDir } = await import('../../config/cache-dir.ts');
+    (await import('../../argo/schema.ts')).useSchemaCache(userCacheDir());
+  }
   const { accessLogStream } = await import('../../service/plugins/logging.ts');
   const logStream = accessLogStream();
   const service = await startService(config, {
