@@ -86,6 +86,19 @@ export function createArgoEngine(options: ArgoEngineOptions): ArgoEngine {
     throw new EngineUnavailableError(`Artifact store failed for "${key}": ${(err as Error).message}`, { cause: err });
   }
 
+  /** PUT …/{action} of one workflow; true when Argo refuses it because the workflow has finished (`finished`). */
+  async function finishedOr(name: string, action: 'stop' | 'suspend', finished: RegExp): Promise<boolean> {
+    const refused = (e: ArgoApiError) => finished.test(e.argoMessage);
+    try {
+      const operation = `${action} workflow "${name}"`;
+      await onWorkflow(name, () => http.json({ operation, method: 'PUT', path: `${one(name)}/${action}`, body: {}, permanent: refused }));
+      return false;
+    } catch (err) {
+      if (err instanceof ArgoApiError && refused(err)) return true;
+      throw err;
+    }
+  }
+
   /** Runs a call on one workflow, turning Argo's 404 into WorkflowNotFoundError. */
   async function onWorkflow<T>(name: string, call: () => Promise<T>): Promise<T> {
     try {
@@ -171,39 +184,12 @@ export function createArgoEngine(options: ArgoEngineOptions): ArgoEngine {
     },
 
     async stop(name: string): Promise<void> {
-      try {
-        await onWorkflow(name, () =>
-          http.json({
-            operation: `stop workflow "${name}"`,
-            method: 'PUT',
-            path: `${one(name)}/stop`,
-            body: {},
-            permanent: (e) => /cannot shutdown a completed workflow/.test(e.argoMessage),
-          }),
-        );
-      } catch (err) {
-        // Argo answers 500 when the workflow has already finished; it is stopped either way.
-        if (err instanceof ArgoApiError && /cannot shutdown a completed workflow/.test(err.argoMessage)) return;
-        throw err;
-      }
+      // Argo answers 500 when the workflow has already finished; it is stopped either way.
+      await finishedOr(name, 'stop', /cannot shutdown a completed workflow/);
     },
 
     async suspend(name: string): Promise<void> {
-      const completed = (e: ArgoApiError) => /cannot suspend completed workflows/.test(e.argoMessage);
-      try {
-        await onWorkflow(name, () =>
-          http.json({
-            operation: `suspend workflow "${name}"`,
-            method: 'PUT',
-            path: `${one(name)}/suspend`,
-            body: {},
-            permanent: completed,
-          }),
-        );
-      } catch (err) {
-        if (err instanceof ArgoApiError && completed(err)) throw new WorkflowCompletedError(name);
-        throw err;
-      }
+      if (await finishedOr(name, 'suspend', /cannot suspend completed workflows/)) throw new WorkflowCompletedError(name);
     },
 
     async resume(name: string, resumeOptions?: ResumeOptions): Promise<void> {
