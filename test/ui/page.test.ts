@@ -167,10 +167,14 @@ describe('the web page in a real browser', { skip: noBrowser }, () => {
     await page.context().close();
   });
 
-  it('cancels a running run', async () => {
+  it('suspends, resumes and cancels a running run', async () => {
     const page = await signedIn('alice', 'alice-password');
     const dir = await writeRecipe({ name: 'Browser slow', inputs: [`${files.url}/a.txt`], steps: ['sleep 60'] });
     await submitFolder(page, dir);
+    await page.getByRole('button', { name: 'Suspend run' }).click();
+    await page.getByText(/is suspended; resume it/).waitFor();
+    await page.getByRole('button', { name: 'Resume run' }).click();
+    await page.getByText(/is resumed\./).waitFor();
     await page.getByRole('button', { name: 'Cancel run' }).click();
     await page.getByRole('heading', { name: /Browser slow\s*(Failed|Error)/ }).waitFor({ timeout: 30_000 });
     await page.context().close();

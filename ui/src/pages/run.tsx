@@ -99,7 +99,9 @@ export function RunPage({ name }: { name: string; session: Session }) {
       setError(problemText(err));
     }
   };
-  const cancel = () => act(async () => (await postJson<{ message: string }>(`runs/${encodeURIComponent(name)}/cancel`, {})).message);
+  const runAction = (action: 'cancel' | 'suspend' | 'resume') => () =>
+    act(async () => (await postJson<{ message: string }>(`runs/${encodeURIComponent(name)}/${action}`, {})).message);
+  const cancel = runAction('cancel');
   const download = () =>
     act(async () => {
       const { data_url } = await json<{ data_url: string }>(`output/${encodeURIComponent(name)}`);
@@ -166,9 +168,17 @@ export function RunPage({ name }: { name: string; session: Session }) {
       ))}
       <div class="actions">
         {!FINISHED.has(run.status ?? '') && (
-          <button type="button" onClick={cancel}>
-            Cancel run
-          </button>
+          <>
+            <button type="button" onClick={cancel}>
+              Cancel run
+            </button>
+            <button type="button" onClick={runAction('suspend')} title="Running steps go on; no new step starts until it is resumed">
+              Suspend run
+            </button>
+            <button type="button" onClick={runAction('resume')}>
+              Resume run
+            </button>
+          </>
         )}
         {run.output_available && (
           <button type="button" onClick={download}>
