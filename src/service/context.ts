@@ -8,6 +8,7 @@ import type { User } from './users/repository.ts';
 import type { RunChanges } from './runs/changes.ts';
 import type { WorkflowDetails } from './runs/details.ts';
 import type { StatusCache } from './runs/status-cache.ts';
+import type { CronScheduler } from './cron/scheduler.ts';
 
 /** What the routes need, built once at startup and handed to each route plugin. */
 export interface ServiceContext {
@@ -24,6 +25,8 @@ export interface ServiceContext {
   workflowDetails: WorkflowDetails;
   /** `/status` answers: the runs table's phase, kept in memory until the run changes (at most a second). */
   statusCache: StatusCache;
+  /** The CronWorkflow controller (local engine only; absent: the cron routes answer 501). */
+  cron?: CronScheduler;
   /** The OpenID provider client, when OIDC_CLIENT_SECRETS_FILE is set. */
   oidc?: Oidc;
   /**

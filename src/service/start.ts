@@ -20,10 +20,13 @@ import { createWorkflowDetails } from './runs/details.ts';
 import { createStatusCache } from './runs/status-cache.ts';
 import { followEngine, type Following } from './runs/follow.ts';
 import { startLease, type Lease } from './lease.ts';
+import { startCronScheduler } from './cron/scheduler.ts';
 
 /** Advisory lock keys ('ogdc' and the next): the replica that follows Argo, and the one local-engine replica. */
 const FOLLOWER_LEASE_KEY = 0x6f676463;
 const LOCAL_ENGINE_LEASE_KEY = FOLLOWER_LEASE_KEY + 1;
+/** The replica that runs CronWorkflows (local engine). */
+const CRON_LEASE_KEY = FOLLOWER_LEASE_KEY + 2;
 
 export const ADMIN_USERNAME = 'admin';
 
@@ -72,6 +75,8 @@ export interface StartOptions {
   createEngine?: (config: Config, db: Db) => Promise<Engine | undefined>;
   /** How long `close()` lets in-flight requests finish before cutting their connections; default 10 s. */
   shutdownGraceMs?: number;
+  /** The CronWorkflow controller's clock (tests). */
+  now?: () => Date;
 }
 
 const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
@@ -133,6 +138,10 @@ export async function startService(config: Config, options: StartOptions = {}): 
         options.notice?.(line);
         app.log.warn(line);
       }
+      const cronLog = (m: string) => app.log.info(m);
+      // An injected clock (tests) drives passes through ctx.cron.tick() only: no timer, no lease.
+      const leaseKey = options.now ? undefined : CRON_LEASE_KEY;
+      ctx.cron = await startCronScheduler({ db, engine, now: options.now, leaseKey, log: cronLog });
     } else if (engine) {
       // One replica at a time follows Argo; a replica that loses the lease stops, another takes over.
       const eng = engine;
@@ -162,6 +171,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
             clearTimeout(cut);
           }
           // Stopping the engine ends its running workflows (Error); their runs are recorded before the database closes.
+          await ctx.cron?.close();
           await engine?.close();
           await lease?.close();
           await unfollow();

@@ -23,6 +23,7 @@ import { sessionRoutes } from '../session/routes.ts';
 import { resumeRunRoute } from './runs/resume.ts';
 import { suspendRunRoute } from './runs/suspend.ts';
 import { metricsRoutes } from './metrics.ts';
+import { cronWorkflowRoutes } from './cron-workflows.ts';
 
 type RoutePlugin = (app: FastifyInstance, ctx: ServiceContext) => Promise<void>;
 
@@ -55,4 +56,5 @@ export const authenticatedRoutes: RoutePlugin[] = [
   resumeRunRoute,
   suspendRunRoute,
   metricsRoutes,
+  cronWorkflowRoutes,
 ];

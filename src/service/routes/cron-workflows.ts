@@ -1,0 +1,132 @@
+/**
+ * CronWorkflows kept and run by the service (local engine): POST /cron-workflows (a CronWorkflow manifest as
+ * JSON or YAML), GET /cron-workflows, GET/DELETE /cron-workflows/{name}, POST …/{name}/suspend and …/resume.
+ * Each user sees and changes only their own (admin: all); another user's answers 404. On the Argo engine the
+ * routes answer 501: Argo's own CronWorkflow API schedules there (`argo cron`).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ServiceContext } from '../context.ts';
+import { ConflictError, HttpError, NotFoundError, RequestValidationError } from '../errors.ts';
+import { parseWorkflowDocuments } from '../../engine/local/admission/manifest-file.ts';
+import { ManifestFileError } from '../../engine/local/errors.ts';
+import { checkCronWorkflow } from '../cron/manifest.ts';
+import { deleteCron, findCron, insertCron, listCrons, runsOf, setSuspended, type CronRow } from '../cron/repository.ts';
+import { cronView, cronViewSchema } from '../cron/view.ts';
+import { bearerSecurity, detailSchema } from './schemas.ts';
+
+const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
+const nameParams = {
+  type: 'object',
+  properties: { name: { type: 'string', minLength: 1, maxLength: 253 } },
+  required: ['name'],
+} as const;
+
+function notImplemented(ctx: ServiceContext): void {
+  if (!ctx.cron)
+    throw new HttpError(
+      501,
+      `CronWorkflows are scheduled by the service on the local engine only; this service uses the ${ctx.engine?.kind ?? 'no'} engine: ` +
+        "use Argo's own CronWorkflow API (argo cron create) there.",
+    );
+}
+
+/** The one CronWorkflow of a request body: a parsed JSON object, or YAML text holding one document. */
+function bodyDocument(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  let docs;
+  try {
+    docs = parseWorkflowDocuments(body, 'request body');
+  } catch (err) {
+    if (!(err instanceof ManifestFileError)) throw err;
+    throw new RequestValidationError([{ type: 'value_error', loc: ['body'], msg: err.message }]);
+  }
+  if (docs.length !== 1)
+    throw new RequestValidationError([
+      { type: 'value_error', loc: ['body'], msg: `expected one CronWorkflow document, found ${docs.length}` },
+    ]);
+  return docs[0];
+}
+
+async function visibleCron(ctx: ServiceContext, name: string, user: { id: number; isAdmin: boolean }): Promise<CronRow> {
+  const cron = await findCron(ctx.db, name, user);
+  if (!cron) throw new NotFoundError(`CronWorkflow ${name} not found.`);
+  return cron;
+}
+
+export async function cronWorkflowRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
+  app.addContentTypeParser(YAML_TYPES, { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, body));
+  const one = { 200: cronViewSchema, 404: detailSchema, 501: detailSchema };
+  const view = async (cron: CronRow) => cronView(cron, await runsOf(ctx.db, cron.id), ctx.cron?.nextRunOf(cron));
+
+  app.post(
+    '/cron-workflows',
+    {
+      schema: {
+        summary: 'Create a CronWorkflow (JSON or YAML manifest)',
+        security: bearerSecurity,
+        response: { 201: cronViewSchema, 409: detailSchema, 501: detailSchema },
+      },
+    },
+    async (request, reply) => {
+      notImplemented(ctx);
+      const manifest = checkCronWorkflow(bodyDocument(request.body), ctx.config.argoNamespace);
+      if (!(await insertCron(ctx.db, request.user.id, manifest, ctx.cron!.now())))
+        throw new ConflictError(`CronWorkflow ${manifest.metadata.name} already exists.`);
+      ctx.cron!.poke();
+      request.log.info({ cronWorkflow: manifest.metadata.name }, 'cron workflow created');
+      return reply.code(201).send(await view((await findCron(ctx.db, manifest.metadata.name, request.user))!));
+    },
+  );
+
+  app.get(
+    '/cron-workflows',
+    { schema: { summary: 'List CronWorkflows with their next run', security: bearerSecurity } },
+    async (request) => {
+      notImplemented(ctx);
+      const crons = await listCrons(ctx.db, request.user);
+      return { items: await Promise.all(crons.map(view)) };
+    },
+  );
+
+  app.get<{ Params: { name: string } }>(
+    '/cron-workflows/:name',
+    { schema: { summary: 'One CronWorkflow', security: bearerSecurity, params: nameParams, response: one } },
+    async (request) => {
+      notImplemented(ctx);
+      return view(await visibleCron(ctx, request.params.name, request.user));
+    },
+  );
+
+  app.delete<{ Params: { name: string } }>(
+    '/cron-workflows/:name',
+    { schema: { summary: 'Delete a CronWorkflow (its runs are kept)', security: bearerSecurity, params: nameParams } },
+    async (request) => {
+      notImplemented(ctx);
+      const cron = await visibleCron(ctx, request.params.name, request.user);
+      await deleteCron(ctx.db, cron.id);
+      ctx.cron!.poke();
+      return { message: `CronWorkflow ${cron.name} deleted.` };
+    },
+  );
+
+  for (const action of ['suspend', 'resume'] as const) {
+    app.post<{ Params: { name: string } }>(
+      `/cron-workflows/:name/${action}`,
+      {
+        schema: {
+          summary: `${action === 'suspend' ? 'Suspend' : 'Resume'} a CronWorkflow's schedule`,
+          security: bearerSecurity,
+          params: nameParams,
+          response: one,
+        },
+      },
+      async (request) => {
+        notImplemented(ctx);
+        const cron = await visibleCron(ctx, request.params.name, request.user);
+        await setSuspended(ctx.db, cron.id, action === 'suspend');
+        ctx.cron!.poke();
+        return view((await findCron(ctx.db, cron.name, request.user))!);
+      },
+    );
+  }
+}
