@@ -259,3 +259,18 @@ for (const target of dbTargets()) {
     });
   });
 }
+
+describe('CronWorkflows without the local engine', () => {
+  it('answer 501 naming the engine, and still require a token', async () => {
+    const svc = await startTestService(dbTargets()[0]!);
+    try {
+      const alice = await svc.userToken('alice');
+      assert.equal((await svc.app.inject({ url: '/cron-workflows' })).statusCode, 401);
+      const res = await svc.app.inject({ url: '/cron-workflows', headers: { authorization: `Bearer ${alice}` } });
+      assert.equal(res.statusCode, 501);
+      assert.match((res.json() as { detail: string }).detail, /local engine only; this service uses no engine/);
+    } finally {
+      await svc.stop();
+    }
+  });
+});

@@ -52,6 +52,8 @@ function missedRun(cron: CronRow, now: Date): Date | undefined {
   return now.getTime() < missed.getTime() + spec.startingDeadlineSeconds * 1000 ? missed : undefined;
 }
 
+// Longer than 60 lines: the controller's state (clock, per-CronWorkflow pass times, timer, lease) is shared by the
+// small functions inside it.
 export async function startCronScheduler(options: SchedulerOptions): Promise<CronScheduler> {
   const now = options.now ?? (() => new Date());
   const deps: OperatorDeps = { db: options.db, engine: options.engine, now, log: options.log };

@@ -25,7 +25,7 @@ function notImplemented(ctx: ServiceContext): void {
   if (!ctx.cron)
     throw new HttpError(
       501,
-      `CronWorkflows are scheduled by the service on the local engine only; this service uses the ${ctx.engine?.kind ?? 'no'} engine: ` +
+      `CronWorkflows are scheduled by the service on the local engine only; this service uses ${ctx.engine ? `the ${ctx.engine.kind}` : 'no'} engine: ` +
         "use Argo's own CronWorkflow API (argo cron create) there.",
     );
 }
@@ -53,11 +53,18 @@ async function visibleCron(ctx: ServiceContext, name: string, user: { id: number
   return cron;
 }
 
+const one = { 200: cronViewSchema, 404: detailSchema, 501: detailSchema };
+type View = (cron: CronRow) => Promise<ReturnType<typeof cronView>>;
+
 export async function cronWorkflowRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   app.addContentTypeParser(YAML_TYPES, { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, body));
-  const one = { 200: cronViewSchema, 404: detailSchema, 501: detailSchema };
-  const view = async (cron: CronRow) => cronView(cron, await runsOf(ctx.db, cron.id), ctx.cron?.nextRunOf(cron));
+  const view: View = async (cron) => cronView(cron, await runsOf(ctx.db, cron.id), ctx.cron?.nextRunOf(cron));
+  createRoute(app, ctx, view);
+  readRoutes(app, ctx, view);
+  changeRoutes(app, ctx, view);
+}
 
+function createRoute(app: FastifyInstance, ctx: ServiceContext, view: View): void {
   app.post(
     '/cron-workflows',
     {
@@ -77,7 +84,9 @@ export async function cronWorkflowRoutes(app: FastifyInstance, ctx: ServiceConte
       return reply.code(201).send(await view((await findCron(ctx.db, manifest.metadata.name, request.user))!));
     },
   );
+}
 
+function readRoutes(app: FastifyInstance, ctx: ServiceContext, view: View): void {
   app.get(
     '/cron-workflows',
     { schema: { summary: 'List CronWorkflows with their next run', security: bearerSecurity } },
@@ -96,7 +105,9 @@ export async function cronWorkflowRoutes(app: FastifyInstance, ctx: ServiceConte
       return view(await visibleCron(ctx, request.params.name, request.user));
     },
   );
+}
 
+function changeRoutes(app: FastifyInstance, ctx: ServiceContext, view: View): void {
   app.delete<{ Params: { name: string } }>(
     '/cron-workflows/:name',
     { schema: { summary: 'Delete a CronWorkflow (its runs are kept)', security: bearerSecurity, params: nameParams } },
