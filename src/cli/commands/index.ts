@@ -22,4 +22,5 @@ export const commands: Array<() => Promise<{ register: RegisterCommand }>> = [
   () => import('./serve.ts'),
   () => import('./render.ts'),
   () => import('./run-workflow.ts'),
+  () => import('./cron.ts'),
 ];
