@@ -127,6 +127,13 @@ for (const target of dbTargets()) {
       const refused = await call('POST', '/cron-workflows', alice, resource);
       assert.equal(refused.status, 422, JSON.stringify(refused.body));
       assert.match(JSON.stringify(refused.body), /resource/);
+      // The shared volume is written only through recipes a user may publish: no claims in a user's spec.
+      const claim = cron('claims', {
+        workflowSpec: { entrypoint: 'wait', templates: [WAIT], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'shared' } }] },
+      });
+      const claimed = await call('POST', '/cron-workflows', alice, claim);
+      assert.equal(claimed.status, 422, JSON.stringify(claimed.body));
+      assert.ok(claimed.body.detail[0].loc.includes('persistentVolumeClaim'));
       const badYaml = await call('POST', '/cron-workflows', alice, 'kind: [CronWorkflow', 'application/yaml');
       assert.equal(badYaml.status, 422);
       assert.equal((await call('GET', '/cron-workflows', alice)).body.items.length, 0);

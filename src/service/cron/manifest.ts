@@ -109,7 +109,7 @@ function checkCronFields(spec: Record<string, unknown>): void {
  * Checks a parsed document and returns it typed; throws RequestValidationError (422) whose `loc` names the
  * field. `namespace`: where it is kept when the manifest names none.
  */
-export function checkCronWorkflow(doc: unknown, namespace: string): CronWorkflowManifest {
+export function checkCronWorkflow(doc: unknown, namespace: string, user: { isAdmin: boolean }): CronWorkflowManifest {
   if (!isObject(doc)) fail([], 'expected a CronWorkflow object');
   if (doc.kind !== 'CronWorkflow') fail(['kind'], `must be "CronWorkflow", got ${JSON.stringify(doc.kind)}`);
   const metadata = doc.metadata;
@@ -124,7 +124,28 @@ export function checkCronWorkflow(doc: unknown, namespace: string): CronWorkflow
   manifest.apiVersion ??= 'argoproj.io/v1alpha1';
   manifest.metadata.namespace ??= namespace;
   checkWorkflowSpec(manifest);
+  if (!user.isAdmin) checkNoClaims(manifest.spec.workflowSpec as unknown as Record<string, unknown>);
   return manifest;
+}
+
+/**
+ * A recipe run writes the shared volume only under the folder of a recipe its user may publish (runs/owners.ts);
+ * a CronWorkflow's spec is the user's own, so only admin may mount PersistentVolumeClaims in it.
+ */
+function checkNoClaims(spec: Record<string, unknown>): void {
+  const lists: Array<[unknown, string[]]> = [[spec.volumes, ['volumes']]];
+  const templates = Array.isArray(spec.templates) ? (spec.templates as Array<Record<string, unknown>>) : [];
+  templates.forEach((t, i) => lists.push([t?.volumes, ['templates', String(i), 'volumes']]));
+  for (const [list, loc] of lists) {
+    if (!Array.isArray(list)) continue;
+    list.forEach((v: Record<string, unknown> | null, i) => {
+      if (v && v.persistentVolumeClaim !== undefined)
+        fail(
+          ['spec', 'workflowSpec', ...loc, String(i), 'persistentVolumeClaim'],
+          'only admin may mount a PersistentVolumeClaim in a CronWorkflow',
+        );
+    });
+  }
 }
 
 /** The Workflow a run at `scheduled` creates, as Argo's ConvertCronWorkflowToWorkflowWithProperties builds it. */

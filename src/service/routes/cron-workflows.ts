@@ -76,7 +76,7 @@ function createRoute(app: FastifyInstance, ctx: ServiceContext, view: View): voi
     },
     async (request, reply) => {
       notImplemented(ctx);
-      const manifest = checkCronWorkflow(bodyDocument(request.body), ctx.config.argoNamespace);
+      const manifest = checkCronWorkflow(bodyDocument(request.body), ctx.config.argoNamespace, request.user);
       if (!(await insertCron(ctx.db, request.user.id, manifest, ctx.cron!.now())))
         throw new ConflictError(`CronWorkflow ${manifest.metadata.name} already exists.`);
       ctx.cron!.poke();
