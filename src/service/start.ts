@@ -141,7 +141,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
       const cronLog = (m: string) => app.log.info(m);
       // An injected clock (tests) drives passes through ctx.cron.tick() only: no timer, no lease.
       const leaseKey = options.now ? undefined : CRON_LEASE_KEY;
-      ctx.cron = await startCronScheduler({ db, engine, now: options.now, leaseKey, log: cronLog });
+      const engineLease = lease;
+      ctx.cron = await startCronScheduler({ db, engine, now: options.now, leaseKey, log: cronLog, active: () => engineLease.held });
     } else if (engine) {
       // One replica at a time follows Argo; a replica that loses the lease stops, another takes over.
       const eng = engine;

@@ -36,6 +36,8 @@ export interface SchedulerOptions {
   /** The advisory lock key of the lease; undefined: no timer (tests drive tick()). */
   leaseKey?: number;
   log?: (message: string) => void;
+  /** Schedules only while this says yes (the replica whose local engine runs the workflows). */
+  active?: () => boolean;
 }
 
 export function nextRunTime(cron: CronRow, after: Date): Date | undefined {
@@ -112,7 +114,7 @@ export async function startCronScheduler(options: SchedulerOptions): Promise<Cro
   }
 
   function tick(): Promise<void> {
-    running = running.then(() => (closed || (lease && !lease.held) ? undefined : pass()));
+    running = running.then(() => (closed || (lease && !lease.held) || options.active?.() === false ? undefined : pass()));
     return running;
   }
 
