@@ -73,13 +73,15 @@ export async function networkTools(searchPath = process.env.PATH ?? '/usr/sbin:/
   const found: Partial<NetworkTools> = {};
   const tools: Array<[keyof NetworkTools, string[], string]> = [
     ['slirp4netns', ['--version'], 'slirp4netns'],
-    ['unshare', ['--user', '--map-root-user', '--net', 'true'], 'util-linux (unshare) and unprivileged user namespaces'],
+    // Inside the namespaces it runs itself again (`--version`): nothing else needs to be on the tool path.
+    ['unshare', ['--user', '--map-root-user', '--net', '--'], 'util-linux (unshare) and unprivileged user namespaces'],
     ['nsenter', ['--version'], 'util-linux (nsenter)'],
     ['ip', ['-V'], 'iproute2 (ip)'],
   ];
   for (const [file, args, pkg] of tools) {
     const where = await locate(file, searchPath);
-    const why = where ? await probe(where, args, searchPath) : `spawn ${file} ENOENT`;
+    const probeArgs = file === 'unshare' && where ? [...args, where, '--version'] : args;
+    const why = where ? await probe(where, probeArgs, searchPath) : `spawn ${file} ENOENT`;
     if (why)
       return `steps with network need ${pkg}: ${file} failed (${why}); install it (Debian: apt-get install slirp4netns iproute2 util-linux)`;
     found[file] = where;
