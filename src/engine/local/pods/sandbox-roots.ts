@@ -63,7 +63,8 @@ export async function removeTree(dir: string): Promise<void> {
 
 /** Root layers ready for pods, per sandbox layout; `dir` belongs to this pool alone. */
 export class RootPool {
-  private readonly free = new Map<string, string[]>();
+  /** Per layout: layers built or being built for the next pods (undefined: that build failed). */
+  private readonly free = new Map<string, Promise<string | undefined>[]>();
   private readonly trees = new Map<string, Tree>();
   private next = 0;
   private removing: Promise<void> = Promise.resolve();
@@ -98,16 +99,18 @@ export class RootPool {
 
   /** A fresh layer holding exactly `layout`'s entries, for one pod until `release`. */
   async acquire(layout: SandboxLayout): Promise<string> {
-    const ready = this.free.get(layout.key)?.pop();
-    if (ready) return ready;
+    for (let ready = this.free.get(layout.key)?.shift(); ready; ready = this.free.get(layout.key)?.shift()) {
+      const root = await ready;
+      if (root) return root;
+    }
     const root = path.join(this.dir, String(this.next++));
     await this.build(layout, root);
     return root;
   }
 
   /**
-   * Takes the layer a pod used out of reach (moved aside, removed in the background) and keeps a fresh one at
-   * the same path for the next pod with this layout (none if building it fails).
+   * Takes the layer a pod used out of reach (moved aside, removed in the background) and builds a fresh one at
+   * the same path for the next pod with this layout, off the pod's path (the next `acquire` waits for it).
    */
   async release(root: string, layout: SandboxLayout): Promise<void> {
     const used = path.join(this.aside, `used-${this.next++}`);
@@ -118,20 +121,24 @@ export class RootPool {
       return;
     }
     this.removing = this.removing.then(() => removeTree(used).catch(() => undefined));
-    try {
-      await this.build(layout, root);
-    } catch {
-      await removeTree(root).catch(() => undefined);
-      return;
-    }
+    const fresh = this.build(layout, root).then(
+      () => root,
+      () =>
+        removeTree(root).then(
+          () => undefined,
+          () => undefined,
+        ),
+    );
     const list = this.free.get(layout.key) ?? [];
-    list.push(root);
+    list.push(fresh);
     this.free.set(layout.key, list);
   }
 
   /** Removes every layer (no pod may be running). */
   async close(): Promise<void> {
+    const building = [...this.free.values()].flat();
     this.free.clear();
+    await Promise.all(building);
     await this.removing;
     for (const dir of [this.dir, this.aside]) await removeTree(dir).catch(() => rm(dir, { recursive: true, force: true }));
   }
