@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { sandboxLayout } from '../../../src/engine/local/pods/sandbox-layout.ts';
+import { bwrapArgs, sandboxLayout } from '../../../src/engine/local/pods/sandbox-layout.ts';
 import { RootPool } from '../../../src/engine/local/pods/sandbox-roots.ts';
 import { bwrapWorks } from '../../../src/engine/local/pods/sandbox-paths.ts';
 import { harness, logText, manifest, nodeByDisplay, run } from './helpers.ts';
@@ -31,6 +31,26 @@ ${extra}
       - ${JSON.stringify(script)}
 `);
 }
+
+test('/etc is bound whole with every secret in it covered by an empty placeholder, after the bind', () => {
+  const layout = sandboxLayout([], [], [], false);
+  const placeholders = { file: '/P/file', dir: '/P/dir' };
+  const args = bwrapArgs('/L', layout, [], undefined, '/', { network: 'none', tmpBytes: 1, placeholders });
+  const binds = args.flatMap((a, i) => (a === '--ro-bind' || a === '--bind' ? [[args[i + 1], args[i + 2]] as const] : []));
+  const etc = binds.findIndex(([src, dest]) => src === '/etc' && dest === '/etc');
+  assert.ok(etc >= 0, 'the host /etc bound whole');
+  for (const secret of ['shadow', 'gshadow', 'ssh', 'ssl/private'].map((n) => `/etc/${n}`).filter((p) => existsSync(p))) {
+    const cover = binds.findIndex(([, dest]) => dest === secret);
+    assert.ok(cover > etc, `${secret} covered after the /etc bind`);
+    assert.ok([placeholders.file, placeholders.dir].includes(binds[cover]![0]!), secret);
+    assert.equal(
+      binds.some(([src]) => src === secret),
+      false,
+      `${secret} itself is never a source`,
+    );
+  }
+  assert.ok(binds.length < 40, `few mounts: ${binds.length}`);
+});
 
 test('a released layer is replaced whole: modes, fifos, sockets, links and unreadable folders are gone', async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ogdc-layers-'));

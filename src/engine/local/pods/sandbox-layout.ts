@@ -136,7 +136,10 @@ function computeLayout(declared: string[], hidden: string[], volumePaths: string
   entries.set('/tmp', { kind: 'dir', mode: 0o1777 });
   // A host folder bound whole, its secrets covered right after it.
   const bindWhole = (dir: string) => {
-    mounts.push({ flag: '--ro-bind', dest: dir }, ...coversBelow(dir, rebuilt)!);
+    // Fail closed: a secret that became a link since the check above is never left uncovered.
+    const covers = coversBelow(dir, rebuilt);
+    if (!covers) throw new Error(`the host's ${dir} changed while the pod's sandbox was laid out`);
+    mounts.push({ flag: '--ro-bind', dest: dir }, ...covers);
     if (dir === '/etc') layout.resolvBindable = lstatSync('/etc/resolv.conf', { throwIfNoEntry: false })?.isFile() ?? false;
   };
 
