@@ -16,13 +16,14 @@ import { SandboxUnavailableError } from './errors.ts';
 import { streamLogs } from './pods/logs.ts';
 import { generateWorkflowName } from './state/names.ts';
 import { ActiveRun } from './execution/run.ts';
-import { RootPool } from './pods/sandbox-roots.ts';
+import { removeTree, RootPool } from './pods/sandbox-roots.ts';
+import { bubblewrap, hostProcesses, type SandboxStrategy } from './pods/sandbox.ts';
 import { bwrapProblem } from './pods/sandbox-paths.ts';
 import { DEFAULT_LIMITS, type StepLimits } from './pods/limits.ts';
 import { FairSemaphore } from './execution/semaphore.ts';
 import { Cgroups } from './pods/cgroups.ts';
 import type { PodHost } from './pods/host.ts';
-import { egressProblem, SLIRP_DNS } from './pods/network.ts';
+import { networkTools, SLIRP_DNS } from './pods/network.ts';
 import { Spawner } from './pods/spawner.ts';
 import { WorkflowStore } from './state/store.ts';
 import type { ManifestDoc } from './admission/manifest-file.ts';
@@ -93,7 +94,8 @@ async function removeDeadPools(dir: string): Promise<void> {
   };
   for (const entry of await readdir(dir).catch(() => [])) {
     const pid = Number(entry.split('-')[0]);
-    if (!Number.isInteger(pid) || !alive(pid)) await rm(path.join(dir, entry), { recursive: true, force: true });
+    // A layer a pod made unreadable (chmod 000) is opened again by removeTree.
+    if (!Number.isInteger(pid) || !alive(pid)) await removeTree(path.join(dir, entry)).catch(() => undefined);
   }
 }
 
@@ -125,8 +127,10 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
     ...DEFAULT_LIMITS,
     ...Object.fromEntries(Object.entries(options.limits ?? {}).filter(([, v]) => v !== undefined)),
   };
-  const roots = new RootPool(path.join(dataDir, 'sandbox', `${process.pid}-${randomUUID().slice(0, 8)}`));
-  await removeDeadPools(path.join(dataDir, 'sandbox'));
+  const poolName = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  const roots = new RootPool(path.join(dataDir, 'sandbox', poolName), path.join(dataDir, 'sandbox-aside', poolName));
+  for (const dir of ['sandbox', 'sandbox-aside']) await removeDeadPools(path.join(dataDir, dir));
+  const strategy: SandboxStrategy = sandbox === 'bwrap' ? bubblewrap(roots) : hostProcesses;
   const host: PodHost = {};
   if (sandbox === 'bwrap') {
     const cgroups = await Cgroups.create();
@@ -135,7 +139,9 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
         `local engine: WARNING: no cgroups for steps (${cgroups}); OGDC_LOCAL_STEP_PROCESSES and OGDC_LOCAL_STEP_MEMORY_MB fall back to per-process limits (RLIMIT_NPROC, RLIMIT_AS), and RLIMIT_NPROC does not bind a service running as root`,
       );
     else host.cgroups = cgroups;
-    host.egressProblem = await egressProblem(options.networkToolsPath);
+    const tools = await networkTools(options.networkToolsPath);
+    if (typeof tools === 'string') host.egressProblem = tools;
+    else host.networkTools = tools;
     if (host.egressProblem)
       log(
         `local engine: ${limits.network === 'egress' ? 'WARNING: ' : ''}steps with network (the fetch step${limits.network === 'egress' ? ', OGDC_LOCAL_STEP_NETWORK=egress' : ''}) will fail: ${host.egressProblem}`,
@@ -252,8 +258,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       const run = new ActiveRun(wf, {
         dataDir,
         store: artifacts,
-        sandbox,
-        roots,
+        sandbox: strategy,
         processSlots,
         spawner,
         limits,
