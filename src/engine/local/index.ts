@@ -30,6 +30,8 @@ import { ConfigMapStore } from './state/configmaps.ts';
 import { LockManager } from './execution/sync.ts';
 import { checkSuppliedInputs, checkVariables } from './admission/variables.ts';
 import { applyParameters, deleteAfter, parseLabelSelector, schemaProblems } from './admission/submit-helpers.ts';
+import { claimFolderIn } from './state/volumes.ts';
+import { watchUpdates } from './state/watch.ts';
 
 export interface LocalEngineOptions {
   /** A migrated database (migration 003 holds the engine's tables). */
@@ -195,6 +197,12 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   };
   for (const { name, deleteAfter: at } of await db.expiring()) scheduleTtl(name, at);
 
+  /** Every workflow the engine holds (running ones as they are now), without nodes. */
+  const listAll = async (): Promise<Workflow[]> => {
+    const stored = await db.summaries();
+    return stored.map((wf) => active.get(wf.metadata.name!)?.snapshot() ?? wf);
+  };
+
   const get = async (name: string): Promise<Workflow> => {
     const run = active.get(name);
     if (run) return run.snapshot();
@@ -205,6 +213,8 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
 
   const engine: LocalEngine = {
     kind: 'local',
+    // Workflows run in this process: another service process does not see them run.
+    shared: false,
 
     async submit(manifest: Workflow, submitOptions?: SubmitOptions): Promise<Workflow> {
       if (closed) throw new ManifestRejectedError('the local engine is closed');
@@ -324,6 +334,9 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
 
     putArtifact: (key, body) => artifacts.put(key, body),
     getArtifact: (key) => artifacts.get(key),
+    // Artifacts are files of this machine: only the service in front of the engine can hand them out.
+    artifactLink: async () => undefined,
+    claimFolder: (claim) => claimFolderIn(dataDir, claim),
 
     async ping(): Promise<void> {
       await options.db.query('SELECT 1 FROM local_workflows LIMIT 1');
@@ -335,10 +348,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
     },
 
     watch(listener) {
-      // The local engine's own updates are its change stream; nothing is missed, so no list is needed.
-      const forward = (workflow: Workflow) => listener({ type: 'MODIFIED', workflow });
-      listeners.add(forward);
-      return () => listeners.delete(forward);
+      return watchUpdates(listeners, () => listAll(), listener, log);
     },
 
     registerTemplate(doc: ManifestDoc): void {
