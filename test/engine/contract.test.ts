@@ -165,12 +165,23 @@ for (const start of [localSubject, argoSubject]) {
       }
     });
 
-    it('deletes a workflow: it is gone from get and list', async () => {
+    it('deletes a workflow: it is gone from get and list, and watch reports it DELETED', async () => {
       const name = (await engine.submit(workflow('echo', { doomed: 'yes' }))).metadata.name!;
       await finished(engine, name);
-      await engine.delete(name);
-      await assert.rejects(engine.get(name), (e: unknown) => e instanceof WorkflowNotFoundError && e.workflowName === name);
-      assert.deepEqual(await engine.list('doomed=yes'), []);
+      const events: WorkflowEvent[] = [];
+      const stop = engine.watch((e) => events.push(e));
+      try {
+        const deleted = () => events.some((e) => e.type === 'DELETED' && e.workflow.metadata.name === name);
+        const deadline = Date.now() + WAIT_MS;
+        while (events.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+        await engine.delete(name);
+        await assert.rejects(engine.get(name), (e: unknown) => e instanceof WorkflowNotFoundError && e.workflowName === name);
+        assert.deepEqual(await engine.list('doomed=yes'), []);
+        while (!deleted() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+        assert.ok(deleted(), JSON.stringify(events.map((e) => e.type)));
+      } finally {
+        stop();
+      }
     });
 
     it('answers WorkflowNotFoundError for every call on a workflow it does not have', async () => {

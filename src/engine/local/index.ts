@@ -5,7 +5,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../../db/types.ts';
 import { ManifestRejectedError, WorkflowNotFoundError, WorkflowNotSuspendedError } from '../errors.ts';
-import type { Engine, LogLine, LogOptions, ResumeOptions, SubmitOptions, Workflow } from '../types.ts';
+import type { Engine, LogLine, LogOptions, ResumeOptions, SubmitOptions, Workflow, WorkflowEvent } from '../types.ts';
 import { ArtifactStore } from './state/artifact-store.ts';
 import { MemoCache, now, type Obj } from './execution/context.ts';
 import { SandboxUnavailableError } from './errors.ts';
@@ -157,14 +157,20 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   const interrupted = await db.markInterrupted(RESTART_MESSAGE, now());
   if (interrupted.length > 0) log(`local engine: marked ${interrupted.length} interrupted workflow(s) as Error: ${interrupted.join(', ')}`);
 
-  const notify = (wf: Workflow) => {
-    for (const l of listeners) {
+  /** Followers of `watch`: every update as MODIFIED, and DELETED when a workflow is removed. */
+  const watchers = new Set<(event: WorkflowEvent) => void>();
+  const deliver = <T>(to: Iterable<(arg: T) => void>, arg: T) => {
+    for (const l of to) {
       try {
-        l(wf);
+        l(arg);
       } catch (err) {
         log(`local engine: update listener failed: ${(err as Error).message}`);
       }
     }
+  };
+  const notify = (wf: Workflow) => {
+    deliver(listeners, wf);
+    deliver(watchers, { type: 'MODIFIED', workflow: wf });
   };
 
   const remove = async (name: string): Promise<void> => {
@@ -178,6 +184,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
     clearTimeout(ttlTimers.get(name));
     ttlTimers.delete(name);
     await db.delete(name);
+    deliver(watchers, { type: 'DELETED', workflow: run ? await run.done : wf });
     await rm(wfDir(name), { recursive: true, force: true });
     if ((wf.spec.artifactGC as Obj | undefined)?.strategy === 'OnWorkflowDeletion') await artifacts.deletePrefix(`${name}/`);
   };
@@ -348,7 +355,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
     },
 
     watch(listener) {
-      return watchUpdates(listeners, () => listAll(), listener, log);
+      return watchUpdates(watchers, () => listAll(), listener, log);
     },
 
     registerTemplate(doc: ManifestDoc): void {
