@@ -121,3 +121,20 @@ export async function measureFanout(
     sandboxCostPerStepMs: ((engine.ms - unsandboxed.ms) * parallelism) / items,
   };
 }
+
+/** `node --import tsx bench/fanout.ts [items]`: this part alone, with the ratios against the 3× target. */
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
+  const items = Number(process.argv[2] ?? 500);
+  const f = await measureFanout(items);
+  const verdict = (ratio: number) => `${ratio.toFixed(2)}× bare (target ≤ 3×: ${ratio <= 3 ? 'PASS' : 'MISS'})`;
+  process.stdout.write(
+    [
+      `fan-out of ${f.items} × sh -c true, ${f.parallelism} at once`,
+      `  bare processes:               ${f.bareMs.toFixed(0)} ms`,
+      `  local engine, sandbox ${f.sandbox} (${f.phase ?? 'no phase'}): ${f.engineMs.toFixed(0)} ms, ${verdict(f.ratio)}`,
+      `  local engine, no sandbox:     ${f.unsandboxedMs.toFixed(0)} ms, ${verdict(f.unsandboxedMs / f.bareMs)}`,
+      `  sandbox cost per step and slot: ${f.sandboxCostPerStepMs.toFixed(1)} ms; engine overhead per step and slot: ${f.overheadPerStepMs.toFixed(1)} ms`,
+      '',
+    ].join('\n'),
+  );
+}

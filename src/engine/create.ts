@@ -31,3 +31,13 @@ export async function createEngine(config: Config, db: Db, log: (message: string
     log,
   });
 }
+
+/**
+ * `Engine.claimFolder` of the engine the configuration names, without starting it (recipe validation in the CLI):
+ * the local engine's claims are folders of its data dir; Argo's are not on this machine.
+ */
+export async function claimFolderOf(config: Config): Promise<((claim: string) => string) | undefined> {
+  if (config.engine.kind === 'argo') return undefined;
+  const { claimFolderIn } = await import('./local/state/volumes.ts');
+  return (claim) => claimFolderIn(config.dataDir, claim);
+}

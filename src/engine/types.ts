@@ -46,8 +46,18 @@ export interface LogOptions {
  */
 export type WorkflowEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; workflow: Workflow } | { type: 'LISTED'; workflows: Workflow[] };
 
+/**
+ * What the service and the CLI ask of an engine. Callers never test which engine they hold: what differs between the
+ * two is said by these members (see src/engine/README.md).
+ */
 export interface Engine {
+  /** The engine's name, recorded with each run as data (`recipe_runs.engine`); never a reason to branch. */
   readonly kind: 'argo' | 'local';
+  /**
+   * Whether every service process on one database sees the same workflows (Argo: one cluster), so one of them at a
+   * time follows `watch`; false when the workflows run inside this process (local), which then follows its own.
+   */
+  readonly shared: boolean;
   /** Submits a manifest; resolves with the created Workflow (its `metadata.name` set). */
   submit(manifest: Workflow, options?: SubmitOptions): Promise<Workflow>;
   /** The workflow with its current status; throws WorkflowNotFoundError. */
@@ -74,8 +84,20 @@ export interface Engine {
   /** Reads an object from the artifact repository; throws ArtifactNotFoundError. */
   getArtifact(key: string): Promise<NodeJS.ReadableStream>;
   /**
-   * Follows the engine's changes (Argo's watch stream with a periodic list; the local engine's
-   * own updates) until the returned function is called. The listener must not throw.
+   * A time-limited URL a user fetches the artifact from without this service (Argo: presigned on the public S3
+   * endpoint; throws ArtifactNotFoundError when there is no such object), or undefined when only this service can
+   * serve it (local: through `getArtifact`, behind a link the service signs).
+   */
+  artifactLink(key: string, lifetimeSeconds: number): Promise<string | undefined>;
+  /**
+   * The folder on this machine that holds a PersistentVolumeClaim's files (local: `<data dir>/volumes/<claim>`), so
+   * a recipe's pvc inputs can be checked before submission; undefined when the claim is not on this machine (Argo).
+   */
+  claimFolder(claim: string): string | undefined;
+  /**
+   * Follows the engine's changes until the returned function is called. The first event is a `LISTED` of every
+   * workflow the engine holds; changes follow (Argo: its watch stream, relisted periodically and after a reconnect;
+   * local: its own updates, which miss nothing). The listener must not throw.
    */
   watch(listener: (event: WorkflowEvent) => void): () => void;
   /** Readiness: resolves when the engine can take work, throws EngineUnavailableError otherwise. */

@@ -27,8 +27,8 @@ export interface LoadRecipeOptions {
   dataonePageSize?: number;
   /** Claims pvc_mount inputs may name (the workflow PVC and OGDC_ALLOWED_INPUT_PVCS); unchecked when absent. */
   allowedInputPvcs?: string[];
-  /** Where a claim's files are on this machine (the local engine): the input's path must be a folder there. */
-  claimFolder?: (claim: string) => string;
+  /** Where a claim's files are on this machine (the local engine), or undefined where they are not: the input's path must be a folder there. */
+  claimFolder?: (claim: string) => string | undefined;
 }
 
 /**

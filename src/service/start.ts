@@ -22,7 +22,7 @@ import { followEngine, type Following } from './runs/follow.ts';
 import { startLease, type Lease } from './lease.ts';
 import { startCronScheduler } from './cron/scheduler.ts';
 
-/** Advisory lock keys ('ogdc' and the next): the replica that follows Argo, and the one local-engine replica. */
+/** Advisory lock keys ('ogdc' and the next): the replica that follows a shared engine (Argo), and the one replica of an in-process engine (local). */
 const FOLLOWER_LEASE_KEY = 0x6f676463;
 const LOCAL_ENGINE_LEASE_KEY = FOLLOWER_LEASE_KEY + 1;
 /** The replica that runs CronWorkflows (local engine). */
@@ -127,9 +127,9 @@ export async function startService(config: Config, options: StartOptions = {}): 
       following = undefined;
       await f?.stop();
     };
-    if (engine?.kind === 'local') {
+    if (engine && !engine.shared) {
       follow(engine);
-      // The local engine runs workflows in this process: a second replica on this database would not see them.
+      // Workflows run in this process: a second replica on this database would not see them.
       lease = await startLease(db, { key: LOCAL_ENGINE_LEASE_KEY, retryMs: 60_000 });
       if (!lease.held) {
         const line =
@@ -144,7 +144,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
       const engineLease = lease;
       ctx.cron = await startCronScheduler({ db, engine, now: options.now, leaseKey, log: cronLog, active: () => engineLease.held });
     } else if (engine) {
-      // One replica at a time follows Argo; a replica that loses the lease stops, another takes over.
+      // One replica at a time follows a shared engine; a replica that loses the lease stops, another takes over.
       const eng = engine;
       lease = await startLease(db, {
         key: FOLLOWER_LEASE_KEY,
@@ -157,6 +157,9 @@ export async function startService(config: Config, options: StartOptions = {}): 
       });
     }
     await reconcileUnfinishedRuns(ctx).catch((err: unknown) => app.log.warn({ err }, 'could not reconcile unfinished runs'));
+    // An engine of this process lists its workflows at once: runs a previous process left unfinished are brought up to
+    // date before the first request. A shared engine's list comes whenever this replica holds the lease.
+    if (engine && !engine.shared) await following?.listed;
     let closing: Promise<void> | undefined;
     return {
       app,

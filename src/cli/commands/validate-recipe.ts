@@ -22,13 +22,13 @@ export async function dataoneNodeUrlFromEnv(env: Env): Promise<string> {
  * <OGDC_DATA_DIR>/volumes/<claim>. Only these variables are read.
  */
 async function pvcOptionsFromEnv(env: Env): Promise<{ allowedInputPvcs?: string[]; claimFolder?: (claim: string) => string }> {
-  const { loadConfig } = await import('../../config/index.ts');
-  const path = await import('node:path');
+  const [{ loadConfig }, { claimFolderOf }] = await Promise.all([import('../../config/index.ts'), import('../../engine/create.ts')]);
   const keys = ['HOME', 'OGDC_DATA_DIR', 'OGDC_ALLOWED_INPUT_PVCS', 'OGDC_WORKFLOW_PVC_NAME', 'ARGO_WORKFLOWS_SERVICE_URL', 'ARGO_TOKEN'];
   const config = loadConfig(Object.fromEntries(keys.map((k) => [k, env[k]])));
+  const claimFolder = await claimFolderOf(config);
   return {
     ...(env.OGDC_ALLOWED_INPUT_PVCS && { allowedInputPvcs: [config.workflowPvcName, ...config.allowedInputPvcs] }),
-    ...(config.engine.kind === 'local' && { claimFolder: (claim: string) => path.join(config.dataDir, 'volumes', claim) }),
+    ...(claimFolder && { claimFolder }),
   };
 }
 

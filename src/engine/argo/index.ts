@@ -123,6 +123,8 @@ export function createArgoEngine(options: ArgoEngineOptions): ArgoEngine {
 
   return {
     kind: 'argo',
+    // Every replica on the database reaches the same Argo Server.
+    shared: true,
 
     get watchStats(): ArgoWatchStats {
       const total = { ...ended };
@@ -256,6 +258,17 @@ export function createArgoEngine(options: ArgoEngineOptions): ArgoEngine {
       const client = storage(`read artifact "${key}"`);
       return client.getObject(key).catch((err: unknown) => s3Failure(err, key));
     },
+
+    async artifactLink(key: string, lifetimeSeconds: number): Promise<string> {
+      const client = storage(`link artifact "${key}"`);
+      // The object must exist: a URL that answers 404 later helps no one. S3's own failures keep their type (the
+      // HTTP edge names the artifact store), so only a missing object is translated.
+      if (!(await client.headObject(key))) throw new ArtifactNotFoundError(key);
+      return client.presignGetUrl(key, lifetimeSeconds);
+    },
+
+    // Claims are Kubernetes volumes in the cluster, not folders on this machine.
+    claimFolder: () => undefined,
 
     async ping(): Promise<void> {
       try {

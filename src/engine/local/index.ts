@@ -5,7 +5,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../../db/types.ts';
 import { ManifestRejectedError, WorkflowCompletedError, WorkflowNotFoundError, WorkflowNotSuspendedError } from '../errors.ts';
-import type { Engine, LogLine, LogOptions, ResumeOptions, SubmitOptions, Workflow } from '../types.ts';
+import type { Engine, LogLine, LogOptions, ResumeOptions, SubmitOptions, Workflow, WorkflowEvent } from '../types.ts';
 import { ArtifactStore } from './state/artifact-store.ts';
 import { now, type Obj } from './execution/context.ts';
 import { MemoStore } from './state/memo.ts';
@@ -16,13 +16,14 @@ import { SandboxUnavailableError } from './errors.ts';
 import { streamLogs } from './pods/logs.ts';
 import { generateWorkflowName } from './state/names.ts';
 import { ActiveRun } from './execution/run.ts';
-import { RootPool } from './pods/sandbox-roots.ts';
+import { removeTree, RootPool } from './pods/sandbox-roots.ts';
+import { bubblewrap, hostProcesses, type SandboxStrategy } from './pods/sandbox.ts';
 import { bwrapProblem } from './pods/sandbox-paths.ts';
 import { DEFAULT_LIMITS, type StepLimits } from './pods/limits.ts';
 import { FairSemaphore } from './execution/semaphore.ts';
 import { Cgroups } from './pods/cgroups.ts';
 import type { PodHost } from './pods/host.ts';
-import { egressProblem, SLIRP_DNS } from './pods/network.ts';
+import { networkTools, SLIRP_DNS } from './pods/network.ts';
 import { Spawner } from './pods/spawner.ts';
 import { WorkflowStore } from './state/store.ts';
 import type { ManifestDoc } from './admission/manifest-file.ts';
@@ -34,6 +35,8 @@ import { ConfigMapStore } from './state/configmaps.ts';
 import { LockManager } from './execution/sync.ts';
 import { checkSuppliedInputs, checkVariables } from './admission/variables.ts';
 import { applyParameters, deleteAfter, parseLabelSelector, schemaProblems } from './admission/submit-helpers.ts';
+import { claimFolderIn } from './state/volumes.ts';
+import { watchUpdates } from './state/watch.ts';
 
 export interface LocalEngineOptions {
   /** A migrated database (migration 003 holds the engine's tables). */
@@ -93,7 +96,8 @@ async function removeDeadPools(dir: string): Promise<void> {
   };
   for (const entry of await readdir(dir).catch(() => [])) {
     const pid = Number(entry.split('-')[0]);
-    if (!Number.isInteger(pid) || !alive(pid)) await rm(path.join(dir, entry), { recursive: true, force: true });
+    // A layer a pod made unreadable (chmod 000) is opened again by removeTree.
+    if (!Number.isInteger(pid) || !alive(pid)) await removeTree(path.join(dir, entry)).catch(() => undefined);
   }
 }
 
@@ -125,8 +129,10 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
     ...DEFAULT_LIMITS,
     ...Object.fromEntries(Object.entries(options.limits ?? {}).filter(([, v]) => v !== undefined)),
   };
-  const roots = new RootPool(path.join(dataDir, 'sandbox', `${process.pid}-${randomUUID().slice(0, 8)}`));
-  await removeDeadPools(path.join(dataDir, 'sandbox'));
+  const poolName = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  const roots = new RootPool(path.join(dataDir, 'sandbox', poolName), path.join(dataDir, 'sandbox-aside', poolName));
+  for (const dir of ['sandbox', 'sandbox-aside']) await removeDeadPools(path.join(dataDir, dir));
+  const strategy: SandboxStrategy = sandbox === 'bwrap' ? bubblewrap(roots) : hostProcesses;
   const host: PodHost = {};
   if (sandbox === 'bwrap') {
     const cgroups = await Cgroups.create();
@@ -135,7 +141,9 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
         `local engine: WARNING: no cgroups for steps (${cgroups}); OGDC_LOCAL_STEP_PROCESSES and OGDC_LOCAL_STEP_MEMORY_MB fall back to per-process limits (RLIMIT_NPROC, RLIMIT_AS), and RLIMIT_NPROC does not bind a service running as root`,
       );
     else host.cgroups = cgroups;
-    host.egressProblem = await egressProblem(options.networkToolsPath);
+    const tools = await networkTools(options.networkToolsPath);
+    if (typeof tools === 'string') host.egressProblem = tools;
+    else host.networkTools = tools;
     if (host.egressProblem)
       log(
         `local engine: ${limits.network === 'egress' ? 'WARNING: ' : ''}steps with network (the fetch step${limits.network === 'egress' ? ', OGDC_LOCAL_STEP_NETWORK=egress' : ''}) will fail: ${host.egressProblem}`,
@@ -162,14 +170,20 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   const interrupted = await db.markInterrupted(RESTART_MESSAGE, now());
   if (interrupted.length > 0) log(`local engine: marked ${interrupted.length} interrupted workflow(s) as Error: ${interrupted.join(', ')}`);
 
-  const notify = (wf: Workflow) => {
-    for (const l of listeners) {
+  /** Followers of `watch`: every update as MODIFIED, and DELETED when a workflow is removed. */
+  const watchers = new Set<(event: WorkflowEvent) => void>();
+  const deliver = <T>(to: Iterable<(arg: T) => void>, arg: T) => {
+    for (const l of to) {
       try {
-        l(wf);
+        l(arg);
       } catch (err) {
         log(`local engine: update listener failed: ${(err as Error).message}`);
       }
     }
+  };
+  const notify = (wf: Workflow) => {
+    deliver(listeners, wf);
+    deliver(watchers, { type: 'MODIFIED', workflow: wf });
   };
 
   const remove = async (name: string): Promise<void> => {
@@ -183,6 +197,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
     clearTimeout(ttlTimers.get(name));
     ttlTimers.delete(name);
     await db.delete(name);
+    deliver(watchers, { type: 'DELETED', workflow: run ? await run.done : wf });
     await rm(wfDir(name), { recursive: true, force: true });
     if ((wf.spec.artifactGC as Obj | undefined)?.strategy === 'OnWorkflowDeletion') await artifacts.deletePrefix(`${name}/`);
   };
@@ -202,6 +217,12 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
   };
   for (const { name, deleteAfter: at } of await db.expiring()) scheduleTtl(name, at);
 
+  /** Every workflow the engine holds (running ones as they are now), without nodes. */
+  const listAll = async (): Promise<Workflow[]> => {
+    const stored = await db.summaries();
+    return stored.map((wf) => active.get(wf.metadata.name!)?.snapshot() ?? wf);
+  };
+
   const get = async (name: string): Promise<Workflow> => {
     const run = active.get(name);
     if (run) return run.snapshot();
@@ -212,6 +233,8 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
 
   const engine: LocalEngine = {
     kind: 'local',
+    // Workflows run in this process: another service process does not see them run.
+    shared: false,
 
     async submit(manifest: Workflow, submitOptions?: SubmitOptions): Promise<Workflow> {
       if (closed) throw new ManifestRejectedError('the local engine is closed');
@@ -252,8 +275,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       const run = new ActiveRun(wf, {
         dataDir,
         store: artifacts,
-        sandbox,
-        roots,
+        sandbox: strategy,
         processSlots,
         spawner,
         limits,
@@ -332,6 +354,9 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
 
     putArtifact: (key, body) => artifacts.put(key, body),
     getArtifact: (key) => artifacts.get(key),
+    // Artifacts are files of this machine: only the service in front of the engine can hand them out.
+    artifactLink: async () => undefined,
+    claimFolder: (claim) => claimFolderIn(dataDir, claim),
 
     async ping(): Promise<void> {
       await options.db.query('SELECT 1 FROM local_workflows LIMIT 1');
@@ -343,10 +368,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
     },
 
     watch(listener) {
-      // The local engine's own updates are its change stream; nothing is missed, so no list is needed.
-      const forward = (workflow: Workflow) => listener({ type: 'MODIFIED', workflow });
-      listeners.add(forward);
-      return () => listeners.delete(forward);
+      return watchUpdates(watchers, () => listAll(), listener, log);
     },
 
     registerTemplate(doc: ManifestDoc): void {

@@ -20,7 +20,7 @@ export function pathInClaim(param: PvcMountInputParam): string {
 export async function checkPvcInputs(
   check: Checker,
   params: ReadonlyArray<InputParam | undefined>,
-  options: { allowedInputPvcs?: string[]; claimFolder?: (claim: string) => string },
+  options: { allowedInputPvcs?: string[]; claimFolder?: (claim: string) => string | undefined },
 ): Promise<void> {
   for (const [index, param] of params.entries()) {
     if (param?.type !== 'pvc_mount') continue;
@@ -32,8 +32,9 @@ export async function checkPvcInputs(
       );
       continue;
     }
-    if (!options.claimFolder) continue;
-    const folder = path.join(options.claimFolder(param.claim_name), pathInClaim(param));
+    const claimFolder = options.claimFolder?.(param.claim_name);
+    if (claimFolder === undefined) continue;
+    const folder = path.join(claimFolder, pathInClaim(param));
     const info = await stat(folder).catch(() => undefined);
     if (!info?.isDirectory())
       check.report(`${at}.path`, `${JSON.stringify(param.path)} is not a folder in claim ${JSON.stringify(param.claim_name)}`);

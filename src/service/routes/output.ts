@@ -2,10 +2,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ServiceContext } from '../context.ts';
 import { NotFoundError } from '../errors.ts';
 import { visibleRun } from '../runs/visible.ts';
-import { refreshRun } from '../runs/refresh.ts';
 import { requireEngine } from '../runs/engine.ts';
 import { outputKey } from '../outputs/location.ts';
 import { signDownload } from '../outputs/signing.ts';
+import { ArtifactNotFoundError } from '../../engine/errors.ts';
 import { bearerSecurity, detailSchema, workflowNameParams } from './schemas.ts';
 
 /** How long a download link stays valid, as the reference's presigned URLs. */
@@ -30,17 +30,21 @@ export async function outputRoutes(app: FastifyInstance, ctx: ServiceContext): P
     },
     async (request) => {
       const name = request.params.workflow_name;
-      const { run } = await refreshRun(ctx, await visibleRun(ctx, request.user, name));
+      const run = await visibleRun(ctx, request.user, name);
       const notFound = (why: string) => new NotFoundError(`The requested output for ${name} was not found: ${why}.`);
       if (run.outputType !== 'temporary')
         throw notFound(`recipe ${run.recipeId} publishes to "${run.outputType}", not to a temporary download`);
       if (run.phase !== 'Succeeded') throw notFound(`the run has not succeeded (status: ${run.phase ?? 'unknown'})`);
       const key = outputKey(run);
-      const engine = requireEngine(ctx);
-      if (engine.kind === 'argo') {
-        const { presignedOutputUrl } = await import('../outputs/s3.ts');
-        return { data_url: await presignedOutputUrl(ctx, key, OUTPUT_URL_LIFETIME_SECONDS) };
-      }
+      // The engine's own link (Argo: presigned S3), else a link to this service's download route, signed.
+      const direct = await requireEngine(ctx)
+        .artifactLink(key, OUTPUT_URL_LIFETIME_SECONDS)
+        .catch((err: unknown) => {
+          if (err instanceof ArtifactNotFoundError)
+            throw new NotFoundError(`The requested output was not found in the artifact store (${key}).`);
+          throw err;
+        });
+      if (direct !== undefined) return { data_url: direct };
       const path = `/outputs/${encodeURIComponent(name)}/${encodeURIComponent(`${run.recipeId}.zip`)}`;
       const expires = Math.floor(Date.now() / 1000) + OUTPUT_URL_LIFETIME_SECONDS;
       return { data_url: `${baseUrl(request, ctx)}${path}?${signDownload(ctx.secretKey, path, expires)}` };

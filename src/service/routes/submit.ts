@@ -69,7 +69,7 @@ export async function submitRoutes(app: FastifyInstance, ctx: ServiceContext): P
     },
     async (request) => {
       const submission = Buffer.isBuffer(request.body) ? fromUpload(request) : fromJson(request.body);
-      const name = await submitRecipe(ctx, request.user, submission);
+      const name = await submitRecipe(ctx, request.user, submission, (err, what) => request.log.warn({ err }, what));
       request.log.info({ workflow: name, recipe: submission.label }, 'recipe submitted');
       return { message: `Successfully submitted recipe with recipe_workflow_name='${name}'`, recipe_workflow_name: name };
     },

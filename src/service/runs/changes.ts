@@ -24,15 +24,16 @@ export interface RunChanges {
 }
 
 /** The in-process fan-out: listeners are called synchronously, a failing listener is dropped from nothing else. */
-export function createRunChanges(): RunChanges {
+export function createRunChanges(warn: (message: string) => void = () => {}): RunChanges {
   const listeners = new Set<(change: RunChange) => void>();
   return {
     publish(change) {
       for (const listener of listeners) {
         try {
           listener(change);
-        } catch {
+        } catch (err) {
           // One broken stream must not stop the others from hearing about the change.
+          warn(`a run-change listener failed on ${change.workflowName}: ${(err as Error).message}`);
         }
       }
     },

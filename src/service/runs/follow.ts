@@ -6,13 +6,14 @@
  */
 import type { Engine, WorkflowEvent } from '../../engine/types.ts';
 import type { ServiceContext } from '../context.ts';
-import { recordRunStatus, recordWorkflowStatus } from './refresh.ts';
+import { recordRunStatus, recordWorkflowStatus, WORKFLOW_GONE } from './refresh.ts';
 
-const GONE = 'the workflow no longer exists on the engine';
 /** A run submitted this recently may be missing from a list that was made before it was created. */
 const LIST_GRACE = "interval '1 minute'";
 
 export interface Following {
+  /** Resolves once the engine's first full list (its first event) is written: every run then says what the engine says. */
+  readonly listed: Promise<void>;
   /** Stops following and waits for the writes already started. */
   stop(): Promise<void>;
 }
@@ -25,7 +26,7 @@ export function followEngine(
   let chain: Promise<void> = Promise.resolve();
 
   async function ended(name: string): Promise<void> {
-    await recordRunStatus(ctx, name, { phase: 'Error', progress: null, message: GONE, startedAt: null, finishedAt: null });
+    await recordRunStatus(ctx, name, { phase: 'Error', progress: null, message: WORKFLOW_GONE, startedAt: null, finishedAt: null });
   }
 
   async function apply(event: WorkflowEvent): Promise<void> {
@@ -51,12 +52,21 @@ export function followEngine(
     for (const { workflow_name } of missing) await ended(workflow_name);
   }
 
+  let markListed: () => void = () => {};
+  const listed = new Promise<void>((resolve) => (markListed = resolve));
   const unwatch = engine.watch((event) => {
-    chain = chain.then(() => apply(event)).catch((err: unknown) => warn(err, `could not record a ${event.type} event`));
+    chain = chain
+      .then(() => apply(event))
+      .catch((err: unknown) => warn(err, `could not record a ${event.type} event`))
+      .finally(() => {
+        if (event.type === 'LISTED') markListed();
+      });
   });
 
   return {
+    listed,
     async stop() {
+      markListed();
       unwatch();
       await chain;
     },

@@ -159,24 +159,43 @@ export async function listRuns(
   return { runs: rows.map(toRun), total: Number(count[0]!.n) };
 }
 
-const UPDATE_STATUS = {
-  name: 'update_run_status',
-  text: `UPDATE recipe_runs r SET phase = $2, progress = $3, message = $4,
-       started_at = COALESCE(r.started_at, $5::timestamptz),
-       finished_at = CASE WHEN $7::boolean THEN COALESCE(r.finished_at, $6::timestamptz, now()) ELSE NULL END,
-       resource_version = COALESCE($8, r.resource_version)
-     FROM (SELECT id, phase, progress, message, finished_at FROM recipe_runs WHERE workflow_name = $1 FOR UPDATE) old
-     WHERE r.id = old.id
-       AND (old.phase IS DISTINCT FROM $2 OR old.progress IS DISTINCT FROM $3 OR old.message IS DISTINCT FROM $4
-            OR (old.finished_at IS NULL) = $7::boolean OR r.resource_version IS DISTINCT FROM COALESCE($8, r.resource_version))
-     RETURNING r.user_id, r.phase, r.progress, r.message,
-       (old.phase IS DISTINCT FROM $2 OR old.progress IS DISTINCT FROM $3 OR old.message IS DISTINCT FROM $4
-        OR (old.finished_at IS NULL) = $7::boolean) AS visible`,
-};
+/** Whether the row's shown fields ($2…$4, finished or not) differ from what `prev` held. */
+const SHOWN_CHANGE = `(prev.phase IS DISTINCT FROM $2 OR prev.progress IS DISTINCT FROM $3 OR prev.message IS DISTINCT FROM $4
+        OR (prev.finished_at IS NULL) = $7::boolean)`;
 
 /**
- * Brings a run's phase, progress and timestamps up to date with the engine.
- * Returns the change when the row changed, undefined when it already said this.
+ * Writes a run's status only when something differs (a repeated event writes nothing), and answers the row as it
+ * now is either way: written (`visible` says whether a shown field changed) or unchanged (`visible` false).
+ */
+const UPDATE_STATUS = {
+  name: 'update_run_status_returning',
+  text: `WITH prev AS (
+       SELECT id, phase, progress, message, finished_at, resource_version FROM recipe_runs WHERE workflow_name = $1 FOR UPDATE
+     ), written AS (
+       UPDATE recipe_runs r SET phase = $2, progress = $3, message = $4,
+         started_at = COALESCE(r.started_at, $5::timestamptz),
+         finished_at = CASE WHEN $7::boolean THEN COALESCE(r.finished_at, $6::timestamptz, now()) ELSE NULL END,
+         resource_version = COALESCE($8, r.resource_version)
+       FROM prev
+       WHERE r.id = prev.id AND (${SHOWN_CHANGE} OR prev.resource_version IS DISTINCT FROM COALESCE($8, prev.resource_version))
+       RETURNING r.*, ${SHOWN_CHANGE} AS visible
+     )
+     SELECT w.*, u.name AS username FROM written w JOIN users u ON u.id = w.user_id
+     UNION ALL
+     SELECT r.*, false AS visible, u.name AS username FROM recipe_runs r JOIN prev ON prev.id = r.id JOIN users u ON u.id = r.user_id
+     WHERE NOT EXISTS (SELECT 1 FROM written)`,
+};
+
+/** What a status write answers: the run as the table now has it, and the change listeners are told of, if any. */
+export interface StatusWrite {
+  run: Run;
+  /** Set when a field a listener shows changed; undefined when the row already said this (or only its version moved). */
+  change: RunChange | undefined;
+}
+
+/**
+ * Brings a run's phase, progress and timestamps up to date with the engine. Answers the row as written (from the
+ * database, so no caller re-derives it), or undefined when no run has this workflow.
  */
 export async function updateRunStatus(
   db: Queryable,
@@ -189,15 +208,9 @@ export async function updateRunStatus(
     finishedAt: string | null;
     resourceVersion?: string | null;
   },
-): Promise<RunChange | undefined> {
+): Promise<StatusWrite | undefined> {
   const finished = status.phase !== null && FINISHED_PHASES.has(status.phase);
-  const rows = await db.prepared<{
-    user_id: string | number;
-    phase: string | null;
-    progress: string | null;
-    message: string | null;
-    visible: boolean;
-  }>(UPDATE_STATUS, [
+  const rows = await db.prepared<RunRow & { visible: boolean }>(UPDATE_STATUS, [
     workflowName,
     status.phase,
     status.progress,
@@ -208,16 +221,13 @@ export async function updateRunStatus(
     status.resourceVersion ?? null,
   ]);
   const row = rows[0];
+  if (!row) return undefined;
+  const run = toRun(row);
   // Only a new resource version (node details changed): nothing a listener shows has changed.
-  if (!row || !row.visible) return undefined;
-  return {
-    workflowName,
-    userId: Number(row.user_id),
-    phase: row.phase,
-    progress: row.progress,
-    message: row.message,
-    at: new Date().toISOString(),
-  };
+  const change = row.visible
+    ? { workflowName, userId: run.userId, phase: run.phase, progress: run.progress, message: run.message, at: new Date().toISOString() }
+    : undefined;
+  return { run, change };
 }
 
 /** A run by workflow name regardless of owner (for signed download links). */

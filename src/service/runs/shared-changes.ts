@@ -17,7 +17,7 @@ export interface SharedRunChanges extends RunChanges {
 }
 
 export async function createSharedRunChanges(db: Db, log: (message: string) => void = () => {}): Promise<SharedRunChanges> {
-  const local = createRunChanges();
+  const local = createRunChanges(log);
   if (!db.dedicated) return { ...local, close: async () => {} };
   const dedicated = db.dedicated.bind(db);
   const replica = randomUUID();
@@ -30,6 +30,7 @@ export async function createSharedRunChanges(db: Db, log: (message: string) => v
     try {
       message = JSON.parse(payload) as typeof message;
     } catch {
+      log(`ignored a ${RUN_CHANGES_CHANNEL} notification that is not JSON: ${payload.slice(0, 200)}`);
       return;
     }
     if (message.r === replica || typeof message.w !== 'string') return;

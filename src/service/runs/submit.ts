@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import type { ServiceContext } from '../context.ts';
 import type { User } from '../users/repository.ts';
 import type { RecipeSource } from '../../recipe/sources.ts';
@@ -42,8 +41,8 @@ export async function prepareSubmission(ctx: ServiceContext, user: User, submiss
     recipe = await loadRecipe(staged.dir, {
       dataoneNodeUrl: config.dataoneNodeUrl,
       allowedInputPvcs: [config.workflowPvcName, ...config.allowedInputPvcs],
-      // The local engine keeps a claim's files in <data dir>/volumes/<claim>.
-      ...(ctx.engine?.kind === 'local' && { claimFolder: (claim: string) => path.join(config.dataDir, 'volumes', claim) }),
+      // Where the engine keeps a claim's files on this machine (local), its pvc inputs must be folders there.
+      claimFolder: (claim: string) => ctx.engine?.claimFolder(claim),
     });
   } finally {
     await staged.cleanup();
@@ -69,7 +68,12 @@ export async function prepareSubmission(ctx: ServiceContext, user: User, submiss
  * Prepares a recipe (above) and submits it, recording the run. Nothing waits for a helper
  * workflow: publication state comes from the runs table. Returns the workflow name.
  */
-export async function submitRecipe(ctx: ServiceContext, user: User, submission: Submission): Promise<string> {
+export async function submitRecipe(
+  ctx: ServiceContext,
+  user: User,
+  submission: Submission,
+  warn: (err: unknown, what: string) => void,
+): Promise<string> {
   const engine = requireEngine(ctx);
   const { recipe, translation, uploadPrefix } = await prepareSubmission(ctx, user, submission);
   const { id, name, output } = recipe.config;
@@ -109,7 +113,8 @@ export async function submitRecipe(ctx: ServiceContext, user: User, submission: 
     return workflowName;
   } catch (err) {
     const why = err instanceof EngineUnavailableError ? `not submitted: ${err.message}` : `not submitted: ${(err as Error).message}`;
-    await markNotSubmitted(ctx.db, runId, why).catch(() => {});
+    // The submission's own error is the answer; a failure to record it is logged (startup ends such reservations).
+    await markNotSubmitted(ctx.db, runId, why).catch((markErr: unknown) => warn(markErr, `could not record run ${runId} as not submitted`));
     throw err;
   }
 }

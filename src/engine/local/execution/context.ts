@@ -6,7 +6,7 @@ import type { NodePhase, NodeStatus, Workflow } from '../../types.ts';
 import type { ArtifactStore } from '../state/artifact-store.ts';
 import type { ArtifactScope } from '../admission/artifact-scope.ts';
 import { nodeId } from '../state/names.ts';
-import type { RootPool } from '../pods/sandbox-roots.ts';
+import type { SandboxStrategy } from '../pods/sandbox.ts';
 import type { FairSemaphore, Semaphore } from './semaphore.ts';
 import type { Spawner } from '../pods/spawner.ts';
 import type { StepLimits } from '../pods/limits.ts';
@@ -57,9 +57,8 @@ export interface RunContext {
   readonly wfDir: string;
   readonly dataDir: string;
   readonly store: ArtifactStore;
-  readonly sandbox: 'bwrap' | 'none';
-  /** Root layers for bubblewrap pods. */
-  readonly roots: RootPool;
+  /** How pods are confined (bubblewrap or none), chosen when the engine started. */
+  readonly sandbox: SandboxStrategy;
   /** Engine-wide cap on processes. */
   readonly processSlots: FairSemaphore;
   /** `spec.parallelism`: pods pending or running. */

@@ -7,7 +7,7 @@ import { now, type Obj, type RunContext, type Template } from './context.ts';
 import type { MemoStore } from '../state/memo.ts';
 import type { WorkflowMetrics } from './metrics.ts';
 import { updateProgress } from '../state/progress.ts';
-import type { RootPool } from '../pods/sandbox-roots.ts';
+import type { SandboxStrategy } from '../pods/sandbox.ts';
 import { Semaphore, type FairSemaphore } from './semaphore.ts';
 import type { Spawner } from '../pods/spawner.ts';
 import type { StepLimits } from '../pods/limits.ts';
@@ -31,8 +31,7 @@ const RUNTIME_GLOBALS = ['workflow.status', 'workflow.failures', 'workflow.durat
 export interface RunDeps {
   dataDir: string;
   store: ArtifactStore;
-  sandbox: 'bwrap' | 'none';
-  roots: RootPool;
+  sandbox: SandboxStrategy;
   processSlots: FairSemaphore;
   spawner: Spawner;
   /** Per-step limits and network (pods/limits.ts). */
@@ -112,7 +111,6 @@ export class ActiveRun {
       dataDir: deps.dataDir,
       store: deps.store,
       sandbox: deps.sandbox,
-      roots: deps.roots,
       processSlots: deps.processSlots,
       podSlots: new Semaphore(Number(spec.parallelism ?? 0) || undefined),
       running: new Set(),

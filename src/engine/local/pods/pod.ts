@@ -1,6 +1,6 @@
 /** Runs one container/script node as a host process (SEMANTICS §1, §9) and collects its outputs. */
 import { constants } from 'node:fs';
-import { access, chmod, lstat, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, lstat, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { NodeStatus } from '../../types.ts';
 import {
@@ -14,19 +14,19 @@ import {
   type Template,
 } from '../execution/context.ts';
 import { PodSetupError } from '../errors.ts';
-import { loadRemoteArtifact, type RemoteSource } from '../execution/remote-artifacts.ts';
-import { podFs, podPaths, rewriteMounts, type PodFs, type PodPaths } from './mounts.ts';
+import type { RemoteSource } from '../execution/remote-artifacts.ts';
+import { podPaths, type PodFs } from './mounts.ts';
 import { imageCommand, knownEntrypoint } from './images.ts';
 import { durationSeconds } from '../expressions/durations.ts';
 import { holdLocks } from '../execution/sync.ts';
 import { podName } from '../state/names.ts';
-import { makeRewriter } from './sandbox-paths.ts';
-import { bwrapArgs, sandboxLayout, SCRIPT_PATH, type SandboxLayout } from './sandbox-layout.ts';
+import type { PodSandbox } from './sandbox.ts';
+import type { SpawnRequest } from './spawner.ts';
 import { confined } from './confine.ts';
 import { keyRefusal } from '../admission/artifact-scope.ts';
 import { exceeded, limitHit, prlimitArgs } from './limits.ts';
 import { joinArgs, type NodeCgroup } from './cgroups.ts';
-import { BLOCKED_RANGES, EGRESS_GATE } from './network.ts';
+import { BLOCKED_RANGES } from './network.ts';
 
 /** PATH of a step that declares none (as in a Debian-based image; /usr/games for the whalesay examples' cowsay). */
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/games';
@@ -88,57 +88,32 @@ async function commandExists(cmd: string, envPath: string, fs: PodFs | undefined
   return false;
 }
 
-async function loadInputs(ctx: RunContext, req: PodRequest, fs: PodFs): Promise<void> {
-  for (const art of req.inputArtifacts) {
-    const dest = await confined(fs.hostPath(art.path), fs.bases);
-    if (!dest) throw new PodSetupError(req.nodeName, `input artifact '${art.name}': ${art.path} leads outside the pod`);
-    await mkdir(path.dirname(dest), { recursive: true });
-    if (art.raw !== undefined) {
-      await writeFile(dest, art.raw);
-      continue;
-    }
-    if (art.remote) {
-      try {
-        await loadRemoteArtifact(ctx, art.remote, dest);
-      } catch (err) {
-        throw new PodSetupError(req.nodeName, `failed to load artifact '${art.name}': ${(err as Error).message}`);
-      }
-      if (art.mode !== undefined) await chmod(dest, art.mode);
-      continue;
-    }
-    const key = art.source?.s3?.key;
-    const refused = key ? keyRefusal(ctx.artifactScope, key, 'read') : undefined;
-    if (refused) throw new PodSetupError(req.nodeName, `input artifact '${art.name}': ${refused}`);
-    const loaded = key ? await ctx.store.load(key, dest, art.source?.archive && 'none' in art.source.archive ? 'none' : 'auto') : false;
-    if (!loaded && !art.optional) {
-      throw new PodSetupError(
-        req.nodeName,
-        `failed to load artifact '${art.name}': ${key ? `key '${key}' not found in the artifact repository` : 'no source'}`,
-      );
-    }
-  }
-}
-
 /**
  * An output path in the pod's layer or volumes, its links resolved without leaving them (a link to a host file
  * reads as missing); without a sandbox, paths the host provides (like /etc/os-release) count too.
  */
-async function outputSource(fs: PodFs, podPath: string, sandboxed: boolean): Promise<string> {
+async function outputSource(fs: PodFs, podPath: string, hostOutputs: boolean): Promise<string> {
   const own = fs.hostPath(podPath);
   const inPod = await confined(own, fs.bases);
   if (inPod && (await stat(inPod).catch(() => undefined))) return inPod;
   const normal = path.posix.normalize(podPath);
-  const onHost = !sandboxed && normal !== '/tmp' && !normal.startsWith('/tmp/') && (await stat(normal).catch(() => undefined));
+  const onHost = hostOutputs && normal !== '/tmp' && !normal.startsWith('/tmp/') && (await stat(normal).catch(() => undefined));
   return onHost ? normal : path.join(fs.root, '.ogdc-missing');
 }
 
-async function collectOutputs(ctx: RunContext, node: NodeStatus, req: PodRequest, fs: PodFs, pod: string): Promise<void> {
+async function collectOutputs(
+  ctx: RunContext,
+  node: NodeStatus,
+  req: PodRequest,
+  fs: PodFs,
+  pod: string,
+  hostOutputs: boolean,
+): Promise<void> {
   const outputs = (node.outputs ??= {});
-  const sandboxed = ctx.sandbox === 'bwrap';
   const maxBytes = ctx.limits.outputMb * 1024 * 1024;
   for (const p of req.tmpl.outputs?.parameters ?? []) {
     const vf = (p.valueFrom ?? {}) as Obj;
-    const file = await outputSource(fs, String(vf.path), sandboxed);
+    const file = await outputSource(fs, String(vf.path), hostOutputs);
     let value: string | undefined;
     try {
       if (((await stat(file)).size ?? 0) > maxBytes)
@@ -160,7 +135,7 @@ async function collectOutputs(ctx: RunContext, node: NodeStatus, req: PodRequest
       typeof explicitKey === 'string' ? explicitKey : `${ctx.name}/${pod}/${none ? path.posix.basename(artPath) : `${String(a.name)}.tgz`}`;
     const refused = keyRefusal(ctx.artifactScope, key, 'write');
     if (refused) throw new PodSetupError(node.name, `output artifact '${String(a.name)}': ${refused}`);
-    const source = await outputSource(fs, artPath, sandboxed);
+    const source = await outputSource(fs, artPath, hostOutputs);
     if ((await treeBytes(source)) > maxBytes)
       throw new PodSetupError(node.name, `output artifact '${String(a.name)}': ${exceeded(ctx.limits, 'outputMb')}`);
     const saved = await ctx.store.save(source, key, none ? 'none' : 'tgz');
@@ -221,25 +196,24 @@ export async function runPod(ctx: RunContext, req: PodRequest): Promise<NodeStat
   }
 }
 
+/** A setup failure as the node shows it: never a host path of the data folder. */
+function setupMessage(ctx: RunContext, err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split(ctx.dataDir).join('<data folder>');
+}
+
 async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Promise<void> {
   const pod = podName(ctx.name, node.name, req.templateName);
   const nodeDir = path.join(ctx.wfDir, 'nodes', node.id);
-  const roots = ctx.sandbox === 'bwrap' ? ctx.roots : undefined;
-  let paths: PodPaths;
-  let fs: PodFs | undefined;
-  let rewrite = (t: string) => t;
+  let sandbox: PodSandbox;
   try {
     await mkdir(nodeDir, { recursive: true });
-    paths = podPaths(ctx, node, req.tmpl, nodeDir);
-    if (!roots) {
-      fs = await podFs(paths, path.join(nodeDir, 'root'));
-      await loadInputs(ctx, req, fs);
-      rewrite = makeRewriter(await rewriteMounts(fs));
-    }
+    sandbox = await ctx.sandbox.pod(ctx, req, podPaths(ctx, node, req.tmpl, nodeDir), nodeDir);
   } catch (err) {
-    setPhase(ctx, node, 'Error', err instanceof Error ? err.message : String(err));
+    setPhase(ctx, node, 'Error', setupMessage(ctx, err));
     return;
   }
+  const rewrite = sandbox.rewrite;
   const body = (req.tmpl.container ?? req.tmpl.script ?? {}) as Obj;
   const command =
     Array.isArray(body.command) && body.command.length > 0
@@ -251,7 +225,7 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
     // Argo stages the source at /argo/staging/script and appends that path to the args.
     scriptFile = path.join(nodeDir, 'script');
     await writeFile(scriptFile, rewrite(String(req.tmpl.script.source ?? '')), { mode: 0o755 });
-    argv.push(roots ? SCRIPT_PATH : scriptFile);
+    argv.push(sandbox.scriptArg(scriptFile));
   }
   // Only these and what the template declares: never the service's environment (its secrets).
   const env: Record<string, string> = {
@@ -263,76 +237,46 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
     ARGO_NODE_ID: node.id,
   };
   for (const e of (body.env as Obj[] | undefined) ?? []) env[String(e.name)] = rewrite(String(e.value ?? ''));
-  const workingDir = typeof body.workingDir === 'string' ? body.workingDir : undefined;
-  let cwd = workingDir ?? '/';
-  if (fs) {
-    env.TMPDIR = fs.hostPath('/tmp');
-    env.HOME = env.TMPDIR;
-    cwd = workingDir ? fs.hostPath(workingDir) : fs.root;
-  }
+  const cwd = sandbox.place(env, typeof body.workingDir === 'string' ? body.workingDir : undefined);
   const annotations = ((req.tmpl.metadata as Obj | undefined)?.annotations ?? {}) as Obj;
   // The fetch step (annotated) gets outbound access, or with private sources allowed the host's network (the
   // demo's loopback data server); other steps get outbound access only with OGDC_LOCAL_STEP_NETWORK=egress.
   const annotated = annotations[NETWORK_ANNOTATION] === 'egress';
   const network = annotated && ctx.fetchHostNetwork ? 'host' : annotated || ctx.limits.network === 'egress' ? 'egress' : 'none';
-  // A sandboxed pod takes its layer only once it has a process slot, so no more layers are in use than processes.
   // Shared fairly between the users whose runs wait (the service labels each run with its submitter).
   const releaseProcess = await ctx.processSlots.acquire(ctx.wf.metadata.labels?.['ogdc/submitter'] ?? '');
   let cgroup: NodeCgroup | undefined;
-  let layer: { root: string; layout: SandboxLayout } | undefined;
-  // The layer goes back to the pool once outputs are collected (before the node's final phase, so the next pod
-  // finds it free), or in `finally` if the pod never got that far.
-  const finishLayer = async () => {
-    const held = layer;
-    layer = undefined;
-    if (held) await roots!.release(held.root, held.layout);
-  };
   try {
     if (ctx.stopped) {
       setPhase(ctx, node, 'Failed', ctx.stopped.nodeMessage);
       return;
     }
-    if (roots) {
-      try {
-        const layout = sandboxLayout(
-          paths.declared,
-          paths.inputs,
-          paths.volumes.map((v) => v.path),
-          scriptFile !== undefined,
-        );
-        layer = { root: await roots.acquire(layout), layout };
-        fs = await podFs(paths, layer.root, true);
-        await loadInputs(ctx, req, fs);
-      } catch (err) {
-        setPhase(ctx, node, 'Error', err instanceof Error ? err.message : String(err));
-        return;
-      }
+    let fs: PodFs;
+    try {
+      fs = await sandbox.attach();
+    } catch (err) {
+      setPhase(ctx, node, 'Error', setupMessage(ctx, err));
+      return;
     }
     const cmd = argv[0]!;
-    if (!(await commandExists(cmd, env.PATH ?? DEFAULT_PATH, layer ? fs : undefined))) {
+    if (!(await commandExists(cmd, env.PATH ?? DEFAULT_PATH, sandbox.layerCommands ? fs : undefined))) {
       node.outputs = { ...node.outputs, exitCode: '127' };
       setPhase(ctx, node, 'Failed', `main: command "${cmd}" not found: exec: "${cmd}": executable file not found in $PATH`);
       return;
     }
-    const egress = layer !== undefined && network === 'egress';
-    if (egress && ctx.host.egressProblem) {
-      setPhase(ctx, node, 'Failed', `main: the step needs network: ${ctx.host.egressProblem}`);
+    const egress = sandbox.egress(network);
+    const tools = ctx.host.networkTools;
+    if (egress && !tools) {
+      setPhase(ctx, node, 'Failed', `main: the step needs network: ${ctx.host.egressProblem ?? 'no network programs'}`);
       return;
     }
     const confinement = { network, tmpBytes: ctx.limits.tmpMb * 1024 * 1024, resolvConf: ctx.host.resolvConf } as const;
-    const inner = layer
-      ? [
-          ...(egress ? EGRESS_GATE : []),
-          'bwrap',
-          ...bwrapArgs(layer.root, layer.layout, fs!.volumes, scriptFile, cwd, confinement),
-          ...argv,
-        ]
-      : argv;
+    const inner = sandbox.command(argv, { scriptFile, cwd, confinement, unshare: tools?.unshare });
     if (ctx.host.cgroups) {
       try {
         cgroup = await ctx.host.cgroups.node(node.id, ctx.limits.processes, ctx.limits.memoryMb);
       } catch (err) {
-        setPhase(ctx, node, 'Error', `cannot create the step's cgroup: ${(err as Error).message}`);
+        setPhase(ctx, node, 'Error', `cannot create the step's cgroup: ${(err as NodeJS.ErrnoException).code ?? 'failed'}`);
         return;
       }
     }
@@ -355,21 +299,21 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
       file,
       args,
       env,
-      cwd: layer ? '/' : cwd,
-      fs: fs!,
+      cwd: sandbox.spawnCwd(cwd),
+      fs,
       nodeDir,
       pod,
       releaseProcess,
-      finishLayer,
+      sandbox,
       cgroup,
-      egress: egress ? { blocked: BLOCKED_RANGES } : undefined,
+      egress: egress && tools ? { blocked: BLOCKED_RANGES, tools } : undefined,
     });
   } finally {
     releaseProcess();
     await cgroup
       ?.remove()
       .catch((err: unknown) => ctx.log(`local engine: removing the cgroup of ${node.id} failed: ${(err as Error).message}`));
-    await finishLayer();
+    await sandbox.release();
   }
 }
 
@@ -383,12 +327,12 @@ interface Launch {
   pod: string;
   /** Frees the process slot once the process has exited (collecting outputs needs none). */
   releaseProcess: () => void;
-  /** Hands a pooled sandbox layer back once outputs are collected. */
-  finishLayer: () => Promise<void>;
+  /** Hands the pod's layer back once outputs are collected, and removes its private files. */
+  sandbox: PodSandbox;
   /** The node's control groups: they say which limit the step hit and are emptied when its process ends. */
   cgroup?: NodeCgroup;
   /** Outbound network through the gate (pods/network.ts). */
-  egress?: { blocked: string[] };
+  egress?: SpawnRequest['egress'];
 }
 
 async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l: Launch): Promise<void> {
@@ -438,7 +382,7 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
     return;
   }
   if (outcome.error && outcome.code === null && !killedWith) {
-    setPhase(ctx, node, 'Error', `main: failed to start "${l.file}": ${outcome.error}`);
+    setPhase(ctx, node, 'Error', `main: failed to start "${l.file}": ${setupMessage(ctx, outcome.error)}`);
     return;
   }
   const exitCode = outcome.code ?? 128 + (outcome.signal ? (signalNumber(outcome.signal) ?? 9) : 9);
@@ -451,14 +395,12 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
     failure = { phase: 'Failed', message: `main: Error (exit code ${exitCode})${hit ? `: ${hit}` : ''}` };
   }
   try {
-    await collectOutputs(ctx, node, req, l.fs, l.pod);
+    await collectOutputs(ctx, node, req, l.fs, l.pod, l.sandbox.hostOutputs);
   } catch (err) {
     failure ??= { phase: 'Error', message: (err as Error).message };
   }
   // The pod's private files are gone with the pod in Argo too; logs stay.
-  await l.finishLayer();
-  if (l.fs.root === path.join(l.nodeDir, 'root')) await rm(l.fs.root, { recursive: true, force: true }).catch(() => undefined);
-  if (l.fs.volumes.length > 0) await rm(path.join(l.nodeDir, 'volumes'), { recursive: true, force: true }).catch(() => undefined);
+  await l.sandbox.cleanup();
   if (failure) setPhase(ctx, node, failure.phase, failure.message);
   else setPhase(ctx, node, 'Succeeded');
 }

@@ -3,12 +3,17 @@
  * allowlist (`/usr`, `/bin`, `/sbin`, `/lib*`, `/opt`, `/etc` without its secrets), a private /tmp, a minimal
  * /dev, its own /proc, and its declared paths. Nothing else of the host (the data folder, `/home`, `/root`,
  * `/var`, `/run`, `/srv`, `/work`, the checkout) exists in it. Mounts are what a sandbox costs (bubblewrap
- * re-reads the mount table for each), so allowed folders are bound whole and only those that must gain entries
- * (or hide some) are rebuilt in the layer, their host entries bound one by one.
+ * re-reads the mount table for each: 140 mounts took ~40 ms a pod, 12 ~8 ms), so allowed folders are bound whole,
+ * the secrets in them covered by empty read-only placeholders (`/etc/shadow` reads as an empty file, `/etc/ssh` as
+ * an empty folder), and only folders that must gain entries are rebuilt in the layer, their host entries bound one
+ * by one (hidden ones left out).
  */
-import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Mount } from './sandbox-paths.ts';
+import { HIDING, hiddenEntry, OWN, podView } from './host-view.ts';
+
+export { podView };
 
 /** What a pod's layer holds at a path before the pod runs (see sandbox-roots.ts). */
 export type LayerEntry =
@@ -22,6 +27,20 @@ interface LayoutMount {
   dest: string;
   /** The source is the layer's folder at `dest`, else the host's `dest`. */
   fromLayer?: boolean;
+  /** The source is the empty read-only placeholder file or folder (`Placeholders`): hides a host secret. */
+  cover?: 'file' | 'dir';
+}
+
+/** Empty read-only file and folder bound over the secrets of a folder bound whole (sandbox-roots.ts makes them). */
+export interface Placeholders {
+  file: string;
+  dir: string;
+}
+
+/** Where a pool whose layer is `root` keeps its placeholders by default: in `<pool>-aside` (sandbox-roots.ts). */
+export function placeholdersBeside(root: string): Placeholders {
+  const aside = `${path.dirname(root)}-aside`;
+  return { file: path.join(aside, 'cover-file'), dir: path.join(aside, 'cover-dir') };
 }
 
 /**
@@ -36,62 +55,19 @@ export interface SandboxLayout {
   mounts: LayoutMount[];
   /** Equal keys ⇒ interchangeable layers. */
   key: string;
+  /** /etc/resolv.conf is a host file the sandbox binds (so a pod's resolver can be bound over it). */
+  resolvBindable: boolean;
 }
 
 export const SCRIPT_PATH = '/argo/staging/script';
 
-/** Pod paths under these never open host folders: the pod gets its own. */
-const OWN = ['/tmp', '/dev', '/proc'];
-
-/** The host's top-level entries a pod sees (read-only); everything else at `/` is the pod's own. */
-const ALLOWED_TOP = new Set(['usr', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32', 'opt', 'etc']);
-
-/** Host folders always rebuilt entry by entry, so that what `hiddenEntry` names stays out. */
-const ALWAYS_REBUILT = ['/', '/etc', '/etc/ssl'];
-
-/** Entries of /etc that hold secrets (password hashes, host keys, private keys, credentials). */
-const ETC_SECRETS = new Set([
-  'shadow',
-  'shadow-',
-  'gshadow',
-  'gshadow-',
-  'ssh',
-  'sudoers',
-  'sudoers.d',
-  'security',
-  'krb5.keytab',
-  'credstore',
-  'credstore.encrypted',
-  'wireguard',
-  'ipsec.secrets',
-  'ppp',
-  'letsencrypt',
-  'NetworkManager',
-  'machine-id',
-  'ogdc-runner',
-]);
-
 /**
- * Whether a host entry in a rebuilt folder stays out of every pod: anything at `/` outside the allowlist, named
- * secrets of /etc and /etc/ssl/private, and in /etc whatever is not world-readable (the pod's uid maps to the
- * service's uid on the host, so owner-only files would otherwise be readable).
+ * Layouts are computed from the host's folders; reused for a moment so a fan-out does not re-read them per pod,
+ * and never once an entry of /etc was added, removed or renamed (a new secret there is covered at once).
  */
-function hiddenEntry(dir: string, name: string): boolean {
-  if (dir === '/') return !ALLOWED_TOP.has(name);
-  if (dir === '/etc') {
-    if (ETC_SECRETS.has(name)) return true;
-    try {
-      return (lstatSync(path.posix.join(dir, name)).mode & 0o004) === 0;
-    } catch {
-      return true;
-    }
-  }
-  return dir === '/etc/ssl' && name === 'private';
-}
-
-/** Layouts are computed from the host's folders; reused for a moment so a fan-out does not re-read them per pod. */
 const MEMO_MS = 1000;
-const memo = new Map<string, { at: number; layout: SandboxLayout }>();
+const memo = new Map<string, { at: number; etc: number; layout: SandboxLayout }>();
+const etcChanged = () => statSync('/etc', { throwIfNoEntry: false })?.mtimeMs ?? 0;
 
 function addEntry(entries: Map<string, LayerEntry>, p: string, entry: LayerEntry): void {
   const parent = path.posix.dirname(p);
@@ -118,12 +94,33 @@ function isEmptyDir(p: string): boolean {
   }
 }
 
+/**
+ * Cover mounts for the hidden host entries below `dir` (itself included) when it is bound whole, except in
+ * `rebuilt` folders; undefined when one cannot be covered (a link or special file): that folder is rebuilt.
+ */
+function coversBelow(dir: string, rebuilt: Set<string>): LayoutMount[] | undefined {
+  const covers: LayoutMount[] = [];
+  for (const h of HIDING) {
+    if ((h !== dir && !h.startsWith(`${dir}/`)) || rebuilt.has(h) || hostKind(h) !== 'dir') continue;
+    for (const name of readdirSync(h)) {
+      if (!hiddenEntry(h, name)) continue;
+      const st = lstatSync(path.posix.join(h, name), { throwIfNoEntry: false });
+      if (!st) continue;
+      if (!st.isDirectory() && !st.isFile()) return undefined;
+      covers.push({ flag: '--ro-bind', dest: path.posix.join(h, name), cover: st.isDirectory() ? 'dir' : 'file' });
+    }
+  }
+  return covers;
+}
+
 function computeLayout(declared: string[], hidden: string[], volumePaths: string[], script: boolean): SandboxLayout {
   const own = (p: string) => OWN.some((o) => p === o || p.startsWith(`${o}/`));
   const hiddenSet = new Set(hidden);
   const open = new Set<string>(['/']);
-  // A host folder is rebuilt when a pod path needs an entry in it that the host lacks or must hide.
-  const rebuilt = new Set<string>(ALWAYS_REBUILT.filter((d) => hostKind(d) === 'dir'));
+  // A host folder is rebuilt when a pod path needs an entry in it that the host lacks or must hide, or when a
+  // secret in it cannot be covered.
+  const rebuilt = new Set<string>(['/']);
+  for (const h of HIDING) if (hostKind(h) === 'dir' && !coversBelow(h, new Set(HIDING.filter((o) => o !== h)))) rebuilt.add(h);
   for (const p of [...declared, ...volumePaths, ...hidden, ...(script ? [SCRIPT_PATH] : [])]) {
     if (own(p)) continue;
     for (let child = p; child !== '/'; child = path.posix.dirname(child)) {
@@ -132,11 +129,19 @@ function computeLayout(declared: string[], hidden: string[], volumePaths: string
       if ((hiddenSet.has(child) || hostKind(child) === 'missing') && hostKind(parent) === 'dir') rebuilt.add(parent);
     }
   }
-  for (const d of rebuilt) open.add(d);
-  const layout: SandboxLayout = { rootIsLayer: true, entries: new Map(), mounts: [], key: '' };
+  for (const d of rebuilt) for (let p = d; p !== '/'; p = path.posix.dirname(p)) open.add(p);
+  const layout: SandboxLayout = { rootIsLayer: true, entries: new Map(), mounts: [], key: '', resolvBindable: false };
   const skip = new Set([...OWN, ...hidden]);
   const { entries, mounts } = layout;
   entries.set('/tmp', { kind: 'dir', mode: 0o1777 });
+  // A host folder bound whole, its secrets covered right after it.
+  const bindWhole = (dir: string) => {
+    // Fail closed: a secret that became a link since the check above is never left uncovered.
+    const covers = coversBelow(dir, rebuilt);
+    if (!covers) throw new Error(`the host's ${dir} changed while the pod's sandbox was laid out`);
+    mounts.push({ flag: '--ro-bind', dest: dir }, ...covers);
+    if (dir === '/etc') layout.resolvBindable = lstatSync('/etc/resolv.conf', { throwIfNoEntry: false })?.isFile() ?? false;
+  };
 
   const view = (dir: string, inLayer: boolean): void => {
     if (rebuilt.has(dir)) {
@@ -159,16 +164,18 @@ function computeLayout(declared: string[], hidden: string[], volumePaths: string
         // An empty host folder is recreated rather than bound: what the pod writes there stays in its layer.
         else if (kind === 'dir' && isEmptyDir(full)) addEntry(entries, full, { kind: 'dir' });
         else {
-          mounts.push({ flag: '--ro-bind', dest: full });
+          if (kind === 'dir') bindWhole(full);
+          else mounts.push({ flag: '--ro-bind', dest: full });
           addEntry(entries, full, { kind: 'mount', dir: kind === 'dir' });
+          if (full === '/etc/resolv.conf') layout.resolvBindable = true;
         }
       }
       return;
     }
     if (inLayer) {
-      mounts.push({ flag: '--ro-bind', dest: dir });
+      bindWhole(dir);
       addEntry(entries, dir, { kind: 'mount', dir: true });
-    } else if (dir === '/') mounts.push({ flag: '--ro-bind', dest: '/' });
+    }
     for (const child of open) {
       if (child !== dir && path.posix.dirname(child) === dir && !skip.has(child) && hostKind(child) === 'dir') view(child, false);
     }
@@ -194,10 +201,11 @@ function computeLayout(declared: string[], hidden: string[], volumePaths: string
 export function sandboxLayout(declared: string[], hidden: string[], volumePaths: string[], script: boolean): SandboxLayout {
   const key = JSON.stringify([declared, hidden, volumePaths, script]);
   const hit = memo.get(key);
-  if (hit && Date.now() - hit.at < MEMO_MS) return hit.layout;
-  const layout = computeLayout(declared, hidden, volumePaths, script);
+  const etc = etcChanged();
+  if (hit && Date.now() - hit.at < MEMO_MS && hit.etc === etc) return hit.layout;
+  const layout = computeLayout(declared.map(podView), hidden.map(podView), volumePaths.map(podView), script);
   if (memo.size > 100) memo.clear();
-  memo.set(key, { at: Date.now(), layout });
+  memo.set(key, { at: Date.now(), etc, layout });
   return layout;
 }
 
@@ -212,6 +220,8 @@ export interface Confinement {
   tmpBytes: number;
   /** Bound read-only at /etc/resolv.conf (egress: the resolver of the user-mode network). */
   resolvConf?: string;
+  /** The placeholders covering secrets; default: those of the pool `root` belongs to. */
+  placeholders?: Placeholders;
 }
 
 /** The uid and gid a pod runs as inside its user namespace (nobody: owns nothing on the host's files). */
@@ -233,17 +243,17 @@ export function bwrapArgs(
   confinement: Confinement = { network: 'none', tmpBytes: 256 * 1024 * 1024 },
 ): string[] {
   const args = ['--bind', root, '/'];
+  const placeholders = confinement.placeholders ?? placeholdersBeside(root);
   for (const m of layout.mounts) {
     if (m.flag === '--dev' || m.flag === '--proc') args.push(m.flag, m.dest);
     else if (m.flag === '--tmpfs') args.push('--perms', '1777', '--size', String(confinement.tmpBytes), '--tmpfs', m.dest);
-    else args.push(m.flag, m.fromLayer ? path.join(root, m.dest) : m.dest, m.dest);
+    else args.push(m.flag, m.cover ? placeholders[m.cover] : m.fromLayer ? path.join(root, m.dest) : m.dest, m.dest);
   }
   for (const v of [...volumes].sort((a, b) => a.path.length - b.path.length))
     args.push(v.readOnly ? '--ro-bind' : '--bind', v.host, v.path);
   if (scriptFile) args.push('--ro-bind', scriptFile, SCRIPT_PATH);
   // Only over a file the layout binds from the host (a link there would lead the bind out of the pod).
-  const resolv = layout.entries.get('/etc/resolv.conf');
-  if (confinement.resolvConf && resolv?.kind === 'mount' && !resolv.dir) args.push('--ro-bind', confinement.resolvConf, '/etc/resolv.conf');
+  if (confinement.resolvConf && layout.resolvBindable) args.push('--ro-bind', confinement.resolvConf, '/etc/resolv.conf');
   args.push(
     '--unshare-user',
     '--uid',

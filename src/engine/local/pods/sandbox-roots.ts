@@ -1,13 +1,14 @@
 /**
- * Reusable root layers for bubblewrap pods. A pod's layer needs a mount point for every host entry bound into
- * it; creating those ~30 folders and files costs more than the process itself on some disks (a `mkdir` under
- * /tmp here takes ~1 ms), so layers are kept per sandbox layout and, between pods, wiped back to their entries:
- * whatever a pod wrote (its /tmp, /output_dir, input artifacts…) is removed before the next pod gets the layer.
+ * Root layers for bubblewrap pods. A pod's layer needs a mount point for every host entry bound into it; creating
+ * them costs more than the process itself on some disks (a `mkdir` under /tmp here takes ~1 ms), so layers are
+ * made ready per sandbox layout before a pod asks. A layer a pod used is never handed to another: on release it
+ * is moved aside whole (whatever the pod wrote, chmod-ed, linked, or planted as fifo or socket goes with it, and
+ * is removed in the background) and a fresh layer is built in its place for the next pod.
  */
 import type { Dirent } from 'node:fs';
-import { chmod, mkdir, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, rename, rm, rmdir, symlink, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { LayerEntry, SandboxLayout } from './sandbox-layout.ts';
+import { type LayerEntry, type Placeholders, type SandboxLayout } from './sandbox-layout.ts';
 
 interface Tree {
   entry: LayerEntry;
@@ -43,68 +44,102 @@ async function build(dir: string, tree: Tree): Promise<void> {
   }
 }
 
-async function matches(full: string, d: Dirent, entry: LayerEntry): Promise<boolean> {
-  if (entry.kind === 'symlink') return d.isSymbolicLink() && (await readlink(full)) === entry.target;
-  if (entry.kind === 'mount' && !entry.dir) return d.isFile();
-  return d.isDirectory();
-}
-
-/** Brings `dir` back to `tree`: removes what the pod added or changed, recreates what it removed. */
-async function wipe(dir: string, tree: Tree): Promise<void> {
-  const seen = new Set<string>();
-  for (const d of await readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, d.name);
-    const want = tree.children.get(d.name);
-    if (want && (await matches(full, d, want.entry))) {
-      seen.add(d.name);
-      // Mount points were covered while the pod ran: nothing can have been written into them (entries below one
-      // are mount points of the layer's own folders, bound on top).
-      if (want.entry.kind === 'dir' || (want.entry.kind === 'mount' && want.children.size > 0)) await wipe(full, want);
-    } else await rm(full, { recursive: true, force: true });
+/**
+ * Removes a tree a pod may have left unreadable (folders chmod-ed to 000 are opened again first; links are
+ * removed, never followed).
+ */
+export async function removeTree(dir: string): Promise<void> {
+  const st = await lstat(dir).catch(() => undefined);
+  if (!st) return;
+  if (!st.isDirectory()) {
+    await unlink(dir);
+    return;
   }
-  for (const [name, child] of tree.children) {
-    if (seen.has(name)) continue;
-    await create(path.join(dir, name), child.entry);
-    if (child.entry.kind !== 'symlink') await build(path.join(dir, name), child);
-  }
+  await chmod(dir, 0o700);
+  const children: Dirent[] = await readdir(dir, { withFileTypes: true });
+  for (const d of children) await removeTree(path.join(dir, d.name));
+  await rmdir(dir);
 }
 
 /** Root layers ready for pods, per sandbox layout; `dir` belongs to this pool alone. */
 export class RootPool {
-  private readonly free = new Map<string, string[]>();
+  /** Per layout: layers built or being built for the next pods (undefined: that build failed). */
+  private readonly free = new Map<string, Promise<string | undefined>[]>();
   private readonly trees = new Map<string, Tree>();
   private next = 0;
+  private removing: Promise<void> = Promise.resolve();
+  private placeholdersMade: Promise<void> | undefined;
+  /** The empty read-only file and folder covering host secrets (sandbox-layout.ts). */
+  readonly placeholders: Placeholders;
 
-  constructor(readonly dir: string) {}
+  /**
+   * Layers live in `dir` (nothing else does); the placeholders and the used layers waiting for removal in
+   * `aside`, on the same file system (a used layer is renamed there).
+   */
+  constructor(
+    readonly dir: string,
+    readonly aside = `${dir}-aside`,
+  ) {
+    this.placeholders = { file: path.join(aside, 'cover-file'), dir: path.join(aside, 'cover-dir') };
+  }
 
-  /** A layer holding exactly `layout`'s entries, for one pod until `release`. */
-  async acquire(layout: SandboxLayout): Promise<string> {
-    const ready = this.free.get(layout.key)?.pop();
-    if (ready) return ready;
+  private async build(layout: SandboxLayout, root: string): Promise<void> {
     let tree = this.trees.get(layout.key);
     if (!tree) this.trees.set(layout.key, (tree = treeOf(layout)));
-    const root = path.join(this.dir, String(this.next++));
-    await mkdir(root, { recursive: true });
+    this.placeholdersMade ??= (async () => {
+      await mkdir(this.dir, { recursive: true });
+      await mkdir(this.aside, { recursive: true });
+      await writeFile(this.placeholders.file, '', { mode: 0o444 });
+      await mkdir(this.placeholders.dir, { mode: 0o555 });
+    })();
+    await this.placeholdersMade;
+    await mkdir(root);
     await build(root, tree);
+  }
+
+  /** A fresh layer holding exactly `layout`'s entries, for one pod until `release`. */
+  async acquire(layout: SandboxLayout): Promise<string> {
+    for (let ready = this.free.get(layout.key)?.shift(); ready; ready = this.free.get(layout.key)?.shift()) {
+      const root = await ready;
+      if (root) return root;
+    }
+    const root = path.join(this.dir, String(this.next++));
+    await this.build(layout, root);
     return root;
   }
 
-  /** Wipes what the pod left in `root` and keeps it for the next pod with this layout (dropped if that fails). */
+  /**
+   * Takes the layer a pod used out of reach (moved aside, removed in the background) and builds a fresh one at
+   * the same path for the next pod with this layout, off the pod's path (the next `acquire` waits for it).
+   */
   async release(root: string, layout: SandboxLayout): Promise<void> {
+    const used = path.join(this.aside, `used-${this.next++}`);
     try {
-      await wipe(root, this.trees.get(layout.key)!);
+      await rename(root, used);
     } catch {
-      await rm(root, { recursive: true, force: true }).catch(() => undefined);
+      await removeTree(root).catch(() => undefined);
       return;
     }
+    this.removing = this.removing.then(() => removeTree(used).catch(() => undefined));
+    const fresh = this.build(layout, root).then(
+      () => root,
+      () =>
+        removeTree(root).then(
+          () => undefined,
+          () => undefined,
+        ),
+    );
     const list = this.free.get(layout.key) ?? [];
-    list.push(root);
+    list.push(fresh);
     this.free.set(layout.key, list);
   }
 
   /** Removes every layer (no pod may be running). */
   async close(): Promise<void> {
+    const building = [...this.free.values()].flat();
     this.free.clear();
-    await rm(this.dir, { recursive: true, force: true });
+    await Promise.all(building);
+    await this.removing;
+    for (const dir of [this.dir, this.aside]) await removeTree(dir).catch(() => rm(dir, { recursive: true, force: true }));
   }
 }

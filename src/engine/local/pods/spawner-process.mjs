@@ -65,10 +65,10 @@ function firstData(stream, child, what) {
 async function connect(child, egress, onSlirp) {
   await firstData(child.stdio[3], child, 'the step ended before its network namespace existed');
   const slirp = spawn(
-    'slirp4netns',
+    egress.tools.slirp4netns,
     // --exit-fd: slirp4netns ends when this process does (the pipe closes), even if it is killed.
     ['--configure', '--disable-host-loopback', '--mtu=65520', '--ready-fd=3', '--exit-fd=4', String(child.pid), 'tap0'],
-    { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], env: {} },
   );
   onSlirp(slirp);
   let slirpErr = '';
@@ -81,9 +81,14 @@ async function connect(child, egress, onSlirp) {
     );
   }
   if (egress.blocked.length > 0) {
-    const ip = spawn('nsenter', ['-t', String(child.pid), '-U', '-n', '--preserve-credentials', 'ip', '-batch', '-'], {
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
+    const ip = spawn(
+      egress.tools.nsenter,
+      ['-t', String(child.pid), '-U', '-n', '--preserve-credentials', egress.tools.ip, '-batch', '-'],
+      {
+        stdio: ['pipe', 'ignore', 'pipe'],
+        env: {},
+      },
+    );
     let ipErr = '';
     ip.stderr.on('data', (d) => (ipErr += d.toString()));
     ip.stdin.end(egress.blocked.map((r) => `route add unreachable ${r}\n`).join(''));

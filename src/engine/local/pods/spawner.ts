@@ -18,8 +18,11 @@ export interface SpawnRequest {
   log: string;
   /** Keep the last 256 KiB of stdout as the result. */
   capture: boolean;
-  /** The command starts with pods/network.ts's EGRESS_GATE: give it a network with `blocked` ranges unreachable. */
-  egress?: { blocked: string[] };
+  /**
+   * The command starts with pods/network.ts's egress gate: give it a network with `blocked` ranges unreachable,
+   * by the network programs at `tools` (absolute paths).
+   */
+  egress?: { blocked: string[]; tools: { slirp4netns: string; nsenter: string; ip: string } };
 }
 
 export interface SpawnOutcome {

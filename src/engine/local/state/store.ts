@@ -97,6 +97,20 @@ export class WorkflowStore {
     return Promise.all(rows.map((r) => this.assemble(r)));
   }
 
+  /** Every workflow, newest first, with its workflow-level status but not its nodes (a full list stays small). */
+  async summaries(): Promise<Workflow[]> {
+    const rows = await this.db.query<{ metadata: unknown; status: unknown }>(
+      "SELECT manifest->'metadata' AS metadata, status FROM local_workflows ORDER BY created_at DESC, name",
+    );
+    return rows.map((r) => ({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Workflow',
+      metadata: parseJson<Workflow['metadata']>(r.metadata),
+      spec: {},
+      status: parseJson<WorkflowStatus>(r.status),
+    }));
+  }
+
   async delete(name: string): Promise<void> {
     await this.db.query('DELETE FROM local_workflows WHERE name = $1', [name]);
   }

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../../context.ts';
 import { ConflictError } from '../../errors.ts';
 import { visibleRun } from '../../runs/visible.ts';
-import { refreshRun } from '../../runs/refresh.ts';
 import { requireEngine } from '../../runs/engine.ts';
 import { FINISHED_PHASES } from '../../runs/repository.ts';
 import { bearerSecurity, detailSchema, workflowNameParams } from '../schemas.ts';
@@ -21,10 +20,10 @@ export async function cancelRunRoute(app: FastifyInstance, ctx: ServiceContext):
     },
     async (request) => {
       const name = request.params.workflow_name;
-      const { run } = await refreshRun(ctx, await visibleRun(ctx, request.user, name));
+      // The runs table is current (the engine's change stream writes it, the stop's outcome included).
+      const run = await visibleRun(ctx, request.user, name);
       if (run.phase && FINISHED_PHASES.has(run.phase)) throw new ConflictError(`Workflow ${name} has already finished (${run.phase}).`);
       await requireEngine(ctx).stop(name);
-      await refreshRun(ctx, run);
       request.log.info({ workflow: name }, 'run cancelled');
       return { message: `Workflow ${name} is being stopped.` };
     },

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../../context.ts';
 import { visibleRun } from '../../runs/visible.ts';
-import { refreshRun } from '../../runs/refresh.ts';
 import { requireEngine } from '../../runs/engine.ts';
 import { bearerSecurity, detailSchema, workflowNameParams } from '../schemas.ts';
 
@@ -40,9 +39,9 @@ export async function resumeRunRoute(app: FastifyInstance, ctx: ServiceContext):
     },
     async (request) => {
       const name = request.params.workflow_name;
-      const run = await visibleRun(ctx, request.user, name);
+      await visibleRun(ctx, request.user, name);
+      // The resumed workflow's status reaches the runs table by the engine's change stream.
       await requireEngine(ctx).resume(name, { parameters: request.body?.parameters ?? {} });
-      await refreshRun(ctx, run);
       request.log.info({ workflow: name }, 'run resumed');
       return { message: `Workflow ${name} is resumed.` };
     },

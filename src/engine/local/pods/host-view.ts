@@ -1,0 +1,86 @@
+/**
+ * What of the host a pod sees by name: the allowlisted top-level folders, the secrets of /etc that stay hidden,
+ * and how a pod path resolves through the host links it sees (sandbox-layout.ts builds the view from these).
+ */
+import { lstatSync, readlinkSync } from 'node:fs';
+import path from 'node:path';
+
+/** Pod paths under these never open host folders: the pod gets its own. */
+export const OWN = ['/tmp', '/dev', '/proc'];
+
+/** The host's top-level entries a pod sees (read-only); everything else at `/` is the pod's own. */
+const ALLOWED_TOP = new Set(['usr', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32', 'opt', 'etc']);
+
+/** Host folders with entries `hiddenEntry` hides: covered when bound whole, left out when rebuilt. */
+export const HIDING = ['/etc', '/etc/ssl'];
+
+/** Entries of /etc that hold secrets (password hashes, host keys, private keys, credentials). */
+const ETC_SECRETS = new Set([
+  'shadow',
+  'shadow-',
+  'gshadow',
+  'gshadow-',
+  'ssh',
+  'sudoers',
+  'sudoers.d',
+  'security',
+  'krb5.keytab',
+  'credstore',
+  'credstore.encrypted',
+  'wireguard',
+  'ipsec.secrets',
+  'ppp',
+  'letsencrypt',
+  'NetworkManager',
+  'machine-id',
+  'ogdc-runner',
+]);
+
+/**
+ * Whether a host entry in a rebuilt folder stays out of every pod: anything at `/` outside the allowlist, named
+ * secrets of /etc and /etc/ssl/private, and in /etc whatever is not world-readable (the pod's uid maps to the
+ * service's uid on the host, so owner-only files would otherwise be readable).
+ */
+export function hiddenEntry(dir: string, name: string): boolean {
+  if (dir === '/') return !ALLOWED_TOP.has(name);
+  if (dir === '/etc') {
+    if (ETC_SECRETS.has(name)) return true;
+    try {
+      return (lstatSync(path.posix.join(dir, name)).mode & 0o004) === 0;
+    } catch {
+      return true;
+    }
+  }
+  return dir === '/etc/ssl' && name === 'private';
+}
+
+/**
+ * A pod path as the pod resolves it: through the host links it sees (in allowed host folders: `/bin/foo` is
+ * `/usr/bin/foo` on a merged-/usr host), not through host entries it does not see (its own /tmp, hidden ones).
+ */
+export function podView(p: string): string {
+  let parts = p.split('/').filter(Boolean);
+  let cur = '/';
+  for (let i = 0, hops = 0; i < parts.length; i++) {
+    const name = parts[i]!;
+    const next = path.posix.join(cur, name);
+    const rest = () => path.posix.join(next, ...parts.slice(i + 1));
+    if (OWN.some((o) => next === o || next.startsWith(`${o}/`)) || hiddenEntry(cur, name)) return rest();
+    let st: ReturnType<typeof lstatSync>;
+    try {
+      st = lstatSync(next, { throwIfNoEntry: false });
+    } catch {
+      st = undefined; // below a file (ENOTDIR), unreadable: the rest is the pod's own
+    }
+    if (!st) return rest();
+    if (st.isSymbolicLink()) {
+      if (++hops > 40) return p;
+      parts = [...path.posix.resolve(cur, readlinkSync(next)).split('/').filter(Boolean), ...parts.slice(i + 1)];
+      cur = '/';
+      i = -1;
+      continue;
+    }
+    cur = next;
+  }
+  return cur;
+}
