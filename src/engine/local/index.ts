@@ -33,7 +33,7 @@ import { TemplateRegistry } from './execution/templates.ts';
 import { ConfigMapStore } from './state/configmaps.ts';
 import { LockManager } from './execution/sync.ts';
 import { checkSuppliedInputs, checkVariables } from './admission/variables.ts';
-import { applyParameters, deleteAfter, parseLabelSelector, schemaProblems } from './admission/submit-helpers.ts';
+import { applyLabelsFrom, applyParameters, deleteAfter, parseLabelSelector, schemaProblems } from './admission/submit-helpers.ts';
 
 export interface LocalEngineOptions {
   /** A migrated database (migration 003 holds the engine's tables). */
@@ -243,6 +243,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       let artifactScope: ArtifactScope | undefined;
       for (let attempt = 0; ; attempt++) {
         wf.metadata.name = fixedName ?? generateWorkflowName(wf.metadata.generateName!);
+        applyLabelsFrom(wf);
         artifactScope = artifactScopeOf(wf.metadata.name, wf.metadata.labels, submitOptions?.artifactReadPrefixes);
         checkArtifactKeys(wf, artifactScope);
         if (await db.insert({ ...wf, status: { phase: 'Running', startedAt: wf.metadata.creationTimestamp } })) break;

@@ -184,6 +184,10 @@ const SPEC: Shape = {
   serviceAccountName: true,
   artifactGC: true,
   podGC: true,
+  // A PodDisruptionBudget only limits evictions by a cluster's voluntary disruptions; nothing evicts pods here.
+  podDisruptionBudget: true,
+  // labels/annotations are merged into metadata by execution/templates.ts; labelsFrom is evaluated at submit.
+  workflowMetadata: { labelsFrom: true },
   volumes: listOf(VOLUME),
   volumeClaimTemplates: listOf({ metadata: { name: true, labels: true, annotations: true }, spec: true }),
   volumeClaimGC: true,
