@@ -165,6 +165,10 @@ const TEMPLATE: Shape = {
   failFast: true,
   volumes: listOf(VOLUME),
   metadata: { labels: true, annotations: true },
+  // The main log saved as the `main-logs` artifact (execution/archive-logs.ts); other keys name a cloud store.
+  archiveLocation: { archiveLogs: true },
+  // Requests/limits, as a container's `resources`: the engine's own step limits apply (pods/limits.ts).
+  podResources: { requests: true, limits: true },
   annotations: true,
   serviceAccountName: true,
   nodeSelector: true,
@@ -186,6 +190,7 @@ const SPEC: Shape = {
   podGC: true,
   // A PodDisruptionBudget only limits evictions by a cluster's voluntary disruptions; nothing evicts pods here.
   podDisruptionBudget: true,
+  podResources: TEMPLATE.podResources!,
   // labels/annotations are merged into metadata by execution/templates.ts; labelsFrom is evaluated at submit.
   workflowMetadata: { labelsFrom: true },
   volumes: listOf(VOLUME),

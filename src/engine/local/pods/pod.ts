@@ -19,6 +19,7 @@ import { podFs, podPaths, rewriteMounts, type PodFs, type PodPaths } from './mou
 import { imageCommand, knownEntrypoint } from './images.ts';
 import { durationSeconds } from '../expressions/durations.ts';
 import { holdLocks } from '../execution/sync.ts';
+import { archiveMainLog } from '../execution/archive-logs.ts';
 import { podName } from '../state/names.ts';
 import { makeRewriter } from './sandbox-paths.ts';
 import { bwrapArgs, sandboxLayout, SCRIPT_PATH, type SandboxLayout } from './sandbox-layout.ts';
@@ -452,6 +453,7 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
   }
   try {
     await collectOutputs(ctx, node, req, l.fs, l.pod);
+    await archiveMainLog(ctx, node, req.tmpl, logFile, l.pod);
   } catch (err) {
     failure ??= { phase: 'Error', message: (err as Error).message };
   }
