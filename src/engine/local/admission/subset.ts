@@ -64,7 +64,20 @@ const GIT_ARTIFACT: Shape = {
 };
 const ARGUMENTS: Shape = {
   parameters: listOf(PARAMETER),
-  artifacts: listOf({ name: true, from: true, s3: S3, raw: { data: true }, optional: true, http: HTTP_ARTIFACT, git: GIT_ARTIFACT }),
+  artifacts: listOf({
+    name: true,
+    from: true,
+    // A path inside the `from` artifact (execution/invoke.ts); relative, without `..`.
+    subPath: (value, path) => {
+      const p = String(value);
+      if (p.startsWith('/') || p.split('/').includes('..')) reject(path, `'${p}' must be a relative path without '..'`);
+    },
+    s3: S3,
+    raw: { data: true },
+    optional: true,
+    http: HTTP_ARTIFACT,
+    git: GIT_ARTIFACT,
+  }),
 };
 const VOLUME_MOUNT: Shape = { name: true, mountPath: true, subPath: true, readOnly: true };
 const VOLUME: Shape = { name: true, emptyDir: true, persistentVolumeClaim: { claimName: true, readOnly: true } };
