@@ -7,6 +7,7 @@ import type { Db } from '../../db/types.ts';
 import { ManifestRejectedError, WorkflowCompletedError, WorkflowNotFoundError, WorkflowNotSuspendedError } from '../errors.ts';
 import type { Engine, LogLine, LogOptions, ResumeOptions, SubmitOptions, Workflow } from '../types.ts';
 import { ArtifactStore } from './state/artifact-store.ts';
+import { gcKeys } from './execution/artifact-gc.ts';
 import { now, type Obj } from './execution/context.ts';
 import { MemoStore } from './state/memo.ts';
 import { WorkflowMetrics } from './execution/metrics.ts';
@@ -185,6 +186,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
     await db.delete(name);
     await rm(wfDir(name), { recursive: true, force: true });
     if ((wf.spec.artifactGC as Obj | undefined)?.strategy === 'OnWorkflowDeletion') await artifacts.deletePrefix(`${name}/`);
+    for (const key of gcKeys(wf, 'OnWorkflowDeletion')) await artifacts.deletePrefix(key).catch(() => undefined);
   };
 
   const scheduleTtl = (name: string, at: Date) => {
@@ -273,6 +275,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       active.set(name, run);
       const first = run.snapshot();
       void run.done.then(async (final) => {
+        for (const key of gcKeys(final, 'OnWorkflowCompletion')) await artifacts.deletePrefix(key).catch(() => undefined);
         const at = deleteAfter(final);
         if (at) {
           await db

@@ -36,6 +36,8 @@ const ARTIFACT: Shape = {
   archive: ARCHIVE,
   optional: true,
   mode: true,
+  // Deleted from the artifact store at its strategy's moment (execution/artifact-gc.ts); no GC pod runs here.
+  artifactGC: { strategy: true, serviceAccountName: true, podMetadata: true },
 };
 const PARAMETER: Shape = {
   name: true,
