@@ -1,5 +1,6 @@
 // Runs Argo's top-level examples (test/engine/local/argo-examples) on the local engine and prints how each
-// compares with Argo's result: `node --import tsx scripts/argo-examples.ts [FILE...]`.
+// compares with Argo's result: `node --import tsx scripts/argo-examples.ts [FILE...]`. Each example may run for
+// EXAMPLE_TIMEOUT_MS (default 300 s: some, e.g. synchronization-mutex-tmpl-level, take Argo four minutes).
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +14,7 @@ const db = await openPglite(undefined);
 await migrate(db);
 const engine = await createLocalEngine({ db, dataDir, sandbox: 'auto', maxProcesses: 6, log: () => undefined });
 const files = process.argv.length > 2 ? process.argv.slice(2) : await exampleFiles();
-const results = await runExamples(engine, files, { timeoutMs: Number(process.env.EXAMPLE_TIMEOUT_MS ?? 20000), concurrency: 6 });
+const results = await runExamples(engine, files, { timeoutMs: Number(process.env.EXAMPLE_TIMEOUT_MS ?? 300000), concurrency: 6 });
 for (const r of results) console.log(`${r.verdict.padEnd(8)} ${r.file.padEnd(55)} ${r.detail.slice(0, 200)}`);
 console.log(JSON.stringify(summary(results)));
 await engine.close();

@@ -7,6 +7,7 @@ import type { Db } from '../../db/types.ts';
 import { ManifestRejectedError, WorkflowCompletedError, WorkflowNotFoundError, WorkflowNotSuspendedError } from '../errors.ts';
 import type { Engine, LogLine, LogOptions, ResumeOptions, SubmitOptions, Workflow, WorkflowEvent } from '../types.ts';
 import { ArtifactStore } from './state/artifact-store.ts';
+import { gcKeys } from './execution/artifact-gc.ts';
 import { now, type Obj } from './execution/context.ts';
 import { MemoStore } from './state/memo.ts';
 import { WorkflowMetrics } from './execution/metrics.ts';
@@ -34,7 +35,7 @@ import { TemplateRegistry } from './execution/templates.ts';
 import { ConfigMapStore } from './state/configmaps.ts';
 import { LockManager } from './execution/sync.ts';
 import { checkSuppliedInputs, checkVariables } from './admission/variables.ts';
-import { applyParameters, deleteAfter, parseLabelSelector, schemaProblems } from './admission/submit-helpers.ts';
+import { applyLabelsFrom, applyParameters, deleteAfter, parseLabelSelector, schemaProblems } from './admission/submit-helpers.ts';
 import { claimFolderIn } from './state/volumes.ts';
 import { watchUpdates } from './state/watch.ts';
 
@@ -200,6 +201,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
     deliver(watchers, { type: 'DELETED', workflow: run ? await run.done : wf });
     await rm(wfDir(name), { recursive: true, force: true });
     if ((wf.spec.artifactGC as Obj | undefined)?.strategy === 'OnWorkflowDeletion') await artifacts.deletePrefix(`${name}/`);
+    for (const key of gcKeys(wf, 'OnWorkflowDeletion')) await artifacts.deletePrefix(key).catch(() => undefined);
   };
 
   const scheduleTtl = (name: string, at: Date) => {
@@ -266,6 +268,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       let artifactScope: ArtifactScope | undefined;
       for (let attempt = 0; ; attempt++) {
         wf.metadata.name = fixedName ?? generateWorkflowName(wf.metadata.generateName!);
+        applyLabelsFrom(wf);
         artifactScope = artifactScopeOf(wf.metadata.name, wf.metadata.labels, submitOptions?.artifactReadPrefixes);
         checkArtifactKeys(wf, artifactScope);
         if (await db.insert({ ...wf, status: { phase: 'Running', startedAt: wf.metadata.creationTimestamp } })) break;
@@ -294,6 +297,7 @@ export async function createLocalEngine(options: LocalEngineOptions): Promise<Lo
       active.set(name, run);
       const first = run.snapshot();
       void run.done.then(async (final) => {
+        for (const key of gcKeys(final, 'OnWorkflowCompletion')) await artifacts.deletePrefix(key).catch(() => undefined);
         const at = deleteAfter(final);
         if (at) {
           await db

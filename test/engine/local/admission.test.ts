@@ -111,3 +111,22 @@ spec:
   assert.equal(relative.status?.phase, 'Error');
   assert.match(nodeByDisplay(relative, relative.metadata.name!).message ?? '', /must be an absolute path/);
 });
+
+test('pod-level resources are accepted as container resources are; resource claims and DNS settings stay refused', async (t) => {
+  const { engine } = await harness(t, { sandbox: 'none' });
+  const limits = '{limits: {cpu: "1", memory: 512Mi}, requests: {cpu: 100m}}';
+  const ok = await run(engine, wf(`    podResources: ${limits}`, `  podResources: ${limits}`));
+  assert.equal(ok.status?.phase, 'Succeeded');
+  for (const [spec, field] of [
+    ['  resourceClaims: [{name: gpu, resourceClaimTemplateName: t}]', 'spec.resourceClaims'],
+    ['  dnsConfig: {nameservers: [1.2.3.4]}', 'spec.dnsConfig'],
+    ['  podResources: {claims: [{name: gpu}]}', 'spec.podResources.claims'],
+  ] as const) {
+    await assert.rejects(engine.submit(wf('', spec)), (err: unknown) => {
+      assert.ok(err instanceof ManifestRejectedError);
+      assert.equal(err.field, field);
+      assert.match(err.message, /use the Argo engine/);
+      return true;
+    });
+  }
+});

@@ -39,6 +39,15 @@ const ARGO_PHASE: Record<string, string> = {
   'exit-handlers.yaml': 'Failed',
   'timeouts-step.yaml': 'Failed',
   'timeouts-workflow.yaml': 'Failed',
+  // A step exits 1 with no continueOn: Argo fails the step group and the workflow (steps.go). Labelled
+  // `environment` (pod GC needs a cluster to observe), not `expected-failure`, yet they fail by design.
+  'pod-gc-strategy.yaml': 'Failed',
+  'pod-gc-strategy-with-label-selector.yaml': 'Failed',
+  // The fourth item exits 1 and failFast stops the loop ("will fail and stop here").
+  'loops-arbitrary-sequential-steps.yaml': 'Failed',
+  // Both pods outlive the template timeout (activeDeadlineSeconds 10 s, `sleep 30s`): Kubernetes fails them
+  // (DeadlineExceeded, a Failed pod → a Failed node, operator.go:inferFailedReason); sleep1 continues only on Error.
+  'step-level-timeout.yaml': 'Failed',
   // Runs until stopped.
   'forever.yaml': 'Running',
 };
@@ -113,9 +122,42 @@ export async function runExample(engine: LocalEngine, file: string, timeoutMs: n
       if (expected !== 'Running') problems.push(`${name}: still running after ${timeoutMs} ms`);
     } else if (final.status?.phase !== expected) {
       problems.push(`${name}: ${final.status?.phase} (${final.status?.message ?? ''}), Argo: ${expected}`);
+    } else {
+      problems.push(...treeProblems(final));
     }
   }
   return problems.length ? { file, verdict: 'wrong', detail: problems.join('; ') } : { file, verdict: 'match', detail: '' };
+}
+
+/**
+ * What Argo guarantees of a finished workflow's node tree beyond its phase: every node is fulfilled (the
+ * controller marks what is left when the workflow ends, operator.go:markWorkflowPhase), each node's parent lists
+ * it as a child, and a Succeeded pod has every output parameter its template declares (a missing one fails the
+ * node, executor.go:SaveParameters).
+ */
+export function treeProblems(wf: Workflow): string[] {
+  const nodes = wf.status?.nodes ?? {};
+  const templates = new Map(((wf.spec.templates as Obj[] | undefined) ?? []).map((t) => [String(t.name), t]));
+  const problems: string[] = [];
+  for (const [id, n] of Object.entries(nodes)) {
+    if (n.phase === 'Pending' || n.phase === 'Running') problems.push(`node ${n.name} is still ${n.phase}`);
+    for (const c of n.children ?? []) if (!nodes[c]) problems.push(`node ${n.name} lists a missing child ${c}`);
+    if (n.type === 'Pod' && n.phase === 'Succeeded' && n.templateName) {
+      const declared = (((templates.get(n.templateName)?.outputs as Obj | undefined)?.parameters as Obj[] | undefined) ?? []).map((p) =>
+        String(p.name),
+      );
+      const have = new Set((n.outputs?.parameters ?? []).map((p) => p.name));
+      for (const p of declared) if (!have.has(p)) problems.push(`node ${n.name} lacks output parameter ${p}`);
+    }
+    if (
+      id !== wf.metadata.name &&
+      !Object.values(nodes).some((p) => p.children?.includes(id)) &&
+      !n.name.endsWith('.onExit') &&
+      !n.name.includes('.hooks.')
+    )
+      problems.push(`node ${n.name} is in no parent's children`);
+  }
+  return problems.slice(0, 3);
 }
 
 /** Resumes a suspended workflow, answering `approved` for each supplied output the engine asks a value for. */

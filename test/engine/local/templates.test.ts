@@ -151,3 +151,35 @@ test("Argo's dag-inline-workflowtemplate example runs from its registered templa
   assert.equal(wf.status?.phase, 'Succeeded');
   assert.equal(nodeByDisplay(wf, 'a').type, 'Pod');
 });
+
+test('workflowMetadata.labelsFrom: each label is an expression over the globals; a non-string result is refused', async (t) => {
+  const { engine } = await harness(t, { sandbox: 'none' });
+  const text = (expression: string) => `
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: labels-from-}
+spec:
+  entrypoint: main
+  # Nothing evicts pods here: a PodDisruptionBudget is accepted and has no effect.
+  podDisruptionBudget: {minAvailable: 1}
+  arguments: {parameters: [{name: foo, value: bar}]}
+  workflowMetadata:
+    labels: {fixed: "yes"}
+    labelsFrom:
+      foo: {expression: "${expression}"}
+  templates:
+  - name: main
+    container: {image: busybox, command: [sh, -c, 'true']}
+`;
+  const wf = await run(engine, manifest(text("workflow.parameters.foo + '-' + workflow.namespace")));
+  assert.equal(wf.status?.phase, 'Succeeded');
+  assert.equal(wf.metadata.labels?.foo, 'bar-default');
+  assert.equal(wf.metadata.labels?.fixed, 'yes');
+  assert.equal((await engine.get(wf.metadata.name!)).metadata.labels?.foo, 'bar-default', 'the label is kept');
+  await assert.rejects(engine.submit(manifest(text('1 + 2'))), (err: unknown) => {
+    assert.ok(err instanceof ManifestRejectedError);
+    assert.equal(err.field, 'spec.workflowMetadata.labelsFrom.foo.expression');
+    assert.match(err.message, /must be a string, not number/);
+    return true;
+  });
+});

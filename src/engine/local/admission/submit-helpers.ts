@@ -3,6 +3,7 @@ import { validateWorkflowManifest } from '../../../argo/schema.ts';
 import { ManifestRejectedError } from '../../errors.ts';
 import type { Workflow } from '../../types.ts';
 import type { Obj } from '../execution/context.ts';
+import { evaluateExpression, nestVariables } from '../expressions/expr.ts';
 
 /** Applies `-p NAME=VALUE` overrides (an override drops the parameter's enum), then checks enums. */
 export function applyParameters(wf: Workflow, overrides: Record<string, string>): void {
@@ -76,4 +77,37 @@ export function schemaProblems(manifest: Workflow): string[] {
     const m = /^(.*): must be string$/.exec(e);
     return !(m && typeof valueAt(manifest, m[1]!) === 'number');
   });
+}
+
+/**
+ * `spec.workflowMetadata.labelsFrom` (operator.go:setGlobalParameters): each label is an `expr` expression over
+ * the workflow's globals (`workflow.name`, `workflow.namespace`, `workflow.parameters.X`, …) that must give a
+ * string. Argo errors the workflow when it does not; here the submit is refused, naming the label's field.
+ */
+export function applyLabelsFrom(wf: Workflow): void {
+  const meta = (wf.spec as Obj).workflowMetadata as Obj | undefined;
+  const from = (meta?.labelsFrom ?? {}) as Record<string, Obj>;
+  const params = ((wf.spec.arguments as Obj | undefined)?.parameters as Obj[] | undefined) ?? [];
+  const flat: Array<[string, string]> = [
+    ['workflow.name', wf.metadata.name ?? ''],
+    ['workflow.namespace', wf.metadata.namespace ?? ''],
+    ['workflow.uid', wf.metadata.uid ?? ''],
+    ['workflow.creationTimestamp', wf.metadata.creationTimestamp ?? ''],
+    ...params.filter((p) => p.value !== undefined).map((p): [string, string] => [`workflow.parameters.${String(p.name)}`, String(p.value)]),
+  ];
+  for (const [label, source] of Object.entries(from)) {
+    const field = `spec.workflowMetadata.labelsFrom.${label}.expression`;
+    let value: unknown;
+    try {
+      value = evaluateExpression(String(source.expression ?? ''), nestVariables(flat));
+    } catch (err) {
+      throw new ManifestRejectedError(`${field}: ${(err as Error).message}`, field);
+    }
+    if (typeof value !== 'string')
+      throw new ManifestRejectedError(
+        `${field}: failed to evaluate label "${label}" expression "${String(source.expression)}": the result must be a string, not ${value === undefined ? 'an unknown variable' : typeof value}`,
+        field,
+      );
+    wf.metadata.labels = { ...wf.metadata.labels, [label]: value };
+  }
 }

@@ -36,6 +36,8 @@ const ARTIFACT: Shape = {
   archive: ARCHIVE,
   optional: true,
   mode: true,
+  // Deleted from the artifact store at its strategy's moment (execution/artifact-gc.ts); no GC pod runs here.
+  artifactGC: { strategy: true, serviceAccountName: true, podMetadata: true },
 };
 const PARAMETER: Shape = {
   name: true,
@@ -64,7 +66,20 @@ const GIT_ARTIFACT: Shape = {
 };
 const ARGUMENTS: Shape = {
   parameters: listOf(PARAMETER),
-  artifacts: listOf({ name: true, from: true, s3: S3, raw: { data: true }, optional: true, http: HTTP_ARTIFACT, git: GIT_ARTIFACT }),
+  artifacts: listOf({
+    name: true,
+    from: true,
+    // A path inside the `from` artifact (execution/invoke.ts); relative, without `..`.
+    subPath: (value, path) => {
+      const p = String(value);
+      if (p.startsWith('/') || p.split('/').includes('..')) reject(path, `'${p}' must be a relative path without '..'`);
+    },
+    s3: S3,
+    raw: { data: true },
+    optional: true,
+    http: HTTP_ARTIFACT,
+    git: GIT_ARTIFACT,
+  }),
 };
 const VOLUME_MOUNT: Shape = { name: true, mountPath: true, subPath: true, readOnly: true };
 const VOLUME: Shape = { name: true, emptyDir: true, persistentVolumeClaim: { claimName: true, readOnly: true } };
@@ -165,6 +180,10 @@ const TEMPLATE: Shape = {
   failFast: true,
   volumes: listOf(VOLUME),
   metadata: { labels: true, annotations: true },
+  // The main log saved as the `main-logs` artifact (execution/archive-logs.ts); other keys name a cloud store.
+  archiveLocation: { archiveLogs: true },
+  // Requests/limits, as a container's `resources`: the engine's own step limits apply (pods/limits.ts).
+  podResources: { requests: true, limits: true },
   annotations: true,
   serviceAccountName: true,
   nodeSelector: true,
@@ -184,6 +203,11 @@ const SPEC: Shape = {
   serviceAccountName: true,
   artifactGC: true,
   podGC: true,
+  // A PodDisruptionBudget only limits evictions by a cluster's voluntary disruptions; nothing evicts pods here.
+  podDisruptionBudget: true,
+  podResources: TEMPLATE.podResources!,
+  // labels/annotations are merged into metadata by execution/templates.ts; labelsFrom is evaluated at submit.
+  workflowMetadata: { labelsFrom: true },
   volumes: listOf(VOLUME),
   volumeClaimTemplates: listOf({ metadata: { name: true, labels: true, annotations: true }, spec: true }),
   volumeClaimGC: true,

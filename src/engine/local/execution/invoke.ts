@@ -2,6 +2,7 @@
  * What steps and DAG tasks share: resolving a call's references and loop items, its `when`, and running it
  * (SEMANTICS §2, §3, §5).
  */
+import path from 'node:path';
 import type { NodeStatus } from '../../types.ts';
 import { createNode, type ArtifactRef, type Obj, type RunContext, type Template } from './context.ts';
 import { ExpressionError, LoopExpansionError, UnresolvedVariableError, WhenExpressionError } from '../errors.ts';
@@ -70,7 +71,7 @@ export function callArguments(call: Obj, scope: Pick<Scope, 'artifacts'>, global
         if (a.optional === true) continue;
         throw new UnresolvedVariableError(tag);
       }
-      artifacts.push({ name, source: ref });
+      artifacts.push({ name, source: typeof a.subPath === 'string' ? withSubPath(ref, a.subPath, name) : ref });
     } else if (typeof (a.s3 as Obj | undefined)?.key === 'string') {
       artifacts.push({ name, source: { name, s3: { key: String((a.s3 as Obj).key) } } as ArtifactRef });
     } else if (typeof (a.raw as Obj | undefined)?.data === 'string') {
@@ -80,6 +81,16 @@ export function callArguments(call: Obj, scope: Pick<Scope, 'artifacts'>, global
     }
   }
   return { parameters, artifacts };
+}
+
+/**
+ * An argument artifact's `subPath`: the file or folder at that path inside the `from` artifact
+ * (steps.go/dag.go resolveReferences: Artifact.AppendToKey joins it to the stored key). Only stored (s3) artifacts
+ * have a key; inside an archived (tgz) artifact the joined key names nothing, so loading it fails as in Argo.
+ */
+function withSubPath(ref: ArtifactRef, subPath: string, name: string): ArtifactRef {
+  if (!ref.s3?.key) throw new LoopExpansionError(`artifact '${name}': subPath needs an artifact kept in the artifact repository`);
+  return { ...ref, s3: { key: path.posix.join(ref.s3.key, subPath) } };
 }
 
 /** Whether a processing error (bad when, withParam, unresolved reference) is one a step reports on its node. */

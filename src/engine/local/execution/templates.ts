@@ -86,10 +86,12 @@ export class TemplateRegistry {
     this.inlineRefs(spec, namespace);
     // spec.workflowMetadata: labels and annotations the Workflow gets (operator.go:setWorkflowMetadata... via labels).
     const meta = spec.workflowMetadata as Obj | undefined;
-    if (meta && meta.labelsFrom === undefined) {
+    if (meta) {
       wf.metadata.labels = { ...(meta.labels as Record<string, string>), ...wf.metadata.labels };
       wf.metadata.annotations = { ...(meta.annotations as Record<string, string>), ...wf.metadata.annotations };
-      delete spec.workflowMetadata;
+      // labelsFrom needs the workflow's name and parameters: evaluated at submit (submit-helpers.ts:applyLabelsFrom).
+      if (meta.labelsFrom === undefined) delete spec.workflowMetadata;
+      else spec.workflowMetadata = { labelsFrom: meta.labelsFrom };
     }
     const defaults = spec.templateDefaults as Obj | undefined;
     if (defaults) {

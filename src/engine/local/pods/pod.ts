@@ -19,6 +19,7 @@ import { podPaths, type PodFs } from './mounts.ts';
 import { imageCommand, knownEntrypoint } from './images.ts';
 import { durationSeconds } from '../expressions/durations.ts';
 import { holdLocks } from '../execution/sync.ts';
+import { archiveMainLog } from '../execution/archive-logs.ts';
 import { podName } from '../state/names.ts';
 import type { PodSandbox } from './sandbox.ts';
 import type { SpawnRequest } from './spawner.ts';
@@ -396,6 +397,7 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
   }
   try {
     await collectOutputs(ctx, node, req, l.fs, l.pod, l.sandbox.hostOutputs);
+    await archiveMainLog(ctx, node, req.tmpl, logFile, l.pod);
   } catch (err) {
     failure ??= { phase: 'Error', message: (err as Error).message };
   }
