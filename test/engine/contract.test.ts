@@ -3,7 +3,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { ArtifactNotFoundError, WorkflowNotFoundError, WorkflowNotSuspendedError } from '../../src/engine/errors.ts';
+import {
+  ArtifactNotFoundError,
+  WorkflowCompletedError,
+  WorkflowNotFoundError,
+  WorkflowNotSuspendedError,
+} from '../../src/engine/errors.ts';
 import type { Engine, LogLine, Workflow, WorkflowEvent } from '../../src/engine/types.ts';
 import { argoSubject, localSubject, NAMESPACE, type Subject } from './contract/subjects.ts';
 
@@ -137,6 +142,18 @@ for (const start of [localSubject, argoSubject]) {
       await assert.rejects(engine.resume(name), (e: unknown) => e instanceof WorkflowNotSuspendedError && e.workflowName === name);
     });
 
+    it('suspends a running workflow (spec.suspend), resumes it; a finished one cannot be suspended', async () => {
+      const name = (await engine.submit(workflow('sleep'))).metadata.name!;
+      await until(engine, name, (wf) => wf.status?.nodes?.[name]?.phase === 'Running', 'running');
+      await engine.suspend(name);
+      await until(engine, name, (wf) => wf.spec.suspend === true, 'suspended');
+      await engine.resume(name);
+      await until(engine, name, (wf) => wf.spec.suspend === undefined, 'resumed');
+      await engine.stop(name);
+      await finished(engine, name);
+      await assert.rejects(engine.suspend(name), (e: unknown) => e instanceof WorkflowCompletedError && e.workflowName === name);
+    });
+
     it('lists the workflows whose labels match a selector, and none for a selector nothing matches', async () => {
       const batch = randomUUID().slice(0, 8);
       const names = [];
@@ -190,6 +207,7 @@ for (const start of [localSubject, argoSubject]) {
       await assert.rejects(engine.get(name), notFound);
       await assert.rejects(engine.stop(name), notFound);
       await assert.rejects(engine.resume(name), notFound);
+      await assert.rejects(engine.suspend(name), notFound);
       await assert.rejects(engine.delete(name), notFound);
       await assert.rejects(collect(engine.logs(name)), notFound);
     });
