@@ -51,7 +51,7 @@ ${probe}
       command: [sh, -c, 'echo {{inputs.parameters.ip}}']
 `);
 
-test('a daemon is used once ready (httpGet probe), then killed when its steps end', async (t) => {
+test('a daemon is used once ready (httpGet probe), then killed when its steps end', { timeout: 180_000 }, async (t) => {
   const h = await harness(t);
   const wf = await run(h.engine, daemonWorkflow(18431, '        httpGet: {path: /, port: 18431}'));
   assert.equal(wf.status?.phase, 'Succeeded', JSON.stringify(nodes(wf).map((n) => [n.displayName, n.phase, n.message])));
@@ -68,7 +68,7 @@ test('a daemon is used once ready (httpGet probe), then killed when its steps en
   assert.ok(Date.parse(server.finishedAt!) <= Date.parse(wf.status!.finishedAt!));
 });
 
-test('an exec readiness probe runs in the pod; a dag task uses {{tasks.X.ip}}', async (t) => {
+test('an exec readiness probe runs in the pod; a dag task uses {{tasks.X.ip}}', { timeout: 180_000 }, async (t) => {
   const h = await harness(t);
   const wf = await run(
     h.engine,
@@ -105,7 +105,7 @@ spec:
   assert.deepEqual(await logText(h.engine, wf.metadata.name!, nodeByDisplay(wf, 'client').id), ['server at 127.0.0.1']);
 });
 
-test('a stop kills a running daemon; its node is Failed with the stop message', async (t) => {
+test('a stop kills a running daemon; its node is Failed with the stop message', { timeout: 180_000 }, async (t) => {
   const h = await harness(t);
   const submitted = await h.engine.submit(
     manifest(`
@@ -143,11 +143,14 @@ spec:
   assert.equal(server.message, "Stopped with strategy 'Stop'");
 });
 
-test('sidecars share the pod network and are killed once main ends; init containers run first, in order', async (t) => {
-  const h = await harness(t);
-  const wf = await run(
-    h.engine,
-    manifest(`
+test(
+  'sidecars share the pod network and are killed once main ends; init containers run first, in order',
+  { timeout: 180_000 },
+  async (t) => {
+    const h = await harness(t);
+    const wf = await run(
+      h.engine,
+      manifest(`
 apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata: {generateName: sidecar-}
@@ -178,15 +181,16 @@ spec:
         "
       volumeMounts: [{name: work, mountPath: /work}]
 `),
-  );
-  assert.equal(wf.status?.phase, 'Succeeded', JSON.stringify(nodes(wf).map((n) => [n.displayName, n.phase, n.message])));
-  const pod = nodeByDisplay(wf, wf.metadata.name!);
-  assert.deepEqual(await logText(h.engine, wf.metadata.name!, pod.id), ['one', 'two', 'hello from the daemon']);
-  // The sidecar did not hold the pod open: it was killed (SIGTERM) after main.
-  assert.equal(pod.phase, 'Succeeded');
-});
+    );
+    assert.equal(wf.status?.phase, 'Succeeded', JSON.stringify(nodes(wf).map((n) => [n.displayName, n.phase, n.message])));
+    const pod = nodeByDisplay(wf, wf.metadata.name!);
+    assert.deepEqual(await logText(h.engine, wf.metadata.name!, pod.id), ['one', 'two', 'hello from the daemon']);
+    // The sidecar did not hold the pod open: it was killed (SIGTERM) after main.
+    assert.equal(pod.phase, 'Succeeded');
+  },
+);
 
-test('a failing init container fails the pod with its name; main does not run', async (t) => {
+test('a failing init container fails the pod with its name; main does not run', { timeout: 180_000 }, async (t) => {
   const h = await harness(t);
   const wf = await run(
     h.engine,
@@ -210,7 +214,7 @@ spec:
   assert.deepEqual(await logText(h.engine, wf.metadata.name!, pod.id), []);
 });
 
-test('a sidecar fork bomb is bounded by the step limits and killed with the pod', async (t) => {
+test('a sidecar fork bomb is bounded by the step limits and killed with the pod', { timeout: 180_000 }, async (t) => {
   const h = await harness(t, { limits: { processes: 64 } });
   const wf = await run(
     h.engine,
@@ -234,4 +238,42 @@ spec:
   assert.ok(['Succeeded', 'Failed'].includes(pod.phase), `${pod.phase} ${pod.message}`);
   const bombLog = await readFile(path.join(h.dataDir, 'workflows', wf.metadata.name!, 'nodes', pod.id, 'bomb.log'), 'utf8').catch(() => '');
   assert.match(bombLog, /fork|Resource temporarily unavailable|Cannot|can't/i);
+});
+
+test('closing the engine kills a daemon: nothing it started goes on writing', { timeout: 180_000 }, async (t) => {
+  const h = await harness(t);
+  const submitted = await h.engine.submit(
+    manifest(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: daemon-close-}
+spec:
+  entrypoint: main
+  volumes: [{name: data, persistentVolumeClaim: {claimName: beat}}]
+  templates:
+  - name: main
+    steps:
+    - - {name: server, template: server}
+    - - {name: wait, template: wait}
+  - name: server
+    daemon: true
+    container:
+      image: alpine
+      command: [sh, -c, 'while true; do echo beat >> /data/beats; sleep 0.2; done']
+      volumeMounts: [{name: data, mountPath: /data}]
+  - name: wait
+    container: {image: alpine, command: [sleep, '600']}
+`),
+  );
+  const name = submitted.metadata.name!;
+  const beats = path.join(h.dataDir, 'volumes', 'beat', 'beats');
+  for (let i = 0; i < 600; i++) {
+    if ((await readFile(beats, 'utf8').catch(() => '')).length > 20) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await h.engine.close();
+  const after = await readFile(beats, 'utf8');
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(await readFile(beats, 'utf8'), after);
+  void name;
 });

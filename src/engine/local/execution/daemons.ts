@@ -8,6 +8,7 @@
  */
 import type { NodeStatus } from '../../types.ts';
 import { setPhase, type RunContext } from './context.ts';
+import { sweepPodNetwork } from '../pods/pod-network.ts';
 
 interface Daemon {
   node: NodeStatus;
@@ -85,7 +86,8 @@ export function killDaemons(ctx: RunContext, boundaryId: string): void {
   for (const d of set) {
     for (const n of [d.node, ...d.parents]) {
       delete n.daemoned;
-      if (n.phase === 'Running') setPhase(ctx, n, 'Succeeded');
+      // After a stop its own kill gives it the stop's message (Failed).
+      if (n.phase === 'Running' && !ctx.stopped) setPhase(ctx, n, 'Succeeded');
     }
     d.kill();
   }
@@ -96,5 +98,12 @@ export async function endDaemons(ctx: RunContext): Promise<void> {
   const r = registries.get(ctx);
   if (!r) return;
   for (const key of [...r.byBoundary.keys()]) killDaemons(ctx, key);
-  await Promise.allSettled([...r.runs]);
+  const settled = Promise.allSettled([...r.runs]);
+  // A daemon whose processes outlived their kill (SIGKILL after 2 s) is ended through the pod network.
+  const timer = new Promise((resolve) => setTimeout(resolve, 5000).unref());
+  if ((await Promise.race([settled.then(() => true), timer.then(() => false)])) === false) {
+    const n = await sweepPodNetwork(ctx);
+    ctx.log(`local engine: ${ctx.name}: killed ${n} process(es) left in the pod network`);
+  }
+  await settled;
 }

@@ -96,6 +96,37 @@ export async function runInitContainers(
   return undefined;
 }
 
+/** Runs the template's initContainers, killable by a stop; the failure message, or undefined. */
+export async function initContainers(ctx: RunContext, tmpl: Obj, launcher: PodLauncher): Promise<string | undefined> {
+  const list = (tmpl.initContainers as Obj[] | undefined) ?? [];
+  if (list.length === 0) return undefined;
+  let current: ContainerRun | undefined;
+  const handle = {
+    kill: () => {
+      if (current) killContainer(current);
+    },
+  };
+  ctx.running.add(handle);
+  try {
+    return await runInitContainers(ctx, launcher, list, (run) => (current = run));
+  } finally {
+    ctx.running.delete(handle);
+  }
+}
+
+/**
+ * Images are not pulled: the message for the first sidecar or init container whose program is not on this
+ * machine (the pod fails at once rather than waiting on a sidecar that never starts), or undefined.
+ */
+export async function missingProgram(tmpl: Obj, exists: (prog: string) => Promise<boolean>): Promise<string | undefined> {
+  for (const other of [...((tmpl.initContainers as Obj[] | undefined) ?? []), ...((tmpl.sidecars as Obj[] | undefined) ?? [])]) {
+    const prog = String(argvOf(other, (t) => t)[0] ?? '');
+    if (!(await exists(prog)))
+      return `${String(other.name)}: command "${prog}" not found: exec: "${prog}": executable file not found in $PATH`;
+  }
+  return undefined;
+}
+
 /**
  * After main: kills the sidecars still running and waits for them; the message of a sidecar that had failed by
  * itself (exit code other than 0, 137, 143), which fails a pod whose main succeeded (inferFailedReason).

@@ -6,7 +6,7 @@
  * workflow's other pods at 127.0.0.1, and by nothing outside the workflow. The holder ends with the workflow, its
  * stop and the engine's close (the launcher kills what it started).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Obj, RunContext } from '../execution/context.ts';
 import type { RunningProcess } from './spawner.ts';
@@ -32,8 +32,21 @@ export function needsPodNetwork(ctx: RunContext): boolean {
 async function startHolder(ctx: RunContext): Promise<Holder> {
   const log = path.join(ctx.wfDir, 'pod-network.log');
   const proc = ctx.spawner.spawn({
-    file: 'unshare',
-    args: ['--user', '--map-root-user', '--net', '--', 'sh', '-c', 'ip link set lo up && echo "pid $$" && exec sleep infinity'],
+    // It dies with the launcher even when that is killed (the parent-death signal survives the execs).
+    file: 'setpriv',
+    args: [
+      '--pdeathsig',
+      'KILL',
+      '--',
+      'unshare',
+      '--user',
+      '--map-root-user',
+      '--net',
+      '--',
+      'sh',
+      '-c',
+      'ip link set lo up && echo "pid $$" && exec sleep infinity',
+    ],
     cwd: '/',
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
     log,
@@ -50,6 +63,9 @@ async function startHolder(ctx: RunContext): Promise<Holder> {
     if (m) {
       holder.pid = Number(m[1]);
       holder.netIno = (await stat(`/proc/${holder.pid}/ns/net`)).ino;
+      // A stop kills the pods' process groups; two seconds later (after their SIGKILL) whatever still runs in
+      // this network is killed too: a process that left its group cannot outlive the stop.
+      ctx.running.add({ kill: () => setTimeout(() => void sweepPodNetwork(ctx), 2500).unref() });
       return holder;
     }
     await new Promise((r) => setTimeout(r, 25));
@@ -78,6 +94,32 @@ export async function podNetworkPrefix(ctx: RunContext): Promise<string[] | unde
   );
   if (h.ended || ino !== h.netIno) throw new Error("the workflow's pod network is gone");
   return ['nsenter', `--user=/proc/${h.pid}/ns/user`, `--net=/proc/${h.pid}/ns/net`, '--'];
+}
+
+/**
+ * Kills every process in the workflow's pod network but its holder (found by the namespace's inode under
+ * /proc): the backstop for pods whose processes survived their kill. Returns how many were killed.
+ */
+export async function sweepPodNetwork(ctx: RunContext): Promise<number> {
+  const h = await holders.get(ctx)?.catch(() => undefined);
+  if (!h || h.ended) return 0;
+  let killed = 0;
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === h.pid || pid === process.pid) continue;
+    const ino = await stat(`/proc/${pid}/ns/net`).then(
+      (st) => st.ino,
+      () => -1,
+    );
+    if (ino !== h.netIno) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+      killed++;
+    } catch {
+      // Gone already.
+    }
+  }
+  return killed;
 }
 
 /** Ends the workflow's network holder (the workflow is over). */
