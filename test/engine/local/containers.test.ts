@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { harness, logText, manifest, nodeByDisplay, nodes, run } from './helpers.ts';
+import { example, harness, logText, manifest, nodeByDisplay, nodes, run } from './helpers.ts';
 
 // Serves 'hello from the daemon' on the port that follows.
 const SERVER = 'mkdir -p /tmp/www && echo hello from the daemon > /tmp/www/index.html && exec python3 -m http.server -d /tmp/www ';
@@ -277,3 +277,18 @@ spec:
   assert.equal(await readFile(beats, 'utf8'), after);
   void name;
 });
+
+test(
+  "Argo's daemon-nginx example: the nginx stand-in serves its page to the client at {{steps.nginx-server.ip}}",
+  { timeout: 180_000 },
+  async (t) => {
+    const h = await harness(t);
+    const wf = await run(h.engine, await example('daemon-nginx'));
+    assert.equal(wf.status?.phase, 'Succeeded', JSON.stringify(nodes(wf).map((n) => [n.displayName, n.phase, n.message])));
+    const server = nodeByDisplay(wf, 'nginx-server');
+    assert.equal(server.phase, 'Succeeded');
+    const log = (await logText(h.engine, wf.metadata.name!, nodeByDisplay(wf, 'nginx-client').id)).join('\n');
+    assert.match(log, /^curl --silent -G http:\/\/127\.0\.0\.1:80\//);
+    assert.match(log, /<title>Welcome to nginx!<\/title>/);
+  },
+);

@@ -45,7 +45,8 @@ async function startHolder(ctx: RunContext): Promise<Holder> {
       '--',
       'sh',
       '-c',
-      'ip link set lo up && echo "pid $$" && exec sleep infinity',
+      // Ports below 1024 are open to the pods (as in a pod's own network; nginx listens on 80).
+      'ip link set lo up && echo 0 > /proc/sys/net/ipv4/ip_unprivileged_port_start && echo "pid $$" && exec sleep infinity',
     ],
     cwd: '/',
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
