@@ -231,6 +231,10 @@ export interface NodeStatus {
   };
   children?: string[];
   outboundNodes?: string[];
+  /** A daemon's node while it runs after its readiness (Argo: NodeStatus.Daemoned). */
+  daemoned?: boolean;
+  /** A daemoned node's address (`{{steps.X.ip}}`). */
+  podIP?: string;
 }
 
 export interface WorkflowStatus {

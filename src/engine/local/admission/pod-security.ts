@@ -107,6 +107,10 @@ function checkTemplate(t: Obj, field: string, keyCheck: KeyCheck): void {
       checkRelative(m.subPath, `${here}.volumeMounts[${i}].subPath`, 'subPath');
     });
   }
+  for (const kind of ['sidecars', 'initContainers'] as const)
+    ((t[kind] as Obj[] | undefined) ?? []).forEach((c, i) =>
+      checkSecurityContext(c?.securityContext, `${field}.${kind}[${i}].securityContext`),
+    );
   const calls: Array<[Obj, string]> = [];
   if (Array.isArray(t.steps))
     (t.steps as Obj[][]).forEach((g, gi) => (g ?? []).forEach((s, si) => calls.push([s, `${field}.steps[${gi}][${si}]`])));

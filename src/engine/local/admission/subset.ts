@@ -83,6 +83,21 @@ const ARGUMENTS: Shape = {
 };
 const VOLUME_MOUNT: Shape = { name: true, mountPath: true, subPath: true, readOnly: true };
 const VOLUME: Shape = { name: true, emptyDir: true, persistentVolumeClaim: { claimName: true, readOnly: true } };
+/** A probe's port: a number (named ports need the image's metadata). */
+const PROBE_PORT = (value: unknown, path: string) => {
+  if (typeof value === 'string' && !/^\d+$/.test(value) && !value.includes('{{'))
+    reject(path, `named port '${value}' is not supported by the local engine (images are not pulled); give the number`);
+};
+const PROBE: Shape = {
+  exec: { command: true },
+  httpGet: { path: true, port: PROBE_PORT, host: true, scheme: true, httpHeaders: listOf({ name: true, value: true }) },
+  tcpSocket: { port: PROBE_PORT, host: true },
+  initialDelaySeconds: true,
+  periodSeconds: true,
+  timeoutSeconds: true,
+  successThreshold: true,
+  failureThreshold: true,
+};
 const CONTAINER: Shape = {
   name: true,
   image: true,
@@ -94,6 +109,25 @@ const CONTAINER: Shape = {
   imagePullPolicy: true,
   volumeMounts: listOf(VOLUME_MOUNT),
   securityContext: true,
+  readinessProbe: PROBE,
+  ports: true,
+};
+/**
+ * Sidecars and init containers (pods/containers.ts) see the pod's volumes as main mounts them (as with
+ * `mirrorVolumeMounts`); their own volumeMounts and workingDir are refused.
+ */
+const OTHER_CONTAINER: Shape = {
+  name: true,
+  image: true,
+  command: true,
+  args: true,
+  env: listOf({ name: true, value: true }),
+  resources: true,
+  imagePullPolicy: true,
+  securityContext: true,
+  mirrorVolumeMounts: true,
+  readinessProbe: PROBE,
+  ports: true,
 };
 const SYNC_REF: Shape = { name: true, namespace: true, database: true };
 const SYNCHRONIZATION: Shape = {
@@ -124,6 +158,9 @@ const LOOP_AND_CALL: Shape = {
 const TEMPLATE: Shape = {
   name: true,
   container: CONTAINER,
+  daemon: true,
+  sidecars: listOf(OTHER_CONTAINER),
+  initContainers: listOf(OTHER_CONTAINER),
   script: { ...CONTAINER, source: true },
   steps: (value, path) => {
     if (!Array.isArray(value)) return;
@@ -272,12 +309,17 @@ function checkTemplate(t: Obj, path: string, names: Set<string>): void {
         : `template has more than one kind (${kinds.join(', ')})`,
     );
   const body = (t.container ?? t.script) as Obj | undefined;
-  if (body && (!Array.isArray(body.command) || body.command.length === 0) && !knownEntrypoint(body.image)) {
-    reject(
-      `${path}.${kinds[0]}.command`,
-      `a command is required by the local engine (images are not pulled, so their entrypoint is unknown); ${USE_ARGO}`,
-    );
+  const needCommand = (b: Obj, field: string) => {
+    if ((!Array.isArray(b.command) || b.command.length === 0) && !knownEntrypoint(b.image))
+      reject(field, `a command is required by the local engine (images are not pulled, so their entrypoint is unknown); ${USE_ARGO}`);
+  };
+  if (body) needCommand(body, `${path}.${kinds[0]}.command`);
+  for (const kind of ['initContainers', 'sidecars'] as const) {
+    const list = (t[kind] as Obj[] | undefined) ?? [];
+    if (list.length > 0 && !body) reject(`${path}.${kind}`, `${kind} need a container or script template`);
+    list.forEach((c, i) => needCommand(c, `${path}.${kind}[${i}].command`));
   }
+  if (t.daemon === true && !body) reject(`${path}.daemon`, 'daemon needs a container or script template');
   for (const [j, p] of (((t.outputs as Obj | undefined)?.parameters as Obj[] | undefined) ?? []).entries()) {
     const vf = p.valueFrom as Obj | undefined;
     if (body && vf && vf.path === undefined)

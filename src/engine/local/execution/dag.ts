@@ -24,12 +24,17 @@ function dependsOf(task: Obj): DependsExpr | undefined {
   return deps.map((d): DependsExpr => ({ kind: 'ref', task: d })).reduce((left, right) => ({ kind: 'and', left, right }));
 }
 
+/** A daemon that is running and ready (NodeStatus.IsDaemoned, not Pending). */
+const daemoned = (node: NodeStatus) => node.daemoned === true && node.phase !== 'Pending';
+
 /** One `task.Property` test; AnySucceeded / AllFailed need the group's children and are answered by the caller. */
 function satisfies(task: Obj, node: NodeStatus, property: string | undefined): boolean {
   const phase = node.phase;
   switch (property) {
     case undefined:
-      return phase === 'Succeeded' || phase === 'Skipped' || continues(task, phase);
+      return phase === 'Succeeded' || phase === 'Skipped' || daemoned(node) || continues(task, phase);
+    case 'Daemoned':
+      return daemoned(node);
     case 'Succeeded':
       return phase === 'Succeeded';
     case 'Failed':

@@ -18,6 +18,8 @@ import { executeTemplate, remoteOf } from './template.ts';
 import { resumeSuspended } from './suspend.ts';
 import { holdLocks, type LockManager } from './sync.ts';
 import { exitHookOf, expressionHooks, hookHolds, runHook, workflowFailures } from './hooks.ts';
+import { endDaemons } from './daemons.ts';
+import { closePodNetwork } from '../pods/pod-network.ts';
 
 /** workflow.status from the root node's phase (operator.go: Skipped/Omitted count as Succeeded). */
 function rootPhase(root: NodeStatus): string {
@@ -275,6 +277,9 @@ export class ActiveRun {
     } finally {
       if (this.deadline) clearTimeout(this.deadline);
       releaseLocks?.();
+      // Daemons still running end with the workflow (killDaemonedChildren("")), then the pods' network.
+      await endDaemons(this.ctx);
+      await closePodNetwork(this.ctx);
     }
     return this.finish(root);
   }

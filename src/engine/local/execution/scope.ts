@@ -62,6 +62,7 @@ export class Scope {
     this.vars.set(`${p}.status`, node.phase);
     if (node.startedAt) this.vars.set(`${p}.startedAt`, node.startedAt);
     if (node.finishedAt) this.vars.set(`${p}.finishedAt`, node.finishedAt);
+    if (node.podIP) this.vars.set(`${p}.ip`, node.podIP);
   }
 
   /**

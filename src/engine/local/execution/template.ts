@@ -13,6 +13,7 @@ import { runSteps } from './steps.ts';
 import { runSuspend } from './suspend.ts';
 import { runHttp } from './http.ts';
 import { runData } from './data.ts';
+import { daemonedRetry, killDaemons } from './daemons.ts';
 import type { RemoteSource } from './remote-artifacts.ts';
 import { ExpressionError } from '../errors.ts';
 import { durationSeconds } from '../expressions/durations.ts';
@@ -108,6 +109,10 @@ async function executeRetried(ctx: RunContext, call: TemplateCall): Promise<Node
     }
     if (child.inputs) retry.inputs = child.inputs;
     if (child.outputs) retry.outputs = child.outputs;
+    if (child.daemoned) {
+      daemonedRetry(ctx, retry, child);
+      return retry;
+    }
     if (child.phase === 'Succeeded') {
       setPhase(ctx, retry, 'Succeeded');
       return retry;
@@ -385,6 +390,8 @@ async function runBody(
   );
   const base = { ...ctx.globals, ...vars };
   const scope = tmpl.steps ? await runSteps(ctx, node, tmpl, passed, base) : await runDag(ctx, node, tmpl, passed, base);
+  // The daemons this steps/dag node started end with it (killDaemonedChildren).
+  killDaemons(ctx, node.id);
   if (node.phase === 'Succeeded') {
     try {
       resolveTemplateOutputs(ctx, node, tmpl, scope, vars);

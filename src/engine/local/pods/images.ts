@@ -7,9 +7,12 @@ import { readFileSync } from 'node:fs';
 // The stand-in's source is handed to `sh -c` rather than run from this checkout: inside the sandbox the
 // checkout may be hidden (a private /tmp) and without it its path could be rewritten.
 const ARGOSAY = readFileSync(new URL('./images/argosay.sh', import.meta.url), 'utf8');
+// nginx's default page on port 80 (python3's http.server), for the daemon and sidecar examples.
+const NGINX = readFileSync(new URL('./images/nginx.sh', import.meta.url), 'utf8');
 
 const ENTRYPOINTS: Array<{ image: RegExp; command: string[]; binary: string }> = [
   { image: /^(docker\.io\/)?argoproj\/argosay:v2$/, command: ['sh', '-c', ARGOSAY, 'argosay'], binary: '/argosay' },
+  { image: /^(docker\.io\/)?(library\/)?nginx(:[\w.-]+)?$/, command: ['sh', '-c', NGINX, 'nginx'], binary: 'nginx' },
 ];
 
 /** The entrypoint of a known image, or undefined. */

@@ -28,6 +28,9 @@ import { keyRefusal } from '../admission/artifact-scope.ts';
 import { exceeded, limitHit, prlimitArgs } from './limits.ts';
 import { joinArgs, type NodeCgroup } from './cgroups.ts';
 import { BLOCKED_RANGES } from './network.ts';
+import { POD_IP, parseProbe, podNetworkPrefix } from './pod-network.ts';
+import { initContainers, missingProgram, startContainer, stopSidecars, waitReady, type PodLauncher } from './containers.ts';
+import { registerDaemon, runDaemonPod } from '../execution/daemons.ts';
 
 /** PATH of a step that declares none (as in a Debian-based image; /usr/games for the whalesay examples' cowsay). */
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/games';
@@ -58,6 +61,8 @@ export interface PodRequest {
   inputArtifacts: InputArtifact[];
   captureResult: boolean;
   link(id: string): void;
+  /** Set for a `daemon` template (execution/daemons.ts): called once the pod is ready. */
+  daemon?: { ready(node: NodeStatus): void };
 }
 
 async function isExecutable(file: string): Promise<boolean> {
@@ -163,6 +168,7 @@ async function treeBytes(file: string): Promise<number> {
 
 /** Creates the Pod node, runs its process (sandboxed or with rewritten paths), records phase and outputs. */
 export async function runPod(ctx: RunContext, req: PodRequest): Promise<NodeStatus | undefined> {
+  if (req.tmpl.daemon === true && !req.daemon) return runDaemonPod(ctx, (ready) => runPod(ctx, { ...req, daemon: { ready } }));
   const releasePod = await ctx.podSlots.acquire();
   try {
     if (ctx.stopped) return undefined;
@@ -209,7 +215,11 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
   let sandbox: PodSandbox;
   try {
     await mkdir(nodeDir, { recursive: true });
-    sandbox = await ctx.sandbox.pod(ctx, req, podPaths(ctx, node, req.tmpl, nodeDir), nodeDir);
+    const paths = podPaths(ctx, node, req.tmpl, nodeDir);
+    // An exec readiness probe runs as its own sandbox: it sees main's /tmp only in the layer (no tmpfs).
+    const probe = (req.tmpl.container as Obj | undefined)?.readinessProbe as Obj | undefined;
+    if (req.tmpl.daemon === true && probe?.exec !== undefined) paths.declared = [...paths.declared, '/tmp'];
+    sandbox = await ctx.sandbox.pod(ctx, req, paths, nodeDir);
   } catch (err) {
     setPhase(ctx, node, 'Error', setupMessage(ctx, err));
     return;
@@ -229,16 +239,21 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
     argv.push(sandbox.scriptArg(scriptFile));
   }
   // Only these and what the template declares: never the service's environment (its secrets).
-  const env: Record<string, string> = {
-    PATH: DEFAULT_PATH,
-    HOME: '/tmp',
-    LANG: 'C.UTF-8',
-    ARGO_CONTAINER_NAME: 'main',
-    ARGO_POD_NAME: pod,
-    ARGO_NODE_ID: node.id,
+  const podEnv = (name: string, b: Obj): Record<string, string> => {
+    const e: Record<string, string> = {
+      PATH: DEFAULT_PATH,
+      HOME: '/tmp',
+      LANG: 'C.UTF-8',
+      ARGO_CONTAINER_NAME: name,
+      ARGO_POD_NAME: pod,
+      ARGO_NODE_ID: node.id,
+    };
+    for (const x of (b.env as Obj[] | undefined) ?? []) e[String(x.name)] = rewrite(String(x.value ?? ''));
+    sandbox.place(e, typeof b.workingDir === 'string' ? b.workingDir : undefined);
+    return e;
   };
-  for (const e of (body.env as Obj[] | undefined) ?? []) env[String(e.name)] = rewrite(String(e.value ?? ''));
-  const cwd = sandbox.place(env, typeof body.workingDir === 'string' ? body.workingDir : undefined);
+  const env = podEnv('main', body);
+  const cwd = sandbox.place({}, typeof body.workingDir === 'string' ? body.workingDir : undefined);
   const annotations = ((req.tmpl.metadata as Obj | undefined)?.annotations ?? {}) as Obj;
   // The fetch step (annotated) gets outbound access, or with private sources allowed the host's network (the
   // demo's loopback data server); other steps get outbound access only with OGDC_LOCAL_STEP_NETWORK=egress.
@@ -271,8 +286,15 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
       setPhase(ctx, node, 'Failed', `main: the step needs network: ${ctx.host.egressProblem ?? 'no network programs'}`);
       return;
     }
+    // A workflow with daemons or sidecars: its sandboxed pods share one network (pods/pod-network.ts).
+    let shared: string[] | undefined;
+    try {
+      shared = ctx.sandbox.kind === 'bwrap' && network === 'none' ? await podNetworkPrefix(ctx) : undefined;
+    } catch (err) {
+      setPhase(ctx, node, 'Error', (err as Error).message);
+      return;
+    }
     const confinement = { network, tmpBytes: ctx.limits.tmpMb * 1024 * 1024, resolvConf: ctx.host.resolvConf } as const;
-    const inner = sandbox.command(argv, { scriptFile, cwd, confinement, unshare: tools?.unshare });
     if (ctx.host.cgroups) {
       try {
         cgroup = await ctx.host.cgroups.node(node.id, ctx.limits.processes, ctx.limits.memoryMb);
@@ -282,14 +304,47 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
       }
     }
     // prlimit execs its command: the limits hold for the sandbox and everything started in it; before it, the
-    // step's first process joins its cgroups.
-    const [file, ...args] = [
-      ...(cgroup ? joinArgs(cgroup.procsFiles) : []),
-      'prlimit',
-      ...prlimitArgs(ctx.limits, cgroup !== undefined),
-      '--',
-      ...inner,
-    ] as [string, ...string[]];
+    // process joins the step's cgroups. The same for every container of the pod (pods/containers.ts); only
+    // main passes the egress gate (the others of an egress pod get no network).
+    const wrapFor = (cmdArgv: string[], wd: string, isMain: boolean) => {
+      const inner = [
+        ...(shared ?? []),
+        ...sandbox.command(cmdArgv, {
+          scriptFile: isMain ? scriptFile : undefined,
+          cwd: wd,
+          confinement: { ...confinement, network: shared ? 'egress' : egress && !isMain ? 'none' : network },
+          unshare: isMain && !shared ? tools?.unshare : undefined,
+        }),
+      ];
+      const [file, ...args] = [
+        ...(cgroup ? joinArgs(cgroup.procsFiles) : []),
+        'prlimit',
+        ...prlimitArgs(ctx.limits, cgroup !== undefined),
+        '--',
+        ...inner,
+      ] as [string, ...string[]];
+      return { file, args, cwd: sandbox.spawnCwd(wd) };
+    };
+    const launcher: PodLauncher = {
+      wrap: (a, wd) => wrapFor(a, sandbox.place({}, wd), false),
+      env: podEnv,
+      rewrite,
+      nodeDir,
+      netPrefix: shared,
+    };
+    const { file, args } = wrapFor(argv, cwd, true);
+    const missing = await missingProgram(req.tmpl, (prog) =>
+      commandExists(prog, env.PATH ?? DEFAULT_PATH, sandbox.layerCommands ? fs : undefined),
+    );
+    if (missing) {
+      setPhase(ctx, node, 'Failed', missing);
+      return;
+    }
+    const initFailure = await initContainers(ctx, req.tmpl, launcher);
+    if (initFailure) {
+      setPhase(ctx, node, 'Failed', initFailure);
+      return;
+    }
     // Checked again right before the spawn: a stop during the setup above has no process to kill yet.
     const stop = stopState(ctx);
     if (stop) {
@@ -301,6 +356,7 @@ async function execute(ctx: RunContext, node: NodeStatus, req: PodRequest): Prom
       args,
       env,
       cwd: sandbox.spawnCwd(cwd),
+      launcher,
       fs,
       nodeDir,
       pod,
@@ -334,6 +390,8 @@ interface Launch {
   cgroup?: NodeCgroup;
   /** Outbound network through the gate (pods/network.ts). */
   egress?: SpawnRequest['egress'];
+  /** Starts the pod's other containers and probes (pods/containers.ts). */
+  launcher: PodLauncher;
 }
 
 async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l: Launch): Promise<void> {
@@ -345,6 +403,8 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
     return;
   }
   const logFile = path.join(l.nodeDir, 'main.log');
+  // Sidecars start with main (workflowpod.go); killed once it has ended.
+  const sidecars = ((req.tmpl.sidecars as Obj[] | undefined) ?? []).map((body) => ({ body, run: startContainer(ctx, l.launcher, body) }));
   const proc = ctx.spawner.spawn({
     file: l.file,
     args: l.args,
@@ -370,8 +430,22 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
       ? setTimeout(() => handle.kill('Pod was active on the node longer than the specified deadline'), deadline.seconds * 1000)
       : undefined;
   await proc.started;
-  if (!killedWith) setPhase(ctx, node, 'Running');
+  let scopeEnded = false;
+  let unregister: (() => void) | undefined;
+  if (req.daemon) {
+    // Pending until ready; then daemoned, and the caller goes on while the process runs (execution/daemons.ts).
+    const ready = await waitReady(ctx, l.launcher, parseProbe((req.tmpl.container as Obj | undefined)?.readinessProbe), node, proc.done);
+    if (ready && !killedWith) {
+      unregister = registerDaemon(ctx, node, POD_IP, () => {
+        if (!stopState(ctx)) scopeEnded = true;
+        handle.kill('daemon ended with its scope');
+      });
+      req.daemon.ready(node);
+    }
+  } else if (!killedWith) setPhase(ctx, node, 'Running');
   const outcome = await proc.done;
+  unregister?.();
+  const sidecarFailure = await stopSidecars(sidecars);
   // Nothing the step started outlives it: what is left in its groups is killed now.
   const cgroupHit = await l.cgroup?.hit();
   await l.cgroup?.remove();
@@ -387,23 +461,31 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
     return;
   }
   const exitCode = outcome.code ?? 128 + (outcome.signal ? (signalNumber(outcome.signal) ?? 9) : 9);
-  node.outputs = { exitCode: String(exitCode) };
-  if (req.captureResult) node.outputs.result = (outcome.result ?? '').replace(/\n$/, '');
-  let failure: { phase: 'Failed' | 'Error'; message: string } | undefined;
-  if (killedWith) failure = { phase: 'Failed', message: killedWith };
+  // A daemon its scope ended keeps what it had (killDaemonedChildren only marks it Succeeded).
+  if (!scopeEnded) node.outputs = { exitCode: String(exitCode) };
+  if (req.captureResult && node.outputs) node.outputs.result = (outcome.result ?? '').replace(/\n$/, '');
+  let failure: { phase: 'Failed' | 'Error'; message?: string } | undefined;
+  if (scopeEnded) failure = undefined;
+  else if (killedWith) failure = { phase: 'Failed', message: killedWith };
   else if (exitCode !== 0) {
     const hit = cgroupHit ? exceeded(ctx.limits, cgroupHit) : limitHit(ctx.limits, exitCode, await logTail(logFile));
     failure = { phase: 'Failed', message: `main: Error (exit code ${exitCode})${hit ? `: ${hit}` : ''}` };
-  }
+  } else if (sidecarFailure) failure = { phase: 'Failed', message: sidecarFailure };
+  // A daemon that exits by itself, even with 0, is Failed (operator.go:assessNodeStatus).
+  else if (req.daemon) failure = { phase: 'Failed' };
   try {
-    await collectOutputs(ctx, node, req, l.fs, l.pod, l.sandbox.hostOutputs);
-    await archiveMainLog(ctx, node, req.tmpl, logFile, l.pod);
+    if (!scopeEnded) {
+      await collectOutputs(ctx, node, req, l.fs, l.pod, l.sandbox.hostOutputs);
+      await archiveMainLog(ctx, node, req.tmpl, logFile, l.pod);
+    }
   } catch (err) {
     failure ??= { phase: 'Error', message: (err as Error).message };
   }
   // The pod's private files are gone with the pod in Argo too; logs stay.
   await l.sandbox.cleanup();
-  if (failure) setPhase(ctx, node, failure.phase, failure.message);
+  if (node.daemoned) delete node.daemoned;
+  if (scopeEnded) ctx.touch(node);
+  else if (failure) setPhase(ctx, node, failure.phase, failure.message);
   else setPhase(ctx, node, 'Succeeded');
 }
 
