@@ -4,7 +4,7 @@ import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { ServiceContext } from './context.ts';
-import { installErrorHandler } from './plugins/error-handler.ts';
+import { installErrorHandler, listValidationErrors } from './plugins/error-handler.ts';
 import { requireAuthentication } from './plugins/authenticate.ts';
 import { clientErrorHandler, frameworkErrors } from './plugins/client-error.ts';
 import { logResponses, withSafeLogging } from './plugins/logging.ts';
@@ -38,6 +38,7 @@ export async function buildApp(ctx: ServiceContext, options: FastifyServerOption
     ...withSafeLogging(options),
   });
   installErrorHandler(app);
+  listValidationErrors(app);
   logResponses(app);
   echoRequestId(app);
   await app.register(formbody, { bodyLimit: 64 * 1024 });

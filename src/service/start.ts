@@ -21,14 +21,13 @@ import { createStatusCache } from './runs/status-cache.ts';
 import { followEngine, type Following } from './runs/follow.ts';
 import { startLease, type Lease } from './lease.ts';
 import { startCronScheduler } from './cron/scheduler.ts';
+import { ADMIN_USERNAME } from './users/admin.ts';
 
 /** Advisory lock keys ('ogdc' and the next): the replica that follows a shared engine (Argo), and the one replica of an in-process engine (local). */
 const FOLLOWER_LEASE_KEY = 0x6f676463;
 const LOCAL_ENGINE_LEASE_KEY = FOLLOWER_LEASE_KEY + 1;
 /** The replica that runs CronWorkflows (local engine). */
 const CRON_LEASE_KEY = FOLLOWER_LEASE_KEY + 2;
-
-export const ADMIN_USERNAME = 'admin';
 
 /** The package version, reported by /version. */
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })

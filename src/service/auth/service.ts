@@ -1,5 +1,6 @@
 import { decodeProtectedHeader } from 'jose';
 import type { Queryable } from '../../db/types.ts';
+import { ADMIN_USERNAME } from '../users/admin.ts';
 import { ensureProviderUser, findUserById, findUserByName, type User } from '../users/repository.ts';
 import { signToken, verifyToken, type TokenClaims } from './jwt.ts';
 import { dummyPasswordHash, verifyPassword } from './passwords.ts';
@@ -12,7 +13,7 @@ export const ACCESS_TOKEN_LIFETIME_SECONDS = 30 * 60;
 const TOKEN_CACHE_MAX = 10_000;
 const USER_CACHE_TTL_MS = 5_000;
 /** Who open mode acts as: the admin created at startup, so every route (user admin too) works on a laptop. */
-const LOCAL_USERNAME = 'admin';
+const LOCAL_USERNAME = ADMIN_USERNAME;
 
 export interface IssuedToken {
   access_token: string;

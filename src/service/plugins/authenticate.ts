@@ -25,6 +25,15 @@ export function requireSignedIn(request: FastifyRequest): void {
 }
 
 /**
+ * A route's `preHandler` for admin-only routes: a signed-in admin, or 401 (anonymous read) / 403.
+ * It runs after the request's schema validation, so a malformed request still gets its 422.
+ */
+export async function requireAdmin(request: FastifyRequest): Promise<void> {
+  requireSignedIn(request);
+  if (!request.user.isAdmin) throw new ForbiddenError('Access token must belong to admin.');
+}
+
+/**
  * Makes every route registered in `scope` act as a user. `authenticated`: a valid bearer token
  * or session cookie is required. `read_only`: reads without a token act anonymously, everything else needs a token.
  * `open`: no sign-in; every request acts as the local `admin` and any token is ignored, as the

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.ts';
 import { mapDomainError } from './domain-errors.ts';
+import { validationErrorSchema } from '../routes/schemas.ts';
 
 interface ValidationIssue {
   type: string;
@@ -68,4 +69,17 @@ export function installErrorHandler(app: FastifyInstance): void {
     return reply.status(500).send({ detail: 'Internal Server Error' });
   });
   app.setNotFoundHandler((_request, reply) => reply.status(404).send({ detail: 'Not Found' }));
+}
+
+/**
+ * Lists the 422 answer in the schema (and so in /openapi.json) of every route whose body, query or path parameters are
+ * validated: by its schema, or by hand where the route's own schema lists 422 already (POST /submit).
+ */
+export function listValidationErrors(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema;
+    if (!schema || !(schema.body || schema.querystring || schema.params)) return;
+    const response = (schema.response ?? {}) as Record<string, unknown>;
+    if (response[422] === undefined) schema.response = { ...response, 422: validationErrorSchema };
+  });
 }

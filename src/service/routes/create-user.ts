@@ -1,36 +1,37 @@
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { ServiceContext } from '../context.ts';
-import { ForbiddenError } from '../errors.ts';
+import { requireAdmin } from '../plugins/authenticate.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { insertUser } from '../users/repository.ts';
-import { bearerSecurity, credentialsFormSchema, detailSchema, type CredentialsForm } from './schemas.ts';
+import { bearerSecurity, credentialsFormSchema, detailSchema } from './schemas.ts';
+
+const newUserForm = Type.Object({
+  ...credentialsFormSchema.properties,
+  username: Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\s/]+$' }),
+  password: Type.String({ minLength: 1, maxLength: 1024 }),
+});
 
 /** POST /create_user (admin only): adds a user. */
 export async function createUserRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
-  app.post<{ Body: CredentialsForm }>(
+  app.withTypeProvider<TypeBoxTypeProvider>().post(
     '/create_user',
     {
+      preHandler: requireAdmin,
       schema: {
         summary: 'Create a user (admin only)',
         security: bearerSecurity,
         consumes: ['application/x-www-form-urlencoded'],
-        body: {
-          ...credentialsFormSchema,
-          properties: {
-            ...credentialsFormSchema.properties,
-            username: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[^\\s/]+$' },
-            password: { type: 'string', minLength: 1, maxLength: 1024 },
-          },
-        },
+        body: newUserForm,
         response: {
-          200: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] },
+          200: Type.Object({ message: Type.String() }),
           403: detailSchema,
           409: detailSchema,
         },
       },
     },
     async (request) => {
-      if (!request.user.isAdmin) throw new ForbiddenError('Access token must belong to admin.');
       const { username, password } = request.body;
       const user = await insertUser(ctx.db, { name: username, passwordHash: await hashPassword(password) });
       ctx.auth.forgetUser(user.name);

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { ServiceContext } from '../context.ts';
-import { NotFoundError } from '../errors.ts';
+import { ForbiddenError, NotFoundError } from '../errors.ts';
 import { verifyDownload } from '../outputs/signing.ts';
 import { findRunByWorkflowName } from '../runs/repository.ts';
 import { outputKey } from '../outputs/location.ts';
@@ -13,17 +15,21 @@ import { detailSchema } from './schemas.ts';
  * the credential, as with a presigned S3 URL): the local engine's output zip.
  */
 export async function downloadRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
-  app.get<{ Params: { workflow: string; file: string }; Querystring: { expires?: string; signature?: string } }>(
+  app.withTypeProvider<TypeBoxTypeProvider>().get(
     '/outputs/:workflow/:file',
     {
       schema: {
         summary: 'Download an output through a signed link from /output',
-        params: { type: 'object', properties: { workflow: { type: 'string', maxLength: 253 }, file: { type: 'string', maxLength: 300 } } },
-        querystring: {
-          type: 'object',
-          properties: { expires: { type: 'string', maxLength: 20 }, signature: { type: 'string', maxLength: 100 } },
+        params: Type.Object({ workflow: Type.String({ maxLength: 253 }), file: Type.String({ maxLength: 300 }) }),
+        querystring: Type.Object({
+          expires: Type.Optional(Type.String({ maxLength: 20 })),
+          signature: Type.Optional(Type.String({ maxLength: 100 })),
+        }),
+        response: {
+          200: { description: 'The output zip.', content: { 'application/zip': { schema: Type.String({ format: 'binary' }) } } },
+          403: detailSchema,
+          404: detailSchema,
         },
-        response: { 403: detailSchema, 404: detailSchema },
       },
     },
     async (request, reply) => {
@@ -31,13 +37,16 @@ export async function downloadRoutes(app: FastifyInstance, ctx: ServiceContext):
       const path = `/outputs/${encodeURIComponent(workflow)}/${encodeURIComponent(file)}`;
       const expires = Number(request.query.expires);
       if (!verifyDownload(ctx.secretKey, path, expires, request.query.signature ?? '')) {
-        return reply.status(403).send({ detail: 'This download link is invalid or has expired; ask /output for a new one.' });
+        throw new ForbiddenError('This download link is invalid or has expired; ask /output for a new one.');
       }
       const run = await findRunByWorkflowName(ctx.db, workflow);
       if (!run || `${run.recipeId}.zip` !== file) throw new NotFoundError(`No output ${file} for ${workflow}.`);
       try {
         const stream = await requireEngine(ctx).getArtifact(outputKey(run));
-        return reply.type('application/zip').header('content-disposition', `attachment; filename="${file}"`).send(stream);
+        return reply
+          .type('application/zip')
+          .header('content-disposition', `attachment; filename="${file}"`)
+          .send(stream as never); // a stream is sent as it is; the 200 schema only documents it
       } catch (err) {
         if (err instanceof ArtifactNotFoundError) throw new NotFoundError(`No output ${file} for ${workflow}.`);
         throw err;

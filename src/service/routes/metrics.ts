@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { ServiceContext } from '../context.ts';
 import { workflowMetricsRegistry } from '../../engine/metrics.ts';
-import { ForbiddenError } from '../errors.ts';
-import { requireSignedIn } from '../plugins/authenticate.ts';
+import { requireAdmin } from '../plugins/authenticate.ts';
 import { bearerSecurity, detailSchema } from './schemas.ts';
 
 let processRegistry: Registry | undefined;
@@ -25,6 +24,7 @@ export async function metricsRoutes(app: FastifyInstance, _ctx: ServiceContext):
   app.get(
     '/metrics',
     {
+      preHandler: requireAdmin,
       schema: {
         summary: "Prometheus metrics: the service's and local-engine workflows' custom metrics (admin only)",
         security: bearerSecurity,
@@ -32,8 +32,6 @@ export async function metricsRoutes(app: FastifyInstance, _ctx: ServiceContext):
       },
     },
     async (request, reply) => {
-      requireSignedIn(request);
-      if (!request.user.isAdmin) throw new ForbiddenError('Access token must belong to admin.');
       const text = (await processMetrics().metrics()) + (await workflowMetricsRegistry.metrics());
       return reply.type(workflowMetricsRegistry.contentType).send(text);
     },

@@ -1,55 +1,46 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { ServiceContext } from '../context.ts';
-import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.ts';
+import { BadRequestError, NotFoundError } from '../errors.ts';
 import { deleteUser, listUsers, setUserDisabled } from '../users/repository.ts';
-import { ADMIN_USERNAME } from '../start.ts';
-import { requireSignedIn } from '../plugins/authenticate.ts';
+import { ADMIN_USERNAME } from '../users/admin.ts';
+import { requireAdmin } from '../plugins/authenticate.ts';
 import { bearerSecurity, detailSchema } from './schemas.ts';
 
-function requireAdmin(request: FastifyRequest): void {
-  requireSignedIn(request);
-  if (!request.user.isAdmin) throw new ForbiddenError('Access token must belong to admin.');
-}
+const usernameParams = Type.Object({ username: Type.String({ minLength: 1, maxLength: 128 }) });
 
-const usernameParams = {
-  type: 'object',
-  required: ['username'],
-  properties: { username: { type: 'string', minLength: 1, maxLength: 128 } },
-} as const;
+const messageSchema = Type.Object({ message: Type.String() });
+
+// Listing only these fields is what keeps password hashes out of the answer.
+const userListSchema = Type.Object({
+  users: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      is_admin: Type.Boolean(),
+      created_at: Type.String(),
+      disabled_at: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+});
 
 /** Admin: GET /users, POST /users/{name}/disable|enable, DELETE /users/{name}. */
-export async function usersAdminRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
+export async function usersAdminRoutes(plain: FastifyInstance, ctx: ServiceContext): Promise<void> {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/users',
     {
+      preHandler: requireAdmin,
       schema: {
         summary: 'List users (admin only)',
         security: bearerSecurity,
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              users: {
-                type: 'array',
-                // Listing only these fields is what keeps password hashes out of the answer.
-                items: {
-                  type: 'object',
-                  properties: {
-                    name: { type: 'string' },
-                    is_admin: { type: 'boolean' },
-                    created_at: { type: 'string' },
-                    disabled_at: { type: ['string', 'null'] },
-                  },
-                },
-              },
-            },
-          },
+          200: userListSchema,
           403: detailSchema,
         },
       },
     },
-    async (request) => {
-      requireAdmin(request);
+    async () => {
       const users = await listUsers(ctx.db);
       return {
         users: users.map((u) => ({
@@ -63,18 +54,18 @@ export async function usersAdminRoutes(app: FastifyInstance, ctx: ServiceContext
   );
 
   for (const action of ['disable', 'enable'] as const) {
-    app.post<{ Params: { username: string } }>(
+    app.post(
       `/users/:username/${action}`,
       {
+        preHandler: requireAdmin,
         schema: {
           summary: `${action === 'disable' ? 'Disable' : 'Enable'} a user (admin only)`,
           security: bearerSecurity,
           params: usernameParams,
-          response: { 403: detailSchema, 404: detailSchema },
+          response: { 200: messageSchema, 400: detailSchema, 403: detailSchema, 404: detailSchema },
         },
       },
       async (request) => {
-        requireAdmin(request);
         const { username } = request.params;
         if (username === ADMIN_USERNAME) throw new BadRequestError('The admin user cannot be disabled.');
         if (!(await setUserDisabled(ctx.db, username, action === 'disable'))) throw new NotFoundError(`User ${username} not found.`);
@@ -84,18 +75,18 @@ export async function usersAdminRoutes(app: FastifyInstance, ctx: ServiceContext
     );
   }
 
-  app.delete<{ Params: { username: string } }>(
+  app.delete(
     '/users/:username',
     {
+      preHandler: requireAdmin,
       schema: {
         summary: 'Delete a user and their runs (admin only)',
         security: bearerSecurity,
         params: usernameParams,
-        response: { 403: detailSchema, 404: detailSchema },
+        response: { 200: messageSchema, 400: detailSchema, 403: detailSchema, 404: detailSchema },
       },
     },
     async (request) => {
-      requireAdmin(request);
       const { username } = request.params;
       if (username === ADMIN_USERNAME) throw new BadRequestError('The admin user cannot be deleted.');
       if (!(await deleteUser(ctx.db, username))) throw new NotFoundError(`User ${username} not found.`);
