@@ -64,6 +64,28 @@ export function manifest(yaml: string): Workflow {
   return parseWorkflowText(yaml, 'inline');
 }
 
+/**
+ * A one-pod workflow whose container runs `script` with `sh -c`; `extra` is YAML added to the template (at its
+ * indentation). `metadata` names it (`{name: x}`) or gives its generateName (`{generateName: x-}`).
+ */
+export function shellPod(metadata: string, script: string, extra = ''): Workflow {
+  return manifest(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: ${metadata}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+${extra}
+    container:
+      image: busybox
+      command: [sh, -c]
+      args:
+      - ${JSON.stringify(script)}
+`);
+}
+
 /** Submits and waits for the final workflow. */
 export async function run(engine: LocalEngine, wf: Workflow, parameters?: Record<string, string>): Promise<Workflow> {
   const submitted = await engine.submit(wf, { parameters });

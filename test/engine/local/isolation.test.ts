@@ -7,28 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { bwrapWorks } from '../../../src/engine/local/pods/sandbox-paths.ts';
-import { harness, logText, manifest, nodeByDisplay, run } from './helpers.ts';
+import { harness, logText, manifest, nodeByDisplay, run, shellPod } from './helpers.ts';
 
 const bwrapOnly = { skip: !(await bwrapWorks()) && 'bubblewrap is not usable here' };
 
 /** A one-step workflow running `script` in sh, with extra template fields. */
-function step(script: string, extra = ''): ReturnType<typeof manifest> {
-  return manifest(`
-apiVersion: argoproj.io/v1alpha1
-kind: Workflow
-metadata: {generateName: hostile-}
-spec:
-  entrypoint: main
-  templates:
-  - name: main
-${extra}
-    container:
-      image: busybox
-      command: [sh, -c]
-      args:
-      - ${JSON.stringify(script)}
-`);
-}
+const step = (script: string, extra = '') => shellPod('{generateName: hostile-}', script, extra);
 
 test('a step gets only PATH, HOME, LANG, its declared env and Argo variables; no descriptor beyond 0-2', bwrapOnly, async (t) => {
   process.env.OGDC_FAKE_SECRET_FOR_TEST = 'leaked-secret-value';

@@ -10,27 +10,11 @@ import { test } from 'node:test';
 import { bwrapArgs, sandboxLayout } from '../../../src/engine/local/pods/sandbox-layout.ts';
 import { RootPool } from '../../../src/engine/local/pods/sandbox-roots.ts';
 import { bwrapWorks } from '../../../src/engine/local/pods/sandbox-paths.ts';
-import { harness, logText, manifest, nodeByDisplay, run } from './helpers.ts';
+import { harness, logText, nodeByDisplay, run, shellPod } from './helpers.ts';
 
 const bwrapOnly = { skip: !(await bwrapWorks()) && 'bubblewrap is not usable here' };
 
-function pod(name: string, script: string, extra = ''): ReturnType<typeof manifest> {
-  return manifest(`
-apiVersion: argoproj.io/v1alpha1
-kind: Workflow
-metadata: {name: ${name}}
-spec:
-  entrypoint: main
-  templates:
-  - name: main
-${extra}
-    container:
-      image: busybox
-      command: [sh, -c]
-      args:
-      - ${JSON.stringify(script)}
-`);
-}
+const pod = (name: string, script: string, extra = '') => shellPod(`{name: ${name}}`, script, extra);
 
 test('/etc is bound whole with every secret in it covered by an empty placeholder, after the bind', () => {
   const layout = sandboxLayout([], [], [], false);
