@@ -6,6 +6,7 @@ import { eventually } from '../helpers/poll.ts';
 import { createEngine } from '../../src/engine/create.ts';
 import { latestRunBetween, nextRun } from '../../src/service/cron/schedule.ts';
 import { startCronScheduler } from '../../src/service/cron/scheduler.ts';
+import { listCrons, saveStatus } from '../../src/service/cron/repository.ts';
 
 describe('CronWorkflow schedules', () => {
   it('computes the next run in a time zone, across a daylight-saving change', () => {
@@ -99,6 +100,19 @@ for (const target of dbTargets()) {
       assert.equal(suspended.body.next_run, null);
       assert.equal((await call('DELETE', '/cron-workflows/nightly', alice)).status, 200);
       assert.equal((await call('GET', '/cron-workflows/nightly', alice)).status, 404);
+    });
+
+    it('keeps a suspend made while a controller pass holds an older copy of the row', async () => {
+      assert.equal((await call('POST', '/cron-workflows', alice, cron('stale', {}))).status, 201);
+      const stale = (await listCrons(svc.ctx.db)).find((c) => c.name === 'stale')!;
+      assert.equal(stale.suspended, false);
+      assert.equal((await call('POST', '/cron-workflows/stale/suspend', alice)).body.suspended, true);
+      // The pass that read the row before the suspend now saves its status.
+      await saveStatus(svc.ctx.db, { ...stale, succeeded: stale.succeeded + 1 });
+      const after = await get('stale');
+      assert.equal(after.suspended, true);
+      assert.equal(after.status.succeeded, stale.succeeded + 1);
+      assert.equal((await call('DELETE', '/cron-workflows/stale', alice)).status, 200);
     });
 
     it('refuses bad manifests with a 4xx naming the field', async () => {

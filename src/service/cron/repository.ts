@@ -106,12 +106,15 @@ export async function setSuspended(db: Queryable, id: number, suspended: boolean
   await db.query('UPDATE cron_workflows SET suspended = $2 WHERE id = $1', [id, suspended]);
 }
 
-/** Saves the status fields the controller changes. */
+/**
+ * Saves the status fields the controller changes, and only those: `suspended` belongs to the suspend and resume
+ * routes, so a pass that read the row before a user's suspend never writes the old value back.
+ */
 export async function saveStatus(db: Queryable, cron: CronRow): Promise<void> {
   await db.query(
-    `UPDATE cron_workflows SET phase = $2, last_scheduled_time = $3, succeeded = $4, failed = $5, conditions = $6::jsonb, suspended = $7
+    `UPDATE cron_workflows SET phase = $2, last_scheduled_time = $3, succeeded = $4, failed = $5, conditions = $6::jsonb
      WHERE id = $1`,
-    [cron.id, cron.phase, cron.lastScheduledTime, cron.succeeded, cron.failed, JSON.stringify(cron.conditions), cron.suspended],
+    [cron.id, cron.phase, cron.lastScheduledTime, cron.succeeded, cron.failed, JSON.stringify(cron.conditions)],
   );
 }
 
