@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
 import type { Command } from 'commander';
 import { ApiClient } from '../api-client.ts';
 import { CliError } from '../errors.ts';
@@ -36,9 +37,32 @@ export function formatCrons(items: CronItem[]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
+/** A manifest file's text; a file that cannot be read is a usage error naming it. */
+export async function readManifest(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`${file}: ${(err as Error).message}`, 2);
+  }
+}
+
+/** The `kind` and `metadata.name` of the one document in a manifest file (an update names what it replaces). */
+export function manifestHead(text: string, file: string): { kind: unknown; name: string } {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new CliError(`${file}: not YAML or JSON: ${(err as Error).message}`, 2);
+  }
+  const head = doc as { kind?: unknown; metadata?: { name?: unknown } } | null;
+  const name = head?.metadata?.name;
+  if (typeof name !== 'string' || name === '') throw new CliError(`${file}: metadata.name is required`, 2);
+  return { kind: head?.kind, name };
+}
+
 const path = (name: string, action = '') => `/cron-workflows/${encodeURIComponent(name)}${action}`;
 
-/** `ogdc-runner cron list|create FILE|delete NAME|suspend NAME|resume NAME`. */
+/** `ogdc-runner cron list|create FILE|update FILE|delete NAME|suspend NAME|resume NAME`. */
 export function register(program: Command): void {
   const cron = program.command('cron').description('CronWorkflows the service runs on a schedule (local engine)');
   cron
@@ -49,24 +73,25 @@ export function register(program: Command): void {
       const answer = await new ApiClient().json<{ items: CronItem[] }>('/cron-workflows');
       process.stdout.write(`${opts.json ? JSON.stringify(answer, null, 2) : formatCrons(answer.items)}\n`);
     });
-  cron
-    .command('create')
-    .description('Create a CronWorkflow from an Argo manifest file (YAML or JSON)')
-    .argument('<file>', 'the CronWorkflow manifest')
-    .action(async (file: string) => {
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (err) {
-        throw new CliError(`${file}: ${(err as Error).message}`, 2);
-      }
-      const created = await new ApiClient().json<CronItem>('/cron-workflows', {
-        method: 'POST',
-        headers: { 'content-type': 'application/yaml' },
-        body: text,
+  for (const [action, method] of [
+    ['create', 'POST'],
+    ['update', 'PUT'],
+  ] as const) {
+    cron
+      .command(action)
+      .description(
+        action === 'create'
+          ? 'Create a CronWorkflow from an Argo manifest file (YAML or JSON)'
+          : 'Replace a CronWorkflow with the manifest in a file (same metadata.name; its runs and history are kept)',
+      )
+      .argument('<file>', 'the CronWorkflow manifest')
+      .action(async (file: string) => {
+        const text = await readManifest(file);
+        const route = action === 'create' ? '/cron-workflows' : path(manifestHead(text, file).name);
+        const answer = await new ApiClient().json<CronItem>(route, { method, headers: { 'content-type': 'application/yaml' }, body: text });
+        process.stdout.write(`CronWorkflow ${answer.metadata.name} ${action}d; next run ${answer.next_run ?? '-'}\n`);
       });
-      process.stdout.write(`CronWorkflow ${created.metadata.name} created; next run ${created.next_run ?? '-'}\n`);
-    });
+  }
   for (const [action, method, route] of [
     ['delete', 'DELETE', ''],
     ['suspend', 'POST', '/suspend'],

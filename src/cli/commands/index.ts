@@ -23,4 +23,5 @@ export const commands: Array<() => Promise<{ register: RegisterCommand }>> = [
   () => import('./render.ts'),
   () => import('./run-workflow.ts'),
   () => import('./cron.ts'),
+  () => import('./templates.ts'),
 ];

@@ -107,9 +107,10 @@ function checkCronFields(spec: Record<string, unknown>): void {
 
 /**
  * Checks a parsed document and returns it typed; throws RequestValidationError (422) whose `loc` names the
- * field. `namespace`: where it is kept when the manifest names none.
+ * field. `namespace`: where it is kept when the manifest names none. Its runs' Workflow is then checked by
+ * `admitChild` once its template references are resolved (the templates are the user's, kept in the database).
  */
-export function checkCronWorkflow(doc: unknown, namespace: string, user: { isAdmin: boolean }): CronWorkflowManifest {
+export function checkCronWorkflow(doc: unknown, namespace: string): CronWorkflowManifest {
   if (!isObject(doc)) fail([], 'expected a CronWorkflow object');
   if (doc.kind !== 'CronWorkflow') fail(['kind'], `must be "CronWorkflow", got ${JSON.stringify(doc.kind)}`);
   const metadata = doc.metadata;
@@ -123,8 +124,7 @@ export function checkCronWorkflow(doc: unknown, namespace: string, user: { isAdm
   const manifest = structuredClone(doc) as unknown as CronWorkflowManifest;
   manifest.apiVersion ??= 'argoproj.io/v1alpha1';
   manifest.metadata.namespace ??= namespace;
-  checkWorkflowSpec(manifest);
-  if (!user.isAdmin) checkNoClaims(manifest.spec.workflowSpec as unknown as Record<string, unknown>);
+  checkWorkflowSchema(manifest);
   return manifest;
 }
 
@@ -167,7 +167,7 @@ export function childWorkflow(cron: CronWorkflowManifest, scheduled: Date): Work
   } as Workflow;
 }
 
-function checkWorkflowSpec(cron: CronWorkflowManifest): void {
+function checkWorkflowSchema(cron: CronWorkflowManifest): void {
   const wf = childWorkflow(cron, new Date(0));
   const problems = schemaProblems(wf);
   if (problems.length > 0) {
@@ -178,12 +178,27 @@ function checkWorkflowSpec(cron: CronWorkflowManifest): void {
       .filter(Boolean);
     fail(['spec', 'workflowSpec', ...loc], `${msg} (Argo's Workflow schema)`);
   }
+}
+
+/** A ManifestRejectedError of the child's spec as a 422 naming `spec.workflowSpec.<field>`. */
+export function asSpecError(err: unknown): unknown {
+  if (!(err instanceof ManifestRejectedError)) return err;
+  const field = (err.field ?? '').replace(/^spec\.?/, '');
+  return new RequestValidationError([
+    { type: 'value_error', loc: ['body', 'spec', 'workflowSpec', ...field.split('.').filter(Boolean)], msg: err.message },
+  ]);
+}
+
+/**
+ * Checks a run's Workflow, its template references resolved, as the local engine admits it; a non-admin's may
+ * mount no PersistentVolumeClaim (through a template either). Throws RequestValidationError naming the field.
+ */
+export function admitChild(wf: Workflow, owner: { isAdmin: boolean }): void {
   try {
     checkLocalSubset(wf);
     checkAdmission(wf);
   } catch (err) {
-    if (!(err instanceof ManifestRejectedError)) throw err;
-    const field = (err.field ?? '').replace(/^spec\.?/, '');
-    fail(['spec', 'workflowSpec', ...field.split('.').filter(Boolean)], err.message);
+    throw asSpecError(err);
   }
+  if (!owner.isAdmin) checkNoClaims(wf.spec as unknown as Record<string, unknown>);
 }

@@ -3,14 +3,15 @@
  * (counting succeeded and failed), apply `stopStrategy`, keep the history limits, and, when a schedule time
  * has come, run it under `suspend`, `when` and `concurrencyPolicy`.
  */
-import type { Engine } from '../../engine/types.ts';
+import type { Engine, Workflow } from '../../engine/types.ts';
 import { WorkflowNotFoundError } from '../../engine/errors.ts';
 import type { Db } from '../../db/types.ts';
 import { mapLookup, substituteString } from '../../engine/local/expressions/substitute.ts';
 import { evaluateExpression, nestVariables } from '../../engine/local/expressions/expr.ts';
 import { markNotSubmitted, markSubmitted, reserveRun } from '../runs/repository.ts';
 import { SUBMITTER_LABEL } from '../../engine/local/admission/artifact-scope.ts';
-import { childWorkflow } from './manifest.ts';
+import { prepareRun } from './prepare.ts';
+import { RequestValidationError } from '../errors.ts';
 import { finishRun, forgetRun, recordRun, runsOf, saveStatus, type CronCondition, type CronRow } from './repository.ts';
 
 export type CronEngine = Pick<Engine, 'kind' | 'submit' | 'get' | 'stop' | 'delete'>;
@@ -151,7 +152,15 @@ export async function runScheduled(deps: OperatorDeps, cron: CronRow, scheduled:
   const policy = cron.manifest.spec.concurrencyPolicy ?? 'Allow';
   if (active.length > 0 && policy === 'Forbid') return undefined;
   if (active.length > 0 && policy === 'Replace') for (const r of active) await deps.engine.stop(r.workflowName).catch(() => {});
-  const wf = childWorkflow(cron.manifest, scheduled);
+  let wf: Workflow;
+  try {
+    wf = await prepareRun(deps.db, cron.manifest, { id: cron.userId, isAdmin: cron.ownerIsAdmin }, scheduled);
+  } catch (err) {
+    if (!(err instanceof RequestValidationError)) throw err;
+    setCondition(cron, 'SubmissionError', `Failed to submit Workflow: ${err.message.replace(/\bbody\./g, '')}`, now);
+    await saveStatus(deps.db, cron);
+    return undefined;
+  }
   wf.metadata.labels = { ...wf.metadata.labels, [SUBMITTER_LABEL]: cron.owner };
   const name = wf.metadata.name!;
   // The run appears in the owner's /runs like a recipe run (no output; its recipe is the CronWorkflow).

@@ -13,6 +13,8 @@ export interface CronRow {
   id: number;
   userId: number;
   owner: string;
+  /** Whether the owner is admin now (only admin's runs may mount PersistentVolumeClaims). */
+  ownerIsAdmin: boolean;
   namespace: string;
   name: string;
   manifest: CronWorkflowManifest;
@@ -36,6 +38,7 @@ interface Row {
   id: string | number;
   user_id: string | number;
   owner: string;
+  owner_is_admin: boolean;
   namespace: string;
   name: string;
   manifest: CronWorkflowManifest | string;
@@ -56,6 +59,7 @@ function fromRow(r: Row): CronRow {
     id: Number(r.id),
     userId: Number(r.user_id),
     owner: r.owner,
+    ownerIsAdmin: r.owner_is_admin,
     namespace: r.namespace,
     name: r.name,
     manifest: json(r.manifest),
@@ -69,7 +73,7 @@ function fromRow(r: Row): CronRow {
   };
 }
 
-const SELECT = `SELECT c.*, u.name AS owner FROM cron_workflows c JOIN users u ON u.id = c.user_id`;
+const SELECT = `SELECT c.*, u.name AS owner, u.is_admin AS owner_is_admin FROM cron_workflows c JOIN users u ON u.id = c.user_id`;
 
 /** Inserts a CronWorkflow; false when its namespace already has one of that name. */
 export async function insertCron(db: Queryable, userId: number, manifest: CronWorkflowManifest, now: Date): Promise<boolean> {
@@ -96,6 +100,15 @@ export async function findCron(db: Queryable, name: string, viewer: { id: number
     viewer.id,
   ]);
   return rows[0] && fromRow(rows[0]);
+}
+
+/** Replaces a CronWorkflow's manifest (Argo's update: its status and runs are kept); `suspended` follows the spec's. */
+export async function replaceCron(db: Queryable, id: number, manifest: CronWorkflowManifest): Promise<void> {
+  await db.query('UPDATE cron_workflows SET manifest = $2::jsonb, suspended = $3 WHERE id = $1', [
+    id,
+    JSON.stringify(manifest),
+    manifest.spec.suspend === true,
+  ]);
 }
 
 export async function deleteCron(db: Queryable, id: number): Promise<void> {

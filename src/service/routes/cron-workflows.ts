@@ -1,20 +1,19 @@
 /**
  * CronWorkflows kept and run by the service (local engine): POST /cron-workflows (a CronWorkflow manifest as
- * JSON or YAML), GET /cron-workflows, GET/DELETE /cron-workflows/{name}, POST …/{name}/suspend and …/resume.
+ * JSON or YAML), GET /cron-workflows, GET/PUT/DELETE /cron-workflows/{name}, POST …/{name}/suspend and …/resume.
  * Each user sees and changes only their own (admin: all); another user's answers 404. On the Argo engine the
  * routes answer 501: Argo's own CronWorkflow API schedules there (`argo cron`).
  */
 import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../context.ts';
 import { ConflictError, HttpError, NotFoundError, RequestValidationError } from '../errors.ts';
-import { parseWorkflowDocuments } from '../../engine/local/admission/manifest-file.ts';
-import { ManifestFileError } from '../../engine/local/errors.ts';
+import { acceptYaml, manifestDocument } from './manifest-body.ts';
 import { checkCronWorkflow } from '../cron/manifest.ts';
-import { deleteCron, findCron, insertCron, listCrons, runsOf, setSuspended, type CronRow } from '../cron/repository.ts';
+import { prepareRun } from '../cron/prepare.ts';
+import { deleteCron, findCron, insertCron, listCrons, replaceCron, runsOf, setSuspended, type CronRow } from '../cron/repository.ts';
 import { cronView, cronViewSchema } from '../cron/view.ts';
-import { bearerSecurity, detailSchema } from './schemas.ts';
+import { bearerSecurity, detailSchema, validationErrorSchema } from './schemas.ts';
 
-const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 const nameParams = {
   type: 'object',
   properties: { name: { type: 'string', minLength: 1, maxLength: 253 } },
@@ -30,23 +29,6 @@ function notImplemented(ctx: ServiceContext): void {
     );
 }
 
-/** The one CronWorkflow of a request body: a parsed JSON object, or YAML text holding one document. */
-function bodyDocument(body: unknown): unknown {
-  if (typeof body !== 'string') return body;
-  let docs;
-  try {
-    docs = parseWorkflowDocuments(body, 'request body');
-  } catch (err) {
-    if (!(err instanceof ManifestFileError)) throw err;
-    throw new RequestValidationError([{ type: 'value_error', loc: ['body'], msg: err.message }]);
-  }
-  if (docs.length !== 1)
-    throw new RequestValidationError([
-      { type: 'value_error', loc: ['body'], msg: `expected one CronWorkflow document, found ${docs.length}` },
-    ]);
-  return docs[0];
-}
-
 async function visibleCron(ctx: ServiceContext, name: string, user: { id: number; isAdmin: boolean }): Promise<CronRow> {
   const cron = await findCron(ctx.db, name, user);
   if (!cron) throw new NotFoundError(`CronWorkflow ${name} not found.`);
@@ -57,9 +39,10 @@ const one = { 200: cronViewSchema, 404: detailSchema, 501: detailSchema };
 type View = (cron: CronRow) => Promise<ReturnType<typeof cronView>>;
 
 export async function cronWorkflowRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
-  app.addContentTypeParser(YAML_TYPES, { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, body));
+  acceptYaml(app);
   const view: View = async (cron) => cronView(cron, await runsOf(ctx.db, cron.id), ctx.cron?.nextRunOf(cron));
   createRoute(app, ctx, view);
+  updateRoute(app, ctx, view);
   readRoutes(app, ctx, view);
   changeRoutes(app, ctx, view);
 }
@@ -76,12 +59,44 @@ function createRoute(app: FastifyInstance, ctx: ServiceContext, view: View): voi
     },
     async (request, reply) => {
       notImplemented(ctx);
-      const manifest = checkCronWorkflow(bodyDocument(request.body), ctx.config.argoNamespace, request.user);
+      const manifest = checkCronWorkflow(manifestDocument(request.body, 'CronWorkflow'), ctx.config.argoNamespace);
+      await prepareRun(ctx.db, manifest, request.user, new Date(0));
       if (!(await insertCron(ctx.db, request.user.id, manifest, ctx.cron!.now())))
         throw new ConflictError(`CronWorkflow ${manifest.metadata.name} already exists.`);
       ctx.cron!.poke();
       request.log.info({ cronWorkflow: manifest.metadata.name }, 'cron workflow created');
       return reply.code(201).send(await view((await findCron(ctx.db, manifest.metadata.name, request.user))!));
+    },
+  );
+}
+
+/** PUT /cron-workflows/{name}: Argo's update (the manifest replaced; its status, runs and owner kept). */
+function updateRoute(app: FastifyInstance, ctx: ServiceContext, view: View): void {
+  app.put<{ Params: { name: string } }>(
+    '/cron-workflows/:name',
+    {
+      schema: {
+        summary: 'Replace a CronWorkflow (JSON or YAML manifest of the same name)',
+        security: bearerSecurity,
+        params: nameParams,
+        response: { ...one, 422: validationErrorSchema },
+      },
+    },
+    async (request) => {
+      notImplemented(ctx);
+      const cron = await visibleCron(ctx, request.params.name, request.user);
+      const manifest = checkCronWorkflow(manifestDocument(request.body, 'CronWorkflow'), cron.namespace);
+      if (manifest.metadata.name !== cron.name)
+        throw new RequestValidationError([
+          { type: 'value_error', loc: ['body', 'metadata', 'name'], msg: `must be ${cron.name}, the CronWorkflow this replaces` },
+        ]);
+      manifest.metadata.namespace = cron.namespace;
+      // The owner's templates and rights, not the caller's: its runs are the owner's (admin may update them).
+      await prepareRun(ctx.db, manifest, { id: cron.userId, isAdmin: cron.ownerIsAdmin }, new Date(0));
+      await replaceCron(ctx.db, cron.id, manifest);
+      ctx.cron!.poke();
+      request.log.info({ cronWorkflow: cron.name }, 'cron workflow updated');
+      return view((await findCron(ctx.db, cron.name, request.user))!);
     },
   );
 }

@@ -24,6 +24,7 @@ import { resumeRunRoute } from './runs/resume.ts';
 import { suspendRunRoute } from './runs/suspend.ts';
 import { metricsRoutes } from './metrics.ts';
 import { cronWorkflowRoutes } from './cron-workflows.ts';
+import { workflowTemplateRoutes } from './workflow-templates.ts';
 
 type RoutePlugin = (app: FastifyInstance, ctx: ServiceContext) => Promise<void>;
 
@@ -57,4 +58,5 @@ export const authenticatedRoutes: RoutePlugin[] = [
   suspendRunRoute,
   metricsRoutes,
   cronWorkflowRoutes,
+  workflowTemplateRoutes,
 ];
