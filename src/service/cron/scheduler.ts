@@ -54,88 +54,110 @@ function missedRun(cron: CronRow, now: Date): Date | undefined {
   return now.getTime() < missed.getTime() + spec.startingDeadlineSeconds * 1000 ? missed : undefined;
 }
 
-// Longer than 60 lines: the controller's state (clock, per-CronWorkflow pass times, timer, lease) is shared by the
-// small functions inside it.
-export async function startCronScheduler(options: SchedulerOptions): Promise<CronScheduler> {
-  const now = options.now ?? (() => new Date());
-  const deps: OperatorDeps = { db: options.db, engine: options.engine, now, log: options.log };
-  const startedAt = now();
-  const pollMs = options.pollMs ?? 30_000;
+/** The controller's state: its clock, the time of each CronWorkflow's previous pass, its timer and lease. */
+class CronController implements CronScheduler {
+  readonly now: () => Date;
+  private readonly deps: OperatorDeps;
+  private readonly startedAt: Date;
+  private readonly pollMs: number;
   /** Per CronWorkflow id: the time of the previous pass that looked at it. */
-  const checked = new Map<number, Date>();
-  let timer: NodeJS.Timeout | undefined;
-  let closed = false;
-  let running: Promise<void> = Promise.resolve();
-  let lease: Lease | undefined;
+  private readonly checked = new Map<number, Date>();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private running: Promise<void> = Promise.resolve();
+  lease: Lease | undefined;
 
-  async function pass(): Promise<void> {
-    const at = now();
-    let crons: CronRow[] = [];
-    try {
-      crons = await listCrons(options.db);
-      await runDue(crons, at);
-    } catch (err) {
-      options.log?.(`cron pass failed: ${(err as Error).message}`);
-    }
-    arm(crons, at);
+  constructor(private readonly options: SchedulerOptions) {
+    this.now = options.now ?? (() => new Date());
+    this.deps = { db: options.db, engine: options.engine, now: this.now, log: options.log };
+    this.startedAt = this.now();
+    this.pollMs = options.pollMs ?? 30_000;
   }
 
-  async function runDue(crons: CronRow[], at: Date): Promise<void> {
+  private async pass(): Promise<void> {
+    const at = this.now();
+    let crons: CronRow[] = [];
+    try {
+      crons = await listCrons(this.options.db);
+      await this.runDue(crons, at);
+    } catch (err) {
+      this.options.log?.(`cron pass failed: ${(err as Error).message}`);
+    }
+    this.arm(crons, at);
+  }
+
+  /** The schedule time a pass at `at` runs for `cron`, if any. */
+  private dueTime(cron: CronRow, at: Date): Date | undefined {
+    const { spec } = cron.manifest;
+    const previous = this.checked.get(cron.id);
+    if (previous) return latestRunBetween(schedulesOf(spec), spec.timezone, previous, at);
+    if (cron.createdAt >= this.startedAt) return latestRunBetween(schedulesOf(spec), spec.timezone, cron.createdAt, at);
+    return missedRun(cron, at);
+  }
+
+  private async runDue(crons: CronRow[], at: Date): Promise<void> {
     const seen = new Set<number>();
     for (const cron of crons) {
       seen.add(cron.id);
       try {
-        await reconcile(deps, cron);
-        const previous = checked.get(cron.id);
-        let due: Date | undefined;
-        if (previous) due = latestRunBetween(schedulesOf(cron.manifest.spec), cron.manifest.spec.timezone, previous, at);
-        else if (cron.createdAt >= startedAt)
-          due = latestRunBetween(schedulesOf(cron.manifest.spec), cron.manifest.spec.timezone, cron.createdAt, at);
-        else due = missedRun(cron, at);
-        checked.set(cron.id, at);
-        if (due) await runScheduled(deps, cron, due);
+        await reconcile(this.deps, cron);
+        const due = this.dueTime(cron, at);
+        this.checked.set(cron.id, at);
+        if (due) await runScheduled(this.deps, cron, due);
       } catch (err) {
-        options.log?.(`CronWorkflow ${cron.name}: ${(err as Error).message}`);
+        this.options.log?.(`CronWorkflow ${cron.name}: ${(err as Error).message}`);
       }
     }
-    for (const id of checked.keys()) if (!seen.has(id)) checked.delete(id);
+    for (const id of this.checked.keys()) if (!seen.has(id)) this.checked.delete(id);
   }
 
-  function arm(crons: CronRow[], at: Date): void {
-    if (closed || options.leaseKey === undefined) return;
-    clearTimeout(timer);
-    let wait = pollMs;
+  private arm(crons: CronRow[], at: Date): void {
+    if (this.closed || this.options.leaseKey === undefined) return;
+    clearTimeout(this.timer);
+    let wait = this.pollMs;
     for (const cron of crons) {
       const next = nextRunTime(cron, at);
-      if (next) wait = Math.min(wait, Math.max(0, next.getTime() - now().getTime()));
+      if (next) wait = Math.min(wait, Math.max(0, next.getTime() - this.now().getTime()));
     }
-    timer = setTimeout(() => void tick(), wait + 5);
-    timer.unref?.();
+    this.timer = setTimeout(() => void this.tick(), wait + 5);
+    this.timer.unref?.();
   }
 
-  function tick(): Promise<void> {
-    running = running.then(() => (closed || (lease && !lease.held) || options.active?.() === false ? undefined : pass()));
-    return running;
+  tick(): Promise<void> {
+    const idle = () => this.closed || (this.lease && !this.lease.held) || this.options.active?.() === false;
+    this.running = this.running.then(() => (idle() ? undefined : this.pass()));
+    return this.running;
   }
 
+  nextRunOf(cron: CronRow): Date | undefined {
+    return nextRunTime(cron, this.now());
+  }
+
+  poke(): void {
+    void this.tick();
+  }
+
+  stopTimer(): void {
+    clearTimeout(this.timer);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.running.catch(() => {});
+    await this.lease?.close();
+  }
+}
+
+export async function startCronScheduler(options: SchedulerOptions): Promise<CronScheduler> {
+  const controller = new CronController(options);
   if (options.leaseKey !== undefined) {
-    lease = await startLease(options.db, {
+    controller.lease = await startLease(options.db, {
       key: options.leaseKey,
-      onAcquire: () => void tick(),
-      onLose: () => clearTimeout(timer),
+      onAcquire: () => controller.poke(),
+      onLose: () => controller.stopTimer(),
       log: options.log,
     });
   }
-  return {
-    tick,
-    nextRunOf: (cron) => nextRunTime(cron, now()),
-    now,
-    poke: () => void tick(),
-    async close() {
-      closed = true;
-      clearTimeout(timer);
-      await running.catch(() => {});
-      await lease?.close();
-    },
-  };
+  return controller;
 }
