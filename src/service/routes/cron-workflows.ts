@@ -5,6 +5,8 @@
  * routes answer 501: Argo's own CronWorkflow API schedules there (`argo cron`).
  */
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { ServiceContext } from '../context.ts';
 import { ConflictError, HttpError, NotFoundError, RequestValidationError } from '../errors.ts';
 import { parseWorkflowDocuments } from '../../engine/local/admission/manifest-file.ts';
@@ -12,14 +14,23 @@ import { ManifestFileError } from '../../engine/local/errors.ts';
 import { checkCronWorkflow } from '../cron/manifest.ts';
 import { deleteCron, findCron, insertCron, listCrons, runsOf, setSuspended, type CronRow } from '../cron/repository.ts';
 import { cronView, cronViewSchema } from '../cron/view.ts';
-import { bearerSecurity, detailSchema } from './schemas.ts';
+import { bearerSecurity, detailSchema, messageSchema } from './schemas.ts';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
-const nameParams = {
-  type: 'object',
-  properties: { name: { type: 'string', minLength: 1, maxLength: 253 } },
-  required: ['name'],
-} as const;
+const nameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 253 }) });
+
+const cronSchema = Type.Unsafe<Awaited<ReturnType<View>>>(cronViewSchema);
+
+/**
+ * The manifest, as a JSON object or YAML text; its fields are checked by checkCronWorkflow (cron/manifest.ts), which
+ * answers 422 naming each one, so the schema only says what kind of body each content type carries.
+ */
+const createBody = {
+  content: {
+    'application/json': { schema: Type.Object({}, { additionalProperties: true, description: 'A CronWorkflow manifest' }) },
+    ...Object.fromEntries(YAML_TYPES.map((type) => [type, { schema: Type.String({ description: 'A CronWorkflow manifest in YAML' }) }])),
+  },
+};
 
 function notImplemented(ctx: ServiceContext): void {
   if (!ctx.cron)
@@ -53,7 +64,7 @@ async function visibleCron(ctx: ServiceContext, name: string, user: { id: number
   return cron;
 }
 
-const one = { 200: cronViewSchema, 404: detailSchema, 501: detailSchema };
+const one = { 200: cronSchema, 404: detailSchema, 501: detailSchema };
 type View = (cron: CronRow) => Promise<ReturnType<typeof cronView>>;
 
 export async function cronWorkflowRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
@@ -65,13 +76,14 @@ export async function cronWorkflowRoutes(app: FastifyInstance, ctx: ServiceConte
 }
 
 function createRoute(app: FastifyInstance, ctx: ServiceContext, view: View): void {
-  app.post(
+  app.withTypeProvider<TypeBoxTypeProvider>().post(
     '/cron-workflows',
     {
       schema: {
         summary: 'Create a CronWorkflow (JSON or YAML manifest)',
         security: bearerSecurity,
-        response: { 201: cronViewSchema, 409: detailSchema, 501: detailSchema },
+        body: createBody,
+        response: { 201: cronSchema, 409: detailSchema, 501: detailSchema },
       },
     },
     async (request, reply) => {
@@ -87,9 +99,15 @@ function createRoute(app: FastifyInstance, ctx: ServiceContext, view: View): voi
 }
 
 function readRoutes(app: FastifyInstance, ctx: ServiceContext, view: View): void {
-  app.get(
+  app.withTypeProvider<TypeBoxTypeProvider>().get(
     '/cron-workflows',
-    { schema: { summary: 'List CronWorkflows with their next run', security: bearerSecurity } },
+    {
+      schema: {
+        summary: 'List CronWorkflows with their next run',
+        security: bearerSecurity,
+        response: { 200: Type.Object({ items: Type.Array(cronSchema) }), 501: detailSchema },
+      },
+    },
     async (request) => {
       notImplemented(ctx);
       const crons = await listCrons(ctx.db, request.user);
@@ -97,20 +115,29 @@ function readRoutes(app: FastifyInstance, ctx: ServiceContext, view: View): void
     },
   );
 
-  app.get<{ Params: { name: string } }>(
-    '/cron-workflows/:name',
-    { schema: { summary: 'One CronWorkflow', security: bearerSecurity, params: nameParams, response: one } },
-    async (request) => {
-      notImplemented(ctx);
-      return view(await visibleCron(ctx, request.params.name, request.user));
-    },
-  );
+  app
+    .withTypeProvider<TypeBoxTypeProvider>()
+    .get(
+      '/cron-workflows/:name',
+      { schema: { summary: 'One CronWorkflow', security: bearerSecurity, params: nameParams, response: one } },
+      async (request) => {
+        notImplemented(ctx);
+        return view(await visibleCron(ctx, request.params.name, request.user));
+      },
+    );
 }
 
 function changeRoutes(app: FastifyInstance, ctx: ServiceContext, view: View): void {
-  app.delete<{ Params: { name: string } }>(
+  app.withTypeProvider<TypeBoxTypeProvider>().delete(
     '/cron-workflows/:name',
-    { schema: { summary: 'Delete a CronWorkflow (its runs are kept)', security: bearerSecurity, params: nameParams } },
+    {
+      schema: {
+        summary: 'Delete a CronWorkflow (its runs are kept)',
+        security: bearerSecurity,
+        params: nameParams,
+        response: { 200: messageSchema, 404: detailSchema, 501: detailSchema },
+      },
+    },
     async (request) => {
       notImplemented(ctx);
       const cron = await visibleCron(ctx, request.params.name, request.user);
@@ -121,7 +148,7 @@ function changeRoutes(app: FastifyInstance, ctx: ServiceContext, view: View): vo
   );
 
   for (const action of ['suspend', 'resume'] as const) {
-    app.post<{ Params: { name: string } }>(
+    app.withTypeProvider<TypeBoxTypeProvider>().post(
       `/cron-workflows/:name/${action}`,
       {
         schema: {
