@@ -13,6 +13,11 @@ export class HttpError extends Error {
   get detail(): unknown {
     return this.message;
   }
+
+  /** The answer's body: `{"detail": …}`, and what a subclass adds beside it (its route's schema lists those fields). */
+  get body(): { detail: unknown } {
+    return { detail: this.detail };
+  }
 }
 
 /** A request field that fails validation in code (not in a schema): 422 in FastAPI's list shape. */

@@ -3,6 +3,7 @@ import type { ServiceContext } from '../context.ts';
 import type { User } from '../users/repository.ts';
 import { ForbiddenError, NotAuthenticatedError } from '../errors.ts';
 import { CSRF_HEADER, csrfMatches, sessionTokenOf } from '../session/cookie.ts';
+import { detailSchema } from '../routes/schemas.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -45,6 +46,7 @@ export async function requireAdmin(request: FastifyRequest): Promise<void> {
 export function requireAuthentication(scope: FastifyInstance, ctx: ServiceContext): void {
   const { auth } = ctx;
   const mode = ctx.config.accessMode;
+  listAuthenticationErrors(scope);
   scope.decorateRequest('user', null as unknown as User);
   scope.decorateRequest('anonymous', false);
   scope.addHook('onRequest', async (request: FastifyRequest) => {
@@ -76,5 +78,19 @@ export function requireAuthentication(scope: FastifyInstance, ctx: ServiceContex
         );
       }
     }
+  });
+}
+
+/**
+ * Lists in the schema (and /openapi.json) of every route of `scope` the answers authentication may give before its
+ * handler runs: 401, and for a write 403 (a cookie without the CSRF token, or another site's change in `open` mode).
+ */
+function listAuthenticationErrors(scope: FastifyInstance): void {
+  scope.addHook('onRoute', (route) => {
+    const schema = (route.schema ??= {});
+    const response = (schema.response ?? {}) as Record<string, unknown>;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const writes = methods.some((m) => !SAFE_METHODS.has(m));
+    schema.response = { 401: detailSchema, ...(writes && { 403: detailSchema }), ...response };
   });
 }

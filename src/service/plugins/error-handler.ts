@@ -54,7 +54,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.status(422).send({ detail: error.validation.map((e) => toIssue(context, e)) });
     }
     if (error instanceof HttpError) {
-      return reply.status(error.statusCode).headers(error.headers).send({ detail: error.detail });
+      return reply.status(error.statusCode).headers(error.headers).send(error.body);
     }
     const mapped = mapDomainError(error);
     if (mapped) {

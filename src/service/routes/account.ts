@@ -1,27 +1,28 @@
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { ServiceContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { hashPassword, verifyPassword } from '../auth/passwords.ts';
 import { updatePasswordHash } from '../users/repository.ts';
-import { bearerSecurity, detailSchema } from './schemas.ts';
+import { bearerSecurity, detailSchema, messageSchema } from './schemas.ts';
+
+const passwordChangeForm = Type.Object({
+  current_password: Type.String({ maxLength: 1024 }),
+  new_password: Type.String({ minLength: 8, maxLength: 1024 }),
+});
 
 /** PUT /user/password: change one's own password (form `current_password`, `new_password`); older tokens stop working. */
 export async function accountRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
-  app.put<{ Body: { current_password: string; new_password: string } }>(
+  app.withTypeProvider<TypeBoxTypeProvider>().put(
     '/user/password',
     {
       schema: {
         summary: 'Change your password',
         security: bearerSecurity,
-        body: {
-          type: 'object',
-          required: ['current_password', 'new_password'],
-          properties: {
-            current_password: { type: 'string', maxLength: 1024 },
-            new_password: { type: 'string', minLength: 8, maxLength: 1024 },
-          },
-        },
-        response: { 200: { type: 'object', properties: { message: { type: 'string' } } }, 403: detailSchema },
+        consumes: ['application/x-www-form-urlencoded', 'application/json'],
+        body: passwordChangeForm,
+        response: { 200: messageSchema, 403: detailSchema },
       },
     },
     async (request) => {

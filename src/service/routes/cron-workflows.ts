@@ -5,20 +5,31 @@
  * routes answer 501: Argo's own CronWorkflow API schedules there (`argo cron`).
  */
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { ServiceContext } from '../context.ts';
 import { ConflictError, HttpError, NotFoundError, RequestValidationError } from '../errors.ts';
-import { acceptYaml, manifestDocument } from './manifest-body.ts';
+import { acceptYaml, manifestDocument, YAML_TYPES } from './manifest-body.ts';
 import { checkCronWorkflow } from '../cron/manifest.ts';
 import { prepareRun } from '../cron/prepare.ts';
 import { deleteCron, findCron, insertCron, listCrons, replaceCron, runsOf, setSuspended, type CronRow } from '../cron/repository.ts';
 import { cronView, cronViewSchema } from '../cron/view.ts';
-import { bearerSecurity, detailSchema, validationErrorSchema } from './schemas.ts';
+import { bearerSecurity, detailSchema, messageSchema } from './schemas.ts';
 
-const nameParams = {
-  type: 'object',
-  properties: { name: { type: 'string', minLength: 1, maxLength: 253 } },
-  required: ['name'],
-} as const;
+const nameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 253 }) });
+
+const cronSchema = Type.Unsafe<Awaited<ReturnType<View>>>(cronViewSchema);
+
+/**
+ * The manifest, as a JSON object or YAML text; its fields are checked by checkCronWorkflow (cron/manifest.ts), which
+ * answers 422 naming each one, so the schema only says what kind of body each content type carries.
+ */
+const createBody = {
+  content: {
+    'application/json': { schema: Type.Object({}, { additionalProperties: true, description: 'A CronWorkflow manifest' }) },
+    ...Object.fromEntries(YAML_TYPES.map((type) => [type, { schema: Type.String({ description: 'A CronWorkflow manifest in YAML' }) }])),
+  },
+};
 
 function notImplemented(ctx: ServiceContext): void {
   if (!ctx.cron)
@@ -35,7 +46,7 @@ async function visibleCron(ctx: ServiceContext, name: string, user: { id: number
   return cron;
 }
 
-const one = { 200: cronViewSchema, 404: detailSchema, 501: detailSchema };
+const one = { 200: cronSchema, 404: detailSchema, 501: detailSchema };
 type View = (cron: CronRow) => Promise<ReturnType<typeof cronView>>;
 
 export async function cronWorkflowRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
@@ -48,13 +59,14 @@ export async function cronWorkflowRoutes(app: FastifyInstance, ctx: ServiceConte
 }
 
 function createRoute(app: FastifyInstance, ctx: ServiceContext, view: View): void {
-  app.post(
+  app.withTypeProvider<TypeBoxTypeProvider>().post(
     '/cron-workflows',
     {
       schema: {
         summary: 'Create a CronWorkflow (JSON or YAML manifest)',
         security: bearerSecurity,
-        response: { 201: cronViewSchema, 409: detailSchema, 501: detailSchema },
+        body: createBody,
+        response: { 201: cronSchema, 409: detailSchema, 501: detailSchema },
       },
     },
     async (request, reply) => {
@@ -72,14 +84,15 @@ function createRoute(app: FastifyInstance, ctx: ServiceContext, view: View): voi
 
 /** PUT /cron-workflows/{name}: Argo's update (the manifest replaced; its status, runs and owner kept). */
 function updateRoute(app: FastifyInstance, ctx: ServiceContext, view: View): void {
-  app.put<{ Params: { name: string } }>(
+  app.withTypeProvider<TypeBoxTypeProvider>().put(
     '/cron-workflows/:name',
     {
       schema: {
         summary: 'Replace a CronWorkflow (JSON or YAML manifest of the same name)',
         security: bearerSecurity,
         params: nameParams,
-        response: { ...one, 422: validationErrorSchema },
+        body: createBody,
+        response: one,
       },
     },
     async (request) => {
@@ -102,9 +115,15 @@ function updateRoute(app: FastifyInstance, ctx: ServiceContext, view: View): voi
 }
 
 function readRoutes(app: FastifyInstance, ctx: ServiceContext, view: View): void {
-  app.get(
+  app.withTypeProvider<TypeBoxTypeProvider>().get(
     '/cron-workflows',
-    { schema: { summary: 'List CronWorkflows with their next run', security: bearerSecurity } },
+    {
+      schema: {
+        summary: 'List CronWorkflows with their next run',
+        security: bearerSecurity,
+        response: { 200: Type.Object({ items: Type.Array(cronSchema) }), 501: detailSchema },
+      },
+    },
     async (request) => {
       notImplemented(ctx);
       const crons = await listCrons(ctx.db, request.user);
@@ -112,20 +131,29 @@ function readRoutes(app: FastifyInstance, ctx: ServiceContext, view: View): void
     },
   );
 
-  app.get<{ Params: { name: string } }>(
-    '/cron-workflows/:name',
-    { schema: { summary: 'One CronWorkflow', security: bearerSecurity, params: nameParams, response: one } },
-    async (request) => {
-      notImplemented(ctx);
-      return view(await visibleCron(ctx, request.params.name, request.user));
-    },
-  );
+  app
+    .withTypeProvider<TypeBoxTypeProvider>()
+    .get(
+      '/cron-workflows/:name',
+      { schema: { summary: 'One CronWorkflow', security: bearerSecurity, params: nameParams, response: one } },
+      async (request) => {
+        notImplemented(ctx);
+        return view(await visibleCron(ctx, request.params.name, request.user));
+      },
+    );
 }
 
 function changeRoutes(app: FastifyInstance, ctx: ServiceContext, view: View): void {
-  app.delete<{ Params: { name: string } }>(
+  app.withTypeProvider<TypeBoxTypeProvider>().delete(
     '/cron-workflows/:name',
-    { schema: { summary: 'Delete a CronWorkflow (its runs are kept)', security: bearerSecurity, params: nameParams } },
+    {
+      schema: {
+        summary: 'Delete a CronWorkflow (its runs are kept)',
+        security: bearerSecurity,
+        params: nameParams,
+        response: { 200: messageSchema, 404: detailSchema, 501: detailSchema },
+      },
+    },
     async (request) => {
       notImplemented(ctx);
       const cron = await visibleCron(ctx, request.params.name, request.user);
@@ -136,7 +164,7 @@ function changeRoutes(app: FastifyInstance, ctx: ServiceContext, view: View): vo
   );
 
   for (const action of ['suspend', 'resume'] as const) {
-    app.post<{ Params: { name: string } }>(
+    app.withTypeProvider<TypeBoxTypeProvider>().post(
       `/cron-workflows/:name/${action}`,
       {
         schema: {

@@ -7,7 +7,7 @@ import { parseWorkflowDocuments } from '../../engine/local/admission/manifest-fi
 import { ManifestFileError } from '../../engine/local/errors.ts';
 import { RequestValidationError } from '../errors.ts';
 
-const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
+export const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 
 /** Lets the routes of `app`'s scope take YAML bodies (kept as text for `manifestDocument`). */
 export function acceptYaml(app: FastifyInstance): void {

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { ServiceContext } from '../context.ts';
 import { workflowMetricsRegistry } from '../../engine/metrics.ts';
@@ -21,17 +23,20 @@ function processMetrics(): Registry {
  * service process's metrics (`ogdc_…`) and the custom metrics of local-engine workflows (`argo_workflows_…`).
  */
 export async function metricsRoutes(app: FastifyInstance, _ctx: ServiceContext): Promise<void> {
-  app.get(
+  app.withTypeProvider<TypeBoxTypeProvider>().get(
     '/metrics',
     {
       preHandler: requireAdmin,
       schema: {
         summary: "Prometheus metrics: the service's and local-engine workflows' custom metrics (admin only)",
         security: bearerSecurity,
-        response: { 200: { type: 'string' }, 403: detailSchema },
+        response: {
+          200: { description: "Prometheus' text exposition format.", content: { 'text/plain': { schema: Type.String() } } },
+          403: detailSchema,
+        },
       },
     },
-    async (request, reply) => {
+    async (_request, reply) => {
       const text = (await processMetrics().metrics()) + (await workflowMetricsRegistry.metrics());
       return reply.type(workflowMetricsRegistry.contentType).send(text);
     },

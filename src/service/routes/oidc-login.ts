@@ -1,11 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { EncryptJWT, jwtDecrypt } from 'jose';
 import * as client from 'openid-client';
 import type { ServiceContext } from '../context.ts';
 import { BadRequestError, HttpError, NotFoundError } from '../errors.ts';
 import { ProviderGrantError } from '../auth/oidc.ts';
-import { detailSchema } from './schemas.ts';
+import { detailSchema, redirectSchema } from './schemas.ts';
 import { tokenAnswer, tokenAnswerSchema } from './refresh.ts';
 
 /**
@@ -14,10 +16,19 @@ import { tokenAnswer, tokenAnswerSchema } from './refresh.ts';
  * ten minutes and scoped to /authorize, so any replica can finish a sign-in another one started.
  */
 
-export const LOGIN_COOKIE = 'ogdc_oidc_login';
+const LOGIN_COOKIE = 'ogdc_oidc_login';
 const LOGIN_TTL_SECONDS = 600;
 // A path of this service's web page: starts with one "/", no scheme, no backslash, no control characters.
 const NEXT_PATTERN = '^/(?![/\\\\])[\\x21-\\x7e]{0,1023}$';
+
+const loginQuery = Type.Object({ next: Type.Optional(Type.String({ pattern: NEXT_PATTERN })) }, { additionalProperties: false });
+
+const authorizeQuery = Type.Object({
+  code: Type.Optional(Type.String({ maxLength: 4096 })),
+  state: Type.Optional(Type.String({ maxLength: 512 })),
+  error: Type.Optional(Type.String({ maxLength: 256 })),
+  error_description: Type.Optional(Type.String({ maxLength: 2048 })),
+});
 
 interface LoginState {
   state: string;
@@ -25,8 +36,12 @@ interface LoginState {
   next: string | undefined;
 }
 
-function cookieKey(secret: string): Uint8Array {
-  return createHash('sha256').update(`ogdc-oidc-login-cookie:${secret}`).digest();
+/** What both routes share: the provider (or 404), the cookie's key and attributes. */
+interface LoginFlow {
+  ctx: ServiceContext;
+  key: Uint8Array;
+  provider(): NonNullable<ServiceContext['oidc']>;
+  cookie(value: string, maxAge: number): string;
 }
 
 function cookieOf(request: FastifyRequest, name: string): string | undefined {
@@ -39,82 +54,94 @@ function cookieOf(request: FastifyRequest, name: string): string | undefined {
   return undefined;
 }
 
-export async function oidcLoginRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
+function loginFlow(ctx: ServiceContext): LoginFlow {
   const prefix = ctx.config.apiRootPath === '/' ? '' : ctx.config.apiRootPath;
-  const key = cookieKey(ctx.secretKey);
+  return {
+    ctx,
+    key: createHash('sha256').update(`ogdc-oidc-login-cookie:${ctx.secretKey}`).digest(),
+    provider() {
+      if (!ctx.oidc) throw new NotFoundError('OpenID Connect sign-in is not configured on this service (OIDC_CLIENT_SECRETS_FILE).');
+      return ctx.oidc;
+    },
+    cookie(value, maxAge) {
+      const secure = ctx.oidc?.redirectUri.startsWith('https:') ? '; Secure' : '';
+      return `${LOGIN_COOKIE}=${value}; Path=${prefix}/authorize; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure}`;
+    },
+  };
+}
 
-  function oidcOrNotFound() {
-    if (!ctx.oidc) throw new NotFoundError('OpenID Connect sign-in is not configured on this service (OIDC_CLIENT_SECRETS_FILE).');
-    return ctx.oidc;
-  }
+export async function oidcLoginRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
+  const flow = loginFlow(ctx);
+  loginRoute(app, flow);
+  authorizeRoute(app, flow);
+}
 
-  function cookieAttributes(maxAge: number): string {
-    const secure = ctx.oidc?.redirectUri.startsWith('https:') ? '; Secure' : '';
-    return `Path=${prefix}/authorize; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure}`;
-  }
-
-  app.get<{ Querystring: { next?: string } }>(
+function loginRoute(app: FastifyInstance, flow: LoginFlow): void {
+  app.withTypeProvider<TypeBoxTypeProvider>().get(
     '/login',
     {
       schema: {
         summary: 'Sign in through the OpenID provider (redirects to it)',
-        querystring: { type: 'object', properties: { next: { type: 'string', pattern: NEXT_PATTERN } }, additionalProperties: false },
-        response: { 404: detailSchema, 503: detailSchema },
+        querystring: loginQuery,
+        response: { 302: redirectSchema("To the OpenID provider's sign-in page"), 404: detailSchema, 503: detailSchema },
       },
     },
     async (request, reply) => {
-      const oidc = oidcOrNotFound();
+      const oidc = flow.provider();
       const state = client.randomState();
       const verifier = client.randomPKCECodeVerifier();
       const url = await oidc.authorizationUrl({
         state,
         codeChallenge: await client.calculatePKCECodeChallenge(verifier),
-        scope: ['openid', 'email', 'profile', ctx.config.adminScope].join(' '),
+        scope: ['openid', 'email', 'profile', flow.ctx.config.adminScope].join(' '),
       });
       const sealed = await new EncryptJWT({ state, verifier, next: request.query.next, nonce: randomBytes(8).toString('hex') })
         .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
         .setExpirationTime(`${LOGIN_TTL_SECONDS}s`)
-        .encrypt(key);
-      return reply
-        .header('set-cookie', `${LOGIN_COOKIE}=${sealed}; ${cookieAttributes(LOGIN_TTL_SECONDS)}`)
-        .header('cache-control', 'no-store')
-        .redirect(url.href, 302);
+        .encrypt(flow.key);
+      return reply.header('set-cookie', flow.cookie(sealed, LOGIN_TTL_SECONDS)).header('cache-control', 'no-store').redirect(url.href, 302);
     },
   );
+}
 
-  app.get<{ Querystring: { code?: string; state?: string; error?: string; error_description?: string } }>(
+/** The sign-in the cookie of this request started; it is removed whatever happens next (one use). */
+async function startedLogin(flow: LoginFlow, request: FastifyRequest, reply: { header(name: string, value: string): unknown }) {
+  const sealed = cookieOf(request, LOGIN_COOKIE);
+  if (!sealed) throw new BadRequestError('This sign-in was not started here or took longer than 10 minutes: start again at /login.');
+  let login: LoginState;
+  try {
+    const { payload } = await jwtDecrypt(sealed, flow.key);
+    login = payload as unknown as LoginState;
+  } catch {
+    throw new BadRequestError('The sign-in cookie is invalid or has expired: start again at /login.');
+  }
+  reply.header('set-cookie', flow.cookie('', 0));
+  return login;
+}
+
+function authorizeRoute(app: FastifyInstance, flow: LoginFlow): void {
+  app.withTypeProvider<TypeBoxTypeProvider>().get(
     '/authorize',
     {
       schema: {
         summary: "The OpenID provider's redirect: exchanges the code and answers the tokens",
-        querystring: {
-          type: 'object',
-          properties: {
-            code: { type: 'string', maxLength: 4096 },
-            state: { type: 'string', maxLength: 512 },
-            error: { type: 'string', maxLength: 256 },
-            error_description: { type: 'string', maxLength: 2048 },
-          },
+        querystring: authorizeQuery,
+        response: {
+          200: tokenAnswerSchema,
+          303: redirectSchema('To the web page the sign-in started from (`next`), signed in by the session cookie'),
+          400: detailSchema,
+          401: detailSchema,
+          404: detailSchema,
+          503: detailSchema,
         },
-        response: { 200: tokenAnswerSchema, 400: detailSchema, 401: detailSchema, 404: detailSchema, 503: detailSchema },
       },
     },
     async (request, reply) => {
-      const oidc = oidcOrNotFound();
+      const oidc = flow.provider();
       reply.header('cache-control', 'no-store');
       const { error, error_description: description } = request.query;
       if (error) throw new HttpError(401, `The OpenID provider refused the sign-in: ${description ? `${error}: ${description}` : error}`);
-      const sealed = cookieOf(request, LOGIN_COOKIE);
-      if (!sealed) throw new BadRequestError('This sign-in was not started here or took longer than 10 minutes: start again at /login.');
-      let login: LoginState;
-      try {
-        const { payload } = await jwtDecrypt(sealed, key);
-        login = payload as unknown as LoginState;
-      } catch {
-        throw new BadRequestError('The sign-in cookie is invalid or has expired: start again at /login.');
-      }
-      // One use: the cookie goes whatever happens next.
-      reply.header('set-cookie', `${LOGIN_COOKIE}=; ${cookieAttributes(0)}`);
+      const login = await startedLogin(flow, request, reply);
       if (!request.query.code) throw new BadRequestError('The redirect carries no "code": start again at /login.');
       if (request.query.state !== login.state)
         throw new BadRequestError('The "state" of the redirect does not match this sign-in: start again at /login.');
@@ -128,9 +155,9 @@ export async function oidcLoginRoutes(app: FastifyInstance, ctx: ServiceContext)
         throw err;
       }
       // Verifies the access token as every later request will, and records the user on first sight.
-      const user = await ctx.auth.providerUser(tokens.access_token);
-      if (login.next && ctx.startBrowserSession) {
-        await ctx.startBrowserSession(request, reply, user, { accessToken: tokens.access_token, expiresIn: tokens.expires_in });
+      const user = await flow.ctx.auth.providerUser(tokens.access_token);
+      if (login.next && flow.ctx.startBrowserSession) {
+        await flow.ctx.startBrowserSession(request, reply, user, { accessToken: tokens.access_token, expiresIn: tokens.expires_in });
         return reply.redirect(login.next, 303);
       }
       return tokenAnswer('Success', tokens);

@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { ServiceContext } from '../context.ts';
 import { NotFoundError } from '../errors.ts';
 import { visibleRun } from '../runs/visible.ts';
@@ -18,14 +20,18 @@ function baseUrl(request: FastifyRequest, ctx: ServiceContext): string {
 
 /** GET /output/{workflow_name}: a time-limited URL of the zip of a finished `temporary` output. */
 export async function outputRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
-  app.get<{ Params: { workflow_name: string } }>(
+  app.withTypeProvider<TypeBoxTypeProvider>().get(
     '/output/:workflow_name',
     {
       schema: {
         summary: "A download URL for a finished run's temporary output",
         security: bearerSecurity,
         params: workflowNameParams,
-        response: { 200: { type: 'object', properties: { data_url: { type: 'string' } }, required: ['data_url'] }, 404: detailSchema },
+        response: {
+          200: Type.Object({ data_url: Type.String({ description: 'A link to the zip, valid for an hour' }) }),
+          404: detailSchema,
+          503: detailSchema,
+        },
       },
     },
     async (request) => {

@@ -1,43 +1,31 @@
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { ServiceContext } from '../context.ts';
 import { ACCESS_TOKEN_LIFETIME_SECONDS, InvalidRefreshTokenError } from '../auth/service.ts';
-import { detailSchema } from './schemas.ts';
+import { detailSchema, messageSchema, Nullable } from './schemas.ts';
 
 /** `refresh_token` as a form field or a JSON member (the v0.4 CLI posts JSON). */
-const refreshBody = {
-  type: 'object',
-  required: ['refresh_token'],
-  properties: { refresh_token: { type: 'string', minLength: 1, maxLength: 16384 }, scope: { type: 'string', maxLength: 1024 } },
-} as const;
+const refreshBody = Type.Object({
+  refresh_token: Type.String({ minLength: 1, maxLength: 16384 }),
+  scope: Type.Optional(Type.String({ maxLength: 1024 })),
+});
 
 /** The v0.4 token answer: what `ogdc-runner set-token --json-str` reads. */
-export const tokenAnswerSchema = {
-  type: 'object',
-  properties: {
-    message: { type: 'string' },
-    token: {
-      type: 'object',
-      properties: {
-        access_token: { type: 'string' },
-        refresh_token: { type: ['string', 'null'] },
-        token_type: { type: 'string' },
-        expires_in: { type: ['integer', 'null'] },
-      },
-      required: ['access_token', 'refresh_token'],
-    },
-  },
-  required: ['message', 'token'],
-} as const;
-
-export interface TokenAnswer {
-  message: string;
-  token: { access_token: string; refresh_token: string | null; token_type: 'Bearer'; expires_in: number | null };
-}
+export const tokenAnswerSchema = Type.Object({
+  message: Type.String(),
+  token: Type.Object({
+    access_token: Type.String(),
+    refresh_token: Nullable(Type.String()),
+    token_type: Type.Literal('Bearer'),
+    expires_in: Nullable(Type.Integer()),
+  }),
+});
 
 export function tokenAnswer(
   message: string,
   tokens: { access_token: string; refresh_token?: string | undefined; expires_in?: number | undefined },
-): TokenAnswer {
+): Static<typeof tokenAnswerSchema> {
   return {
     message,
     token: {
@@ -54,13 +42,15 @@ export function tokenAnswer(
  * one ends) or of the OpenID provider (forwarded to its token endpoint).
  * POST /logout (public): ends a refresh token (its whole sign-in, for a local account).
  */
-export async function refreshRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
-  app.post<{ Body: { refresh_token: string } }>(
+export async function refreshRoutes(plain: FastifyInstance, ctx: ServiceContext): Promise<void> {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+  const consumes = ['application/json', 'application/x-www-form-urlencoded'];
+  app.post(
     '/refresh',
     {
       schema: {
         summary: 'Exchange a refresh token for fresh tokens',
-        consumes: ['application/json', 'application/x-www-form-urlencoded'],
+        consumes,
         body: refreshBody,
         response: { 200: tokenAnswerSchema, 401: detailSchema, 503: detailSchema },
       },
@@ -76,18 +66,14 @@ export async function refreshRoutes(app: FastifyInstance, ctx: ServiceContext): 
     },
   );
 
-  app.post<{ Body: { refresh_token: string } }>(
+  app.post(
     '/logout',
     {
       schema: {
         summary: 'Revoke a refresh token',
-        consumes: ['application/json', 'application/x-www-form-urlencoded'],
+        consumes,
         body: refreshBody,
-        response: {
-          200: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] },
-          401: detailSchema,
-          503: detailSchema,
-        },
+        response: { 200: messageSchema, 401: detailSchema, 503: detailSchema },
       },
     },
     async (request) => {

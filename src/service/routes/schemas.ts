@@ -1,7 +1,27 @@
 /** Request and response schemas shared by several routes (TypeBox: JSON Schema with the TypeScript type derived from it). */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 export const detailSchema = Type.Object({ detail: Type.Unknown() });
+
+/** The `{"message": …}` answer of a route that changes something. */
+export const messageSchema = Type.Object({ message: Type.String() });
+
+/**
+ * `schema` or null, as `{"type": [T, "null"]}`: the serializer writes it directly, where `anyOf` would make it
+ * validate each value to choose a branch.
+ */
+export function Nullable<T extends TSchema & { type: string }>(schema: T) {
+  // Object.entries leaves out TypeBox's symbol keys: the result is a schema of its own kind.
+  return Type.Unsafe<Static<T> | null>({ ...Object.fromEntries(Object.entries(schema)), type: [schema.type, 'null'] });
+}
+
+/** One of `values`, as `{"type": "string", "enum": [...]}` (TypeBox's unions of literals would report one error per value). */
+export function StringEnum<const T extends readonly string[]>(values: T, options: { description?: string; default?: T[number] } = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+/** A redirect: no body, the target in `Location`. */
+export const redirectSchema = (description: string) => Type.Null({ description });
 
 /** One field a request got wrong, in FastAPI's shape (see plugins/error-handler.ts). */
 const validationIssueSchema = Type.Object({

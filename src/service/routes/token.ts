@@ -1,34 +1,30 @@
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { ServiceContext } from '../context.ts';
 import { createLoginLimits } from '../auth/login-limits.ts';
 import { HttpError, TooManyRequestsError } from '../errors.ts';
-import { credentialsFormSchema, detailSchema, type CredentialsForm } from './schemas.ts';
+import { credentialsFormSchema, detailSchema } from './schemas.ts';
+
+const tokenSchema = Type.Object({
+  access_token: Type.String(),
+  token_type: Type.String(),
+  utc_expiration: Type.String(),
+  refresh_token: Type.String(),
+});
 
 /** POST /token (public): the OAuth2 password flow; also answers a refresh token for POST /refresh. Failed logins back off per client and per user name (login-limits.ts). */
 export async function tokenRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   const limits = createLoginLimits(ctx.db, ctx.config.tokenRateLimit);
 
-  app.post<{ Body: CredentialsForm }>(
+  app.withTypeProvider<TypeBoxTypeProvider>().post(
     '/token',
     {
       schema: {
         summary: 'Exchange a username and password for an access token',
         consumes: ['application/x-www-form-urlencoded'],
         body: credentialsFormSchema,
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              access_token: { type: 'string' },
-              token_type: { type: 'string' },
-              utc_expiration: { type: 'string' },
-              refresh_token: { type: 'string' },
-            },
-            required: ['access_token', 'token_type', 'utc_expiration', 'refresh_token'],
-          },
-          401: detailSchema,
-          429: detailSchema,
-        },
+        response: { 200: tokenSchema, 401: detailSchema, 429: detailSchema },
       },
     },
     async (request) => {

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { ServiceContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
+import { detailSchema, redirectSchema } from './schemas.ts';
 
 /** Where ui/build.mjs puts the page: ui/build beside src/ and dist/. */
 export function uiBuildDir(): string {
@@ -18,9 +19,12 @@ export const UI_CSP =
 /** GET /ui/ (public: the page itself holds nothing; every call it makes is authenticated). */
 export async function uiRoutes(app: FastifyInstance, _ctx: ServiceContext): Promise<void> {
   const root = uiBuildDir();
-  app.get('/ui', { schema: { hide: true } }, async (request, reply) => reply.redirect(`${request.url.split('?')[0]}/`));
+  // Hidden from /openapi.json (the docs page links the web page); their answers are still declared.
+  app.get('/ui', { schema: { hide: true, response: { 302: redirectSchema('To /ui/') } } }, async (request, reply) =>
+    reply.redirect(`${request.url.split('?')[0]}/`),
+  );
   if (!existsSync(path.join(root, 'index.html'))) {
-    app.get('/ui/*', { schema: { hide: true } }, async () => {
+    app.get('/ui/*', { schema: { hide: true, response: { 503: detailSchema } } }, async () => {
       throw new HttpError(503, 'The web page is not built: run `npm run build`.');
     });
     return;

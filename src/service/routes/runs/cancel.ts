@@ -1,21 +1,22 @@
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../../context.ts';
 import { ConflictError } from '../../errors.ts';
 import { visibleRun } from '../../runs/visible.ts';
 import { requireEngine } from '../../runs/engine.ts';
 import { FINISHED_PHASES } from '../../runs/repository.ts';
-import { bearerSecurity, detailSchema, workflowNameParams } from '../schemas.ts';
+import { bearerSecurity, detailSchema, messageSchema, workflowNameParams } from '../schemas.ts';
 
 /** POST /runs/{name}/cancel: stops a running run; its nodes end Failed. */
 export async function cancelRunRoute(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
-  app.post<{ Params: { workflow_name: string } }>(
+  app.withTypeProvider<TypeBoxTypeProvider>().post(
     '/runs/:workflow_name/cancel',
     {
       schema: {
         summary: 'Cancel a running recipe run',
         security: bearerSecurity,
         params: workflowNameParams,
-        response: { 200: { type: 'object', properties: { message: { type: 'string' } } }, 404: detailSchema, 409: detailSchema },
+        response: { 200: messageSchema, 404: detailSchema, 409: detailSchema, 503: detailSchema },
       },
     },
     async (request) => {

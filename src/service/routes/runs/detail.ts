@@ -1,35 +1,42 @@
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { ServiceContext } from '../../context.ts';
 import type { NodeStatus } from '../../../engine/types.ts';
 import { visibleRun } from '../../runs/visible.ts';
-import { bearerSecurity, detailSchema, workflowNameParams } from '../schemas.ts';
+import { bearerSecurity, detailSchema, Nullable, workflowNameParams } from '../schemas.ts';
 import { runSchema, runSummary } from './shape.ts';
 
-const paramsSchema = {
-  type: 'array',
-  items: { type: 'object', properties: { name: { type: 'string' }, value: { type: ['string', 'null'] } } },
-} as const;
+const paramsSchema = Type.Array(Type.Object({ name: Type.Optional(Type.String()), value: Type.Optional(Nullable(Type.String())) }));
 
-const nodeSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    name: { type: 'string' },
-    display_name: { type: 'string' },
-    type: { type: 'string' },
-    template: { type: ['string', 'null'] },
-    phase: { type: 'string' },
-    message: { type: ['string', 'null'] },
-    started_at: { type: ['string', 'null'] },
-    finished_at: { type: ['string', 'null'] },
-    exit_code: { type: ['string', 'null'] },
-    boundary_id: { type: ['string', 'null'] },
-    children: { type: 'array', items: { type: 'string' } },
+/** A workflow node as the engine reports it; every field optional, as an engine may leave any out. */
+const nodeSchema = Type.Partial(
+  Type.Object({
+    id: Type.String(),
+    name: Type.String(),
+    display_name: Type.String(),
+    type: Type.String(),
+    template: Nullable(Type.String()),
+    phase: Type.String(),
+    message: Nullable(Type.String()),
+    started_at: Nullable(Type.String()),
+    finished_at: Nullable(Type.String()),
+    exit_code: Nullable(Type.String()),
+    boundary_id: Nullable(Type.String()),
+    children: Type.Array(Type.String()),
     inputs: paramsSchema,
     outputs: paramsSchema,
-    result: { type: ['string', 'null'] },
-  },
-} as const;
+    result: Nullable(Type.String()),
+  }),
+);
+
+const runDetailSchema = Type.Object({
+  ...runSchema.properties,
+  output_available: Type.Boolean(),
+  // pvc outputs: where they are published (the workflow PVC and the recipe's folder on it).
+  output_location: Nullable(Type.Object({ claim_name: Type.String(), path: Type.String() })),
+  nodes: Type.Array(nodeSchema),
+});
 
 function nodeView(node: NodeStatus) {
   return {
@@ -53,30 +60,14 @@ function nodeView(node: NodeStatus) {
 
 /** GET /runs/{name}: one run with its workflow nodes, phases and progress. */
 export async function runDetailRoute(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
-  app.get<{ Params: { workflow_name: string } }>(
+  app.withTypeProvider<TypeBoxTypeProvider>().get(
     '/runs/:workflow_name',
     {
       schema: {
         summary: 'One recipe run in detail',
         security: bearerSecurity,
         params: workflowNameParams,
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              ...runSchema.properties,
-              output_available: { type: 'boolean' },
-              // pvc outputs: where they are published (the workflow PVC and the recipe's folder on it).
-              output_location: {
-                type: ['object', 'null'],
-                properties: { claim_name: { type: 'string' }, path: { type: 'string' } },
-                required: ['claim_name', 'path'],
-              },
-              nodes: { type: 'array', items: nodeSchema },
-            },
-          },
-          404: detailSchema,
-        },
+        response: { 200: runDetailSchema, 404: detailSchema, 503: detailSchema },
       },
     },
     async (request) => {

@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import type { ServiceContext } from '../../context.ts';
 import type { RunChange } from '../../runs/changes.ts';
 import { bearerSecurity } from '../schemas.ts';
@@ -27,7 +28,20 @@ function changeView(change: RunChange) {
 export async function runEventsRoute(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   app.get(
     '/runs/events',
-    { schema: { summary: 'Live run changes (text/event-stream)', security: bearerSecurity, produces: ['text/event-stream'] } },
+    {
+      schema: {
+        summary: 'Live run changes (text/event-stream)',
+        security: bearerSecurity,
+        response: {
+          200: {
+            description:
+              'Server-Sent Events: `ready` at each (re)connect, then one `run` event per change, its data ' +
+              '`{"recipe_workflow_name", "status", "progress", "message", "at"}`.',
+            content: { 'text/event-stream': { schema: Type.String() } },
+          },
+        },
+      },
+    },
     async (request, reply) => {
       const user = request.user;
       const stream = new PassThrough();

@@ -1,10 +1,20 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { ServiceContext } from '../../context.ts';
 import type { LogLine } from '../../../engine/types.ts';
 import { visibleRun } from '../../runs/visible.ts';
 import { requireEngine } from '../../runs/engine.ts';
 import { bearerSecurity, detailSchema, workflowNameParams } from '../schemas.ts';
+
+const logsQuery = Type.Object({
+  node: Type.Optional(Type.String({ maxLength: 300, description: "A node's id or pod name" })),
+  follow: Type.Optional(Type.Boolean({ default: false, description: 'Keep streaming until the run ends' })),
+  // Local engine: per node log, start at this byte, or show only its last tail_bytes ("load earlier" pages).
+  offset: Type.Optional(Type.Integer({ minimum: 0, description: "Local engine: start at this byte of the node's log" })),
+  tail_bytes: Type.Optional(Type.Integer({ minimum: 1, description: "Local engine: only the last this many bytes of the node's log" })),
+});
 
 async function* asText(lines: AsyncIterable<LogLine>): AsyncIterable<string> {
   for await (const line of lines) yield `${line.podName}: ${line.content}\n`;
@@ -15,24 +25,19 @@ async function* asText(lines: AsyncIterable<LogLine>): AsyncIterable<string> {
  * per line, streamed (the engine reads logs in chunks, never whole).
  */
 export async function runLogsRoute(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
-  app.get<{ Params: { workflow_name: string }; Querystring: { node?: string; follow?: boolean; offset?: number; tail_bytes?: number } }>(
+  app.withTypeProvider<TypeBoxTypeProvider>().get(
     '/runs/:workflow_name/logs',
     {
       schema: {
         summary: "Stream a run's logs (all nodes, or one node by id or pod name)",
         security: bearerSecurity,
         params: workflowNameParams,
-        querystring: {
-          type: 'object',
-          properties: {
-            node: { type: 'string', maxLength: 300 },
-            follow: { type: 'boolean', default: false },
-            // Local engine: per node log, start at this byte, or show only its last tail_bytes ("load earlier" pages).
-            offset: { type: 'integer', minimum: 0 },
-            tail_bytes: { type: 'integer', minimum: 1 },
-          },
+        querystring: logsQuery,
+        response: {
+          200: { description: 'One `pod: line` per log line, streamed.', content: { 'text/plain': { schema: Type.String() } } },
+          404: detailSchema,
+          503: detailSchema,
         },
-        response: { 404: detailSchema },
       },
     },
     async (request, reply) => {
@@ -52,7 +57,8 @@ export async function runLogsRoute(app: FastifyInstance, ctx: ServiceContext): P
         if (!first.done) yield first.value;
         yield* rest;
       }
-      return reply.type('text/plain; charset=utf-8').send(Readable.from(all()));
+      // A stream is sent as it is; the 200 schema documents it.
+      return reply.type('text/plain; charset=utf-8').send(Readable.from(all()) as never);
     },
   );
 }

@@ -1,27 +1,24 @@
+import { Type } from '@sinclair/typebox';
 import type { Run } from '../../runs/repository.ts';
-
-const nullableString = { type: ['string', 'null'] } as const;
+import { Nullable } from '../schemas.ts';
 
 /** A run as the API shows it. */
-export const runSchema = {
-  type: 'object',
-  properties: {
-    recipe_workflow_name: nullableString,
-    recipe_id: { type: 'string' },
-    recipe_name: { type: 'string' },
-    recipe_path: { type: 'string' },
-    submitter: { type: 'string' },
-    engine: { type: 'string' },
-    output_type: { type: 'string' },
-    overwrite: { type: 'boolean' },
-    status: nullableString,
-    progress: nullableString,
-    message: nullableString,
-    submitted_at: { type: 'string' },
-    started_at: nullableString,
-    finished_at: nullableString,
-  },
-} as const;
+export const runSchema = Type.Object({
+  recipe_workflow_name: Nullable(Type.String()),
+  recipe_id: Type.String(),
+  recipe_name: Type.String(),
+  recipe_path: Type.String(),
+  submitter: Type.String(),
+  engine: Type.String(),
+  output_type: Type.String(),
+  overwrite: Type.Boolean(),
+  status: Nullable(Type.String()),
+  progress: Nullable(Type.String()),
+  message: Nullable(Type.String()),
+  submitted_at: Type.String(),
+  started_at: Nullable(Type.String()),
+  finished_at: Nullable(Type.String()),
+});
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 

@@ -1,23 +1,24 @@
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../../context.ts';
 import { visibleRun } from '../../runs/visible.ts';
 import { refreshRun } from '../../runs/refresh.ts';
 import { requireEngine } from '../../runs/engine.ts';
-import { bearerSecurity, detailSchema, workflowNameParams } from '../schemas.ts';
+import { bearerSecurity, detailSchema, messageSchema, workflowNameParams } from '../schemas.ts';
 
 /**
  * POST /runs/{name}/suspend: holds a running run as `argo suspend` does; its running steps go on, no new step starts
  * until POST /runs/{name}/resume. 409 when it has finished.
  */
 export async function suspendRunRoute(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
-  app.post<{ Params: { workflow_name: string } }>(
+  app.withTypeProvider<TypeBoxTypeProvider>().post(
     '/runs/:workflow_name/suspend',
     {
       schema: {
         summary: 'Suspend a running recipe run (no new step starts until it is resumed)',
         security: bearerSecurity,
         params: workflowNameParams,
-        response: { 200: { type: 'object', properties: { message: { type: 'string' } } }, 404: detailSchema, 409: detailSchema },
+        response: { 200: messageSchema, 404: detailSchema, 409: detailSchema, 503: detailSchema },
       },
     },
     async (request) => {
