@@ -49,6 +49,14 @@ const DOCUMENTED = [
   'DELETE /cron-workflows/{name}',
   'POST /cron-workflows/{name}/suspend',
   'POST /cron-workflows/{name}/resume',
+  'PUT /cron-workflows/{name}',
+  ...['/workflow-templates', '/cluster-workflow-templates'].flatMap((path) => [
+    `POST ${path}`,
+    `GET ${path}`,
+    `GET ${path}/{name}`,
+    `PUT ${path}/{name}`,
+    `DELETE ${path}/{name}`,
+  ]),
 ];
 
 /** Answers without a body: a redirect names its target in Location, 204 has none. */

@@ -9,7 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ServiceContext } from '../context.ts';
 import { ConflictError, HttpError, NotFoundError, RequestValidationError } from '../errors.ts';
-import { acceptYaml, manifestDocument, YAML_TYPES } from './manifest-body.ts';
+import { acceptYaml, manifestBodySchema, manifestDocument } from './manifest-body.ts';
 import { checkCronWorkflow } from '../cron/manifest.ts';
 import { prepareRun } from '../cron/prepare.ts';
 import { deleteCron, findCron, insertCron, listCrons, replaceCron, runsOf, setSuspended, type CronRow } from '../cron/repository.ts';
@@ -20,16 +20,7 @@ const nameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 25
 
 const cronSchema = Type.Unsafe<Awaited<ReturnType<View>>>(cronViewSchema);
 
-/**
- * The manifest, as a JSON object or YAML text; its fields are checked by checkCronWorkflow (cron/manifest.ts), which
- * answers 422 naming each one, so the schema only says what kind of body each content type carries.
- */
-const createBody = {
-  content: {
-    'application/json': { schema: Type.Object({}, { additionalProperties: true, description: 'A CronWorkflow manifest' }) },
-    ...Object.fromEntries(YAML_TYPES.map((type) => [type, { schema: Type.String({ description: 'A CronWorkflow manifest in YAML' }) }])),
-  },
-};
+const createBody = manifestBodySchema('CronWorkflow');
 
 function notImplemented(ctx: ServiceContext): void {
   if (!ctx.cron)

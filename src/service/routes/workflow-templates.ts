@@ -14,7 +14,7 @@ import { ConflictError, ForbiddenError, HttpError, NotFoundError, RequestValidat
 import { checkTemplate, type TemplateKind } from '../templates/manifest.ts';
 import { deleteTemplate, findTemplate, insertTemplate, listTemplates, replaceTemplate, type TemplateRow } from '../templates/repository.ts';
 import { requireSignedIn } from '../plugins/authenticate.ts';
-import { acceptYaml, manifestDocument } from './manifest-body.ts';
+import { acceptYaml, manifestBodySchema, manifestDocument } from './manifest-body.ts';
 import { bearerSecurity, detailSchema, validationErrorSchema } from './schemas.ts';
 
 const templateSummary = Type.Object({
@@ -102,6 +102,7 @@ function collectionRoutes(app: App, ctx: ServiceContext, api: Api): void {
       schema: {
         summary: `Keep a ${api.noun} (JSON or YAML manifest)`,
         security: bearerSecurity,
+        body: manifestBodySchema(api.kind),
         response: { 201: templateView, 409: detailSchema, ...errors },
       },
     },
@@ -119,10 +120,11 @@ function collectionRoutes(app: App, ctx: ServiceContext, api: Api): void {
 }
 
 function itemRoutes(app: App, ctx: ServiceContext, api: Api): void {
-  const schema = (summaryText: string, ok: object) => ({
+  const schema = (summaryText: string, ok: object, body = false) => ({
     summary: summaryText,
     security: bearerSecurity,
     params: nameParams,
+    ...(body && { body: manifestBodySchema(api.kind) }),
     ...(api.kind === 'WorkflowTemplate' && { querystring: ownerQuery }),
     response: { 200: ok, ...errors },
   });
@@ -139,7 +141,7 @@ function itemRoutes(app: App, ctx: ServiceContext, api: Api): void {
   );
   app.put<{ Params: { name: string }; Querystring: { owner?: string } }>(
     `${api.path}/:name`,
-    { schema: schema(`Replace a ${api.noun} (JSON or YAML manifest of the same name)`, templateView) },
+    { schema: schema(`Replace a ${api.noun} (JSON or YAML manifest of the same name)`, templateView, true) },
     async (request) => {
       checkWriter(request, api, request.query.owner);
       const found = await visible(request);
