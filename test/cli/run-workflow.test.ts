@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { runWorkflowFile } from '../../src/cli/commands/run-workflow.ts';
 import { CliError } from '../../src/cli/errors.ts';
 import type { Workflow } from '../../src/engine/types.ts';
@@ -226,6 +227,46 @@ spec:
     const bad = await runCli(['run-workflow', file, '--sandbox', 'none'], { ...env, OGDC_LOCAL_MAX_PROCESSES: 'two' });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /OGDC_LOCAL_MAX_PROCESSES must be a positive whole number, got "two"/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('run-workflow never loads the embedded database (PGlite), with or without --data-dir', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'ogdc-cli-'));
+  try {
+    // A module hook that makes loading anything named pglite (the package or src/db/pglite) fail the command.
+    const hooks = path.join(dir, 'hooks.mjs');
+    await writeFile(
+      hooks,
+      `export async function resolve(specifier, context, next) {
+  if (/pglite/i.test(specifier)) throw new Error('loaded ' + specifier);
+  return next(specifier, context);
+}
+`,
+    );
+    const preload = path.join(dir, 'preload.mjs');
+    await writeFile(preload, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+    const env = {
+      OGDC_ARGO_SCHEMA: process.env.OGDC_ARGO_SCHEMA,
+      XDG_CACHE_HOME: path.join(dir, 'cache'),
+      NODE_OPTIONS: `--import ${pathToFileURL(preload).href}`,
+    };
+    const file = path.join(EXAMPLES, 'hello-world.yaml');
+    const plain = await runCli(['run-workflow', file, '--sandbox', 'none'], env);
+    assert.equal(plain.code, 0, plain.stderr);
+    const kept = await runCli(['run-workflow', file, '--sandbox', 'none', '--data-dir', path.join(dir, 'data')], env);
+    assert.equal(kept.code, 0, kept.stderr);
+    // The hook does bite: a command that opens the database fails.
+    const probe = path.join(dir, 'probe.mjs');
+    await writeFile(
+      probe,
+      `await import(${JSON.stringify(pathToFileURL(path.join(import.meta.dirname, '../../node_modules/@electric-sql/pglite/dist/index.js')).href)});\n`,
+    );
+    const { spawnSync } = await import('node:child_process');
+    const bitten = spawnSync(process.execPath, [probe], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    assert.notEqual(bitten.status, 0);
+    assert.match(bitten.stderr, /loaded .*pglite/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
