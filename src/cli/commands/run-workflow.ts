@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { CliError } from '../errors.ts';
 import type { NodeStatus, Workflow } from '../../engine/types.ts';
 import type { ManifestDoc } from '../../engine/local/admission/manifest-file.ts';
+import type { LocalEngine } from '../../engine/local/index.ts';
 
 export interface RunWorkflowOptions {
   /** `-p NAME=VALUE` overrides of spec.arguments.parameters. */
@@ -116,7 +117,6 @@ function suspendPrompter(
 }
 
 type Doc = ManifestDoc;
-type RunEngine = import('../../engine/local/index.ts').LocalEngine;
 const TEMPLATE_KINDS = new Set(['WorkflowTemplate', 'ClusterWorkflowTemplate', 'ConfigMap']);
 
 /** The YAML/JSON files of `--templates DIR`, in name order. */
@@ -170,7 +170,7 @@ async function readManifests(file: string, options: RunWorkflowOptions): Promise
 
 /** Registers the templates and submits every manifest; a refused one stops those already submitted (exit 2). */
 async function submitAll(
-  engine: RunEngine,
+  engine: LocalEngine,
   file: string,
   docs: { manifests: Workflow[]; templates: Doc[] },
   options: RunWorkflowOptions,
@@ -191,7 +191,7 @@ async function submitAll(
 
 /** Logs and the final line of each finished workflow; the exit code (0 only if all Succeeded). */
 async function reportFinals(
-  engine: RunEngine,
+  engine: LocalEngine,
   finals: Workflow[],
   report: (wf: Workflow) => void,
   options: RunWorkflowOptions,
@@ -217,7 +217,7 @@ async function reportFinals(
 
 /** Submits the documents on a started engine, follows them to the end and reports; returns the exit code. */
 async function runOn(
-  engine: RunEngine,
+  engine: LocalEngine,
   file: string,
   docs: { manifests: Workflow[]; templates: Doc[] },
   options: RunWorkflowOptions,
