@@ -1,8 +1,8 @@
 /**
  * `run-workflow` start-up as a user meets it: `node bin/ogdc-runner.js run-workflow FILE` (dist/, sandbox auto)
  * from spawn to the moment its first step runs (the step prints the clock), and the time each further step of a
- * sequential workflow adds. A first run fills the user's cache (the migrated database snapshot, the compiled schema
- * check) as a user's first run does; the timed runs start from it.
+ * sequential workflow adds. A first run fills the user's cache (the compiled schema check) as a user's first run
+ * does; the timed runs start from it.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

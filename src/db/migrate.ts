@@ -10,14 +10,6 @@ interface Migration {
   sql: string;
 }
 
-/** A digest of every migration file: a database snapshot taken after `migrate` is valid while it is unchanged. */
-export async function migrationsDigest(): Promise<string> {
-  const { createHash } = await import('node:crypto');
-  const hash = createHash('sha256');
-  for (const m of await loadMigrations()) hash.update(`${m.name}\0${m.sql}\0`);
-  return hash.digest('hex').slice(0, 16);
-}
-
 async function loadMigrations(): Promise<Migration[]> {
   const files = (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d{3}_[\w-]+\.sql$/.test(f)).sort();
   return Promise.all(

@@ -36,18 +36,12 @@ export function sqlLiterals(params: unknown[]): string | undefined {
   return out.join(', ');
 }
 
-/** The embedded database; `dumpDataDir` gives its files as a gzipped tar (for `loadDataDir`). */
-export type PgliteDb = Db & { dumpDataDir(): Promise<Blob> };
-
-/**
- * Opens the embedded database; `dataDir` undefined means in memory (tests). `loadDataDir` starts it from such a
- * dump instead of running initdb (several times faster).
- */
-export async function openPglite(dataDir: string | undefined, options: { loadDataDir?: Blob } = {}): Promise<PgliteDb> {
+/** Opens the embedded database; `dataDir` undefined means in memory (tests). */
+export async function openPglite(dataDir: string | undefined): Promise<Db> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
   let pg: PGlite;
   try {
-    pg = await PGlite.create({ dataDir, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) });
+    pg = await PGlite.create(dataDir);
   } catch (cause) {
     throw new DatabaseUnavailableError(`cannot open the embedded database in ${dataDir ?? 'memory'}`, { cause });
   }
@@ -101,6 +95,5 @@ export async function openPglite(dataDir: string | undefined, options: { loadDat
     close: async () => {
       if (!pg.closed) await pg.close();
     },
-    dumpDataDir: () => pg.dumpDataDir('gzip'),
   };
 }

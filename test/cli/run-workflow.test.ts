@@ -4,10 +4,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { runWorkflowFile } from '../../src/cli/commands/run-workflow.ts';
 import { CliError } from '../../src/cli/errors.ts';
 import type { Workflow } from '../../src/engine/types.ts';
 import { EXAMPLES } from '../engine/local/helpers.ts';
+import { runCli } from '../helpers/cli.ts';
 
 function capture() {
   const out: string[] = [];
@@ -158,6 +160,114 @@ test('an http template may call a loopback server (one user, own machine); the b
     assert.equal(node.outputs?.result, 'pong from loopback');
   } finally {
     server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('--data-dir keeps memoize caches as files there: a second run in the same folder hits the cache', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'ogdc-cli-'));
+  try {
+    const runOnce = async () => {
+      const io = capture();
+      const code = await runWorkflowFile(path.join(EXAMPLES, 'memoize-simple.yaml'), {
+        parameters: {},
+        json: true,
+        dataDir: dir,
+        sandbox: 'none',
+        stdout: io.stdout,
+        stderr: io.stderr,
+      });
+      assert.equal(code, 0, io.err.join(''));
+      const wf = JSON.parse(io.out.join('')) as Workflow;
+      return Object.values(wf.status?.nodes ?? {}).map((n) => (n as { memoizationStatus?: { hit: boolean } }).memoizationStatus?.hit);
+    };
+    assert.deepEqual(await runOnce(), [false]);
+    assert.deepEqual(await runOnce(), [true]);
+    // No database folder: only files (volumes, artifacts, logs, the caches).
+    const { readdir } = await import('node:fs/promises');
+    assert.ok(!(await readdir(dir)).includes('run-workflow-db'));
+    assert.ok((await readdir(dir)).includes('memoize'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('OGDC_LOCAL_MAX_PROCESSES=1 runs parallel steps one at a time; a bad value exits 2 naming it', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'ogdc-cli-'));
+  try {
+    const file = path.join(dir, 'parallel.yaml');
+    // Each step holds a lock folder on a shared volume for a while: a second step running meanwhile cannot create it.
+    await writeFile(
+      file,
+      `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: parallel-}
+spec:
+  entrypoint: main
+  volumeClaimTemplates:
+  - metadata: {name: shared}
+    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Mi}}}
+  templates:
+  - name: main
+    steps:
+    - - {name: a, template: hold}
+      - {name: b, template: hold}
+      - {name: c, template: hold}
+  - name: hold
+    container:
+      image: busybox
+      command: [sh, -c, "mkdir /shared/lock || exit 3; sleep 0.5; rmdir /shared/lock"]
+      volumeMounts: [{name: shared, mountPath: /shared}]
+`,
+    );
+    const env = { OGDC_ARGO_SCHEMA: process.env.OGDC_ARGO_SCHEMA, XDG_CACHE_HOME: path.join(dir, 'cache') };
+    const one = await runCli(['run-workflow', file, '--sandbox', 'none'], { ...env, OGDC_LOCAL_MAX_PROCESSES: '1' });
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(one.stderr, /Succeeded \(3\/3/);
+    const bad = await runCli(['run-workflow', file, '--sandbox', 'none'], { ...env, OGDC_LOCAL_MAX_PROCESSES: 'two' });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /OGDC_LOCAL_MAX_PROCESSES must be a positive whole number, got "two"/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('run-workflow never loads the embedded database (PGlite), with or without --data-dir', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'ogdc-cli-'));
+  try {
+    // A module hook that makes loading anything named pglite (the package or src/db/pglite) fail the command.
+    const hooks = path.join(dir, 'hooks.mjs');
+    await writeFile(
+      hooks,
+      `export async function resolve(specifier, context, next) {
+  if (/pglite/i.test(specifier)) throw new Error('loaded ' + specifier);
+  return next(specifier, context);
+}
+`,
+    );
+    const preload = path.join(dir, 'preload.mjs');
+    await writeFile(preload, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+    const env = {
+      OGDC_ARGO_SCHEMA: process.env.OGDC_ARGO_SCHEMA,
+      XDG_CACHE_HOME: path.join(dir, 'cache'),
+      NODE_OPTIONS: `--import ${pathToFileURL(preload).href}`,
+    };
+    const file = path.join(EXAMPLES, 'hello-world.yaml');
+    const plain = await runCli(['run-workflow', file, '--sandbox', 'none'], env);
+    assert.equal(plain.code, 0, plain.stderr);
+    const kept = await runCli(['run-workflow', file, '--sandbox', 'none', '--data-dir', path.join(dir, 'data')], env);
+    assert.equal(kept.code, 0, kept.stderr);
+    // The hook does bite: a command that opens the database fails.
+    const probe = path.join(dir, 'probe.mjs');
+    await writeFile(
+      probe,
+      `await import(${JSON.stringify(pathToFileURL(path.join(import.meta.dirname, '../../node_modules/@electric-sql/pglite/dist/index.js')).href)});\n`,
+    );
+    const { spawnSync } = await import('node:child_process');
+    const bitten = spawnSync(process.execPath, [probe], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    assert.notEqual(bitten.status, 0);
+    assert.match(bitten.stderr, /loaded .*pglite/);
+  } finally {
     await rm(dir, { recursive: true, force: true });
   }
 });

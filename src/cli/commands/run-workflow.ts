@@ -3,20 +3,22 @@ import { userCacheDir } from '../../config/cache-dir.ts';
 import { createInterface } from 'node:readline';
 import { CliError } from '../errors.ts';
 import type { NodeStatus, Workflow } from '../../engine/types.ts';
+import type { ManifestDoc } from '../../engine/local/admission/manifest-file.ts';
+import type { LocalEngine } from '../../engine/local/index.ts';
 
 export interface RunWorkflowOptions {
   /** `-p NAME=VALUE` overrides of spec.arguments.parameters. */
   parameters: Record<string, string>;
   /** Print the final Workflow as JSON on stdout and nothing else there. */
   json: boolean;
-  /** Keep the database, volumes, artifacts and logs here; a temporary folder (deleted afterwards) when absent. */
+  /** Keep volumes, artifacts, logs and memoize caches here; a temporary folder (deleted afterwards) when absent. */
   dataDir?: string;
   sandbox?: 'auto' | 'bwrap' | 'none';
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   /** Folders of YAML files whose WorkflowTemplates / ClusterWorkflowTemplates are registered first. */
   templateDirs?: string[];
-  /** Where a snapshot of a fresh migrated database is kept to start faster (none: initdb every time). */
+  /** Where the compiled check against Argo's schema is kept to start faster (none: compile every time). */
   cacheDir?: string;
   /** Processes at once (OGDC_LOCAL_MAX_PROCESSES); default: the number of cores. */
   maxProcesses?: number;
@@ -114,70 +116,151 @@ function suspendPrompter(
   };
 }
 
-/** Runs an Argo Workflow file on the local engine and waits for it; returns the exit code (0 only on Succeeded). */
-export async function runWorkflowFile(file: string, options: RunWorkflowOptions): Promise<number> {
-  const path = await import('node:path');
-  const os = await import('node:os');
-  const { mkdtemp, rm } = await import('node:fs/promises');
-  const { readWorkflowDocuments } = await import('../../engine/local/admission/manifest-file.ts');
-  const { readdir } = await import('node:fs/promises');
-  const { ManifestFileError } = await import('../../engine/local/errors.ts');
-  const { ManifestRejectedError } = await import('../../engine/errors.ts');
-  const { openPglite } = await import('../../db/pglite.ts');
-  const { migrate } = await import('../../db/migrate.ts');
-  const { openMigratedMemoryPglite } = await import('../../db/pglite-snapshot.ts');
+type Doc = ManifestDoc;
+const TEMPLATE_KINDS = new Set(['WorkflowTemplate', 'ClusterWorkflowTemplate', 'ConfigMap']);
 
-  type Doc = Awaited<ReturnType<typeof readWorkflowDocuments>>[number];
-  const TEMPLATE_KINDS = new Set(['WorkflowTemplate', 'ClusterWorkflowTemplate', 'ConfigMap']);
-  let manifests: Workflow[];
+/** The YAML/JSON files of `--templates DIR`, in name order. */
+async function templateFiles(dir: string): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises');
+  const path = await import('node:path');
+  try {
+    return (await readdir(dir))
+      .filter((f) => /\.(ya?ml|json)$/.test(f))
+      .sort()
+      .map((f) => path.join(dir, f));
+  } catch (err) {
+    throw new CliError(`run-workflow: --templates ${dir}: ${(err as Error).message}`, 2);
+  }
+}
+
+/** A CronWorkflow runs once, now: its workflowSpec as a Workflow, named as the cron controller names its runs. */
+function cronRun(cron: Doc, options: RunWorkflowOptions): Workflow {
+  const name = cron.metadata?.name ?? 'cron';
+  const spec = ((cron.spec as Record<string, unknown> | undefined)?.workflowSpec ?? {}) as Workflow['spec'];
+  options.stderr(`CronWorkflow ${name}: run once now (run-workflow keeps no schedule)\n`);
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Workflow',
+    metadata: { generateName: `${name}-`, labels: { ...cron.metadata?.labels, 'workflows.argoproj.io/cron-workflow': name } },
+    spec,
+  };
+}
+
+/** The Workflows to run (CronWorkflows as one run each) and the templates to register first; CliError exit 2. */
+async function readManifests(file: string, options: RunWorkflowOptions): Promise<{ manifests: Workflow[]; templates: Doc[] }> {
+  const { readWorkflowDocuments } = await import('../../engine/local/admission/manifest-file.ts');
+  const { ManifestFileError } = await import('../../engine/local/errors.ts');
   const templates: Doc[] = [];
   try {
-    for (const dir of options.templateDirs ?? []) {
-      let entries: string[];
-      try {
-        entries = (await readdir(dir)).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
-      } catch (err) {
-        throw new CliError(`run-workflow: --templates ${dir}: ${(err as Error).message}`, 2);
-      }
-      for (const f of entries)
-        templates.push(...(await readWorkflowDocuments(path.join(dir, f))).filter((d) => TEMPLATE_KINDS.has(d.kind)));
-    }
+    for (const dir of options.templateDirs ?? [])
+      for (const f of await templateFiles(dir))
+        templates.push(...(await readWorkflowDocuments(f)).filter((d) => TEMPLATE_KINDS.has(d.kind)));
     const docs = await readWorkflowDocuments(file);
     templates.push(...docs.filter((d) => TEMPLATE_KINDS.has(d.kind)));
-    manifests = docs.filter((d) => d.kind === 'Workflow') as Workflow[];
-    // A CronWorkflow runs once, now: its workflowSpec as a Workflow, named as the cron controller names its runs.
-    for (const cron of docs.filter((d) => d.kind === 'CronWorkflow')) {
-      const name = cron.metadata?.name ?? 'cron';
-      const spec = ((cron.spec as Record<string, unknown> | undefined)?.workflowSpec ?? {}) as Workflow['spec'];
-      options.stderr(`CronWorkflow ${name}: run once now (run-workflow keeps no schedule)\n`);
-      manifests.push({
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'Workflow',
-        metadata: { generateName: `${name}-`, labels: { ...cron.metadata?.labels, 'workflows.argoproj.io/cron-workflow': name } },
-        spec,
-      } as Workflow);
-    }
+    const manifests = docs.filter((d): d is Doc & Workflow => d.kind === 'Workflow') as Workflow[];
+    for (const cron of docs.filter((d) => d.kind === 'CronWorkflow')) manifests.push(cronRun(cron, options));
     if (manifests.length === 0)
       throw new CliError(`${file}: no Workflow in the file (found ${docs.map((d) => d.kind).join(', ') || 'nothing'})`, 2);
+    return { manifests, templates };
   } catch (err) {
     if (err instanceof ManifestFileError) throw new CliError(err.message, 2);
     throw err;
   }
-  // The compiled schema check comes from the cache too (otherwise most of the first submit's time).
-  if (options.cacheDir) (await import('../../argo/schema.ts')).useSchemaCache(options.cacheDir);
-  const temporary = options.dataDir === undefined;
-  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'ogdc-run-workflow-')));
-  // The engine's modules load while the embedded database starts (most of the time before the first pod).
+}
+
+/** Registers the templates and submits every manifest; a refused one stops those already submitted (exit 2). */
+async function submitAll(
+  engine: LocalEngine,
+  file: string,
+  docs: { manifests: Workflow[]; templates: Doc[] },
+  options: RunWorkflowOptions,
+  names: string[],
+) {
+  const { ManifestRejectedError } = await import('../../engine/errors.ts');
+  try {
+    for (const t of docs.templates) engine.registerTemplate(t);
+    for (const manifest of docs.manifests) names.push((await engine.submit(manifest, { parameters: options.parameters })).metadata.name!);
+  } catch (err) {
+    if (err instanceof ManifestRejectedError) {
+      await Promise.all(names.map((n) => engine.stop(n)));
+      throw new CliError(`${file}: ${err.message}`, 2);
+    }
+    throw err;
+  }
+}
+
+/** Logs and the final line of each finished workflow; the exit code (0 only if all Succeeded). */
+async function reportFinals(
+  engine: LocalEngine,
+  finals: Workflow[],
+  report: (wf: Workflow) => void,
+  options: RunWorkflowOptions,
+): Promise<number> {
+  let code = 0;
+  for (const final of finals) {
+    const name = final.metadata.name!;
+    report(final);
+    const out = options.json ? options.stderr : options.stdout;
+    for await (const line of engine.logs(name)) out(`${line.podName}: ${line.content}\n`);
+    const phase = final.status?.phase ?? 'Error';
+    const took =
+      final.status?.startedAt && final.status.finishedAt
+        ? clock(Date.parse(final.status.finishedAt) - Date.parse(final.status.startedAt))
+        : '?';
+    options.stderr(
+      `Workflow ${name} ${phase} (${final.status?.progress ?? '0/0'}, ${took})${final.status?.message ? `: ${final.status.message}` : ''}\n`,
+    );
+    if (phase !== 'Succeeded') code = 1;
+  }
+  return code;
+}
+
+/** Submits the documents on a started engine, follows them to the end and reports; returns the exit code. */
+async function runOn(
+  engine: LocalEngine,
+  file: string,
+  docs: { manifests: Workflow[]; templates: Doc[] },
+  options: RunWorkflowOptions,
+  where: string,
+) {
+  const report = progressReporter(options.stderr);
+  engine.onUpdate(report);
+  const names: string[] = [];
+  const resumer = suspendPrompter(engine, names, options);
+  engine.onUpdate(resumer.onUpdate);
+  await submitAll(engine, file, docs, options, names);
+  for (const name of names) options.stderr(`Workflow ${name} submitted (data in ${where})\n`);
+  options.onStart?.(async () => {
+    await Promise.all(names.map((n) => engine.stop(n)));
+  });
+  const finals = await Promise.all(names.map((n) => engine.wait(n)));
+  const code = await reportFinals(engine, finals, report, options);
+  resumer.close();
+  // One Workflow: its JSON as before; several: a JSON list.
+  if (options.json) options.stdout(`${JSON.stringify(finals.length === 1 ? finals[0] : finals, null, 2)}\n`);
+  return code;
+}
+
+/** Runs an Argo Workflow file on the local engine and waits for it; returns the exit code (0 only on Succeeded). */
+export async function runWorkflowFile(file: string, options: RunWorkflowOptions): Promise<number> {
+  // The engine's modules load while the file is read.
   const engineModule = import('../../engine/local/index.ts');
   engineModule.catch(() => undefined);
-  // Its own database folder: the service may hold the embedded database of the same data dir open.
-  const db = temporary ? await openMigratedMemoryPglite(options.cacheDir) : await openPglite(path.join(dataDir, 'run-workflow-db'));
-  const { createLocalEngine } = await engineModule;
+  const docs = await readManifests(file, options);
+  // The compiled schema check comes from the cache (otherwise most of the first submit's time).
+  if (options.cacheDir) (await import('../../argo/schema.ts')).useSchemaCache(options.cacheDir);
+  const path = await import('node:path');
+  const os = await import('node:os');
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const temporary = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'ogdc-run-workflow-')));
   try {
-    if (!temporary) await migrate(db);
+    const { createLocalEngine, FileMemoStore } = await engineModule;
+    // No database: workflows are kept in memory (nothing reads them after the command); `memoize` caches of a
+    // --data-dir run are files there, so a later run in the same folder still hits them.
     const engine = await createLocalEngine({
-      db,
       dataDir,
+      memo: temporary ? undefined : new FileMemoStore(path.join(dataDir, 'memoize')),
       sandbox: options.sandbox ?? 'auto',
       maxProcesses: options.maxProcesses,
       // One user's own machine: an `http` template may call its loopback services.
@@ -185,51 +268,11 @@ export async function runWorkflowFile(file: string, options: RunWorkflowOptions)
       log: (m) => options.stderr(`${m}\n`),
     });
     try {
-      const report = progressReporter(options.stderr);
-      engine.onUpdate(report);
-      const names: string[] = [];
-      const resumer = suspendPrompter(engine, names, options);
-      engine.onUpdate(resumer.onUpdate);
-      try {
-        for (const t of templates) engine.registerTemplate(t);
-        for (const manifest of manifests) names.push((await engine.submit(manifest, { parameters: options.parameters })).metadata.name!);
-      } catch (err) {
-        if (err instanceof ManifestRejectedError) {
-          await Promise.all(names.map((n) => engine.stop(n)));
-          throw new CliError(`${file}: ${err.message}`, 2);
-        }
-        throw err;
-      }
-      for (const name of names) options.stderr(`Workflow ${name} submitted (data in ${temporary ? 'a temporary folder' : dataDir})\n`);
-      options.onStart?.(async () => {
-        await Promise.all(names.map((n) => engine.stop(n)));
-      });
-      let code = 0;
-      const finals = await Promise.all(names.map((n) => engine.wait(n)));
-      for (const final of finals) {
-        const name = final.metadata.name!;
-        report(final);
-        const out = options.json ? options.stderr : options.stdout;
-        for await (const line of engine.logs(name)) out(`${line.podName}: ${line.content}\n`);
-        const phase = final.status?.phase ?? 'Error';
-        const took =
-          final.status?.startedAt && final.status.finishedAt
-            ? clock(Date.parse(final.status.finishedAt) - Date.parse(final.status.startedAt))
-            : '?';
-        options.stderr(
-          `Workflow ${name} ${phase} (${final.status?.progress ?? '0/0'}, ${took})${final.status?.message ? `: ${final.status.message}` : ''}\n`,
-        );
-        if (phase !== 'Succeeded') code = 1;
-      }
-      resumer.close();
-      // One Workflow: its JSON as before; several: a JSON list.
-      if (options.json) options.stdout(`${JSON.stringify(finals.length === 1 ? finals[0] : finals, null, 2)}\n`);
-      return code;
+      return await runOn(engine, file, docs, options, temporary ? 'a temporary folder' : dataDir);
     } finally {
       await engine.close();
     }
   } finally {
-    await db.close();
     if (temporary) await rm(dataDir, { recursive: true, force: true });
   }
 }
@@ -258,7 +301,7 @@ export function register(program: Command): void {
     .option('--json', 'print the final Workflow (Argo JSON) on stdout; logs and progress go to stderr', false)
     .option(
       '--data-dir <dir>',
-      'keep database, volumes, artifacts and logs here (default: a temporary folder of its own, never OGDC_DATA_DIR)',
+      'keep volumes, artifacts, logs and memoize caches here (default: a temporary folder of its own, never OGDC_DATA_DIR)',
     )
     .option('--sandbox <mode>', 'auto, bwrap or none', 'auto')
     .option(
@@ -280,7 +323,7 @@ export function register(program: Command): void {
         process.exitCode = await runWorkflowFile(file, {
           parameters: parseParameterArgs(opts.parameter),
           json: opts.json,
-          dataDir: opts.dataDir, // never the service's OGDC_DATA_DIR: its database and secrets stay out of reach
+          dataDir: opts.dataDir, // never the service's OGDC_DATA_DIR: its files and secrets stay out of reach
           sandbox: opts.sandbox as 'auto' | 'bwrap' | 'none',
           templateDirs: opts.templates,
           maxProcesses: await maxProcessesFromEnv(),

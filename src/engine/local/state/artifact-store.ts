@@ -6,7 +6,6 @@
 import { createReadStream } from 'node:fs';
 import { cp, lstat, mkdir, mkdtemp, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as tar from 'tar';
 import { ArtifactNotFoundError } from '../../errors.ts';
 
 export class ArtifactStore {
@@ -67,6 +66,8 @@ export class ArtifactStore {
       // Links are kept as the step wrote them (never made absolute); resolve() refuses keys through them.
       await cp(source, dest, { recursive: true, verbatimSymlinks: true });
     } else {
+      // tar loads on first use: most runs (and run-workflow's start) archive nothing.
+      const tar = await import('tar');
       await tar.create({ gzip: true, file: dest, cwd: path.dirname(source), portable: true }, [path.basename(source)]);
     }
     return true;
@@ -130,6 +131,7 @@ async function isGzip(file: string): Promise<boolean> {
 async function unpackSingleEntry(archive: string, dest: string): Promise<void> {
   const tmp = await mkdtemp(path.join(path.dirname(dest), '.unpack-'));
   try {
+    const tar = await import('tar');
     await tar.extract({ file: archive, cwd: tmp });
     const entries = await readdir(tmp);
     if (entries.length === 1) {

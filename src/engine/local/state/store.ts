@@ -12,7 +12,27 @@ interface WorkflowRow {
 
 const parseJson = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
 
-export class WorkflowStore {
+/** What the engine keeps of its workflows: the database tables (WorkflowStore) or this process's memory. */
+export interface WorkflowRecords {
+  /** false when the name is taken. */
+  insert(wf: Workflow): Promise<boolean>;
+  /** Writes the workflow-level status and metadata and upserts the given nodes. */
+  save(wf: Workflow, nodes: NodeStatus[], deleteAfter?: Date): Promise<void>;
+  load(name: string): Promise<Workflow | undefined>;
+  /** Workflows whose labels contain all of `labels`, newest first. */
+  list(labels: Record<string, string>): Promise<Workflow[]>;
+  /** Every workflow, newest first, with its workflow-level status but not its nodes. */
+  summaries(): Promise<Workflow[]>;
+  delete(name: string): Promise<void>;
+  /** Workflows left unfinished by a previous process: marked Error with `message`; returns their names. */
+  markInterrupted(message: string, at: string): Promise<string[]>;
+  /** Finished workflows with a TTL: name and when to delete. */
+  expiring(): Promise<Array<{ name: string; deleteAfter: Date }>>;
+  /** Resolves when the store answers (the engine's `ping`). */
+  ping(): Promise<void>;
+}
+
+export class WorkflowStore implements WorkflowRecords {
   constructor(private readonly db: Db) {}
 
   async insert(wf: Workflow): Promise<boolean> {
@@ -134,6 +154,10 @@ export class WorkflowStore {
       }
       return names;
     });
+  }
+
+  async ping(): Promise<void> {
+    await this.db.query('SELECT 1 FROM local_workflows LIMIT 1');
   }
 
   /** Finished workflows with a TTL: name and when to delete. */
