@@ -111,6 +111,16 @@ function checkTemplate(t: Obj, field: string, keyCheck: KeyCheck): void {
     ((t[kind] as Obj[] | undefined) ?? []).forEach((c, i) =>
       checkSecurityContext(c?.securityContext, `${field}.${kind}[${i}].securityContext`),
     );
+  const set = t.containerSet as Obj | undefined;
+  ((set?.containers as Obj[] | undefined) ?? []).forEach((c, i) => {
+    checkSecurityContext(c?.securityContext, `${field}.containerSet.containers[${i}].securityContext`);
+    checkPodPath(c?.workingDir, `${field}.containerSet.containers[${i}].workingDir`);
+  });
+  ((set?.volumeMounts as Obj[] | undefined) ?? []).forEach((m, i) => {
+    checkName(m.name, `${field}.containerSet.volumeMounts[${i}].name`);
+    checkPodPath(m.mountPath, `${field}.containerSet.volumeMounts[${i}].mountPath`);
+    checkRelative(m.subPath, `${field}.containerSet.volumeMounts[${i}].subPath`, 'subPath');
+  });
   const calls: Array<[Obj, string]> = [];
   if (Array.isArray(t.steps))
     (t.steps as Obj[][]).forEach((g, gi) => (g ?? []).forEach((s, si) => calls.push([s, `${field}.steps[${gi}][${si}]`])));

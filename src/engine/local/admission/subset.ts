@@ -10,6 +10,7 @@ import { parseExpression } from '../expressions/expr.ts';
 import { tagsIn } from '../expressions/substitute.ts';
 import { knownEntrypoint } from '../pods/images.ts';
 import { durationSeconds } from '../expressions/durations.ts';
+import { checkContainerSet } from './container-set.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -83,6 +84,14 @@ const ARGUMENTS: Shape = {
 };
 const VOLUME_MOUNT: Shape = { name: true, mountPath: true, subPath: true, readOnly: true };
 const VOLUME: Shape = { name: true, emptyDir: true, persistentVolumeClaim: { claimName: true, readOnly: true } };
+/** A selector for a Windows node (`kubernetes.io/os: windows`): the local engine's one node runs Linux. */
+const NODE_SELECTOR = (value: unknown, path: string) => {
+  for (const key of ['kubernetes.io/os', 'beta.kubernetes.io/os']) {
+    const os = (value as Obj | null | undefined)?.[key];
+    if (typeof os === 'string' && os !== 'linux' && !os.includes('{{'))
+      reject(`${path}.${key}`, `'${os}' nodes are not available: the local engine runs Linux processes on this machine; ${USE_ARGO}`);
+  }
+};
 /** A probe's port: a number (named ports need the image's metadata). */
 const PROBE_PORT = (value: unknown, path: string) => {
   if (typeof value === 'string' && !/^\d+$/.test(value) && !value.includes('{{'))
@@ -162,6 +171,12 @@ const TEMPLATE: Shape = {
   sidecars: listOf(OTHER_CONTAINER),
   initContainers: listOf(OTHER_CONTAINER),
   script: { ...CONTAINER, source: true },
+  // Each container a process of the one pod (pods/container-set.ts); admission/container-set.ts checks the graph.
+  containerSet: {
+    containers: listOf({ ...CONTAINER, dependencies: true }),
+    volumeMounts: listOf(VOLUME_MOUNT),
+    retryStrategy: { retries: true, duration: true },
+  },
   steps: (value, path) => {
     if (!Array.isArray(value)) return;
     value.forEach((group, g) => listOf(LOOP_AND_CALL)(group, `${path}[${g}]`));
@@ -223,7 +238,7 @@ const TEMPLATE: Shape = {
   podResources: { requests: true, limits: true },
   annotations: true,
   serviceAccountName: true,
-  nodeSelector: true,
+  nodeSelector: NODE_SELECTOR,
   tolerations: true,
   affinity: true,
   securityContext: true,
@@ -249,7 +264,7 @@ const SPEC: Shape = {
   volumeClaimTemplates: listOf({ metadata: { name: true, labels: true, annotations: true }, spec: true }),
   volumeClaimGC: true,
   retryStrategy: TEMPLATE.retryStrategy!,
-  nodeSelector: true,
+  nodeSelector: NODE_SELECTOR,
   tolerations: true,
   affinity: true,
   securityContext: true,
@@ -300,12 +315,12 @@ function checkExpressionTags(value: unknown, path: string): void {
 }
 
 function checkTemplate(t: Obj, path: string, names: Set<string>): void {
-  const kinds = ['container', 'script', 'steps', 'dag', 'suspend', 'http', 'data'].filter((k) => t[k] !== undefined);
+  const kinds = ['container', 'script', 'containerSet', 'steps', 'dag', 'suspend', 'http', 'data'].filter((k) => t[k] !== undefined);
   if (kinds.length !== 1)
     reject(
       path,
       kinds.length === 0
-        ? 'template has no container, script, steps, dag, suspend, http or data'
+        ? 'template has no container, script, containerSet, steps, dag, suspend, http or data'
         : `template has more than one kind (${kinds.join(', ')})`,
     );
   const body = (t.container ?? t.script) as Obj | undefined;
@@ -314,15 +329,20 @@ function checkTemplate(t: Obj, path: string, names: Set<string>): void {
       reject(field, `a command is required by the local engine (images are not pulled, so their entrypoint is unknown); ${USE_ARGO}`);
   };
   if (body) needCommand(body, `${path}.${kinds[0]}.command`);
+  const set = t.containerSet as Obj | undefined;
+  if (set) {
+    checkContainerSet(set, `${path}.containerSet`);
+    ((set.containers as Obj[] | undefined) ?? []).forEach((c, i) => needCommand(c, `${path}.containerSet.containers[${i}].command`));
+  }
   for (const kind of ['initContainers', 'sidecars'] as const) {
     const list = (t[kind] as Obj[] | undefined) ?? [];
-    if (list.length > 0 && !body) reject(`${path}.${kind}`, `${kind} need a container or script template`);
+    if (list.length > 0 && !body && !set) reject(`${path}.${kind}`, `${kind} need a container or script template`);
     list.forEach((c, i) => needCommand(c, `${path}.${kind}[${i}].command`));
   }
   if (t.daemon === true && !body) reject(`${path}.daemon`, 'daemon needs a container or script template');
   for (const [j, p] of (((t.outputs as Obj | undefined)?.parameters as Obj[] | undefined) ?? []).entries()) {
     const vf = p.valueFrom as Obj | undefined;
-    if (body && vf && vf.path === undefined)
+    if ((body || set) && vf && vf.path === undefined)
       reject(`${path}.outputs.parameters[${j}].valueFrom.path`, 'container and script outputs need valueFrom.path');
     if (vf?.expression !== undefined) checkExpression(String(vf.expression), `${path}.outputs.parameters[${j}].valueFrom.expression`);
   }

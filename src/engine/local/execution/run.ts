@@ -20,6 +20,7 @@ import { holdLocks, type LockManager } from './sync.ts';
 import { exitHookOf, expressionHooks, hookHolds, runHook, workflowFailures } from './hooks.ts';
 import { endDaemons } from './daemons.ts';
 import { closePodNetwork } from '../pods/pod-network.ts';
+import { globalsOf, RUNTIME_GLOBALS } from './globals.ts';
 
 /** workflow.status from the root node's phase (operator.go: Skipped/Omitted count as Succeeded). */
 function rootPhase(root: NodeStatus): string {
@@ -28,7 +29,6 @@ function rootPhase(root: NodeStatus): string {
 }
 
 const FLUSH_DELAY_MS = 250;
-const RUNTIME_GLOBALS = ['workflow.status', 'workflow.failures', 'workflow.duration'];
 
 export interface RunDeps {
   dataDir: string;
@@ -56,24 +56,6 @@ export interface RunDeps {
   persist(wf: Workflow, nodes: NodeStatus[]): Promise<void>;
   /** Called with a snapshot on phase changes and after each batched save. */
   notify(wf: Workflow): void;
-}
-
-function globalsOf(wf: Workflow): Record<string, string> {
-  const params = ((wf.spec.arguments as Obj | undefined)?.parameters as Obj[] | undefined) ?? [];
-  const g: Record<string, string> = {
-    'workflow.name': wf.metadata.name!,
-    'workflow.namespace': wf.metadata.namespace ?? '',
-    'workflow.uid': wf.metadata.uid ?? '',
-    'workflow.mainEntrypoint': String(wf.spec.entrypoint),
-    'workflow.creationTimestamp': wf.metadata.creationTimestamp ?? '',
-    'workflow.status': 'Running',
-    'workflow.parameters': JSON.stringify(params.map((p) => ({ name: p.name, value: p.value }))),
-    'workflow.parameters.json': JSON.stringify(params.map((p) => ({ name: p.name, value: p.value }))),
-    'workflow.duration': '0.000000',
-    'workflow.failures': '[]',
-  };
-  for (const p of params) if (p.value !== undefined) g[`workflow.parameters.${String(p.name)}`] = String(p.value);
-  return g;
 }
 
 export class ActiveRun {

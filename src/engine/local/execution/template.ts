@@ -14,6 +14,8 @@ import { runSuspend } from './suspend.ts';
 import { runHttp } from './http.ts';
 import { runData } from './data.ts';
 import { daemonedRetry, killDaemons } from './daemons.ts';
+import { runUnschedulable, unschedulable } from './node-selector.ts';
+import { mainContainerOf } from '../pods/container-set.ts';
 import type { RemoteSource } from './remote-artifacts.ts';
 import { ExpressionError } from '../errors.ts';
 import { durationSeconds } from '../expressions/durations.ts';
@@ -234,6 +236,7 @@ async function executeOnce(ctx: RunContext, call: TemplateCall, retries: number 
   const leaf =
     raw.container !== undefined ||
     raw.script !== undefined ||
+    raw.containerSet !== undefined ||
     raw.suspend !== undefined ||
     raw.http !== undefined ||
     raw.data !== undefined;
@@ -332,6 +335,15 @@ function memoizeKey(ctx: RunContext, tmpl: Template): { id: string; key: string;
   return { id, key, cacheName, maxAge: durationSeconds(m.maxAge) };
 }
 
+/** A containerSet template as pod.ts runs it: its main container as `container`, with the set's volume mounts. */
+function withMainContainer(tmpl: Template): Template {
+  const set = tmpl.containerSet as Obj | undefined;
+  if (!set) return tmpl;
+  const main = mainContainerOf(set);
+  const mounts = [...((main.volumeMounts as Obj[] | undefined) ?? []), ...((set.volumeMounts as Obj[] | undefined) ?? [])];
+  return { ...tmpl, container: { ...main, volumeMounts: mounts } };
+}
+
 async function runBody(
   ctx: RunContext,
   call: TemplateCall,
@@ -361,12 +373,19 @@ async function runBody(
       tmpl,
     );
   }
-  if (tmpl.container || tmpl.script) {
+  if (tmpl.container || tmpl.script || tmpl.containerSet) {
+    const pending = unschedulable(ctx, tmpl);
+    if (pending !== undefined)
+      return runUnschedulable(
+        ctx,
+        { nodeName: call.nodeName, templateName: call.templateName, boundaryId: call.boundaryId, inputs, link: call.link },
+        pending,
+      );
     return runPod(ctx, {
       nodeName: call.nodeName,
       templateName: call.templateName,
       boundaryId: call.boundaryId,
-      tmpl,
+      tmpl: withMainContainer(tmpl),
       inputs,
       inputArtifacts,
       captureResult: call.captureResult,
