@@ -1,6 +1,8 @@
-/** The workflow's global variables at start (operator.go:setGlobalParameters). */
-import type { Workflow } from '../../types.ts';
-import type { Obj } from './context.ts';
+/** A workflow's start and end: its global variables (operator.go:setGlobalParameters), the entrypoint's arguments, its final status. */
+import type { NodeStatus, Workflow, WorkflowPhase } from '../../types.ts';
+import { now, type Obj, type RunContext } from './context.ts';
+import { remoteOf } from './call-inputs.ts';
+import type { CallArguments } from './template.ts';
 
 /** Globals that change while the workflow runs: substituted when a template runs, not at start. */
 export const RUNTIME_GLOBALS = ['workflow.status', 'workflow.failures', 'workflow.duration'];
@@ -80,4 +82,62 @@ export function globalsOf(wf: Workflow): Record<string, string> {
   for (const [k, v] of Object.entries(labels)) g[`workflow.labels.${k}`] = v;
   for (const p of params) if (p.value !== undefined) g[`workflow.parameters.${String(p.name)}`] = String(p.value);
   return g;
+}
+
+/** The entrypoint's arguments: spec.arguments' parameters and artifacts (key-only, raw, http or git). */
+export function entrypointArguments(spec: Obj): CallArguments {
+  const args = (spec.arguments ?? {}) as Obj;
+  const params = (args.parameters as Obj[] | undefined) ?? [];
+  const artifacts = ((args.artifacts as Obj[] | undefined) ?? []).map((a) => {
+    const key = (a.s3 as Obj | undefined)?.key;
+    const raw = (a.raw as Obj | undefined)?.data;
+    return {
+      name: String(a.name),
+      ...(typeof key === 'string' ? { source: { name: String(a.name), s3: { key } } } : {}),
+      ...(typeof raw === 'string' ? { raw } : {}),
+      ...(a.http || a.git ? { remote: remoteOf(a) } : {}),
+    };
+  });
+  return {
+    parameters: params.map((p) => ({ name: String(p.name), value: p.value === undefined ? undefined : String(p.value) })),
+    artifacts,
+  };
+}
+
+/** workflow.status from the root node's phase (operator.go: Skipped/Omitted count as Succeeded). */
+export function rootPhase(root: NodeStatus): WorkflowPhase {
+  if (root.phase === 'Skipped' || root.phase === 'Omitted') return 'Succeeded';
+  return root.phase === 'Failed' || root.phase === 'Error' || root.phase === 'Succeeded' ? root.phase : 'Failed';
+}
+
+/**
+ * The finished workflow's status: its phase (the root's, a forced one, or a failed exit handler's on a workflow
+ * that had succeeded, operator.go), message, global outputs, the Completed condition and Argo's labels.
+ */
+export function finalStatus(
+  ctx: RunContext,
+  root: NodeStatus | undefined,
+  forced: WorkflowPhase | undefined,
+  exit: NodeStatus | undefined,
+): WorkflowPhase {
+  const wf = ctx.wf;
+  const status = wf.status!;
+  let phase: WorkflowPhase = forced ?? (root ? rootPhase(root) : 'Failed');
+  if (phase === 'Succeeded' && exit && (exit.phase === 'Failed' || exit.phase === 'Error')) {
+    phase = exit.phase;
+    if (exit.message) status.message = exit.message;
+  }
+  status.phase = phase;
+  const message = ctx.stopped?.workflowMessage ?? status.message ?? root?.message ?? ctx.stopped?.nodeMessage;
+  if (message && phase !== 'Succeeded') status.message = message;
+  else delete status.message;
+  status.finishedAt = now();
+  const outputs = Object.entries(ctx.globals)
+    .filter(([k]) => k.startsWith('workflow.outputs.parameters.'))
+    .map(([k, value]) => ({ name: k.slice('workflow.outputs.parameters.'.length), value }));
+  if (outputs.length > 0) status.outputs = { parameters: outputs };
+  if (ctx.globalArtifacts.size > 0) (status.outputs ??= {}).artifacts = [...ctx.globalArtifacts.values()];
+  (status as Obj).conditions = [{ type: 'Completed', status: 'True' }];
+  wf.metadata.labels = { ...wf.metadata.labels, 'workflows.argoproj.io/completed': 'true', 'workflows.argoproj.io/phase': phase };
+  return phase;
 }
