@@ -106,3 +106,24 @@ spec:
   const ymd = created.toISOString().slice(0, 10);
   assert.match(text, new RegExp(`created=${ymd} s=${Math.floor(created.getTime() / 1000)}`));
 });
+
+test('what only a cluster can grant (privileged containers, host namespaces) is refused naming the field and the Argo engine', async (t) => {
+  const { engine } = await harness(t, { sandbox: 'none' });
+  const privileged = manifest(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: dind-}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    container: {image: docker:dind, command: [dockerd], securityContext: {privileged: true}}
+`);
+  await assert.rejects(
+    engine.submit(privileged),
+    (err: Error) =>
+      err instanceof ManifestRejectedError &&
+      err.field === 'spec.templates[0].container.securityContext.privileged' &&
+      /privileged containers are refused by the local engine; use the Argo engine/.test(err.message),
+  );
+});
