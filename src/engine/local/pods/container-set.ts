@@ -54,92 +54,104 @@ function containerNodes(ctx: RunContext, pod: NodeStatus, list: Obj[]): Map<stri
   return nodes;
 }
 
-export function containerGraph(ctx: RunContext, pod: NodeStatus, set: Obj, launcher: PodLauncher): ContainerGraph {
-  const list = (set.containers as Obj[] | undefined) ?? [];
-  const mainName = String(mainContainerOf(set).name);
-  const retry = set.retryStrategy as Obj | undefined;
-  const attempts = Math.max(1, Number(retry?.retries ?? 1) || 1);
-  const pause = (durationSeconds(retry?.duration) ?? 0) * 1000;
-  const exits = new Map<string, Promise<number>>();
-  const running = new Set<RunningProcess>();
-  const failures = new Map<string, string>();
-  let killed = false;
-  let nodes: Map<string, NodeStatus>;
+/** One run of a pod's container graph. */
+class ContainerSetRun implements ContainerGraph {
+  private readonly list: Obj[];
+  private readonly mainName: string;
+  private readonly attempts: number;
+  private readonly pauseMs: number;
+  private readonly exits = new Map<string, Promise<number>>();
+  private readonly running = new Set<RunningProcess>();
+  private readonly failures = new Map<string, string>();
+  private killed = false;
+  private nodes = new Map<string, NodeStatus>();
 
-  const attempt = async (body: Obj, spawnMain: () => RunningProcess): Promise<SpawnOutcome> => {
-    const proc = body.name === mainName ? spawnMain() : startContainer(ctx, launcher, body).proc;
-    running.add(proc);
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly pod: NodeStatus,
+    set: Obj,
+    private readonly launcher: PodLauncher,
+  ) {
+    this.list = (set.containers as Obj[] | undefined) ?? [];
+    this.mainName = String(mainContainerOf(set).name);
+    const retry = set.retryStrategy as Obj | undefined;
+    this.attempts = Math.max(1, Number(retry?.retries ?? 1) || 1);
+    this.pauseMs = (durationSeconds(retry?.duration) ?? 0) * 1000;
+  }
+
+  private async attempt(body: Obj, spawnMain: () => RunningProcess): Promise<SpawnOutcome> {
+    const proc = body.name === this.mainName ? spawnMain() : startContainer(this.ctx, this.launcher, body).proc;
+    this.running.add(proc);
     const o = await proc.done;
-    running.delete(proc);
+    this.running.delete(proc);
     return o;
-  };
+  }
 
-  const runOne = async (body: Obj, spawnMain: () => RunningProcess): Promise<number> => {
+  /** Waits for the container's dependencies, runs it (with its retries), and sets its node; its exit code. */
+  private async runOne(body: Obj, spawnMain: () => RunningProcess): Promise<number> {
+    const { ctx } = this;
     const name = String(body.name);
-    const node = nodes.get(name)!;
+    const node = this.nodes.get(name)!;
     for (const d of ((body.dependencies as unknown[] | undefined) ?? []).map(String)) {
-      const code = await exits.get(d)!;
+      const code = await this.exits.get(d)!;
       if (code !== 0) {
-        const message = `dependency "${d}" exited with non-zero code: ${code}`;
-        failures.set(name, `${name}: Error (exit code 64): ${message}`);
-        setPhase(ctx, node, 'Error', `${name}: Error (exit code 64): ${message}`);
+        const message = `${name}: Error (exit code 64): dependency "${d}" exited with non-zero code: ${code}`;
+        this.failures.set(name, message);
+        setPhase(ctx, node, 'Error', message);
         return code;
       }
     }
-    if (killed) {
+    if (this.killed) {
       setPhase(ctx, node, 'Failed', 'Pod Failed whilst container running');
       return 137;
     }
     setPhase(ctx, node, 'Running');
     let o: SpawnOutcome = { code: 0, signal: null };
-    for (let i = 0; i < attempts && !killed; i++) {
-      if (i > 0 && pause > 0) await new Promise((r) => setTimeout(r, pause));
-      o = await attempt(body, spawnMain);
+    for (let i = 0; i < this.attempts && !this.killed; i++) {
+      if (i > 0 && this.pauseMs > 0) await new Promise((r) => setTimeout(r, this.pauseMs));
+      o = await this.attempt(body, spawnMain);
       if (codeOf(o) === 0) break;
     }
     const code = codeOf(o);
     if (code === 0) setPhase(ctx, node, 'Succeeded');
     else {
-      failures.set(name, `${name}: Error (exit code ${code})`);
+      this.failures.set(name, `${name}: Error (exit code ${code})`);
       setPhase(ctx, node, code === 64 ? 'Error' : 'Failed', `${name}: Error (exit code ${code}): `);
     }
     return code;
-  };
+  }
 
-  return {
-    run(spawnMain) {
-      nodes = containerNodes(ctx, pod, list);
-      let mainOutcome: SpawnOutcome = { code: 64, signal: null };
-      let mainStarted: () => void = () => undefined;
-      const started = new Promise<void>((r) => (mainStarted = r));
-      const wrappedMain = () => {
-        const p = spawnMain();
-        void p.started.then(mainStarted);
-        void p.done.then((o) => (mainOutcome = o));
-        return p;
-      };
-      for (const body of list) exits.set(String(body.name), runOne(body, wrappedMain));
-      const done = Promise.all(exits.values()).then(() => {
-        mainStarted();
-        return mainOutcome;
-      });
-      // The pod counts as started at once: containers waiting on others are part of it.
-      void started;
-      return {
-        started: Promise.resolve(),
-        done,
-        kill(signal) {
-          killed = true;
-          for (const r of running) r.kill(signal);
-        },
-      };
-    },
-    failure() {
-      for (const c of list) {
-        const f = failures.get(String(c.name));
-        if (f) return f;
-      }
-      return undefined;
-    },
-  };
+  run(spawnMain: () => RunningProcess): RunningProcess {
+    this.nodes = containerNodes(this.ctx, this.pod, this.list);
+    // Main's outcome is the pod's; 64 (the emissary's own) when a failed dependency kept it from running.
+    let mainOutcome: SpawnOutcome = { code: 64, signal: null };
+    const wrappedMain = () => {
+      const p = spawnMain();
+      void p.done.then((o) => (mainOutcome = o));
+      return p;
+    };
+    for (const body of this.list) this.exits.set(String(body.name), this.runOne(body, wrappedMain));
+    const done = Promise.all(this.exits.values()).then(() => mainOutcome);
+    // The pod counts as started at once: containers waiting on others are part of it.
+    return {
+      started: Promise.resolve(),
+      done,
+      kill: (signal) => {
+        this.killed = true;
+        for (const r of this.running) r.kill(signal);
+      },
+    };
+  }
+
+  failure(): string | undefined {
+    for (const c of this.list) {
+      const f = this.failures.get(String(c.name));
+      if (f) return f;
+    }
+    return undefined;
+  }
+}
+
+export function containerGraph(ctx: RunContext, pod: NodeStatus, set: Obj, launcher: PodLauncher): ContainerGraph {
+  return new ContainerSetRun(ctx, pod, set, launcher);
 }
