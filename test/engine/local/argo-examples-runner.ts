@@ -32,7 +32,7 @@ type Obj = Record<string, unknown>;
  * Argo's result where it is not Succeeded (the `expected-failure` label is also on examples that succeed with a
  * failed pod, e.g. continue-on-fail): the phase Argo's controller gives, per its docs and SEMANTICS.md.
  */
-const ARGO_PHASE: Record<string, string> = {
+const ARGO_PHASE: Record<string, string | string[]> = {
   'dag-continue-on-fail.yaml': 'Failed',
   'dag-disable-failFast.yaml': 'Failed',
   'dag-task-level-timeout.yaml': 'Failed',
@@ -50,10 +50,19 @@ const ARGO_PHASE: Record<string, string> = {
   'step-level-timeout.yaml': 'Failed',
   // Runs until stopped.
   'forever.yaml': 'Running',
+  // As shipped, the handler posts to the placeholder host YOUR_WEBHOOK_URL_HERE: curl exits 6 (cannot resolve
+  // host) on any cluster, and a failed exit handler fails a workflow that had succeeded (operator.go).
+  'exit-handler-slack.yaml': 'Failed',
+  // Exits 1 or 2 at random; the expression retries only exit codes above 1, so the last attempt always exits 1.
+  'retry-conditional.yaml': 'Failed',
+  // Random by design: exit codes drawn with python's random.choice, so Argo's result is either phase.
+  'retry-on-error.yaml': ['Succeeded', 'Failed'],
+  'custom-metrics.yaml': ['Succeeded', 'Failed'],
+  'resubmit.yaml': ['Succeeded', 'Failed'],
 };
 
 /** The Workflows a file asks Argo to run, and the phase Argo's e2e test expects of each. */
-export async function workflowsOf(file: string): Promise<Array<{ wf: Workflow; expected: string }>> {
+export async function workflowsOf(file: string): Promise<Array<{ wf: Workflow; expected: string[] }>> {
   const text = await readFile(path.join(ARGO_EXAMPLES, file), 'utf8');
   const docs = parseWorkflowDocuments(text, file);
   let wfs = docs.filter((d) => d.kind === 'Workflow') as Workflow[];
@@ -74,7 +83,7 @@ export async function workflowsOf(file: string): Promise<Array<{ wf: Workflow; e
         } as Workflow;
       });
   }
-  return wfs.map((wf) => ({ wf, expected: ARGO_PHASE[file] ?? 'Succeeded' }));
+  return wfs.map((wf) => ({ wf, expected: [ARGO_PHASE[file] ?? 'Succeeded'].flat() }));
 }
 
 /** Only the YAML text of the example: the parse must not depend on the engine's own reader for the file list. */
@@ -84,7 +93,7 @@ export async function exampleFiles(): Promise<string[]> {
 }
 
 export async function runExample(engine: LocalEngine, file: string, timeoutMs: number): Promise<ExampleResult> {
-  let wfs: Array<{ wf: Workflow; expected: string }>;
+  let wfs: Array<{ wf: Workflow; expected: string[] }>;
   try {
     wfs = await workflowsOf(file);
   } catch (err) {
@@ -119,9 +128,9 @@ export async function runExample(engine: LocalEngine, file: string, timeoutMs: n
     unsubscribe();
     if (final === 'timeout') {
       await engine.stop(name).catch(() => undefined);
-      if (expected !== 'Running') problems.push(`${name}: still running after ${timeoutMs} ms`);
-    } else if (final.status?.phase !== expected) {
-      problems.push(`${name}: ${final.status?.phase} (${final.status?.message ?? ''}), Argo: ${expected}`);
+      if (!expected.includes('Running')) problems.push(`${name}: still running after ${timeoutMs} ms`);
+    } else if (!expected.includes(final.status?.phase ?? '')) {
+      problems.push(`${name}: ${final.status?.phase} (${final.status?.message ?? ''}), Argo: ${expected.join(' or ')}`);
     } else {
       problems.push(...treeProblems(final));
     }

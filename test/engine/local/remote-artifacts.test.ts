@@ -8,7 +8,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { makeGitRepo } from '../../helpers/git-repo.ts';
+import { bwrapWorks } from '../../../src/engine/local/pods/sandbox-paths.ts';
 import { harness, logText, manifest, nodeByDisplay } from './helpers.ts';
+
+const bwrapOnly = { skip: !(await bwrapWorks()) && 'bubblewrap is not usable here' };
 
 let server: http.Server;
 let base = '';
@@ -19,6 +22,9 @@ before(async () => {
     if (req.url === '/tool') {
       res.writeHead(200);
       res.end(`#!/bin/sh\necho "tool ran with $1 token=${String(req.headers['x-token'] ?? '')}"\n`);
+    } else if (req.url === '/kubectl') {
+      res.writeHead(200);
+      res.end('#!/bin/sh\necho "kubectl ran: $1"\n');
     } else if (req.url === '/moved') {
       res.writeHead(301, { location: '/tool' });
       res.end();
@@ -85,6 +91,22 @@ test('http artifact (headers, redirect, mode) and git artifact at a revision lan
     node.inputs?.artifacts?.map((a) => a.name),
     ['tool', 'src', 'head'],
   );
+});
+
+test('an http artifact at /bin/kubectl with mode 0755 runs by name, as input-artifact-http does', bwrapOnly, async (t) => {
+  const { engine } = await harness(t, { sandbox: 'bwrap', allowPrivateHttp: true });
+  const done = await engine.wait(
+    (
+      await engine.submit(
+        wf(
+          `      - name: kubectl\n        path: /bin/kubectl\n        mode: 0755\n        http: {url: "${base}/kubectl"}`,
+          'kubectl version',
+        ),
+      )
+    ).metadata.name!,
+  );
+  assert.equal(done.status?.phase, 'Succeeded', nodeByDisplay(done, done.metadata.name!).message);
+  assert.match((await logText(engine, done.metadata.name!)).join('\n'), /kubectl ran: version/);
 });
 
 test('http artifact: a 404 answer fails the node with Argo message', async (t) => {

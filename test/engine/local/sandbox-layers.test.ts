@@ -115,6 +115,38 @@ test('an input artifact in a system folder appears at its path, as in Argo', bwr
   }
 });
 
+test("the folders of output paths are the program's to make, as in Argo (map-reduce: mkdir /mnt/out beside an input)", async (t) => {
+  for (const sandbox of (await bwrapWorks()) ? (['bwrap', 'none'] as const) : (['none'] as const)) {
+    const { engine } = await harness(t, { sandbox });
+    const outputs = `    inputs:
+      artifacts:
+      - {name: part, path: /mnt/in/part.json, raw: {data: '{"foo": 1}'}}
+    outputs:
+      parameters:
+      - {name: n, valueFrom: {path: /mnt/out/n}}
+      artifacts:
+      - {name: part, path: /mnt/out/part.json, archive: {none: {}}}`;
+    const made = await run(
+      engine,
+      pod(`out-folder-${sandbox}`, 'mkdir /mnt/out && cp /mnt/in/part.json /mnt/out/ && echo 3 > /mnt/out/n', outputs),
+    );
+    const node = nodeByDisplay(made, made.metadata.name!);
+    assert.equal(made.status?.phase, 'Succeeded', `${sandbox}: ${node.message}`);
+    assert.deepEqual(node.outputs?.parameters, [{ name: 'n', value: '3' }]);
+    // Nor is a deeper folder made: writing into it without mkdir fails (busybox has no /outputs/text).
+    const unmade = await run(
+      engine,
+      pod(
+        `out-unmade-${sandbox}`,
+        'echo x > /outputs/text/data',
+        `    outputs:\n      artifacts:\n      - {name: t, path: /outputs/text/data}`,
+      ),
+    );
+    assert.equal(unmade.status?.phase, 'Failed', sandbox);
+    assert.match((await logText(engine, unmade.metadata.name!)).join('\n'), /outputs\/text\/data/, sandbox);
+  }
+});
+
 test('a pod that cannot be set up fails with a message naming pod paths, never the data folder', async (t) => {
   for (const sandbox of (await bwrapWorks()) ? (['bwrap', 'none'] as const) : (['none'] as const)) {
     const { engine, dataDir } = await harness(t, { sandbox });

@@ -51,6 +51,14 @@ test('multi-document files: every document is read; Go YAML quirks (duplicate ke
   assert.throws(() => parseWorkflowDocuments('- a\n- b\n', 'list.yaml'), /expected a Kubernetes object/);
 });
 
+test('integers as Go reads them: a leading 0 is octal (artifact mode: 0755 is 493), 0o and plain decimals unchanged', () => {
+  const wf = parseWorkflowText(
+    'kind: Workflow\nmetadata: {name: m}\nspec: {a: 0755, b: 0o644, c: 755, d: 0, e: "0755", f: -012}\n',
+    'm.yaml',
+  );
+  assert.deepEqual(wf.spec, { a: 493, b: 420, c: 755, d: 0, e: '0755', f: -10 });
+});
+
 test('workflowTemplateRef joins the Workflow over the template; arguments merge by name', async (t) => {
   const { engine } = await harness(t, { sandbox: 'none' });
   engine.registerTemplate(parseWorkflowDocuments(WT, 'wt.yaml')[0]!);

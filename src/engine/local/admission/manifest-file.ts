@@ -1,6 +1,6 @@
 /** Reading an Argo Workflow from YAML or JSON text, as tolerant as Argo's Go YAML parser where it matters. */
 import { readFile } from 'node:fs/promises';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, type ScalarTag } from 'yaml';
 import type { Workflow } from '../../types.ts';
 import { ManifestFileError } from '../errors.ts';
 
@@ -26,9 +26,21 @@ function yamlMessage(err: unknown): string {
   return e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}: ${first}` : first;
 }
 
+/**
+ * Go's YAML (YAML 1.1 integers: strconv.ParseInt with base 0) reads a plain `0755` as octal 493, as Argo's
+ * examples mean for artifact `mode`s; YAML 1.2's core schema (the `yaml` package's default) reads decimal 755.
+ */
+const goOctal: ScalarTag = {
+  identify: () => false,
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  test: /^[-+]?0[0-7]+$/,
+  resolve: (text) => parseInt(text, 8),
+};
+
 function parseDocuments(text: string): unknown[] {
   // Go's YAML (sigs.k8s.io/yaml) keeps the last of duplicated keys; it does not refuse them.
-  const docs = parseAllDocuments(text, { uniqueKeys: false });
+  const docs = parseAllDocuments(text, { uniqueKeys: false, customTags: (tags) => [goOctal, ...tags] });
   if (!Array.isArray(docs)) return [];
   const firstError = docs.flatMap((d) => d.errors)[0];
   if (firstError) throw firstError;

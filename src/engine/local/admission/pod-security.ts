@@ -8,6 +8,7 @@
 import { ManifestRejectedError } from '../../errors.ts';
 import type { Workflow } from '../../types.ts';
 import { keyRefusal, UPLOADS_ROOT, type ArtifactScope } from './artifact-scope.ts';
+import { USE_ARGO } from './shape.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -50,18 +51,20 @@ function checkName(value: unknown, field: string, subdomain = false): void {
 function checkSecurityContext(sc: unknown, field: string): void {
   if (sc === null || typeof sc !== 'object') return;
   const s = sc as Obj;
-  if (s.privileged === true) reject(`${field}.privileged`, 'privileged containers are refused by the local engine');
+  // What a cluster can grant a pod and a step on this machine never gets.
+  const clusterOnly = (f: string, message: string) => reject(f, `${message}; ${USE_ARGO}`);
+  if (s.privileged === true) clusterOnly(`${field}.privileged`, 'privileged containers are refused by the local engine');
   if (s.allowPrivilegeEscalation === true)
-    reject(`${field}.allowPrivilegeEscalation`, 'privilege escalation is refused by the local engine');
-  if (s.runAsUser === 0 || s.runAsUser === '0') reject(`${field}.runAsUser`, 'running as root (uid 0) is refused by the local engine');
-  if (s.runAsGroup === 0 || s.runAsGroup === '0') reject(`${field}.runAsGroup`, 'running as group 0 is refused by the local engine');
-  if (s.runAsNonRoot === false) reject(`${field}.runAsNonRoot`, 'steps never run as root on the local engine');
+    clusterOnly(`${field}.allowPrivilegeEscalation`, 'privilege escalation is refused by the local engine');
+  if (s.runAsUser === 0 || s.runAsUser === '0') clusterOnly(`${field}.runAsUser`, 'running as root (uid 0) is refused by the local engine');
+  if (s.runAsGroup === 0 || s.runAsGroup === '0') clusterOnly(`${field}.runAsGroup`, 'running as group 0 is refused by the local engine');
+  if (s.runAsNonRoot === false) clusterOnly(`${field}.runAsNonRoot`, 'steps never run as root on the local engine');
   const add = (s.capabilities as Obj | undefined)?.add;
-  if (Array.isArray(add) && add.length > 0) reject(`${field}.capabilities.add`, 'added capabilities are refused by the local engine');
-  if (s.procMount !== undefined && s.procMount !== 'Default') reject(`${field}.procMount`, 'only the default /proc is allowed');
-  if (Array.isArray(s.sysctls) && s.sysctls.length > 0) reject(`${field}.sysctls`, 'sysctls are refused by the local engine');
+  if (Array.isArray(add) && add.length > 0) clusterOnly(`${field}.capabilities.add`, 'added capabilities are refused by the local engine');
+  if (s.procMount !== undefined && s.procMount !== 'Default') clusterOnly(`${field}.procMount`, 'only the default /proc is allowed');
+  if (Array.isArray(s.sysctls) && s.sysctls.length > 0) clusterOnly(`${field}.sysctls`, 'sysctls are refused by the local engine');
   const seccomp = (s.seccompProfile as Obj | undefined)?.type;
-  if (seccomp === 'Unconfined') reject(`${field}.seccompProfile.type`, 'an unconfined seccomp profile is refused by the local engine');
+  if (seccomp === 'Unconfined') clusterOnly(`${field}.seccompProfile.type`, 'an unconfined seccomp profile is refused by the local engine');
 }
 
 /** Checks an artifact's `s3.key` (a read from the store or a write to it). */
@@ -111,6 +114,16 @@ function checkTemplate(t: Obj, field: string, keyCheck: KeyCheck): void {
     ((t[kind] as Obj[] | undefined) ?? []).forEach((c, i) =>
       checkSecurityContext(c?.securityContext, `${field}.${kind}[${i}].securityContext`),
     );
+  const set = t.containerSet as Obj | undefined;
+  ((set?.containers as Obj[] | undefined) ?? []).forEach((c, i) => {
+    checkSecurityContext(c?.securityContext, `${field}.containerSet.containers[${i}].securityContext`);
+    checkPodPath(c?.workingDir, `${field}.containerSet.containers[${i}].workingDir`);
+  });
+  ((set?.volumeMounts as Obj[] | undefined) ?? []).forEach((m, i) => {
+    checkName(m.name, `${field}.containerSet.volumeMounts[${i}].name`);
+    checkPodPath(m.mountPath, `${field}.containerSet.volumeMounts[${i}].mountPath`);
+    checkRelative(m.subPath, `${field}.containerSet.volumeMounts[${i}].subPath`, 'subPath');
+  });
   const calls: Array<[Obj, string]> = [];
   if (Array.isArray(t.steps))
     (t.steps as Obj[][]).forEach((g, gi) => (g ?? []).forEach((s, si) => calls.push([s, `${field}.steps[${gi}][${si}]`])));
@@ -128,7 +141,7 @@ function checkTemplate(t: Obj, field: string, keyCheck: KeyCheck): void {
 export function checkAdmission(wf: Workflow): void {
   const spec = wf.spec as Obj;
   for (const key of ['hostNetwork', 'hostPID', 'hostIPC'])
-    if (spec[key] !== undefined) reject(`spec.${key}`, 'host namespaces are refused by the local engine');
+    if (spec[key] !== undefined) reject(`spec.${key}`, `host namespaces are refused by the local engine; ${USE_ARGO}`);
   checkSecurityContext(spec.securityContext, 'spec.securityContext');
   checkVolumes(spec.volumes, 'spec.volumes');
   ((spec.volumeClaimTemplates as Obj[] | undefined) ?? []).forEach((c, i) =>

@@ -65,7 +65,7 @@ export function checkVariables(wf: Workflow): void {
     if ((m = /^inputs\.parameters\.(.+)$/.exec(tag))) return names(inputs.parameters).has(m[1]!);
     if ((m = /^inputs\.artifacts\.([^.]+)(\.path)?$/.exec(tag))) return names(inputs.artifacts).has(m[1]!);
     if ((m = /^outputs\.(parameters|artifacts)\.([^.]+)\.path$/.exec(tag))) return names(outputs[m[1]!]).has(m[2]!);
-    if ((m = /^workflow\.parameters\.(.+)$/.exec(tag))) return workflowParams.has(m[1]!);
+    if ((m = /^workflow\.parameters\.(.+)$/.exec(tag))) return m[1] === 'json' || workflowParams.has(m[1]!);
     if ((m = /^workflow\.outputs\.parameters\.(.+)$/.exec(tag))) return globalOutputs.has(m[1]!);
     if ((m = /^steps\.([^.]+)\./.exec(tag))) return Array.isArray(t.steps) && (t.steps as Obj[][]).flat().some((s) => s.name === m![1]);
     if ((m = /^tasks\.([^.]+)\./.exec(tag)))

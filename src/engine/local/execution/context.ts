@@ -152,12 +152,22 @@ export function addChild(ctx: RunContext, parentId: string, childId: string): vo
   ctx.touch(parent);
 }
 
+function containerOutbound(ctx: RunContext, node: NodeStatus): string[] {
+  const children = (node.children ?? []).map((c) => ctx.nodes[c]).filter((c): c is NodeStatus => c !== undefined);
+  if (children.length === 0) return [node.id];
+  return children.flatMap((c) => (node.type === 'Container' && c.boundaryID !== node.boundaryID ? [node.id] : outboundNodes(ctx, c.id)));
+}
+
 /** Argo's outbound nodes: where the next step's edges start (SEMANTICS §8). */
 export function outboundNodes(ctx: RunContext, id: string): string[] {
   const node = ctx.nodes[id];
   if (!node) return [];
   switch (node.type) {
     case 'Pod':
+      // A containerSet's pod ends at its last containers (operator.go:getOutboundNodes).
+      return (node.children ?? []).some((c) => ctx.nodes[c]?.type === 'Container') ? containerOutbound(ctx, node) : [id];
+    case 'Container':
+      return containerOutbound(ctx, node);
     case 'HTTP':
     case 'Skipped':
       return [id];

@@ -50,6 +50,182 @@ function satisfies(task: Obj, node: NodeStatus, property: string | undefined): b
   }
 }
 
+type Link = (id: string) => void;
+
+/** One running DAG: its tasks, their depends, and the promise of each task's node. */
+class DagRun {
+  readonly scope: Scope;
+  readonly failFast: FailFast;
+  private readonly text: string;
+  private readonly slots: Semaphore;
+  readonly tasks: Map<string, Obj>;
+  private readonly exprs: Map<string, DependsExpr | undefined>;
+  readonly deps: Map<string, string[]>;
+  readonly results = new Map<string, Promise<NodeStatus | undefined>>();
+
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly node: NodeStatus,
+    tmpl: Template,
+    inputArtifacts?: Map<string, ArtifactRef>,
+    baseVars?: Record<string, string>,
+  ) {
+    this.scope = new Scope('tasks', inputArtifacts, baseVars);
+    this.failFast = new FailFast(tmpl);
+    this.text = JSON.stringify(tmpl);
+    this.slots = new Semaphore(Number(tmpl.parallelism ?? 0) || undefined);
+    this.tasks = new Map(tmpl.dag!.tasks.map((t) => [String(t.name), t]));
+    this.exprs = new Map([...this.tasks].map(([name, t]) => [name, dependsOf(t)]));
+    this.deps = new Map([...this.exprs].map(([name, e]) => [name, e ? [...dependsTasks(e)] : []]));
+  }
+
+  /** The target tasks: `dag.target`, else every task nothing depends on. */
+  targets(target: unknown): string[] {
+    const dependedOn = new Set([...this.deps.values()].flat());
+    return target ? String(target).split(/\s+/).filter(Boolean) : [...this.tasks.keys()].filter((n) => !dependedOn.has(n)).sort();
+  }
+
+  run(name: string): Promise<NodeStatus | undefined> {
+    let p = this.results.get(name);
+    if (!p) {
+      p = this.start(name);
+      this.results.set(name, p);
+    }
+    return p;
+  }
+
+  /** Whether the task's depends holds over its dependencies' nodes. */
+  private holds(name: string, byName: Map<string, NodeStatus>): boolean {
+    const expr = this.exprs.get(name);
+    return (
+      !expr ||
+      evaluateDepends(expr, (t, prop) => {
+        const dn = byName.get(t)!;
+        const kids = (dn.children ?? []).map((c) => this.ctx.nodes[c]!).filter(Boolean);
+        if (prop === 'AnySucceeded') return dn.type === 'TaskGroup' && kids.some((k) => k.phase === 'Succeeded');
+        if (prop === 'AllFailed') return dn.type === 'TaskGroup' && kids.length > 0 && kids.every((k) => k.phase === 'Failed');
+        return satisfies(this.tasks.get(t)!, dn, prop);
+      })
+    );
+  }
+
+  /** A node that runs nothing: Omitted (depends not met), Skipped (empty loop) or Error (a call that cannot expand). */
+  private placeholder(task: Obj, link: Link, phase: NodePhase, message: string): NodeStatus {
+    const skipped = createNode(this.ctx, {
+      name: `${this.node.name}.${String(task.name)}`,
+      type: 'Skipped',
+      templateName: task.template as string | undefined,
+      boundaryId: this.node.id,
+      phase,
+      message,
+    });
+    link(skipped.id);
+    return skipped;
+  }
+
+  private async start(name: string): Promise<NodeStatus | undefined> {
+    const { ctx, node } = this;
+    const task = this.tasks.get(name)!;
+    const depNames = this.deps.get(name)!;
+    const depNodes = await Promise.all(depNames.map((d) => this.run(d)));
+    if (ctx.stopped || depNodes.some((d) => d === undefined)) return undefined;
+    const link: Link = (id) => {
+      if (depNames.length === 0) addChild(ctx, node.id, id);
+      else for (const d of depNodes) for (const o of outboundNodes(ctx, d!.id)) addChild(ctx, o, id);
+    };
+    if (!this.holds(name, new Map(depNames.map((d, i) => [d, depNodes[i]!])))) {
+      const omitted = this.placeholder(task, link, 'Omitted', 'omitted: depends condition not met');
+      this.scope.recordNode(name, omitted, calledTemplate(ctx, task));
+      return omitted;
+    }
+    try {
+      return await this.call(name, task, link);
+    } catch (err) {
+      if (!isCallError(err)) throw err;
+      const errored = this.placeholder(task, link, 'Error', err.message);
+      this.scope.recordNode(name, errored);
+      return errored;
+    }
+  }
+
+  /** The task's call: one node, or a TaskGroup of its loop's items. */
+  private async call(name: string, task: Obj, link: Link): Promise<NodeStatus | undefined> {
+    const { ctx, node, scope, slots, failFast } = this;
+    const base = `${node.name}.${name}`;
+    const opts = { boundaryId: node.id, kind: 'tasks' as const, captureResult: referencesResult(this.text, 'tasks', name) };
+    const exp = expandCall(task, scope);
+    if (exp.kind === 'single') {
+      const child = await slots.run(() =>
+        failFast.guard(task, () => runCall(ctx, exp.call, scope, { ...opts, nodeName: base, displayName: name, link })),
+      );
+      if (child) scope.recordNode(name, child, calledTemplate(ctx, task));
+      return child;
+    }
+    if (exp.items.length === 0) {
+      const skipped = this.placeholder(task, link, 'Skipped', 'Skipped, empty params');
+      scope.recordLoop(name, skipped, []);
+      return skipped;
+    }
+    const group = createNode(ctx, {
+      name: base,
+      type: 'TaskGroup',
+      templateName: task.template as string | undefined,
+      boundaryId: node.id,
+      phase: 'Running',
+    });
+    link(group.id);
+    const children = await Promise.all(
+      exp.items.map((item) =>
+        slots.run(() =>
+          failFast.guard(task, () =>
+            runCall(ctx, item.call, scope, {
+              ...opts,
+              nodeName: `${base}${item.suffix}`,
+              displayName: `${name}${item.suffix}`,
+              link: (id) => addChild(ctx, group.id, id),
+            }),
+          ),
+        ),
+      ),
+    );
+    const created = children.filter((c): c is NodeStatus => c !== undefined);
+    const bad = created.find((c) => c.phase === 'Failed' || c.phase === 'Error');
+    if (bad) setPhase(ctx, group, bad.phase);
+    else if (created.length < children.length) setPhase(ctx, group, 'Failed', stopState(ctx)?.nodeMessage);
+    else setPhase(ctx, group, 'Succeeded');
+    scope.recordLoop(name, group, created);
+    return group;
+  }
+
+  /** The DAG's phase: the first target whose branch failed (and is not excused by continueOn), else Succeeded. */
+  async phase(targets: string[]): Promise<NodePhase> {
+    const settled = new Map<string, NodeStatus | undefined>();
+    for (const [name, p] of this.results) settled.set(name, await p);
+    const branch = new Map<string, NodePhase>();
+    const branchPhase = (name: string): NodePhase => {
+      const known = branch.get(name);
+      if (known) return known;
+      let phase: NodePhase = 'Succeeded';
+      const own = settled.get(name);
+      if (own && (own.phase === 'Succeeded' || own.phase === 'Failed' || own.phase === 'Error')) phase = own.phase;
+      else if (!own) phase = 'Failed';
+      else
+        phase =
+          this.deps
+            .get(name)!
+            .map(branchPhase)
+            .find((p) => p === 'Failed' || p === 'Error') ?? 'Succeeded';
+      branch.set(name, phase);
+      return phase;
+    };
+    for (const t of targets) {
+      const b = branchPhase(t);
+      if ((b === 'Failed' || b === 'Error') && !continues(this.tasks.get(t)!, b)) return b;
+    }
+    return 'Succeeded';
+  }
+}
+
 /** Runs the tasks of a DAG template under `node`; sets its phase and outbound nodes; returns its scope. */
 export async function runDag(
   ctx: RunContext,
@@ -58,165 +234,14 @@ export async function runDag(
   inputArtifacts?: Map<string, ArtifactRef>,
   baseVars?: Record<string, string>,
 ): Promise<Scope> {
-  const dag = tmpl.dag!;
-  const scope = new Scope('tasks', inputArtifacts, baseVars);
-  const failFast = new FailFast(tmpl);
-  const text = JSON.stringify(tmpl);
-  const slots = new Semaphore(Number(tmpl.parallelism ?? 0) || undefined);
-  const tasks = new Map(dag.tasks.map((t) => [String(t.name), t]));
-  const exprs = new Map([...tasks].map(([name, t]) => [name, dependsOf(t)]));
-  const deps = new Map([...exprs].map(([name, e]) => [name, e ? [...dependsTasks(e)] : []]));
-  const dependedOn = new Set([...deps.values()].flat());
-  const targets = dag.target ? String(dag.target).split(/\s+/).filter(Boolean) : [...tasks.keys()].filter((n) => !dependedOn.has(n)).sort();
-  const results = new Map<string, Promise<NodeStatus | undefined>>();
-
-  const runTask = (name: string): Promise<NodeStatus | undefined> => {
-    let p = results.get(name);
-    if (!p) {
-      p = startTask(name);
-      results.set(name, p);
-    }
-    return p;
-  };
-
-  const startTask = async (name: string): Promise<NodeStatus | undefined> => {
-    const task = tasks.get(name)!;
-    const depNames = deps.get(name)!;
-    const depNodes = await Promise.all(depNames.map(runTask));
-    if (ctx.stopped || depNodes.some((d) => d === undefined)) return undefined;
-    const byName = new Map(depNames.map((d, i) => [d, depNodes[i]!]));
-    const link = (id: string) => {
-      if (depNames.length === 0) addChild(ctx, node.id, id);
-      else for (const d of depNodes) for (const o of outboundNodes(ctx, d!.id)) addChild(ctx, o, id);
-    };
-    const base = `${node.name}.${name}`;
-    const expr = exprs.get(name);
-    const holds =
-      !expr ||
-      evaluateDepends(expr, (t, prop) => {
-        const dn = byName.get(t)!;
-        const kids = (dn.children ?? []).map((c) => ctx.nodes[c]!).filter(Boolean);
-        if (prop === 'AnySucceeded') return dn.type === 'TaskGroup' && kids.some((k) => k.phase === 'Succeeded');
-        if (prop === 'AllFailed') return dn.type === 'TaskGroup' && kids.length > 0 && kids.every((k) => k.phase === 'Failed');
-        return satisfies(tasks.get(t)!, dn, prop);
-      });
-    if (!holds) {
-      const omitted = createNode(ctx, {
-        name: base,
-        type: 'Skipped',
-        templateName: task.template as string | undefined,
-        boundaryId: node.id,
-        phase: 'Omitted',
-        message: 'omitted: depends condition not met',
-      });
-      link(omitted.id);
-      scope.recordNode(name, omitted, calledTemplate(ctx, task));
-      return omitted;
-    }
-    const opts = { boundaryId: node.id, kind: 'tasks' as const, captureResult: referencesResult(text, 'tasks', name) };
-    try {
-      const exp = expandCall(task, scope);
-      if (exp.kind === 'single') {
-        const child = await slots.run(() =>
-          failFast.guard(task, () => runCall(ctx, exp.call, scope, { ...opts, nodeName: base, displayName: name, link })),
-        );
-        if (child) scope.recordNode(name, child, calledTemplate(ctx, task));
-        return child;
-      }
-      if (exp.items.length === 0) {
-        const skipped = createNode(ctx, {
-          name: base,
-          type: 'Skipped',
-          templateName: task.template as string | undefined,
-          boundaryId: node.id,
-          phase: 'Skipped',
-          message: 'Skipped, empty params',
-        });
-        link(skipped.id);
-        scope.recordLoop(name, skipped, []);
-        return skipped;
-      }
-      const group = createNode(ctx, {
-        name: base,
-        type: 'TaskGroup',
-        templateName: task.template as string | undefined,
-        boundaryId: node.id,
-        phase: 'Running',
-      });
-      link(group.id);
-      const children = await Promise.all(
-        exp.items.map((item) =>
-          slots.run(() =>
-            failFast.guard(task, () =>
-              runCall(ctx, item.call, scope, {
-                ...opts,
-                nodeName: `${base}${item.suffix}`,
-                displayName: `${name}${item.suffix}`,
-                link: (id) => addChild(ctx, group.id, id),
-              }),
-            ),
-          ),
-        ),
-      );
-      const created = children.filter((c): c is NodeStatus => c !== undefined);
-      const bad = created.find((c) => c.phase === 'Failed' || c.phase === 'Error');
-      if (bad) setPhase(ctx, group, bad.phase);
-      else if (created.length < children.length) setPhase(ctx, group, 'Failed', stopState(ctx)?.nodeMessage);
-      else setPhase(ctx, group, 'Succeeded');
-      scope.recordLoop(name, group, created);
-      return group;
-    } catch (err) {
-      if (!isCallError(err)) throw err;
-      const errored = createNode(ctx, {
-        name: base,
-        type: 'Skipped',
-        templateName: task.template as string | undefined,
-        boundaryId: node.id,
-        phase: 'Error',
-        message: err.message,
-      });
-      link(errored.id);
-      scope.recordNode(name, errored);
-      return errored;
-    }
-  };
-
-  const targetNodes = await Promise.all(targets.map(runTask));
-  await Promise.all([...results.values()]);
-  const branch = new Map<string, NodePhase>();
-  const branchPhase = (name: string): NodePhase => {
-    const known = branch.get(name);
-    if (known) return known;
-    let phase: NodePhase = 'Succeeded';
-    const own = nodeOf(name);
-    if (own && (own.phase === 'Succeeded' || own.phase === 'Failed' || own.phase === 'Error')) phase = own.phase;
-    else if (!own) phase = 'Failed';
-    else {
-      for (const d of deps.get(name)!) {
-        const p = branchPhase(d);
-        if (p === 'Failed' || p === 'Error') {
-          phase = p;
-          break;
-        }
-      }
-    }
-    branch.set(name, phase);
-    return phase;
-  };
-  const settled = new Map<string, NodeStatus | undefined>();
-  for (const [name, p] of results) settled.set(name, await p);
-  const nodeOf = (name: string) => settled.get(name);
-  let phase: NodePhase = 'Succeeded';
-  for (const t of targets) {
-    const b = branchPhase(t);
-    if ((b === 'Failed' || b === 'Error') && !continues(tasks.get(t)!, b)) {
-      phase = b;
-      break;
-    }
-  }
+  const dag = new DagRun(ctx, node, tmpl, inputArtifacts, baseVars);
+  const targets = dag.targets(tmpl.dag!.target);
+  const targetNodes = await Promise.all(targets.map((t) => dag.run(t)));
+  await Promise.all([...dag.results.values()]);
+  const phase = await dag.phase(targets);
   node.outboundNodes = targetNodes.filter((n): n is NodeStatus => n !== undefined).flatMap((n) => outboundNodes(ctx, n.id));
-  if (failFast.tripped) setPhase(ctx, node, 'Failed', FAIL_FAST_MESSAGE);
+  if (dag.failFast.tripped) setPhase(ctx, node, 'Failed', FAIL_FAST_MESSAGE);
   else if (phase === 'Succeeded') setPhase(ctx, node, 'Succeeded');
   else setPhase(ctx, node, phase, ctx.stopped && targetNodes.some((n) => !n) ? ctx.stopped.nodeMessage : undefined);
-  return scope;
+  return dag.scope;
 }

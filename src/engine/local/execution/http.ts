@@ -202,11 +202,24 @@ export async function runHttp(ctx: RunContext, call: HttpCall, tmpl: Template): 
     ctx.running.delete(killer);
   }
   node.outputs = { result: response.body };
+  judge(ctx, node, spec, { method, url, headers, body }, response);
+  return node;
+}
+
+/** The node's phase from the answer: a 2xx status, or the template's `successCondition` over request and response. */
+function judge(
+  ctx: RunContext,
+  node: NodeStatus,
+  spec: Obj,
+  req: { method: string; url: string; headers: Array<[string, string]>; body: Buffer },
+  response: Response,
+): void {
+  const { method, url, headers, body } = req;
   const condition = typeof spec.successCondition === 'string' ? spec.successCondition : '';
   if (!condition) {
     if (response.statusCode >= 200 && response.statusCode < 300) setPhase(ctx, node, 'Succeeded');
     else setPhase(ctx, node, 'Failed', `received non-2xx response code: ${response.statusCode}`);
-    return node;
+    return;
   }
   const requestHeaders: Record<string, string[]> = {};
   for (const [k, v] of headers) (requestHeaders[canonicalHeader(k)] ??= []).push(v);
@@ -226,10 +239,9 @@ export async function runHttp(ctx: RunContext, call: HttpCall, tmpl: Template): 
   } catch (err) {
     if (!(err instanceof ExpressionError)) throw err;
     setPhase(ctx, node, 'Failed', err.message);
-    return node;
+    return;
   }
   if (typeof ok !== 'boolean') setPhase(ctx, node, 'Failed', `unable to cast expression result to bool`);
   else if (ok) setPhase(ctx, node, 'Succeeded');
   else setPhase(ctx, node, 'Failed', `successCondition '${condition}' evaluated false`);
-  return node;
 }

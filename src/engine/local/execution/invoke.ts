@@ -112,27 +112,52 @@ export interface RunCallOptions {
   link(id: string): void;
 }
 
+/** The step's or task's own exit hook as `<node>.onExit`, child of the node, reading its outputs. */
+async function runExitHook(
+  ctx: RunContext,
+  call: Obj,
+  node: NodeStatus,
+  scope: Scope,
+  o: RunCallOptions,
+  vars: Record<string, string>,
+): Promise<void> {
+  const exit = exitHookOf(call);
+  if (!exit) return;
+  const artifacts = new Map(scope.artifacts);
+  for (const a of node.outputs?.artifacts ?? []) artifacts.set(`${o.kind}.${o.displayName}.outputs.artifacts.${a.name}`, a as ArtifactRef);
+  await runHook(ctx, exit, `${node.name}.onExit`, {
+    boundaryId: o.boundaryId,
+    parentId: node.id,
+    lookup: (tag) => vars[tag] ?? scope.lookup(tag),
+    artifacts,
+  });
+}
+
+/** The Skipped node of a call whose `when` is false, or undefined. */
+function skippedByWhen(ctx: RunContext, call: Obj, templateName: string, o: RunCallOptions): NodeStatus | undefined {
+  if (call.when === undefined || call.when === '') return undefined;
+  const expr = String(call.when);
+  if (evaluateWhen(expr)) return undefined;
+  const node = createNode(ctx, {
+    name: o.nodeName,
+    type: 'Skipped',
+    templateName,
+    boundaryId: o.boundaryId,
+    phase: 'Skipped',
+    message: `when '${expr}' evaluated false`,
+  });
+  o.link(node.id);
+  return node;
+}
+
 /** Evaluates `when`, then runs the call's template; a false `when` gives a Skipped node. */
 export async function runCall(ctx: RunContext, call: Obj, scope: Scope, o: RunCallOptions): Promise<NodeStatus | undefined> {
   if (ctx.stopped) return undefined;
   const inline = call.inline as Template | undefined;
   const templateName = inline ? '' : String(call.template);
   try {
-    if (call.when !== undefined && call.when !== '') {
-      const expr = String(call.when);
-      if (!evaluateWhen(expr)) {
-        const node = createNode(ctx, {
-          name: o.nodeName,
-          type: 'Skipped',
-          templateName,
-          boundaryId: o.boundaryId,
-          phase: 'Skipped',
-          message: `when '${expr}' evaluated false`,
-        });
-        o.link(node.id);
-        return node;
-      }
-    }
+    const skipped = skippedByWhen(ctx, call, templateName, o);
+    if (skipped) return skipped;
     const args = callArguments(call, scope, ctx.globalArtifacts);
     const hooksRun = new Set<string>();
     const hookVars = (n: NodeStatus) => {
@@ -159,19 +184,7 @@ export async function runCall(ctx: RunContext, call: Obj, scope: Scope, o: RunCa
     if (!node) return node;
     await Promise.all(starting);
     if (expressionHooks(call).length > 0) await runExpressionHooks(ctx, call, node, hookVars(node), hooksRun, o.boundaryId);
-    const exit = exitHookOf(call);
-    if (exit) {
-      const vars = hookVars(node);
-      const artifacts = new Map(scope.artifacts);
-      for (const a of node.outputs?.artifacts ?? [])
-        artifacts.set(`${o.kind}.${o.displayName}.outputs.artifacts.${a.name}`, a as ArtifactRef);
-      await runHook(ctx, exit, `${node.name}.onExit`, {
-        boundaryId: o.boundaryId,
-        parentId: node.id,
-        lookup: (tag) => vars[tag] ?? scope.lookup(tag),
-        artifacts,
-      });
-    }
+    await runExitHook(ctx, call, node, scope, o, hookVars(node));
     return node;
   } catch (err) {
     if (!isCallError(err)) throw err;

@@ -91,7 +91,8 @@ function git(args: string[], cwd?: string): Promise<void> {
   });
 }
 
-async function loadGit(ctx: RunContext, spec: Obj, dest: string): Promise<void> {
+/** Refuses a repository whose host is private (unless allowed) or not one of git's network transports, and dashed refs. */
+async function checkGitSource(ctx: RunContext, spec: Obj): Promise<void> {
   const repo = String(spec.repo ?? '');
   const allowPrivate = ctx.allowPrivateHttp;
   let url: URL | undefined;
@@ -110,6 +111,12 @@ async function loadGit(ctx: RunContext, spec: Obj, dest: string): Promise<void> 
   );
   if (dashed !== undefined) throw new Error(`failed to clone "${repo}": ${JSON.stringify(dashed)} may not start with "-"`);
   if (spec.singleBranch === true && !spec.branch) throw new Error('single branch mode without a branch specified');
+}
+
+async function loadGit(ctx: RunContext, spec: Obj, dest: string): Promise<void> {
+  await checkGitSource(ctx, spec);
+  const repo = String(spec.repo ?? '');
+  const allowPrivate = ctx.allowPrivateHttp;
   const config = [
     '-c',
     'protocol.allow=never',

@@ -14,21 +14,15 @@ import type { StepLimits } from '../pods/limits.ts';
 import type { PodHost } from '../pods/host.ts';
 import type { ArtifactScope } from '../admission/artifact-scope.ts';
 import { mapLookup, substituteObject } from '../expressions/substitute.ts';
-import { executeTemplate, remoteOf } from './template.ts';
+import { executeTemplate } from './template.ts';
 import { resumeSuspended } from './suspend.ts';
 import { holdLocks, type LockManager } from './sync.ts';
 import { exitHookOf, expressionHooks, hookHolds, runHook, workflowFailures } from './hooks.ts';
 import { endDaemons } from './daemons.ts';
 import { closePodNetwork } from '../pods/pod-network.ts';
-
-/** workflow.status from the root node's phase (operator.go: Skipped/Omitted count as Succeeded). */
-function rootPhase(root: NodeStatus): string {
-  if (root.phase === 'Skipped' || root.phase === 'Omitted') return 'Succeeded';
-  return root.phase === 'Failed' || root.phase === 'Error' || root.phase === 'Succeeded' ? root.phase : 'Failed';
-}
+import { entrypointArguments, finalStatus, globalsOf, rootPhase, RUNTIME_GLOBALS } from './globals.ts';
 
 const FLUSH_DELAY_MS = 250;
-const RUNTIME_GLOBALS = ['workflow.status', 'workflow.failures', 'workflow.duration'];
 
 export interface RunDeps {
   dataDir: string;
@@ -56,24 +50,6 @@ export interface RunDeps {
   persist(wf: Workflow, nodes: NodeStatus[]): Promise<void>;
   /** Called with a snapshot on phase changes and after each batched save. */
   notify(wf: Workflow): void;
-}
-
-function globalsOf(wf: Workflow): Record<string, string> {
-  const params = ((wf.spec.arguments as Obj | undefined)?.parameters as Obj[] | undefined) ?? [];
-  const g: Record<string, string> = {
-    'workflow.name': wf.metadata.name!,
-    'workflow.namespace': wf.metadata.namespace ?? '',
-    'workflow.uid': wf.metadata.uid ?? '',
-    'workflow.mainEntrypoint': String(wf.spec.entrypoint),
-    'workflow.creationTimestamp': wf.metadata.creationTimestamp ?? '',
-    'workflow.status': 'Running',
-    'workflow.parameters': JSON.stringify(params.map((p) => ({ name: p.name, value: p.value }))),
-    'workflow.parameters.json': JSON.stringify(params.map((p) => ({ name: p.name, value: p.value }))),
-    'workflow.duration': '0.000000',
-    'workflow.failures': '[]',
-  };
-  for (const p of params) if (p.value !== undefined) g[`workflow.parameters.${String(p.name)}`] = String(p.value);
-  return g;
 }
 
 export class ActiveRun {
@@ -217,59 +193,9 @@ export class ActiveRun {
     let root: NodeStatus | undefined;
     let releaseLocks: (() => void) | undefined;
     try {
-      const held = await holdLocks(this.ctx, spec.synchronization as Obj | undefined, this.ctx.name, (message) => {
-        this.wf.status!.phase = 'Pending';
-        this.wf.status!.message = message;
-        this.deps.notify(this.snapshot());
-      });
-      if ('error' in held) {
-        if (!this.ctx.stopped) {
-          this.wf.status!.message = held.error;
-          this.forcedPhase = 'Error';
-        }
-        return await this.finish(undefined);
-      }
-      releaseLocks = held.release;
-      if (this.wf.status!.phase === 'Pending') {
-        this.wf.status!.phase = 'Running';
-        delete this.wf.status!.message;
-      }
-      const args = (spec.arguments ?? {}) as Obj;
-      const params = (args.parameters as Obj[] | undefined) ?? [];
-      // Entrypoint input artifacts come from spec.arguments.artifacts (key-only, raw, http or git).
-      const artifacts = ((args.artifacts as Obj[] | undefined) ?? []).map((a) => {
-        const key = (a.s3 as Obj | undefined)?.key;
-        const raw = (a.raw as Obj | undefined)?.data;
-        return {
-          name: String(a.name),
-          ...(typeof key === 'string' ? { source: { name: String(a.name), s3: { key } } } : {}),
-          ...(typeof raw === 'string' ? { raw } : {}),
-          ...(a.http || a.git ? { remote: remoteOf(a) } : {}),
-        };
-      });
-      const wfHooks = expressionHooks(spec);
-      const hooksRun = new Set<string>();
-      const hookRuns: Array<Promise<void>> = [];
-      let rootId: string | undefined;
-      root = await executeTemplate(this.ctx, {
-        nodeName: this.ctx.name,
-        templateName: String(spec.entrypoint),
-        arguments: {
-          parameters: params.map((p) => ({ name: String(p.name), value: p.value === undefined ? undefined : String(p.value) })),
-          artifacts,
-        },
-        captureResult: false,
-        link: (id) => {
-          rootId = id;
-          if (wfHooks.length > 0) hookRuns.push(this.workflowHooks(spec, id, hooksRun));
-        },
-      });
-      await Promise.all(hookRuns);
-      if (root) {
-        this.ctx.globals['workflow.status'] = rootPhase(root);
-        if (rootId && wfHooks.length > 0) await this.workflowHooks(spec, rootId, hooksRun);
-        await this.exitHandler(spec, root);
-      }
+      releaseLocks = await this.workflowLocks(spec);
+      if (!releaseLocks) return await this.finish(undefined);
+      root = await this.runRoot(spec);
     } catch (err) {
       this.deps.log(`local engine: workflow ${this.ctx.name} crashed: ${(err as Error).stack ?? String(err)}`);
       this.wf.status!.message = `local engine error: ${(err as Error).message}`;
@@ -282,6 +208,52 @@ export class ActiveRun {
       await closePodNetwork(this.ctx);
     }
     return this.finish(root);
+  }
+
+  /** Workflow-level synchronization: Pending with the waiting message until held; undefined when it cannot be. */
+  private async workflowLocks(spec: Obj): Promise<(() => void) | undefined> {
+    const held = await holdLocks(this.ctx, spec.synchronization as Obj | undefined, this.ctx.name, (message) => {
+      this.wf.status!.phase = 'Pending';
+      this.wf.status!.message = message;
+      this.deps.notify(this.snapshot());
+    });
+    if ('error' in held) {
+      if (!this.ctx.stopped) {
+        this.wf.status!.message = held.error;
+        this.forcedPhase = 'Error';
+      }
+      return undefined;
+    }
+    if (this.wf.status!.phase === 'Pending') {
+      this.wf.status!.phase = 'Running';
+      delete this.wf.status!.message;
+    }
+    return held.release;
+  }
+
+  /** The entrypoint with the workflow's arguments, its workflow-level hooks, then the exit handler. */
+  private async runRoot(spec: Obj): Promise<NodeStatus | undefined> {
+    const wfHooks = expressionHooks(spec);
+    const hooksRun = new Set<string>();
+    const hookRuns: Array<Promise<void>> = [];
+    let rootId: string | undefined;
+    const root = await executeTemplate(this.ctx, {
+      nodeName: this.ctx.name,
+      templateName: String(spec.entrypoint),
+      arguments: entrypointArguments(spec),
+      captureResult: false,
+      link: (id) => {
+        rootId = id;
+        if (wfHooks.length > 0) hookRuns.push(this.workflowHooks(spec, id, hooksRun));
+      },
+    });
+    await Promise.all(hookRuns);
+    if (root) {
+      this.ctx.globals['workflow.status'] = rootPhase(root);
+      if (rootId && wfHooks.length > 0) await this.workflowHooks(spec, rootId, hooksRun);
+      await this.exitHandler(spec, root);
+    }
+    return root;
   }
 
   /** Workflow-level hooks whose expression holds now (hooks.go:executeWfLifeCycleHook). */
@@ -325,39 +297,8 @@ export class ActiveRun {
   }
 
   private async finish(root: NodeStatus | undefined): Promise<Workflow> {
-    const status = this.wf.status!;
-    let phase: WorkflowPhase = 'Failed';
-    if (root)
-      phase =
-        root.phase === 'Skipped' || root.phase === 'Omitted'
-          ? 'Succeeded'
-          : root.phase === 'Succeeded' || root.phase === 'Failed' || root.phase === 'Error'
-            ? root.phase
-            : 'Failed';
-    if (this.forcedPhase) phase = this.forcedPhase;
-    // A failed exit handler fails a workflow that had succeeded, with its message (operator.go).
-    const exit = this.exitNode;
-    if (phase === 'Succeeded' && exit && (exit.phase === 'Failed' || exit.phase === 'Error')) {
-      phase = exit.phase;
-      if (exit.message) status.message = exit.message;
-    }
-    status.phase = phase;
-    const message = this.ctx.stopped?.workflowMessage ?? status.message ?? root?.message ?? this.ctx.stopped?.nodeMessage;
-    if (message && phase !== 'Succeeded') status.message = message;
-    else delete status.message;
-    status.finishedAt = now();
+    const phase = finalStatus(this.ctx, root, this.forcedPhase, this.exitNode);
     this.recordMetrics(phase);
-    const outputs = Object.entries(this.ctx.globals)
-      .filter(([k]) => k.startsWith('workflow.outputs.parameters.'))
-      .map(([k, value]) => ({ name: k.slice('workflow.outputs.parameters.'.length), value }));
-    if (outputs.length > 0) status.outputs = { parameters: outputs };
-    if (this.ctx.globalArtifacts.size > 0) (status.outputs ??= {}).artifacts = [...this.ctx.globalArtifacts.values()];
-    (status as Obj).conditions = [{ type: 'Completed', status: 'True' }];
-    this.wf.metadata.labels = {
-      ...this.wf.metadata.labels,
-      'workflows.argoproj.io/completed': 'true',
-      'workflows.argoproj.io/phase': phase,
-    };
     // Argo deletes volumeClaimTemplates PVCs when the workflow completes.
     await rm(path.join(this.ctx.wfDir, 'volumes'), { recursive: true, force: true }).catch(() => undefined);
     for (const id of Object.keys(this.ctx.nodes)) this.dirty.add(id);

@@ -119,7 +119,8 @@ export async function initContainers(ctx: RunContext, tmpl: Obj, launcher: PodLa
  * machine (the pod fails at once rather than waiting on a sidecar that never starts), or undefined.
  */
 export async function missingProgram(tmpl: Obj, exists: (prog: string) => Promise<boolean>): Promise<string | undefined> {
-  for (const other of [...((tmpl.initContainers as Obj[] | undefined) ?? []), ...((tmpl.sidecars as Obj[] | undefined) ?? [])]) {
+  const set = ((tmpl.containerSet as Obj | undefined)?.containers as Obj[] | undefined) ?? [];
+  for (const other of [...((tmpl.initContainers as Obj[] | undefined) ?? []), ...((tmpl.sidecars as Obj[] | undefined) ?? []), ...set]) {
     const prog = String(argvOf(other, (t) => t)[0] ?? '');
     if (!(await exists(prog)))
       return `${String(other.name)}: command "${prog}" not found: exec: "${prog}": executable file not found in $PATH`;

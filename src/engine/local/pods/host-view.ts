@@ -84,3 +84,22 @@ export function podView(p: string): string {
   }
   return cur;
 }
+
+/**
+ * What of a declared output path the pod's files hold before it runs. Argo creates no folder for outputs (only
+ * the folders of input artifacts, cmd/argoexec/commands/emissary.go:linkInputArtifactsAt, and volume mount
+ * points): the program makes the folders it writes into, and `mkdir /mnt/out` fails where one exists. So an output
+ * path counts up to its first entry the pod does not see; the folder above it is there (made in the pod's layer
+ * for a top-level folder the host hides: images have `/mnt`, `/home`…), that entry is the program's to create.
+ */
+export function outputPrefix(p: string): string {
+  const parts = p.split('/').filter(Boolean);
+  if (parts.length <= 2) return p;
+  const top = `/${parts[0]}`;
+  if (OWN.includes(top) || hiddenEntry('/', parts[0]!)) return `${top}/${parts[1]}`;
+  for (let k = 2; k < parts.length; k++) {
+    const prefix = `/${parts.slice(0, k).join('/')}`;
+    if (!lstatSync(podView(prefix), { throwIfNoEntry: false })) return prefix;
+  }
+  return p;
+}

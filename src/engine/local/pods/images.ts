@@ -13,6 +13,9 @@ const NGINX = readFileSync(new URL('./images/nginx.sh', import.meta.url), 'utf8'
 const ENTRYPOINTS: Array<{ image: RegExp; command: string[]; binary: string }> = [
   { image: /^(docker\.io\/)?argoproj\/argosay:v2$/, command: ['sh', '-c', ARGOSAY, 'argosay'], binary: '/argosay' },
   { image: /^(docker\.io\/)?(library\/)?nginx(:[\w.-]+)?$/, command: ['sh', '-c', NGINX, 'nginx'], binary: 'nginx' },
+  // No entrypoint, CMD a shell: with no standard input (a pod's) it exits 0 at once.
+  { image: /^(docker\.io\/)?(library\/)?alpine(:[\w.-]+)?$/, command: ['/bin/sh'], binary: '/bin/sh' },
+  { image: /^(docker\.io\/)?(library\/)?busybox(:[\w.-]+)?$/, command: ['sh'], binary: 'sh' },
 ];
 
 /** The entrypoint of a known image, or undefined. */

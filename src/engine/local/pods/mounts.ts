@@ -9,13 +9,17 @@ import type { Obj, RunContext, Template } from '../execution/context.ts';
 import { PodSetupError } from '../errors.ts';
 import { hostPathOf, type Mount } from './sandbox-paths.ts';
 import { confined } from './confine.ts';
+import { outputPrefix } from './host-view.ts';
 
 export interface PodFs {
   /** The pod's own layer; in bubblewrap it is the root the host is bound into. */
   root: string;
   /** Volume mounts, bound (bwrap) or rewritten (no sandbox). */
   volumes: Mount[];
-  /** Paths the template declares: artifacts, output parameters, volume mounts, workingDir. */
+  /**
+   * Paths the template declares: artifacts, volume mounts, workingDir, and of output artifacts and parameters
+   * what exists before the pod runs (`outputPrefix`: not the folders a program makes for its outputs).
+   */
   declared: string[];
   /** Input artifact paths: the host's version of these must not show through. */
   inputs: string[];
@@ -71,15 +75,15 @@ export function podPaths(ctx: RunContext, node: NodeStatus, tmpl: Template, node
   for (const p of tmpl.outputs?.parameters ?? [])
     podPath((p.valueFrom as Obj | undefined)?.path, `output parameter '${String(p.name)}' path`);
   podPath(body.workingDir, 'workingDir');
-  const declared = [
-    ...(tmpl.inputs?.artifacts ?? []).map((a) => a.path),
-    ...(tmpl.outputs?.artifacts ?? []).map((a) => a.path),
-    ...(tmpl.outputs?.parameters ?? []).map((p) => (p.valueFrom as Obj | undefined)?.path),
-    ...volumes.map((v) => v.path),
-    body.workingDir,
-  ]
+  const declared = [...(tmpl.inputs?.artifacts ?? []).map((a) => a.path), ...volumes.map((v) => v.path), body.workingDir]
     .filter((p): p is string => typeof p === 'string' && p.startsWith('/'))
     .map((p) => path.posix.normalize(p));
+  const outputs = [
+    ...(tmpl.outputs?.artifacts ?? []).map((a) => a.path),
+    ...(tmpl.outputs?.parameters ?? []).map((p) => (p.valueFrom as Obj | undefined)?.path),
+  ].filter((p): p is string => typeof p === 'string' && p.startsWith('/'));
+  // Under a volume the path stays whole: the volume is mounted there anyway.
+  for (const p of outputs.map((o) => path.posix.normalize(o))) declared.push(hostPathOf(volumes, p) !== undefined ? p : outputPrefix(p));
   const inputs = (tmpl.inputs?.artifacts ?? [])
     .map((a) => a.path)
     .filter((p): p is string => typeof p === 'string')
@@ -132,7 +136,7 @@ export async function rewriteMounts(fs: PodFs): Promise<Mount[]> {
     if (mounts.some((m) => m.path === prefix)) continue;
     const host = path.join(fs.root, prefix);
     // The folder above a declared path exists in any image; the declared path itself is the program's to create.
-    if (prefix !== p) await mkdir(host, { recursive: true });
+    await mkdir(prefix !== p ? host : path.dirname(host), { recursive: true });
     mounts.push({ path: prefix, host });
   }
   return mounts;

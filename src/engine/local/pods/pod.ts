@@ -31,6 +31,7 @@ import { BLOCKED_RANGES } from './network.ts';
 import { POD_IP, parseProbe, podNetworkPrefix } from './pod-network.ts';
 import { initContainers, missingProgram, startContainer, stopSidecars, waitReady, type PodLauncher } from './containers.ts';
 import { registerDaemon, runDaemonPod } from '../execution/daemons.ts';
+import { containerGraph } from './container-set.ts';
 
 /** PATH of a step that declares none (as in a Debian-based image; /usr/games for the whalesay examples' cowsay). */
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/games';
@@ -405,17 +406,21 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
   const logFile = path.join(l.nodeDir, 'main.log');
   // Sidecars start with main (workflowpod.go); killed once it has ended.
   const sidecars = ((req.tmpl.sidecars as Obj[] | undefined) ?? []).map((body) => ({ body, run: startContainer(ctx, l.launcher, body) }));
-  const proc = ctx.spawner.spawn({
-    file: l.file,
-    args: l.args,
-    cwd: l.cwd,
-    env: l.env,
-    log: logFile,
-    capture: req.captureResult,
-    logLimit: ctx.limits.logMb * 1024 * 1024,
-    logMarker: `... log truncated: ${exceeded(ctx.limits, 'logMb')}; the rest of this step's output was dropped`,
-    egress: l.egress,
-  });
+  const spawnMain = () =>
+    ctx.spawner.spawn({
+      file: l.file,
+      args: l.args,
+      cwd: l.cwd,
+      env: l.env,
+      log: logFile,
+      capture: req.captureResult,
+      logLimit: ctx.limits.logMb * 1024 * 1024,
+      logMarker: `... log truncated: ${exceeded(ctx.limits, 'logMb')}; the rest of this step's output was dropped`,
+      egress: l.egress,
+    });
+  // A containerSet's containers run as their dependencies allow; main is one of them (pods/container-set.ts).
+  const graph = req.tmpl.containerSet ? containerGraph(ctx, node, req.tmpl.containerSet as Obj, l.launcher) : undefined;
+  const proc = graph ? graph.run(spawnMain) : spawnMain();
   const handle: Killable = {
     kill(message) {
       if (killedWith) return;
@@ -473,6 +478,8 @@ async function runProcess(ctx: RunContext, node: NodeStatus, req: PodRequest, l:
   } else if (sidecarFailure) failure = { phase: 'Failed', message: sidecarFailure };
   // A daemon that exits by itself, even with 0, is Failed (operator.go:assessNodeStatus).
   else if (req.daemon) failure = { phase: 'Failed' };
+  const setFailure = graph?.failure();
+  if (setFailure && !killedWith) failure = { phase: 'Failed', message: setFailure };
   try {
     if (!scopeEnded) {
       await collectOutputs(ctx, node, req, l.fs, l.pod, l.sandbox.hostOutputs);
