@@ -7,7 +7,7 @@ import type { Engine, Workflow } from '../../engine/types.ts';
 import { WorkflowNotFoundError } from '../../engine/errors.ts';
 import type { Db } from '../../db/types.ts';
 import { mapLookup, substituteString } from '../../engine/local/expressions/substitute.ts';
-import { evaluateExpression, nestVariables } from '../../engine/local/expressions/expr.ts';
+import { CLOCK, evaluateExpression, nestVariables } from '../../engine/local/expressions/expr.ts';
 import { markNotSubmitted, markSubmitted, reserveRun } from '../runs/repository.ts';
 import { SUBMITTER_LABEL } from '../../engine/local/admission/artifact-scope.ts';
 import { prepareRun } from './prepare.ts';
@@ -58,20 +58,21 @@ function typedVariables(cron: CronRow): Record<string, unknown> {
     namespace: m.namespace,
     labels: m.labels ?? {},
     annotations: m.annotations ?? {},
-    lastScheduledTime: cron.lastScheduledTime ? cron.lastScheduledTime.toISOString() : null,
+    // A time, as Argo's expression environment has it: `now() - cronworkflow.lastScheduledTime` is a duration.
+    lastScheduledTime: cron.lastScheduledTime ?? null,
     failed: cron.failed,
     succeeded: cron.succeeded,
   };
 }
 
 /** `when`: `{{…}}` tags substituted, then read as Go's strconv.ParseBool; an error is a SpecError condition. */
-export function evalWhen(cron: CronRow): boolean {
+export function evalWhen(cron: CronRow, now: () => Date): boolean {
   const when = cron.manifest.spec.when;
   if (!when) return true;
   const vars = variables(cron);
   const flat = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, v === null ? 'null' : String(v)]));
   const text = substituteString(when, mapLookup(flat), () => true, {
-    env: () => ({ ...nestVariables(Object.entries(flat)), cronworkflow: typedVariables(cron) }),
+    env: () => ({ ...nestVariables(Object.entries(flat)), cronworkflow: typedVariables(cron), [CLOCK]: now }),
     final: true,
   }).trim();
   if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(text)) return true;
@@ -140,7 +141,7 @@ export async function runScheduled(deps: OperatorDeps, cron: CronRow, scheduled:
   if (cron.suspended || cron.phase === 'Stopped') return undefined;
   let proceed: boolean;
   try {
-    proceed = evalWhen(cron);
+    proceed = evalWhen(cron, deps.now);
     setCondition(cron, 'SpecError', undefined, now);
   } catch (err) {
     setCondition(cron, 'SpecError', (err as Error).message, now);

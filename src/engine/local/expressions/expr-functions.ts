@@ -4,48 +4,19 @@
  * lists, base64, date). Anything else is refused at submit.
  */
 import { jsonpath } from './jsonpath.ts';
+import { goDate, parseDuration, parseTime } from './expr-time.ts';
 
 const num = (v: unknown) => Number(v);
 const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
 
-/** Go time layout (`2006-01-02T15:04:05Z07:00`) applied to a date, UTC. */
-function goDate(layout: string, d: Date): string {
-  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-  const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-  const parts: Array<[string, () => string]> = [
-    ['2006', () => String(d.getUTCFullYear())],
-    ['January', () => MONTHS[d.getUTCMonth()]!],
-    ['Monday', () => DAYS[d.getUTCDay()]!],
-    ['Jan', () => MONTHS[d.getUTCMonth()]!.slice(0, 3)],
-    ['Mon', () => DAYS[d.getUTCDay()]!.slice(0, 3)],
-    ['Z07:00', () => 'Z'],
-    ['MST', () => 'UTC'],
-    ['01', () => pad(d.getUTCMonth() + 1)],
-    ['02', () => pad(d.getUTCDate())],
-    ['15', () => pad(d.getUTCHours())],
-    ['03', () => pad(d.getUTCHours() % 12 || 12)],
-    ['04', () => pad(d.getUTCMinutes())],
-    ['05', () => pad(d.getUTCSeconds())],
-    ['06', () => pad(d.getUTCFullYear() % 100)],
-    ['PM', () => (d.getUTCHours() < 12 ? 'AM' : 'PM')],
-  ];
-  let out = '';
-  for (let i = 0; i < layout.length;) {
-    const hit = parts.find(([k]) => layout.startsWith(k, i));
-    if (hit) {
-      out += hit[1]();
-      i += hit[0].length;
-    } else out += layout[i++];
-  }
-  return out;
-}
-
 /** sprig's date argument: time values and Unix seconds; anything else is now (sprig's toDate fallback). */
-const sprigTime = (v: unknown) => (typeof v === 'number' ? new Date(v * 1000) : new Date());
+const sprigTime = (v: unknown) => (v instanceof Date ? v : typeof v === 'number' ? new Date(v * 1000) : new Date());
 
 export const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
+  now: () => new Date(),
+  date: (v) => parseTime(v),
+  duration: (v) => parseDuration(v),
   asInt: (v) => {
     const n = Number(v);
     if (!Number.isInteger(n)) throw new Error(`asInt: '${String(v)}' is not an integer`);

@@ -10,6 +10,7 @@ export type Node =
   | { k: 'id'; name: string }
   | { k: 'member'; obj: Node; prop: Node }
   | { k: 'call'; fn: string; args: Node[] }
+  | { k: 'method'; obj: Node; name: string; args: Node[] }
   | { k: 'unary'; op: string; arg: Node }
   | { k: 'binary'; op: string; left: Node; right: Node }
   | { k: 'cond'; test: Node; then: Node; else: Node }
@@ -166,6 +167,9 @@ class Parser {
         this.pos++;
         node = { k: 'member', obj: node, prop: this.ternary() };
         this.expect(']');
+      } else if (t === '(' && node.k === 'member' && node.prop.k === 'lit') {
+        this.pos++;
+        node = { k: 'method', obj: node.obj, name: String(node.prop.v), args: this.listUntil(')', () => this.ternary()) };
       } else if (t === '(' && node.k === 'id') {
         this.pos++;
         node = PREDICATES[node.name] ? this.predicate(node.name) : this.call(node.name);

@@ -8,22 +8,28 @@
 import { ExpressionError } from '../errors.ts';
 import { FUNCTIONS, PREDICATES } from './expr-functions.ts';
 import { parseExpression, type Node } from './expr-parse.ts';
+import { callMethod, timeOp } from './expr-time.ts';
 
 export { parseExpression };
 
 /** Where a predicate's current element (`#`) lives in its environment (no identifier can collide). */
 const ELEM = '#';
 
+/** Where an environment may keep the clock `now()` reads (a CronWorkflow's controller clock); else the time now. */
+export const CLOCK = '#now';
+
 /** A variable that is not (yet) defined: the tag stays for a later pass, or fails the last one. */
 class Unresolved extends Error {}
 
 /** A binary operator other than `??`, `&&` and `||` (which evaluate their right side only when needed). */
 function binaryOp(op: string, l: unknown, r: unknown): unknown {
+  const timed = timeOp(op, l, r);
+  if (timed) return timed.value;
   switch (op) {
     case '==':
-      return l === r;
+      return l === r || (l == null && r == null);
     case '!=':
-      return l !== r;
+      return !(l === r || (l == null && r == null));
     case '<':
       return (l as number) < (r as number);
     case '>':
@@ -105,7 +111,10 @@ function evaluate(n: Node, env: Record<string, unknown>): unknown {
       return typeof obj === 'object' ? (obj as Record<string, unknown>)[String(prop)] : undefined;
     }
     case 'call':
+      if (n.fn === 'now' && typeof env[CLOCK] === 'function') return (env[CLOCK] as () => Date)();
       return FUNCTIONS[n.fn]!(...n.args.map((a) => evaluate(a, env)));
+    case 'method':
+      return callMethod(evaluate(n.obj, env), n.name, n.args.map((a) => evaluate(a, env)));
     case 'unary': {
       const v = evaluate(n.arg, env);
       return n.op === '!' ? !v : -Number(v);
