@@ -19,7 +19,7 @@ export type DatabaseConfig =
     };
 
 /** Which workflow engine runs the manifests. */
-export type EngineConfig =
+type EngineConfig =
   | {
       kind: 'local';
       maxProcesses: number;

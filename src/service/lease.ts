@@ -13,7 +13,7 @@ export interface Lease {
   close(): Promise<void>;
 }
 
-export interface LeaseOptions {
+interface LeaseOptions {
   /** The advisory lock key: one per kind of lease. */
   key: number;
   retryMs?: number;

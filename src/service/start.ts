@@ -30,8 +30,7 @@ const LOCAL_ENGINE_LEASE_KEY = FOLLOWER_LEASE_KEY + 1;
 const CRON_LEASE_KEY = FOLLOWER_LEASE_KEY + 2;
 
 /** The package version, reported by /version. */
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-  .version;
+const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Fills the JWT key and admin password from 0600 files of the data dir in embedded mode. */
 export async function resolveSecrets(
@@ -49,7 +48,7 @@ export async function resolveSecrets(
 }
 
 /** Creates the `admin` user with the given password unless it exists. */
-export async function ensureAdmin(db: Db, password: string): Promise<void> {
+async function ensureAdmin(db: Db, password: string): Promise<void> {
   if (await findUserByName(db, ADMIN_USERNAME)) return;
   try {
     await insertUser(db, { name: ADMIN_USERNAME, passwordHash: await hashPassword(password), isAdmin: true });

@@ -21,7 +21,7 @@ export interface S3Client {
   destroy(): void;
 }
 
-export interface S3ClientOptions {
+interface S3ClientOptions {
   /** Limit on connecting, and on each request until its response headers arrive. */
   timeoutMs?: number;
   /** Extra attempts after a connection error, timeout or 5xx (all our S3 calls are idempotent). */

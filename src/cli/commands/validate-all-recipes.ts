@@ -6,9 +6,9 @@ import { type Output, dataoneNodeUrlFromEnv } from './validate-recipe.ts';
 
 type Env = Record<string, string | undefined>;
 
-export const DEFAULT_RECIPES_REPO = 'https://github.com/qgreenland-net/ogdc-recipes.git';
+const DEFAULT_RECIPES_REPO = 'https://github.com/qgreenland-net/ogdc-recipes.git';
 
-export interface ValidateAllOptions {
+interface ValidateAllOptions {
   ref: string;
   checkUrls: boolean;
   env?: Env;
@@ -18,7 +18,7 @@ export interface ValidateAllOptions {
 }
 
 /** A repository location as git understands it: local paths become file:// URLs, `git@host:path` becomes ssh://. */
-export function repoUrl(location: string): string {
+function repoUrl(location: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) return location;
   const scp = /^([\w.-]+@[\w.-]+):(?!\/\/)(.+)$/.exec(location);
   if (scp) return `ssh://${scp[1]}/${scp[2]}`;

@@ -9,7 +9,7 @@ import https from 'node:https';
 import { EngineUnavailableError } from '../errors.ts';
 import { ArgoApiError } from './errors.ts';
 
-export interface ArgoHttpOptions {
+interface ArgoHttpOptions {
   serviceUrl: string;
   token?: string;
   insecureSkipVerify?: boolean;
@@ -17,7 +17,7 @@ export interface ArgoHttpOptions {
   retries: number;
 }
 
-export interface ArgoCall {
+interface ArgoCall {
   /** What the call does, for error messages: `get workflow "x"`. */
   operation: string;
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { RecipeSourceError, RecipeSourceUnavailableError } from '../errors.ts';
 import { assertPublicHost } from './hosts.ts';
 
-export interface CloneOptions {
+interface CloneOptions {
   /** file:// repositories: true = any, array = only under these roots, false = refused. */
   allowLocalPaths: boolean | string[];
   allowPrivateHosts: boolean;

@@ -10,11 +10,11 @@ import type { OidcConfig } from '../../config/index.ts';
  */
 
 /** Asymmetric signature algorithms only: never `none`, never an HMAC keyed by a public key. */
-export const PROVIDER_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+const PROVIDER_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 /** Bound on every request to the provider (discovery, JWKS, token endpoint). */
-export const PROVIDER_TIMEOUT_MS = 5_000;
+const PROVIDER_TIMEOUT_MS = 5_000;
 /** An unknown `kid` refetches the JWKS at most this often. */
-export const JWKS_COOLDOWN_MS = 60_000;
+const JWKS_COOLDOWN_MS = 60_000;
 const MAX_TOKEN_LENGTH = 16_384;
 
 /** The provider could not be reached or answered nonsense; the message names it. */
@@ -58,7 +58,7 @@ export interface ProviderIdentity {
   exp: number;
 }
 
-export interface ProviderTokens {
+interface ProviderTokens {
   access_token: string;
   refresh_token: string | undefined;
   id_token: string | undefined;

@@ -15,7 +15,7 @@ const USER_CACHE_TTL_MS = 5_000;
 /** Who open mode acts as: the admin created at startup, so every route (user admin too) works on a laptop. */
 const LOCAL_USERNAME = ADMIN_USERNAME;
 
-export interface IssuedToken {
+interface IssuedToken {
   access_token: string;
   token_type: 'Bearer';
   utc_expiration: string;
@@ -30,13 +30,13 @@ export class InvalidRefreshTokenError extends HttpError {
 }
 
 /** A bearer token of the OpenID provider that does not verify: 401 naming why. */
-export class InvalidProviderTokenError extends HttpError {
+class InvalidProviderTokenError extends HttpError {
   constructor(reason: string) {
     super(401, `Could not validate credentials: ${reason}`, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
   }
 }
 
-export interface AuthOptions {
+interface AuthOptions {
   /** The OpenID provider whose access tokens are accepted beside local ones. */
   oidc?: Oidc;
   /** The scope that makes a provider user admin. */

@@ -10,9 +10,9 @@ import { randomUUID } from 'node:crypto';
 import type { Db, DedicatedConnection } from '../../db/types.ts';
 import { createRunChanges, type RunChanges } from './changes.ts';
 
-export const RUN_CHANGES_CHANNEL = 'ogdc_run_changes';
+const RUN_CHANGES_CHANNEL = 'ogdc_run_changes';
 
-export interface SharedRunChanges extends RunChanges {
+interface SharedRunChanges extends RunChanges {
   close(): Promise<void>;
 }
 
