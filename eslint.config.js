@@ -19,7 +19,6 @@ export default tseslint.config(
       'src/service/cron/**',
       'src/engine/argo/index.ts',
       'src/engine/argo/watch.ts',
-      'src/db/postgres.ts',
     ],
     rules: {
       'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }],

@@ -36,21 +36,9 @@ function translate(err: unknown): unknown {
   return translateInputError(err);
 }
 
-/** Opens a pooled connection to a PostgreSQL server. */
-export async function openPostgres(options: PostgresOptions): Promise<Db> {
-  const pool = new pg.Pool({
-    host: options.host,
-    port: options.port,
-    user: options.user,
-    password: options.password,
-    database: options.database,
-    max: options.max ?? 10,
-    connectionTimeoutMillis: 2000,
-    idleTimeoutMillis: 30_000,
-  });
-  // An idle client losing its server must not crash the process.
-  pool.on('error', () => {});
-  const wrap = (q: pg.Pool | pg.PoolClient): Queryable => ({
+/** Queries on a pool or one of its clients, their errors translated. */
+function wrap(q: pg.Pool | pg.PoolClient): Queryable {
+  return {
     async query<R>(sql: string, params?: unknown[]): Promise<R[]> {
       try {
         const result = await q.query(sql, params);
@@ -76,7 +64,72 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
         throw translate(err);
       }
     },
+  };
+}
+
+/** A connection of its own, outside the pool (LISTEN, advisory locks); `onLost` hears when it ends. */
+async function dedicatedConnection(options: PostgresOptions): Promise<DedicatedConnection> {
+  const client = new pg.Client({
+    host: options.host,
+    port: options.port,
+    user: options.user,
+    password: options.password,
+    database: options.database,
+    connectionTimeoutMillis: 2000,
+    // A server that vanishes without closing the socket is noticed by keep-alive probes.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 5000,
   });
+  let lost: ((err: Error) => void) | undefined;
+  let ended = false;
+  const lose = (err: Error) => {
+    if (ended) return;
+    ended = true;
+    lost?.(err);
+  };
+  client.on('error', lose);
+  client.on('end', () => lose(new Error('connection ended')));
+  try {
+    await client.connect();
+  } catch (err) {
+    ended = true;
+    throw translate(err);
+  }
+  return {
+    async query<R>(sql: string, params?: unknown[]): Promise<R[]> {
+      try {
+        return (await client.query(sql, params)).rows as R[];
+      } catch (err) {
+        throw translate(err);
+      }
+    },
+    onNotification(listener) {
+      client.on('notification', (n) => listener(n.channel, n.payload ?? ''));
+    },
+    onLost(listener) {
+      lost = listener;
+    },
+    async close() {
+      ended = true;
+      await client.end().catch(() => {});
+    },
+  };
+}
+
+/** Opens a pooled connection to a PostgreSQL server. */
+export async function openPostgres(options: PostgresOptions): Promise<Db> {
+  const pool = new pg.Pool({
+    host: options.host,
+    port: options.port,
+    user: options.user,
+    password: options.password,
+    database: options.database,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: 2000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its server must not crash the process.
+  pool.on('error', () => {});
   const base = wrap(pool);
   // Fail fast at startup when the server cannot be reached.
   await base.query('SELECT 1');
@@ -105,53 +158,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
         client.release();
       }
     },
-    async dedicated(): Promise<DedicatedConnection> {
-      const client = new pg.Client({
-        host: options.host,
-        port: options.port,
-        user: options.user,
-        password: options.password,
-        database: options.database,
-        connectionTimeoutMillis: 2000,
-        // A server that vanishes without closing the socket is noticed by keep-alive probes.
-        keepAlive: true,
-        keepAliveInitialDelayMillis: 5000,
-      });
-      let lost: ((err: Error) => void) | undefined;
-      let ended = false;
-      const lose = (err: Error) => {
-        if (ended) return;
-        ended = true;
-        lost?.(err);
-      };
-      client.on('error', lose);
-      client.on('end', () => lose(new Error('connection ended')));
-      try {
-        await client.connect();
-      } catch (err) {
-        ended = true;
-        throw translate(err);
-      }
-      return {
-        async query<R>(sql: string, params?: unknown[]): Promise<R[]> {
-          try {
-            return (await client.query(sql, params)).rows as R[];
-          } catch (err) {
-            throw translate(err);
-          }
-        },
-        onNotification(listener) {
-          client.on('notification', (n) => listener(n.channel, n.payload ?? ''));
-        },
-        onLost(listener) {
-          lost = listener;
-        },
-        async close() {
-          ended = true;
-          await client.end().catch(() => {});
-        },
-      };
-    },
+    dedicated: () => dedicatedConnection(options),
     close: () => pool.end(),
   };
 }
