@@ -31,7 +31,7 @@ export interface FanoutFigure {
 }
 
 /** A workflow running `sh -c true` once per item of `withSequence`. */
-export function fanoutManifest(items: number): Workflow {
+function fanoutManifest(items: number): Workflow {
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Workflow',
@@ -55,7 +55,7 @@ function runTrue(): Promise<void> {
 }
 
 /** Runs `items` `sh -c true` processes, at most `parallelism` at once; resolves with the wall time. */
-export async function bareProcesses(items: number, parallelism: number): Promise<number> {
+async function bareProcesses(items: number, parallelism: number): Promise<number> {
   const start = performance.now();
   let next = 0;
   const worker = async () => {
@@ -69,7 +69,7 @@ export async function bareProcesses(items: number, parallelism: number): Promise
 }
 
 /** Submits the fan-out to a fresh local engine (in-memory PGlite, temp data dir) and waits for it; resolves with the wall time. */
-export async function engineFanout(
+async function engineFanout(
   items: number,
   parallelism: number,
   sandbox: 'auto' | 'bwrap' | 'none',

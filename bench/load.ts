@@ -11,7 +11,7 @@ export interface LoadSettings {
   repeats: number;
 }
 
-export interface TokenLoadRound {
+interface TokenLoadRound {
   /** `/user` with one sequential client and nothing else running. */
   quiet: WrkResult;
   /** The same client while another hammers `/token`. */

@@ -27,7 +27,7 @@ const OPTIONS: TranslateOptions = translateOptionsFrom(loadConfig({}), {
 });
 
 /** A validated parallel recipe (as loadRecipe returns it) with `n` URL inputs in partitions of 100. */
-export function parallelRecipe(n: number): Recipe {
+function parallelRecipe(n: number): Recipe {
   const inputs = Array.from({ length: n }, (_, i) => ({ url: `https://data.example.org/tiles/tile-${i}.tif`, filename: `tile-${i}.tif` }));
   return {
     config: {

@@ -8,7 +8,7 @@ import type { DatabaseConfig } from '../src/config/index.ts';
 import { createDatabase } from '../test/helpers/db.ts';
 import { pgClusterSkipReason, startPgCluster } from '../test/helpers/pg-cluster.ts';
 
-export interface BenchPostgres {
+interface BenchPostgres {
   /** `OGDC_DB_*` variables naming a fresh, empty database. */
   env: Record<string, string>;
   /** Where it came from, for the report. */

@@ -17,7 +17,7 @@ export interface BenchProcess {
   stop(): Promise<void>;
 }
 
-export interface StartProcessOptions {
+interface StartProcessOptions {
   /** Names the process in errors. */
   label: string;
   command: string;
@@ -30,7 +30,7 @@ export interface StartProcessOptions {
 }
 
 /** Reads VmRSS of a process from /proc. */
-export async function rssOf(pid: number): Promise<number> {
+async function rssOf(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
   if (!match) throw new Error(`no VmRSS for process ${pid}`);

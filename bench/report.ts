@@ -41,7 +41,7 @@ export interface BenchResults {
   launches: { label: string; runner: ServiceRunner }[];
 }
 
-export interface Target {
+interface Target {
   name: string;
   value: number;
   limit: number;
@@ -58,7 +58,7 @@ function target(name: string, value: number, limit: number, unit: string, atLeas
 }
 
 /** Evaluates every target of issue 8 against one run's figures. */
-export function targets(r: BenchResults): Target[] {
+function targets(r: BenchResults): Target[] {
   const list = [
     target('/user throughput vs bare Fastify (PGlite)', r.pglite.user.requestsPerSecond / r.floor.user.requestsPerSecond, 0.6, '×', true),
   ];

@@ -18,7 +18,7 @@ import { ADMIN_PASSWORD, getJson, JWT_SECRET, login } from './service.ts';
 import { latencyFigure, prepareRecipeUploads, submitUpload, type LatencyFigure } from './submit.ts';
 import { runWrk, type WrkResult } from './wrk.ts';
 
-export interface ScaleSettings {
+interface ScaleSettings {
   workflows: number;
   nodesPerWorkflow: number;
   pollers: number;
@@ -26,10 +26,10 @@ export interface ScaleSettings {
   detailNodes: number;
 }
 
-export const SCALE: ScaleSettings = { workflows: 50, nodesPerWorkflow: 1000, pollers: 200, runRows: 100_000, detailNodes: 10_000 };
+const SCALE: ScaleSettings = { workflows: 50, nodesPerWorkflow: 1000, pollers: 200, runRows: 100_000, detailNodes: 10_000 };
 
 /** Requests the Argo Server stand-in received while one wrk run polled `/status`. */
-export interface ArgoLoad {
+interface ArgoLoad {
   pollers: number;
   status: WrkResult;
   argoRequests: number;

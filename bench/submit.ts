@@ -18,7 +18,7 @@ export interface LatencyFigure {
 }
 
 /** Nearest-rank percentile of unsorted samples. */
-export function percentile(samples: number[], p: number): number {
+function percentile(samples: number[], p: number): number {
   if (samples.length === 0) throw new Error('no samples');
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;

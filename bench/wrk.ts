@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { WrkError } from './errors.ts';
 
-export const WRK = '/usr/bin/wrk';
+const WRK = '/usr/bin/wrk';
 
-export interface WrkRequest {
+interface WrkRequest {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
@@ -19,7 +19,7 @@ export interface WrkRequest {
   paths?: string[];
 }
 
-export interface WrkOptions {
+interface WrkOptions {
   /** Full URL of the measured route. */
   url: string;
   request?: WrkRequest;
@@ -48,7 +48,7 @@ function luaString(value: string): string {
 }
 
 /** The Lua script for one request shape, ending with a `done` hook that prints the summary. */
-export function wrkScript(request: WrkRequest = {}): string {
+function wrkScript(request: WrkRequest = {}): string {
   const lines = [`wrk.method = ${luaString(request.method ?? 'GET')}`];
   for (const [name, value] of Object.entries(request.headers ?? {})) lines.push(`wrk.headers[${luaString(name)}] = ${luaString(value)}`);
   if (request.body !== undefined) lines.push(`wrk.body = ${luaString(request.body)}`);
@@ -74,7 +74,7 @@ export function wrkScript(request: WrkRequest = {}): string {
 }
 
 /** Parses the summary line the script's `done` hook prints. */
-export function parseWrkOutput(url: string, output: string): WrkResult {
+function parseWrkOutput(url: string, output: string): WrkResult {
   const line = output.split('\n').find((l) => l.startsWith(MARKER));
   if (!line) throw new WrkError(url, 'printed no summary line', output);
   const raw = JSON.parse(line.slice(MARKER.length)) as Record<string, number>;

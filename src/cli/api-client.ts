@@ -24,7 +24,7 @@ function mayStillRefresh(token: string | undefined): boolean {
   return token.split('.').length !== 3 || isUnexpired(token, 0);
 }
 
-export interface ApiClientOptions {
+interface ApiClientOptions {
   baseUrl?: string;
   username?: string;
   password?: string;

@@ -12,7 +12,7 @@ OGDC_API_USERNAME and OGDC_API_PASSWORD. "serve" runs that service itself.`;
 export async function buildProgram(): Promise<Command> {
   const { VERSION } = await import('./version.ts');
   const program = new Command('ogdc-runner').description(DESCRIPTION).version(VERSION).showHelpAfterError();
-  for (const load of commands) (await load()).register(program);
+  for (const load of commands) (await load())(program);
   return program;
 }
 

@@ -66,7 +66,7 @@ function httpsOrLoopbackUrl(file: string, key: string, raw: string): string {
 }
 
 /** Reads ogdc-helm's client secrets JSON: `server_metadata_url`, `client_id`, `client_secret`, `redirect_uris`. */
-export function parseOidcClientSecrets(file: string, text: string): OidcConfig {
+function parseOidcClientSecrets(file: string, text: string): OidcConfig {
   let doc: unknown;
   try {
     doc = JSON.parse(text);

@@ -19,7 +19,7 @@ export type DatabaseConfig =
     };
 
 /** Which workflow engine runs the manifests. */
-export type EngineConfig =
+type EngineConfig =
   | {
       kind: 'local';
       maxProcesses: number;
@@ -195,29 +195,26 @@ function normalizeRootPath(raw: string | undefined): string {
   return raw.replace(/\/+$/, '');
 }
 
-/** Reads and validates the environment; throws a ConfigError naming the first bad variable. */
-export function loadConfig(env: Env = process.env): Config {
-  const dataDir = path.resolve(env.OGDC_DATA_DIR || defaultDataDir(env));
-  let db: DatabaseConfig;
-  if (env.OGDC_DB_HOST) {
-    const { host, port } = parseDbHost(env.OGDC_DB_HOST);
-    const why = 'when OGDC_DB_HOST is set';
-    db = {
-      kind: 'postgres',
-      host,
-      port,
-      user: required(env, 'OGDC_DB_USERNAME', why),
-      password: required(env, 'OGDC_DB_PASSWORD', why),
-      database: env.OGDC_DB_NAME || 'ogdc',
-    };
-    required(env, 'OGDC_JWT_SECRET_KEY', why);
-    required(env, 'OGDC_ADMIN_PASSWORD', why);
-  } else {
-    db = { kind: 'pglite', dataDir: path.join(dataDir, 'db') };
-  }
+function databaseConfig(env: Env, dataDir: string): DatabaseConfig {
+  if (!env.OGDC_DB_HOST) return { kind: 'pglite', dataDir: path.join(dataDir, 'db') };
+  const { host, port } = parseDbHost(env.OGDC_DB_HOST);
+  const why = 'when OGDC_DB_HOST is set';
+  const db: DatabaseConfig = {
+    kind: 'postgres',
+    host,
+    port,
+    user: required(env, 'OGDC_DB_USERNAME', why),
+    password: required(env, 'OGDC_DB_PASSWORD', why),
+    database: env.OGDC_DB_NAME || 'ogdc',
+  };
+  required(env, 'OGDC_JWT_SECRET_KEY', why);
+  required(env, 'OGDC_ADMIN_PASSWORD', why);
+  return db;
+}
 
+function engineConfig(env: Env): EngineConfig {
   const argoUrl = httpUrl(env, 'ARGO_WORKFLOWS_SERVICE_URL');
-  const engine: EngineConfig = argoUrl
+  return argoUrl
     ? {
         kind: 'argo',
         serviceUrl: argoUrl,
@@ -242,23 +239,31 @@ export function loadConfig(env: Env = process.env): Config {
           network: oneOf(env, 'OGDC_LOCAL_STEP_NETWORK', ['none', 'egress'] as const, 'none'),
         },
       };
+}
 
+function s3Config(env: Env): S3Config | undefined {
+  if (!(env.S3_SECRET_KEY_ID || env.S3_SECRET_KEY_KEY || env.INTERNAL_S3_ENDPOINT_URL)) return undefined;
+  const why = 'when any S3_* variable is set';
+  const internal = httpUrl(env, 'INTERNAL_S3_ENDPOINT_URL') ?? required(env, 'INTERNAL_S3_ENDPOINT_URL', why);
+  return {
+    accessKeyId: required(env, 'S3_SECRET_KEY_ID', why),
+    secretAccessKey: required(env, 'S3_SECRET_KEY_KEY', why),
+    internalEndpointUrl: internal,
+    publicEndpointUrl: httpUrl(env, 'PUBLIC_S3_ENDPOINT_URL') ?? internal,
+    bucket: env.S3_BUCKET || 'argo-workflows',
+    region: env.S3_REGION || 'us-east-1',
+  };
+}
+
+/** Reads and validates the environment; throws a ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const dataDir = path.resolve(env.OGDC_DATA_DIR || defaultDataDir(env));
+  const db = databaseConfig(env, dataDir);
+  const engine = engineConfig(env);
   const tag = env.OGDC_RUNNER_IMAGE_TAG || 'latest';
   const environment = env.ENVIRONMENT || undefined;
 
-  let s3: S3Config | undefined;
-  if (env.S3_SECRET_KEY_ID || env.S3_SECRET_KEY_KEY || env.INTERNAL_S3_ENDPOINT_URL) {
-    const why = 'when any S3_* variable is set';
-    const internal = httpUrl(env, 'INTERNAL_S3_ENDPOINT_URL') ?? required(env, 'INTERNAL_S3_ENDPOINT_URL', why);
-    s3 = {
-      accessKeyId: required(env, 'S3_SECRET_KEY_ID', why),
-      secretAccessKey: required(env, 'S3_SECRET_KEY_KEY', why),
-      internalEndpointUrl: internal,
-      publicEndpointUrl: httpUrl(env, 'PUBLIC_S3_ENDPOINT_URL') ?? internal,
-      bucket: env.S3_BUCKET || 'argo-workflows',
-      region: env.S3_REGION || 'us-east-1',
-    };
-  }
+  const s3 = s3Config(env);
 
   return {
     dataDir,

@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Db, DedicatedConnection, PreparedStatement, Queryable } from './types.ts';
 import { DatabaseUnavailableError, translateInputError } from './errors.ts';
 
-export interface PostgresOptions {
+interface PostgresOptions {
   host: string;
   port: number;
   user: string;

@@ -14,7 +14,7 @@ import { parseRemote } from './sources/remote.ts';
 export type RecipeSource = { kind: 'path'; path: string } | { kind: 'archive'; data: Buffer } | { kind: 'remote'; url: string };
 
 /** A recipe copied into a private temporary directory; `cleanup` removes it. */
-export interface StagedRecipe {
+interface StagedRecipe {
   dir: string;
   cleanup(): Promise<void>;
 }

@@ -1,11 +1,11 @@
 /** A `url` input of meta.yml. */
-export interface UrlInputParam {
+interface UrlInputParam {
   type: 'url';
   value: string;
 }
 
 /** A `dataone` input of meta.yml: a dataset, optionally filtered by a file-name glob. */
-export interface DataoneInputParam {
+interface DataoneInputParam {
   type: 'dataone';
   dataset_identifier: string;
   filename?: string;

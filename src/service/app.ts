@@ -11,7 +11,7 @@ import { logResponses, withSafeLogging } from './plugins/logging.ts';
 import { echoRequestId, requestIdOf } from './plugins/request-id.ts';
 import { publicRoutes, authenticatedRoutes } from './routes/index.ts';
 
-export const BODY_LIMIT_BYTES = 1024 * 1024;
+const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Builds the HTTP service: public routes, then everything else behind authentication. */
 export async function buildApp(ctx: ServiceContext, options: FastifyServerOptions = {}): Promise<FastifyInstance> {

@@ -13,7 +13,7 @@ export interface Lease {
   close(): Promise<void>;
 }
 
-export interface LeaseOptions {
+interface LeaseOptions {
   /** The advisory lock key: one per kind of lease. */
   key: number;
   retryMs?: number;
@@ -22,21 +22,24 @@ export interface LeaseOptions {
   log?: (message: string) => void;
 }
 
+/** PGlite's lease: one process has the database, so it holds the lease until closed. */
+function alwaysHeld(options: LeaseOptions): Lease {
+  let held = true;
+  options.onAcquire?.();
+  return {
+    get held() {
+      return held;
+    },
+    async close() {
+      held = false;
+    },
+  };
+}
+
 export async function startLease(db: Db, options: LeaseOptions): Promise<Lease> {
+  if (!db.dedicated) return alwaysHeld(options);
   let held = false;
   let closed = false;
-  if (!db.dedicated) {
-    held = true;
-    options.onAcquire?.();
-    return {
-      get held() {
-        return held;
-      },
-      async close() {
-        held = false;
-      },
-    };
-  }
   const dedicated = db.dedicated.bind(db);
   const retryMs = options.retryMs ?? 1000;
   let conn: DedicatedConnection | undefined;

@@ -30,8 +30,7 @@ const LOCAL_ENGINE_LEASE_KEY = FOLLOWER_LEASE_KEY + 1;
 const CRON_LEASE_KEY = FOLLOWER_LEASE_KEY + 2;
 
 /** The package version, reported by /version. */
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-  .version;
+const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Fills the JWT key and admin password from 0600 files of the data dir in embedded mode. */
 export async function resolveSecrets(
@@ -49,7 +48,7 @@ export async function resolveSecrets(
 }
 
 /** Creates the `admin` user with the given password unless it exists. */
-export async function ensureAdmin(db: Db, password: string): Promise<void> {
+async function ensureAdmin(db: Db, password: string): Promise<void> {
   if (await findUserByName(db, ADMIN_USERNAME)) return;
   try {
     await insertUser(db, { name: ADMIN_USERNAME, passwordHash: await hashPassword(password), isAdmin: true });
@@ -80,6 +79,90 @@ export interface StartOptions {
 
 const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
+/** The engine's change stream, followed by this replica while it may (see startFollowing). */
+interface EngineFollowing {
+  /** Resolves once the first list of workflows has been applied (undefined while not following). */
+  listed(): Promise<void> | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Keeps the runs table current from the engine's change stream; reads never ask the engine. An engine of this process
+ * is followed at once, holds the local-engine lease (a second replica would not see its workflows) and runs the
+ * CronWorkflows; a shared engine (Argo) is followed by one replica at a time, the holder of the follower lease.
+ */
+async function startFollowing(
+  ctx: ServiceContext,
+  app: FastifyInstance,
+  engine: Engine,
+  options: StartOptions,
+  onLease: (lease: Lease) => void,
+): Promise<EngineFollowing> {
+  let following: Following | undefined;
+  const follow = () => {
+    following ??= followEngine(ctx, engine, (err, what) => app.log.warn({ err }, what));
+  };
+  const stop = async () => {
+    const f = following;
+    following = undefined;
+    await f?.stop();
+  };
+  const result = { listed: () => following?.listed, stop };
+  if (engine.shared) {
+    // A replica that loses the lease stops following, another takes over.
+    const lease = await startLease(ctx.db, {
+      key: FOLLOWER_LEASE_KEY,
+      onAcquire: () => {
+        app.log.info('this replica now follows the Argo Server');
+        follow();
+      },
+      onLose: () => void stop(),
+      log: (m) => app.log.warn(m),
+    });
+    onLease(lease);
+    return result;
+  }
+  follow();
+  const lease = await startLease(ctx.db, { key: LOCAL_ENGINE_LEASE_KEY, retryMs: 60_000 });
+  onLease(lease);
+  if (!lease.held) {
+    const line =
+      'Another service replica with the local engine shares this database: the local engine runs in one replica only ' +
+      '(its runs are invisible to the other); use the Argo engine for several replicas.';
+    options.notice?.(line);
+    app.log.warn(line);
+  }
+  // An injected clock (tests) drives passes through ctx.cron.tick() only: no timer, no lease.
+  const leaseKey = options.now ? undefined : CRON_LEASE_KEY;
+  const log = (m: string) => app.log.info(m);
+  ctx.cron = await startCronScheduler({ db: ctx.db, engine, now: options.now, leaseKey, log, active: () => lease.held });
+  return result;
+}
+
+function buildContext(config: Config, db: Db, engine: Engine | undefined, jwtSecretKey: string, runChanges: ServiceContext['runChanges']) {
+  const oidc = config.oidc ? createOidc(config.oidc) : undefined;
+  const auth = createAuth(db, jwtSecretKey, {
+    oidc,
+    adminScope: config.adminScope,
+    refreshTokenLifetimeSeconds: config.refreshTokenLifetimeSeconds,
+  });
+  const ctx: ServiceContext = {
+    config,
+    db,
+    auth,
+    oidc,
+    engine,
+    secretKey: jwtSecretKey,
+    version: VERSION,
+    runChanges,
+    workflowDetails: createWorkflowDetails(() => engine),
+    statusCache: createStatusCache(db, runChanges),
+  };
+  // GET /authorize ends a sign-in begun by the web page with the page's session cookie.
+  ctx.startBrowserSession = async (_request, reply, user, provider) => void (await startSession(reply, ctx, user, provider));
+  return ctx;
+}
+
 /** Opens the database, ensures the admin, starts the engine and builds the app (not yet listening). */
 export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
   const { jwtSecretKey, adminPassword } = await resolveSecrets(config, options.notice);
@@ -93,97 +176,17 @@ export async function startService(config: Config, options: StartOptions = {}): 
     engine = options.createEngine ? await options.createEngine(config, db) : undefined;
     let warn = (_message: string): void => {};
     runChanges = await createSharedRunChanges(db, (m) => warn(m));
-    const currentEngine = engine;
-    const oidc = config.oidc ? createOidc(config.oidc) : undefined;
-    const auth = createAuth(db, jwtSecretKey, {
-      oidc,
-      adminScope: config.adminScope,
-      refreshTokenLifetimeSeconds: config.refreshTokenLifetimeSeconds,
-    });
-    const ctx: ServiceContext = {
-      config,
-      db,
-      auth,
-      oidc,
-      engine,
-      secretKey: jwtSecretKey,
-      version: VERSION,
-      runChanges,
-      workflowDetails: createWorkflowDetails(() => currentEngine),
-      statusCache: createStatusCache(db, runChanges),
-    };
-    // GET /authorize ends a sign-in begun by the web page with the page's session cookie.
-    ctx.startBrowserSession = async (_request, reply, user, provider) => void (await startSession(reply, ctx, user, provider));
+    const ctx = buildContext(config, db, engine, jwtSecretKey, runChanges);
     const app = await buildApp(ctx, options.fastify);
     warn = (message) => app.log.warn(message);
-    // The engine's change stream keeps the runs table current; reads never ask the engine.
-    let following: Following | undefined;
-    const follow = (eng: Engine) => {
-      following ??= followEngine(ctx, eng, (err, what) => app.log.warn({ err }, what));
-    };
-    const unfollow = async () => {
-      const f = following;
-      following = undefined;
-      await f?.stop();
-    };
-    if (engine && !engine.shared) {
-      follow(engine);
-      // Workflows run in this process: a second replica on this database would not see them.
-      lease = await startLease(db, { key: LOCAL_ENGINE_LEASE_KEY, retryMs: 60_000 });
-      if (!lease.held) {
-        const line =
-          'Another service replica with the local engine shares this database: the local engine runs in one replica only ' +
-          '(its runs are invisible to the other); use the Argo engine for several replicas.';
-        options.notice?.(line);
-        app.log.warn(line);
-      }
-      const cronLog = (m: string) => app.log.info(m);
-      // An injected clock (tests) drives passes through ctx.cron.tick() only: no timer, no lease.
-      const leaseKey = options.now ? undefined : CRON_LEASE_KEY;
-      const engineLease = lease;
-      ctx.cron = await startCronScheduler({ db, engine, now: options.now, leaseKey, log: cronLog, active: () => engineLease.held });
-    } else if (engine) {
-      // One replica at a time follows a shared engine; a replica that loses the lease stops, another takes over.
-      const eng = engine;
-      lease = await startLease(db, {
-        key: FOLLOWER_LEASE_KEY,
-        onAcquire: () => {
-          app.log.info('this replica now follows the Argo Server');
-          follow(eng);
-        },
-        onLose: () => void unfollow(),
-        log: (m) => app.log.warn(m),
-      });
-    }
+    const following = engine ? await startFollowing(ctx, app, engine, options, (l) => (lease = l)) : undefined;
     await reconcileUnfinishedRuns(ctx).catch((err: unknown) => app.log.warn({ err }, 'could not reconcile unfinished runs'));
     // An engine of this process lists its workflows at once: runs a previous process left unfinished are brought up to
     // date before the first request. A shared engine's list comes whenever this replica holds the lease.
-    if (engine && !engine.shared) await following?.listed;
+    if (engine && !engine.shared) await following?.listed();
+    const parts = { app, ctx, engine, lease, following, runChanges, db };
     let closing: Promise<void> | undefined;
-    return {
-      app,
-      ctx,
-      close() {
-        closing ??= (async () => {
-          // In-flight requests get a grace period; then connections that would never end on
-          // their own (followed log streams of running workflows) are cut so shutdown completes.
-          const cut = setTimeout(() => app.server.closeAllConnections(), options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
-          try {
-            await app.close();
-          } finally {
-            clearTimeout(cut);
-          }
-          // Stopping the engine ends its running workflows (Error); their runs are recorded before the database closes.
-          await ctx.cron?.close();
-          await engine?.close();
-          await lease?.close();
-          await unfollow();
-          await runChanges?.close();
-          await db.close();
-        })();
-        return closing;
-      },
-    };
+    return { app, ctx, close: () => (closing ??= closeService(parts, options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS)) };
   } catch (err) {
     await engine?.close().catch(() => {});
     await lease?.close().catch(() => {});
@@ -191,4 +194,34 @@ export async function startService(config: Config, options: StartOptions = {}): 
     await db.close().catch(() => {});
     throw err;
   }
+}
+
+async function closeService(
+  parts: {
+    app: FastifyInstance;
+    ctx: ServiceContext;
+    engine: Engine | undefined;
+    lease: Lease | undefined;
+    following: EngineFollowing | undefined;
+    runChanges: { close(): Promise<void> };
+    db: Db;
+  },
+  graceMs: number,
+): Promise<void> {
+  const { app, ctx, engine, lease, following, runChanges, db } = parts;
+  // In-flight requests get a grace period; then connections that would never end on
+  // their own (followed log streams of running workflows) are cut so shutdown completes.
+  const cut = setTimeout(() => app.server.closeAllConnections(), graceMs);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(cut);
+  }
+  // Stopping the engine ends its running workflows (Error); their runs are recorded before the database closes.
+  await ctx.cron?.close();
+  await engine?.close();
+  await lease?.close();
+  await following?.stop();
+  await runChanges.close();
+  await db.close();
 }

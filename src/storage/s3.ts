@@ -21,7 +21,7 @@ export interface S3Client {
   destroy(): void;
 }
 
-export interface S3ClientOptions {
+interface S3ClientOptions {
   /** Limit on connecting, and on each request until its response headers arrive. */
   timeoutMs?: number;
   /** Extra attempts after a connection error, timeout or 5xx (all our S3 calls are idempotent). */
@@ -48,6 +48,38 @@ function codeOf(err: S3ServiceException): string | undefined {
   return err.name;
 }
 
+/** Turns an SDK failure into a storage error: unreachable or 5xx, no such object, or refused. */
+function storageFailure(internal: string, bucket: string, operation: string, key: string, err: unknown): Error {
+  const status = statusOf(err);
+  if (!(err instanceof S3ServiceException) || status === undefined || status >= 500) {
+    const why =
+      status === undefined
+        ? `is unreachable: ${(err as Error).message}`
+        : `answered ${status}${err instanceof S3ServiceException && codeOf(err) ? `: ${err.message}` : ''}`;
+    return new S3UnavailableError(internal, operation, `S3 endpoint ${internal} ${why} (${operation} "${key}")`, { cause: err });
+  }
+  const code = codeOf(err);
+  if (status === 404 && (code === undefined || code === 'NoSuchKey')) return new S3ObjectNotFoundError(bucket, key);
+  const detail = code ? err.message : `HTTP ${status}`;
+  return new S3RequestError(
+    operation,
+    key,
+    status,
+    code,
+    `S3 refused ${operation} "${key}" in bucket "${bucket}": ${code ? `${code}: ` : ''}${detail}`,
+  );
+}
+
+/**
+ * A URL signed for the internal host, as the reference does, moved onto the public endpoint, which proxies to it: the
+ * internal endpoint's origin and path prefix give way to the public endpoint's.
+ */
+function onPublicEndpoint(signed: string, internalPrefix: string, publicEndpoint: string): string {
+  let rest = signed.slice(new URL(signed).origin.length);
+  if (rest.startsWith(`${internalPrefix}/`)) rest = rest.slice(internalPrefix.length);
+  return publicEndpoint + rest;
+}
+
 /** Builds an S3 client for one bucket; requests go to the internal endpoint. */
 export function createS3Client(config: S3Config, options: S3ClientOptions = {}): S3Client {
   const timeoutMs = options.timeoutMs ?? 10_000;
@@ -68,27 +100,7 @@ export function createS3Client(config: S3Config, options: S3ClientOptions = {}):
     requestHandler: new NodeHttpHandler({ connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true }),
   });
 
-  /** Turns an SDK failure into a storage error: unreachable or 5xx, no such object, or refused. */
-  function failure(operation: string, key: string, err: unknown): Error {
-    const status = statusOf(err);
-    if (!(err instanceof S3ServiceException) || status === undefined || status >= 500) {
-      const why =
-        status === undefined
-          ? `is unreachable: ${(err as Error).message}`
-          : `answered ${status}${err instanceof S3ServiceException && codeOf(err) ? `: ${err.message}` : ''}`;
-      return new S3UnavailableError(internal, operation, `S3 endpoint ${internal} ${why} (${operation} "${key}")`, { cause: err });
-    }
-    const code = codeOf(err);
-    if (status === 404 && (code === undefined || code === 'NoSuchKey')) return new S3ObjectNotFoundError(config.bucket, key);
-    const detail = code ? err.message : `HTTP ${status}`;
-    return new S3RequestError(
-      operation,
-      key,
-      status,
-      code,
-      `S3 refused ${operation} "${key}" in bucket "${config.bucket}": ${code ? `${code}: ` : ''}${detail}`,
-    );
-  }
+  const failure = (operation: string, key: string, err: unknown) => storageFailure(internal, config.bucket, operation, key, err);
 
   return {
     async presignGetUrl(key, expiresInSeconds) {
@@ -99,11 +111,7 @@ export function createS3Client(config: S3Config, options: S3ClientOptions = {}):
         expiresIn: expiresInSeconds,
         signingDate: now(),
       });
-      // Signed for the internal host, as the reference does; the public endpoint proxies to it.
-      // The internal endpoint's origin and path prefix give way to the public endpoint's.
-      let rest = signed.slice(new URL(signed).origin.length);
-      if (rest.startsWith(`${internalPrefix}/`)) rest = rest.slice(internalPrefix.length);
-      return publicEndpoint + rest;
+      return onPublicEndpoint(signed, internalPrefix, publicEndpoint);
     },
 
     async putObject(key, body, contentType = 'application/octet-stream') {

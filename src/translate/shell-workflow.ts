@@ -12,7 +12,7 @@ import { RUN_DIR } from './layout.ts';
 import type { TranslateOptions, TranslationResult } from './types.ts';
 
 /** Files per partition when `partition_size` is null, as in the Python runner. */
-export const DEFAULT_PARTITION_SIZE = 1000;
+const DEFAULT_PARTITION_SIZE = 1000;
 
 /** Steps argument handing step `from`'s `output-dir` on as `input-dir`. */
 function passOutputDir(from: string): WorkflowStep['arguments'] {

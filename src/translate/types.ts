@@ -1,6 +1,6 @@
 import type { Workflow } from '../engine/types.ts';
 
-export type PodSecurityLevel = 'baseline' | 'restricted';
+type PodSecurityLevel = 'baseline' | 'restricted';
 
 /** Deployment settings the translator needs; the service fills them from `Config`. */
 export interface TranslateOptions {

@@ -66,44 +66,78 @@ export function translateParallelVisualization(recipe: Recipe, options: Translat
       'the stager can be switched off only when pvc_mount inputs hold the staged tiles or GeoTIFFs (the output folder starts empty)',
     );
   }
-  const p = new Pipeline();
-  const stage = (name: string, template: VizStage, dependencies: string[], extra: Partial<DagTask> = {}) =>
-    p.add({ name, template, dependencies, ...extra }, () => buildVizStageTemplate(id, template, size, options));
-  const fanOut = (from: ManifestSource, parameter: string) => ({
-    withParam: partitionsOf(from.task),
-    arguments: { parameters: [{ name: parameter, value: vizPartitionPathArg(from.stage) }] },
-  });
-  const stageFiles = (from: ManifestSource) => {
-    const args = fanOut(from, 'partition-manifest-path');
-    args.arguments.parameters.unshift({ name: 'partition-id', value: '{{item.partition_id}}' });
-    return stage('stage-files', 'stage-files', [from.task], args);
-  };
-
-  const setup = p.add({ name: 'setup-config', template: 'stage-viz-config' }, () =>
+  const b = new VizBuilder(id, size, options);
+  const setup = b.p.add({ name: 'setup-config', template: 'stage-viz-config' }, () =>
     buildVizConfigTemplate(id, recipe.vizConfig ?? {}, options, [...new Set([...(claims.length > 0 ? [] : ['input']), ...plan.dirs])]),
   );
-  const uploads: Upload[] = [];
-  let current: string[];
-  // With the stager off, the listed pvc_mount files are what the later stages take.
-  let direct: ManifestSource | undefined;
-  if (claims.length > 0) {
-    const list = p.add({ name: 'list-pvc-files', template: 'list-pvc-files', dependencies: [setup] }, () =>
-      buildListPvcFilesTemplate(claims, size, options),
+  const inputs = claims.length > 0 ? b.pvcInputStages(claims, plan.stager, setup) : b.fetchStages(recipe, setup);
+  processingStages(b, plan, inputs);
+
+  const templates: Template[] = [{ name: 'main', dag: { tasks: b.p.tasks } }, ...b.p.templates.values()];
+  // A recipe may ask for less parallelism than the service allows, never more.
+  const parallelism = Math.min(options.maxParallelLimit, recipe.config.workflow.parallel.max_parallelism ?? Infinity);
+  const metadata = {
+    ...buildMetadata(recipe, 'visualization', options),
+    annotations: { 'workflows.argoproj.io/description': DESCRIPTION },
+  };
+  const workflow = buildWorkflow(metadata, buildSpec(recipe, options, templates, parallelism));
+  return { workflow: withInputClaims(workflow, claims), uploads: inputs.uploads };
+}
+
+/** What the input stages leave: the tasks the next stage waits for, and the listed pvc_mount files when the stager is off. */
+interface InputStages {
+  current: string[];
+  direct: ManifestSource | undefined;
+  uploads: Upload[];
+}
+
+/** The pipeline with the stage helpers every part of the DAG uses. */
+class VizBuilder {
+  readonly p = new Pipeline();
+
+  constructor(
+    private readonly id: string,
+    private readonly size: number,
+    private readonly options: TranslateOptions,
+  ) {}
+
+  stage(name: string, template: VizStage, dependencies: string[], extra: Partial<DagTask> = {}): string {
+    return this.p.add({ name, template, dependencies, ...extra }, () => buildVizStageTemplate(this.id, template, this.size, this.options));
+  }
+
+  fanOut(from: ManifestSource, parameter: string) {
+    return {
+      withParam: partitionsOf(from.task),
+      arguments: { parameters: [{ name: parameter, value: vizPartitionPathArg(from.stage) }] },
+    };
+  }
+
+  stageFiles(from: ManifestSource): string {
+    const args = this.fanOut(from, 'partition-manifest-path');
+    args.arguments.parameters.unshift({ name: 'partition-id', value: '{{item.partition_id}}' });
+    return this.stage('stage-files', 'stage-files', [from.task], args);
+  }
+
+  /** pvc_mount inputs: their files listed, then staged (with the stager off, the listed files are what the later stages take). */
+  pvcInputStages(claims: ReturnType<typeof pvcInputs>, stager: boolean, setup: string): InputStages {
+    const list = this.p.add({ name: 'list-pvc-files', template: 'list-pvc-files', dependencies: [setup] }, () =>
+      buildListPvcFilesTemplate(claims, this.size, this.options),
     );
-    if (plan.stager) current = [stageFiles({ task: list, stage: 'pvc-inputs' })];
-    else {
-      direct = { task: list, stage: 'pvc-inputs' };
-      current = [list];
-    }
-  } else {
+    const source = { task: list, stage: 'pvc-inputs' };
+    if (stager) return { current: [this.stageFiles(source)], direct: undefined, uploads: [] };
+    return { current: [list], direct: source, uploads: [] };
+  }
+
+  /** URL and DataONE inputs: fetched from the uploaded list, partitioned, then staged. */
+  fetchStages(recipe: Recipe, setup: string): InputStages {
+    const { id, options } = this;
     const inputs = checkInputFiles(recipe);
     const prefix = options.uploadPrefix.replace(/\/+$/, '');
     if (prefix === '') {
       throw new InvalidRecipeForTranslationError(id, 'uploadPrefix', 'a parallel workflow needs a non-empty upload prefix');
     }
     const key = `${prefix}/inputs.tsv`;
-    uploads.push({ key, body: inputsTsv(inputs) });
-    const fetch = p.add({ name: 'fetch', template: 'fetch', dependencies: [setup] }, () =>
+    const fetch = this.p.add({ name: 'fetch', template: 'fetch', dependencies: [setup] }, () =>
       buildListedDownloadTemplate(
         key,
         inputs.length,
@@ -112,22 +146,30 @@ export function translateParallelVisualization(recipe: Recipe, options: Translat
         options,
       ),
     );
-    const manifests = p.add(
+    const manifests = this.p.add(
       { name: 'write-stage-partition-manifests', template: 'write-stage-partition-manifests', dependencies: [fetch] },
-      () => buildStageManifestsTemplate(id, size, options),
+      () => buildStageManifestsTemplate(id, this.size, options),
     );
-    current = [stageFiles({ task: manifests, stage: 'stage-files' })];
+    return {
+      current: [this.stageFiles({ task: manifests, stage: 'stage-files' })],
+      direct: undefined,
+      uploads: [{ key, body: inputsTsv(inputs) }],
+    };
   }
+}
 
+/** Staged tiles → rasterization and 3D tiles → parent levels → web tiles, as far as the plan goes. */
+function processingStages(b: VizBuilder, plan: ReturnType<typeof vizPlan>, { current, direct }: InputStages): void {
   let staged = direct;
   if ((plan.raster || plan.threeDTiles) && !staged) {
-    staged = { task: stage('discover-staged-tiles', 'discover-staged-tiles', current), stage: 'staged-tiles' };
+    staged = { task: b.stage('discover-staged-tiles', 'discover-staged-tiles', current), stage: 'staged-tiles' };
   }
   let rasterized: string | undefined;
   if (plan.raster && staged) {
-    rasterized = stage('rasterize-max-z', 'rasterize-max-z', [staged.task], fanOut(staged, 'staged-tiles-manifest-path'));
+    rasterized = b.stage('rasterize-max-z', 'rasterize-max-z', [staged.task], b.fanOut(staged, 'staged-tiles-manifest-path'));
   }
-  if (plan.threeDTiles && staged) stage('create-3dtiles', 'create-3dtiles', [staged.task], fanOut(staged, 'staged-tiles-manifest-path'));
+  if (plan.threeDTiles && staged)
+    b.stage('create-3dtiles', 'create-3dtiles', [staged.task], b.fanOut(staged, 'staged-tiles-manifest-path'));
 
   // Parent levels one zoom level at a time, deepest first: each needs the level below it complete. The output
   // folder starts empty, so without rasterization there are no GeoTIFFs to build parents (or, unless listed
@@ -136,33 +178,23 @@ export function translateParallelVisualization(recipe: Recipe, options: Translat
   if (plan.rasterParents && rasterized) {
     let previous = rasterized;
     for (let z = plan.maxZ - 1; z >= plan.minZ; z--) {
-      const discover = stage(`discover-parents-z-${z}`, 'discover-parent-tiles', [previous], {
+      const discover = b.stage(`discover-parents-z-${z}`, 'discover-parent-tiles', [previous], {
         arguments: { parameters: [{ name: 'z-level', value: String(z) }] },
       });
-      previous = stage(
+      previous = b.stage(
         `create-composites-z-${z}`,
         'create-composite-z',
         [discover],
-        fanOut({ task: discover, stage: `parent-tiles-z-${z}` }, 'parent-tiles-manifest-path'),
+        b.fanOut({ task: discover, stage: `parent-tiles-z-${z}` }, 'parent-tiles-manifest-path'),
       );
       composited = previous;
     }
   }
   const anchor = composited ?? rasterized;
   if (plan.webTiles && anchor) {
-    const discover = stage('discover-all-geotiffs', 'discover-all-geotiffs', [anchor]);
-    stage('create-web-tiles', 'create-web-tiles', [discover], fanOut({ task: discover, stage: 'geotiffs' }, 'geotiff-manifest-path'));
+    const discover = b.stage('discover-all-geotiffs', 'discover-all-geotiffs', [anchor]);
+    b.stage('create-web-tiles', 'create-web-tiles', [discover], b.fanOut({ task: discover, stage: 'geotiffs' }, 'geotiff-manifest-path'));
   } else if (plan.webTiles && direct) {
-    stage('create-web-tiles', 'create-web-tiles', [direct.task], fanOut(direct, 'geotiff-manifest-path'));
+    b.stage('create-web-tiles', 'create-web-tiles', [direct.task], b.fanOut(direct, 'geotiff-manifest-path'));
   }
-
-  const templates: Template[] = [{ name: 'main', dag: { tasks: p.tasks } }, ...p.templates.values()];
-  // A recipe may ask for less parallelism than the service allows, never more.
-  const parallelism = Math.min(options.maxParallelLimit, recipe.config.workflow.parallel.max_parallelism ?? Infinity);
-  const metadata = {
-    ...buildMetadata(recipe, 'visualization', options),
-    annotations: { 'workflows.argoproj.io/description': DESCRIPTION },
-  };
-  const workflow = buildWorkflow(metadata, buildSpec(recipe, options, templates, parallelism));
-  return { workflow: withInputClaims(workflow, claims), uploads };
 }

@@ -17,12 +17,12 @@ export interface DataoneStandin {
 }
 
 /** The bytes the stand-in serves for an object: deterministic, derived from its identifier. */
-export function standinObjectContent(identifier: string): Buffer {
+function standinObjectContent(identifier: string): Buffer {
   return Buffer.from(`stand-in DataONE object ${identifier}\n`);
 }
 
 /** The identifier the stand-in gives a file that has none. */
-export function standinIdentifier(dataset: string, file: StandinFile): string {
+function standinIdentifier(dataset: string, file: StandinFile): string {
   return file.identifier ?? `urn:uuid:${dataset}/${file.fileName}`;
 }
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** A file to commit; `link` makes a symbolic link to that target instead. */
-export type RepoFile = string | { link: string };
+type RepoFile = string | { link: string };
 
 /**
  * Creates a git repository in a temp directory with `files` committed on

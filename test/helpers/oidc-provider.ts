@@ -16,16 +16,16 @@ export const TEST_CLIENT_ID = 'ogdc-test-client';
 export const TEST_CLIENT_SECRET = 'ogdc-test-client-secret-0123456789abcdef';
 /** Where the provider sends the browser back; the tests catch it and hand it to the service. */
 export const TEST_REDIRECT_URI = 'http://127.0.0.1:9/authorize';
-export const ADMIN_SCOPE = 'ogdc:admin';
+const ADMIN_SCOPE = 'ogdc:admin';
 
-export interface TestAccount {
+interface TestAccount {
   /** `preferred_username`; absent for an account that is named by `sub` only. */
   username?: string;
   /** Whether consent grants `ogdc:admin`. */
   admin: boolean;
 }
 
-export type ProviderMode = 'ok' | 'down' | 'jwks-hang' | 'jwks-garbage';
+type ProviderMode = 'ok' | 'down' | 'jwks-hang' | 'jwks-garbage';
 
 export interface TestProvider {
   issuer: string;
@@ -194,7 +194,7 @@ export async function startTestProvider(accounts: Record<string, TestAccount>): 
 }
 
 /** A cookie jar that sends every cookie it holds, enough for one provider on loopback. */
-export class CookieJar {
+class CookieJar {
   private readonly cookies = new Map<string, string>();
 
   take(response: Response): void {

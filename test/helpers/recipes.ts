@@ -25,7 +25,7 @@ export async function serveFiles(files: Record<string, string | Buffer>): Promis
   };
 }
 
-export interface RecipeSpec {
+interface RecipeSpec {
   name: string;
   inputs: string[];
   steps: string[];

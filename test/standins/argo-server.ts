@@ -12,7 +12,7 @@ import type { LogLine, Workflow, WorkflowStatus } from '../../src/engine/types.t
 import { parseLabelSelector } from './label-selector.ts';
 import { createWatchHub, type WatchHub } from './argo-watch.ts';
 
-export type FailMode = 'down' | '500' | 'hang' | null;
+type FailMode = 'down' | '500' | 'hang' | null;
 
 export interface ArgoStandin {
   url: string;

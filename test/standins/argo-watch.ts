@@ -11,7 +11,7 @@ import type http from 'node:http';
 import type { Workflow } from '../../src/engine/types.ts';
 import { parseLabelSelector } from './label-selector.ts';
 
-export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 interface Watcher {
   res: http.ServerResponse;

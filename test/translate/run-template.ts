@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { Template } from '../../src/argo/types.ts';
 
-export interface RunResult {
+interface RunResult {
   code: number | null;
   stdout: string;
   stderr: string;

@@ -1,7 +1,7 @@
 // All API calls go to the service root, one level above the page (/ui/), so the page works
 // under any API_ROOT_PATH. The session is the HttpOnly cookie; the CSRF token is held in memory only.
 
-export const apiBase = new URL('../', location.href);
+const apiBase = new URL('../', location.href);
 
 export interface SignIn {
   password: boolean;
@@ -38,7 +38,7 @@ export interface Run {
   finished_at: string | null;
 }
 
-export interface Param {
+interface Param {
   name: string;
   value: string | null;
 }

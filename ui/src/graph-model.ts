@@ -11,7 +11,7 @@ export interface GraphNode {
   children: string[];
 }
 
-export interface Box {
+interface Box {
   key: string;
   label: string;
   phase: string;

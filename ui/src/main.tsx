@@ -27,6 +27,7 @@ function Page({ route, session }: { route: string; session: Session }) {
   return <RunsPage session={session} />;
 }
 
+// eslint-disable-next-line max-lines-per-function -- a page component: its state, effects and JSX read together
 function App() {
   const route = useRoute();
   const [session, setSession] = useState<Session | null | undefined>(undefined);

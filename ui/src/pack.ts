@@ -3,9 +3,9 @@
 // Hand-written: the CLI's `tar` package is built on Node streams and Buffers, and the page needs only
 // ustar headers for regular files and directories (long paths split into prefix and name).
 
-export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 /** Files and folders a staged recipe may hold (the service's limit, src/recipe/sources/limits.ts). */
-export const MAX_ENTRIES = 1000;
+const MAX_ENTRIES = 1000;
 
 export class PackError extends Error {}
 

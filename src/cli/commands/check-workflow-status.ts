@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ApiClient } from '../api-client.ts';
 
 /** The run's status as the service reports it (null before the engine knows). */
-export async function workflowStatus(client: ApiClient, name: string): Promise<string | null> {
+async function workflowStatus(client: ApiClient, name: string): Promise<string | null> {
   return (await client.json<{ status: string | null }>(`/status/${encodeURIComponent(name)}`)).status;
 }
 

@@ -16,7 +16,7 @@ interface CronItem {
 }
 
 /** A table of CronWorkflows with their schedules, next and last run. */
-export function formatCrons(items: CronItem[]): string {
+function formatCrons(items: CronItem[]): string {
   const header = ['NAME', 'OWNER', 'SCHEDULES', 'TIMEZONE', 'SUSPENDED', 'NEXT RUN', 'LAST SCHEDULED', 'ACTIVE'];
   const rows = items.map((c) => [
     c.metadata.name,

@@ -4,7 +4,7 @@ import { CliError } from '../errors.ts';
 import { writeTokens } from '../token-file.ts';
 
 /** Signs in with a local account's name and password and stores the access and refresh tokens. */
-export async function passwordLogin(client: ApiClient, username: string, password: string): Promise<string> {
+async function passwordLogin(client: ApiClient, username: string, password: string): Promise<string> {
   const data = await client.passwordLogin(username, password);
   await writeTokens(client.tokenFile, {
     access_token: data.access_token,

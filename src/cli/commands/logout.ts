@@ -6,7 +6,7 @@ import { deleteTokens, readTokens } from '../token-file.ts';
  * Revokes the stored refresh token at the service (POST /logout) and deletes the token file.
  * The file goes even when the service cannot be reached; the answer says whether it revoked.
  */
-export async function logout(client: ApiClient): Promise<{ revoked: boolean | undefined; deleted: boolean }> {
+async function logout(client: ApiClient): Promise<{ revoked: boolean | undefined; deleted: boolean }> {
   const stored = await readTokens(client.tokenFile);
   let revoked: boolean | undefined;
   if (stored.refresh_token) {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ApiClient } from '../api-client.ts';
 
 /** Streams a run's logs to `out`. */
-export async function streamLogs(
+async function streamLogs(
   client: ApiClient,
   name: string,
   options: { follow?: boolean; node?: string },

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.ts';
 
-export interface RenderOptions {
+interface RenderOptions {
   format: 'yaml' | 'json';
   env: Record<string, string | undefined>;
   stdout: (text: string) => void;

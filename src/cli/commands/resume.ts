@@ -3,7 +3,7 @@ import { ApiClient } from '../api-client.ts';
 import { CliError } from '../errors.ts';
 
 /** Parses repeated `-p NAME=VALUE`; throws CliError (exit 2) naming a malformed one. */
-export function parseOutputValues(values: string[]): Record<string, string> {
+function parseOutputValues(values: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const v of values) {
     const eq = v.indexOf('=');

@@ -11,7 +11,7 @@ interface RunRow {
 }
 
 /** A table of runs, newest first. */
-export function formatRuns(runs: RunRow[], total: number): string {
+function formatRuns(runs: RunRow[], total: number): string {
   const header = ['WORKFLOW', 'RECIPE', 'SUBMITTER', 'STATUS', 'PROGRESS', 'SUBMITTED'];
   const rows = runs.map((r) => [
     r.recipe_workflow_name ?? '-',

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 
-export interface ServeOptions {
+interface ServeOptions {
   host: string;
   port: string;
 }
 
 /** Runs the service until SIGINT/SIGTERM; resolves when it has shut down. */
-export async function serve(options: ServeOptions): Promise<number> {
+async function serve(options: ServeOptions): Promise<number> {
   const { loadConfig } = await import('../../config/index.ts');
   const { startService } = await import('../../service/start.ts');
   const { createEngine } = await import('../../engine/create.ts');

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CliError } from '../errors.ts';
 import { isUnexpired, parseTokenJson, readTokens, tokenFilePath, writeTokens, type StoredTokens } from '../token-file.ts';
 
-export interface SetTokenOptions {
+interface SetTokenOptions {
   access?: string;
   refresh?: string;
   jsonStr?: string;
@@ -12,7 +12,7 @@ export interface SetTokenOptions {
  * Stores tokens in the token file as the v0.4 Python CLI does: given tokens win (flags over the
  * JSON), a token not given is kept from the file while it has not expired. Returns the file.
  */
-export async function setToken(options: SetTokenOptions, file = tokenFilePath()): Promise<string> {
+async function setToken(options: SetTokenOptions, file = tokenFilePath()): Promise<string> {
   const parsed = options.jsonStr !== undefined ? parseTokenJson(options.jsonStr) : {};
   const access = options.access || parsed.access_token;
   const refresh = options.refresh || parsed.refresh_token;

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { ApiClient } from '../api-client.ts';
 import { waitForRun } from '../wait.ts';
 
-export interface SubmitOptions {
+interface SubmitOptions {
   wait?: boolean;
   overwrite?: boolean;
 }

@@ -12,7 +12,7 @@ interface TemplateItem {
 }
 
 /** A table of kept templates: name, owner, namespace and the templates each holds. */
-export function formatTemplates(items: TemplateItem[]): string {
+function formatTemplates(items: TemplateItem[]): string {
   const header = ['NAME', 'OWNER', 'NAMESPACE', 'TEMPLATES', 'UPDATED'];
   const rows = items.map((t) => [
     t.metadata.name,

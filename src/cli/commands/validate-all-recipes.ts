@@ -6,9 +6,9 @@ import { type Output, dataoneNodeUrlFromEnv } from './validate-recipe.ts';
 
 type Env = Record<string, string | undefined>;
 
-export const DEFAULT_RECIPES_REPO = 'https://github.com/qgreenland-net/ogdc-recipes.git';
+const DEFAULT_RECIPES_REPO = 'https://github.com/qgreenland-net/ogdc-recipes.git';
 
-export interface ValidateAllOptions {
+interface ValidateAllOptions {
   ref: string;
   checkUrls: boolean;
   env?: Env;
@@ -18,7 +18,7 @@ export interface ValidateAllOptions {
 }
 
 /** A repository location as git understands it: local paths become file:// URLs, `git@host:path` becomes ssh://. */
-export function repoUrl(location: string): string {
+function repoUrl(location: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) return location;
   const scp = /^([\w.-]+@[\w.-]+):(?!\/\/)(.+)$/.exec(location);
   if (scp) return `ssh://${scp[1]}/${scp[2]}`;
@@ -28,7 +28,7 @@ export function repoUrl(location: string): string {
 /** `validate-all-recipes`: clones the repository and validates every `recipes/*` recipe; 1 if any is invalid. */
 export async function validateAllRecipesCommand(location: string, options: ValidateAllOptions): Promise<number> {
   const out = options.out ?? process.stdout;
-  const [{ mkdtemp, readdir, rm }, os, { cloneRepo }, { loadRecipe, META_FILE }, errors, { CliError }] = await Promise.all([
+  const [{ mkdtemp, rm }, os, { cloneRepo }, { loadRecipe, META_FILE }, errors, { CliError }] = await Promise.all([
     import('node:fs/promises'),
     import('node:os'),
     import('../../recipe/sources/git.ts'),
@@ -55,33 +55,7 @@ export async function validateAllRecipesCommand(location: string, options: Valid
       }
       throw error;
     }
-    const recipesDir = path.join(clone, 'recipes');
-    if (!existsSync(recipesDir)) {
-      out.write("No 'recipes' directory found in repository\n");
-      return 1;
-    }
-    const names = (await readdir(recipesDir, { withFileTypes: true }))
-      .filter((entry) => entry.isDirectory() && existsSync(path.join(recipesDir, entry.name, META_FILE)))
-      .map((entry) => entry.name)
-      .sort();
-    if (names.length === 0) {
-      out.write('No recipes found in recipes directory\n');
-      return 1;
-    }
-    out.write(`Found ${names.length} recipes to validate\n${options.checkUrls ? 'URL validation enabled\n' : ''}\n`);
-    const invalid: string[] = [];
-    for (const name of names) {
-      const problems = await recipeProblems(path.join(recipesDir, name));
-      if (problems.length === 0) {
-        out.write(`✓ ${name}\n`);
-      } else {
-        invalid.push(name);
-        out.write(`✗ ${name}\n${problems.map((p) => `  ${p}\n`).join('')}\n`);
-      }
-    }
-    out.write(`\nValidation Results:\n  Valid: ${names.length - invalid.length}\n  Invalid: ${invalid.length}\n`);
-    if (invalid.length > 0) out.write(`\nFailed recipes:\n${invalid.map((n) => `  - ${n}\n`).join('')}`);
-    return invalid.length > 0 ? 1 : 0;
+    return await validateEach(out, path.join(clone, 'recipes'), META_FILE, options.checkUrls, recipeProblems);
   } finally {
     await rm(base, { recursive: true, force: true });
   }
@@ -97,6 +71,43 @@ export async function validateAllRecipesCommand(location: string, options: Valid
       throw error;
     }
   }
+}
+
+/** Validates each `recipes/*` directory holding a meta file, writing one line per recipe and a summary; 1 if any is invalid. */
+async function validateEach(
+  out: Output,
+  recipesDir: string,
+  metaFile: string,
+  checkUrls: boolean,
+  recipeProblems: (dir: string) => Promise<string[]>,
+): Promise<number> {
+  const { readdir } = await import('node:fs/promises');
+  if (!existsSync(recipesDir)) {
+    out.write("No 'recipes' directory found in repository\n");
+    return 1;
+  }
+  const names = (await readdir(recipesDir, { withFileTypes: true }))
+    .filter((entry) => entry.isDirectory() && existsSync(path.join(recipesDir, entry.name, metaFile)))
+    .map((entry) => entry.name)
+    .sort();
+  if (names.length === 0) {
+    out.write('No recipes found in recipes directory\n');
+    return 1;
+  }
+  out.write(`Found ${names.length} recipes to validate\n${checkUrls ? 'URL validation enabled\n' : ''}\n`);
+  const invalid: string[] = [];
+  for (const name of names) {
+    const problems = await recipeProblems(path.join(recipesDir, name));
+    if (problems.length === 0) {
+      out.write(`✓ ${name}\n`);
+    } else {
+      invalid.push(name);
+      out.write(`✗ ${name}\n${problems.map((p) => `  ${p}\n`).join('')}\n`);
+    }
+  }
+  out.write(`\nValidation Results:\n  Valid: ${names.length - invalid.length}\n  Invalid: ${invalid.length}\n`);
+  if (invalid.length > 0) out.write(`\nFailed recipes:\n${invalid.map((n) => `  - ${n}\n`).join('')}`);
+  return invalid.length > 0 ? 1 : 0;
 }
 
 /** Registers `ogdc-runner validate-all-recipes`. */

@@ -9,7 +9,7 @@ import https from 'node:https';
 import { EngineUnavailableError } from '../errors.ts';
 import { ArgoApiError } from './errors.ts';
 
-export interface ArgoHttpOptions {
+interface ArgoHttpOptions {
   serviceUrl: string;
   token?: string;
   insecureSkipVerify?: boolean;
@@ -17,7 +17,7 @@ export interface ArgoHttpOptions {
   retries: number;
 }
 
-export interface ArgoCall {
+interface ArgoCall {
   /** What the call does, for error messages: `get workflow "x"`. */
   operation: string;
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -77,51 +77,109 @@ class Unreachable extends Error {
   }
 }
 
+/** The call's URL under the server's base (origin and path prefix). */
+function callUrl(base: string, call: ArgoCall): URL {
+  const url = new URL(base + call.path);
+  for (const [k, v] of Object.entries(call.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+  return url;
+}
+
+/** One request; resolves with the response once its headers arrive, rejects with Unreachable (stale: a kept-alive socket the server had closed). */
+function requestOnce(
+  transport: typeof http | typeof https,
+  url: URL,
+  init: { method: string; headers: Record<string, string>; agent: http.Agent },
+  payload: string | undefined,
+  timeoutMs: number,
+): Promise<http.IncomingMessage> {
+  const headers = { ...init.headers };
+  if (payload !== undefined) {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(Buffer.byteLength(payload));
+  }
+  return new Promise((resolve, reject) => {
+    const req = transport.request(url, { ...init, headers }, (response) => {
+      clearTimeout(timer);
+      resolve(response);
+    });
+    const timer = setTimeout(() => req.destroy(new Unreachable(`did not answer within ${timeoutMs} ms`)), timeoutMs);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (err instanceof Unreachable) reject(err);
+      else reject(new Unreachable(`is unreachable: ${err.message}`, req.reusedSocket && err.code === 'ECONNRESET', { cause: err }));
+    });
+    req.end(payload);
+  });
+}
+
+/** A 5xx answer: EngineUnavailableError to retry, or the ArgoApiError itself when the call says it is permanent. */
+async function serverFailure(serviceUrl: string, call: ArgoCall, response: http.IncomingMessage, timeoutMs: number): Promise<Error> {
+  const status = response.statusCode ?? 0;
+  const parsed = parseError(await readBody(response, timeoutMs).catch((err: Error) => err.message));
+  const apiError = new ArgoApiError(serviceUrl, call.operation, status, parsed.code, parsed.message);
+  if (call.permanent?.(apiError)) throw apiError;
+  return new EngineUnavailableError(`Argo Server at ${serviceUrl} failed to ${call.operation}: HTTP ${status}: ${parsed.message}`, {
+    cause: apiError,
+  });
+}
+
+/** A 3xx/4xx answer as an error: ArgoApiError, or EngineUnavailableError when our own credentials are refused. */
+async function refusal(serviceUrl: string, call: ArgoCall, response: http.IncomingMessage, timeoutMs: number): Promise<never> {
+  const status = response.statusCode ?? 0;
+  const parsed = parseError(await readBody(response, timeoutMs).catch((err: Error) => err.message));
+  if (status === 401 || status === 403) {
+    // Our credentials are wrong, not the user's request: the engine is unusable until an operator fixes ARGO_TOKEN.
+    throw new EngineUnavailableError(
+      `Argo Server at ${serviceUrl} refused our credentials (HTTP ${status}) to ${call.operation}: ${parsed.message}`,
+      { cause: new ArgoApiError(serviceUrl, call.operation, status, parsed.code, parsed.message) },
+    );
+  }
+  throw new ArgoApiError(serviceUrl, call.operation, status, parsed.code, parsed.message);
+}
+
+/** A successful answer's JSON body; an answer broken off or not JSON makes the engine unavailable. */
+async function jsonAnswer<T>(serviceUrl: string, call: ArgoCall, response: http.IncomingMessage, timeoutMs: number): Promise<T> {
+  let text: string;
+  try {
+    text = await readBody(response, timeoutMs);
+  } catch (err) {
+    throw new EngineUnavailableError(`Argo Server at ${serviceUrl} broke off its answer (${call.operation}): ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  try {
+    return (text ? JSON.parse(text) : {}) as T;
+  } catch (err) {
+    throw new EngineUnavailableError(`Argo Server at ${serviceUrl} answered non-JSON to ${call.operation}: ${text.slice(0, 200)}`, {
+      cause: err,
+    });
+  }
+}
+
 /** Builds the request layer for one Argo Server. */
 export function createArgoHttp(options: ArgoHttpOptions): ArgoHttp {
   const base = new URL(options.serviceUrl);
   const basePath = base.pathname.replace(/\/+$/, '');
   const isHttps = base.protocol === 'https:';
-  const makeAgent = (keepAlive: boolean) =>
-    isHttps ? new https.Agent({ keepAlive, rejectUnauthorized: !options.insecureSkipVerify }) : new http.Agent({ keepAlive });
-  const reusing = makeAgent(true);
   // POSTs get a fresh connection each: a kept-alive socket the server has just closed would fail a create
   // that can never be safely resent.
-  const fresh = makeAgent(false);
+  const [reusing, fresh] = [true, false].map((keepAlive) =>
+    isHttps ? new https.Agent({ keepAlive, rejectUnauthorized: !options.insecureSkipVerify }) : new http.Agent({ keepAlive }),
+  ) as [http.Agent, http.Agent];
   const serviceUrl = options.serviceUrl.replace(/\/+$/, '');
 
-  function urlOf(call: ArgoCall): URL {
-    const url = new URL(base.origin + basePath + call.path);
-    for (const [k, v] of Object.entries(call.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
-    return url;
-  }
-
-  function sendOnce(call: ArgoCall, payload: string | undefined): Promise<http.IncomingMessage> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (options.token) headers.authorization = authorization(options.token);
-    if (payload !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = String(Buffer.byteLength(payload));
-    }
-    const transport = isHttps ? https : http;
-    return new Promise((resolve, reject) => {
-      const req = transport.request(
-        urlOf(call),
-        { method: call.method, headers, agent: call.method === 'POST' ? fresh : reusing },
-        (response) => {
-          clearTimeout(timer);
-          resolve(response);
-        },
-      );
-      const timer = setTimeout(() => req.destroy(new Unreachable(`did not answer within ${options.timeoutMs} ms`)), options.timeoutMs);
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        if (err instanceof Unreachable) reject(err);
-        else reject(new Unreachable(`is unreachable: ${err.message}`, req.reusedSocket && err.code === 'ECONNRESET', { cause: err }));
-      });
-      req.end(payload);
-    });
-  }
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    ...(options.token && { authorization: authorization(options.token) }),
+  };
+  const sendOnce = (call: ArgoCall, payload: string | undefined) =>
+    requestOnce(
+      isHttps ? https : http,
+      callUrl(base.origin + basePath, call),
+      { method: call.method, headers, agent: call.method === 'POST' ? fresh : reusing },
+      payload,
+      options.timeoutMs,
+    );
 
   async function send(call: ArgoCall): Promise<http.IncomingMessage> {
     const payload = call.body === undefined ? undefined : JSON.stringify(call.body);
@@ -130,17 +188,8 @@ export function createArgoHttp(options: ArgoHttpOptions): ArgoHttp {
       let failure: Error;
       try {
         const response = await sendOnce(call, payload);
-        const status = response.statusCode ?? 0;
-        if (status < 500) return response;
-        const parsed = parseError(await readBody(response, options.timeoutMs).catch((err: Error) => err.message));
-        const apiError = new ArgoApiError(serviceUrl, call.operation, status, parsed.code, parsed.message);
-        if (call.permanent?.(apiError)) throw apiError;
-        failure = new EngineUnavailableError(
-          `Argo Server at ${serviceUrl} failed to ${call.operation}: HTTP ${status}: ${parsed.message}`,
-          {
-            cause: apiError,
-          },
-        );
+        if ((response.statusCode ?? 0) < 500) return response;
+        failure = await serverFailure(serviceUrl, call, response, options.timeoutMs);
       } catch (err) {
         if (!(err instanceof Unreachable)) throw err;
         // A kept-alive socket the server had just closed: the request never reached it, so resend once for free.
@@ -157,48 +206,18 @@ export function createArgoHttp(options: ArgoHttpOptions): ArgoHttp {
     }
   }
 
-  async function refused(call: ArgoCall, response: http.IncomingMessage): Promise<never> {
-    const status = response.statusCode ?? 0;
-    const parsed = parseError(await readBody(response, options.timeoutMs).catch((err: Error) => err.message));
-    if (status === 401 || status === 403) {
-      // Our credentials are wrong, not the user's request: the engine is unusable until an operator fixes ARGO_TOKEN.
-      throw new EngineUnavailableError(
-        `Argo Server at ${serviceUrl} refused our credentials (HTTP ${status}) to ${call.operation}: ${parsed.message}`,
-        { cause: new ArgoApiError(serviceUrl, call.operation, status, parsed.code, parsed.message) },
-      );
-    }
-    throw new ArgoApiError(serviceUrl, call.operation, status, parsed.code, parsed.message);
+  /** The answer of a call the server accepted (2xx); anything else as its error. */
+  async function accepted(call: ArgoCall): Promise<http.IncomingMessage> {
+    const response = await send(call);
+    if ((response.statusCode ?? 0) >= 300) return refusal(serviceUrl, call, response, options.timeoutMs);
+    return response;
   }
 
   return {
     async json<T>(call: ArgoCall): Promise<T> {
-      const response = await send(call);
-      if ((response.statusCode ?? 0) >= 300) return refused(call, response);
-      let text: string;
-      try {
-        text = await readBody(response, options.timeoutMs);
-      } catch (err) {
-        throw new EngineUnavailableError(
-          `Argo Server at ${serviceUrl} broke off its answer (${call.operation}): ${(err as Error).message}`,
-          {
-            cause: err,
-          },
-        );
-      }
-      try {
-        return (text ? JSON.parse(text) : {}) as T;
-      } catch (err) {
-        throw new EngineUnavailableError(`Argo Server at ${serviceUrl} answered non-JSON to ${call.operation}: ${text.slice(0, 200)}`, {
-          cause: err,
-        });
-      }
+      return jsonAnswer<T>(serviceUrl, call, await accepted(call), options.timeoutMs);
     },
-
-    async stream(call: ArgoCall): Promise<http.IncomingMessage> {
-      const response = await send(call);
-      if ((response.statusCode ?? 0) >= 300) return refused(call, response);
-      return response;
-    },
+    stream: accepted,
 
     close() {
       reusing.destroy();

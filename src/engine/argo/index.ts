@@ -23,7 +23,7 @@ import { applySubmitParameters } from './parameters.ts';
 import { podNameForNode } from './pod-name.ts';
 import { followArgoWatch, type ArgoWatchStats } from './watch.ts';
 
-export interface ArgoEngineOptions {
+interface ArgoEngineOptions {
   /** Argo Server base URL, e.g. `https://argo.example.org:2746`. */
   serviceUrl: string;
   namespace: string;

@@ -8,7 +8,7 @@ function fnv1a32(text: string): number {
 }
 
 /** Argo's v2 pod name of a node (workflow/util/pod_name.go): the workflow name for the root, else `<wf>-<template>-<fnv(node name)>`. */
-export function argoPodName(workflowName: string, nodeName: string, templateName: string): string {
+function argoPodName(workflowName: string, nodeName: string, templateName: string): string {
   if (nodeName === workflowName) return workflowName;
   // Kubernetes caps names at 253 characters; Argo keeps room for the hash and a dash.
   return `${`${workflowName}-${templateName}`.slice(0, 242)}-${fnv1a32(nodeName)}`;

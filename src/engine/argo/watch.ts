@@ -11,7 +11,7 @@ import type http from 'node:http';
 import type { Workflow, WorkflowEvent } from '../types.ts';
 import type { ArgoHttp } from './http.ts';
 
-export interface ArgoWatchOptions {
+interface ArgoWatchOptions {
   namespace: string;
   labelSelector: string;
   /** Safety-net list interval. */

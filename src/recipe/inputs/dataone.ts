@@ -29,7 +29,7 @@ interface SolrPage {
 }
 
 /** The download URL of a DataONE object on a member node. */
-export function dataoneObjectUrl(nodeUrl: string, identifier: string): string {
+function dataoneObjectUrl(nodeUrl: string, identifier: string): string {
   return `${nodeUrl.replace(/\/+$/, '')}/v2/object/${encodeURIComponent(identifier)}`;
 }
 

@@ -7,7 +7,7 @@ import { matchesFilename } from './glob.ts';
 
 const MAX_LISTED_NAMES = 50;
 
-export interface ResolveOptions extends DataoneQueryOptions {
+interface ResolveOptions extends DataoneQueryOptions {
   /** When false, DataONE inputs are not looked up (and contribute no files). */
   resolveDataone: boolean;
 }

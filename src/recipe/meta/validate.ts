@@ -8,7 +8,7 @@ const TOP_KEYS = ['name', 'workflow', 'input', 'output'] as const;
 const NAME_PATTERN = /^[a-zA-Z0-9 .-]+$/;
 
 /** What could be validated of meta.yml; a part is undefined when it has problems (see `check.problems`). */
-export interface MetaDraft {
+interface MetaDraft {
   name: string | undefined;
   workflow: ShellWorkflowConfig | VisualizationWorkflowConfig | undefined;
   params: Array<InputParam | undefined> | undefined;

@@ -3,7 +3,7 @@ import type { Node } from 'yaml';
 import type { RecipeProblem } from '../errors.ts';
 
 /** A parsed YAML file: its plain value, syntax problems, and the line of each key path. */
-export interface ParsedYaml {
+interface ParsedYaml {
   value: unknown;
   problems: RecipeProblem[];
   /** Line of the key (or list item) at a path such as `input.params[0].type`. */

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { RecipeSourceError, RecipeSourceUnavailableError } from '../errors.ts';
 import { assertPublicHost } from './hosts.ts';
 
-export interface CloneOptions {
+interface CloneOptions {
   /** file:// repositories: true = any, array = only under these roots, false = refused. */
   allowLocalPaths: boolean | string[];
   allowPrivateHosts: boolean;
@@ -53,6 +53,35 @@ function isWithin(target: string, root: string): boolean {
   return target === root || target.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
 }
 
+/** git's arguments: only the https/http/ssh/git transports (and file, when local paths are allowed), no hooks. */
+function cloneArgs(repoUrl: string, ref: string | undefined, dest: string, allowFile: boolean): string[] {
+  return [
+    '-c',
+    'protocol.allow=never',
+    '-c',
+    'protocol.https.allow=always',
+    '-c',
+    'protocol.http.allow=always',
+    '-c',
+    'protocol.ssh.allow=always',
+    '-c',
+    'protocol.git.allow=always',
+    '-c',
+    `protocol.file.allow=${allowFile ? 'always' : 'never'}`,
+    '-c',
+    'core.hooksPath=/dev/null',
+    'clone',
+    '--depth',
+    '1',
+    '--no-tags',
+    '--single-branch',
+    ...(ref === undefined ? [] : ['--branch', ref]),
+    '--',
+    repoUrl,
+    dest,
+  ];
+}
+
 /**
  * `git clone --depth 1 [--branch REF] URL dest`, bounded in time, with no
  * prompts, no hooks and only the https/http/ssh/git/file transports.
@@ -75,31 +104,7 @@ export async function cloneRepo(
   } else {
     await assertPublicHost(url.hostname, options.allowPrivateHosts, label);
   }
-  const args = [
-    '-c',
-    'protocol.allow=never',
-    '-c',
-    'protocol.https.allow=always',
-    '-c',
-    'protocol.http.allow=always',
-    '-c',
-    'protocol.ssh.allow=always',
-    '-c',
-    'protocol.git.allow=always',
-    '-c',
-    `protocol.file.allow=${options.allowLocalPaths === false ? 'never' : 'always'}`,
-    '-c',
-    'core.hooksPath=/dev/null',
-    'clone',
-    '--depth',
-    '1',
-    '--no-tags',
-    '--single-branch',
-    ...(ref === undefined ? [] : ['--branch', ref]),
-    '--',
-    repoUrl,
-    dest,
-  ];
+  const args = cloneArgs(repoUrl, ref, dest, options.allowLocalPaths !== false);
   await new Promise<void>((resolve, reject) => {
     execFile(
       'git',

@@ -1,7 +1,7 @@
 import { RecipeSourceError } from '../errors.ts';
 
 /** A git repository, an optional ref (branch or tag) and the recipe's folder inside it. */
-export interface GitSpec {
+interface GitSpec {
   kind: 'git';
   repoUrl: string;
   ref: string | undefined;

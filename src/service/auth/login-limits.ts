@@ -1,16 +1,16 @@
 import type { Queryable } from '../../db/types.ts';
 
 /** Failures allowed before back-off, per user name and per client, and how long a failure is remembered. */
-export interface LoginLimitConfig {
+interface LoginLimitConfig {
   perClient: number;
   perUsername: number;
   windowMs: number;
 }
 
 /** What `check` decides before a password is verified. */
-export type LoginVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+type LoginVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-export interface LoginLimits {
+interface LoginLimits {
   /**
    * A client in back-off is refused. A user name in back-off is refused only to a client that has
    * been failing: a correct password from a clean client always gets through, so an attacker's

@@ -10,11 +10,11 @@ import type { OidcConfig } from '../../config/index.ts';
  */
 
 /** Asymmetric signature algorithms only: never `none`, never an HMAC keyed by a public key. */
-export const PROVIDER_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+const PROVIDER_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 /** Bound on every request to the provider (discovery, JWKS, token endpoint). */
-export const PROVIDER_TIMEOUT_MS = 5_000;
+const PROVIDER_TIMEOUT_MS = 5_000;
 /** An unknown `kid` refetches the JWKS at most this often. */
-export const JWKS_COOLDOWN_MS = 60_000;
+const JWKS_COOLDOWN_MS = 60_000;
 const MAX_TOKEN_LENGTH = 16_384;
 
 /** The provider could not be reached or answered nonsense; the message names it. */
@@ -58,7 +58,7 @@ export interface ProviderIdentity {
   exp: number;
 }
 
-export interface ProviderTokens {
+interface ProviderTokens {
   access_token: string;
   refresh_token: string | undefined;
   id_token: string | undefined;
@@ -121,51 +121,80 @@ function tokenFailure(err: unknown): Error {
   return new ProviderUnavailableError('JWKS', reasonOf(err), { cause: err });
 }
 
+type Discovered = { configuration: client.Configuration; jwks: ReturnType<typeof createRemoteJWKSet> };
+
+/** The provider's configuration (discovery document) and its key set; ProviderUnavailableError when it cannot be read. */
+async function discoverProvider(config: OidcConfig, metadataUrl: URL): Promise<Discovered> {
+  try {
+    const configuration = await client.discovery(
+      metadataUrl,
+      config.clientId,
+      { client_secret: config.clientSecret, redirect_uris: config.redirectUris },
+      client.ClientSecretPost(config.clientSecret),
+      {
+        timeout: PROVIDER_TIMEOUT_MS / 1000,
+        // The server_metadata_url is taken as given: http is accepted for a provider on loopback or inside a cluster.
+        ...(metadataUrl.protocol === 'http:' && { execute: [client.allowInsecureRequests] }),
+      },
+    );
+    configuration.timeout = PROVIDER_TIMEOUT_MS / 1000;
+    const jwksUri = configuration.serverMetadata().jwks_uri;
+    if (!jwksUri) throw new Error('its discovery document names no jwks_uri');
+    const jwks = createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: PROVIDER_TIMEOUT_MS, cooldownDuration: JWKS_COOLDOWN_MS });
+    return { configuration, jwks };
+  } catch (err) {
+    throw new ProviderUnavailableError(config.serverMetadataUrl, reasonOf(err), { cause: err });
+  }
+}
+
+/** A provider's access token checked: signature, issuer, expiry, and that it is meant for this client. */
+async function verifiedIdentity(config: OidcConfig, { configuration, jwks }: Discovered, token: string): Promise<ProviderIdentity> {
+  const issuer = configuration.serverMetadata().issuer;
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, jwks, { algorithms: PROVIDER_ALGORITHMS, issuer, requiredClaims: ['exp', 'sub'] }));
+  } catch (err) {
+    throw tokenFailure(err);
+  }
+  const audiences = typeof payload.aud === 'string' ? [payload.aud] : Array.isArray(payload.aud) ? payload.aud : [];
+  if (!audiences.includes(config.clientId) && payload.azp !== config.clientId) {
+    throw new ProviderTokenError(`The token is for another audience (neither "aud" nor "azp" is ${config.clientId}).`);
+  }
+  const username =
+    typeof payload.preferred_username === 'string' && payload.preferred_username !== '' ? payload.preferred_username : payload.sub!;
+  return { issuer, subject: payload.sub!, username, scopes: scopesOf(payload), exp: payload.exp! };
+}
+
+/** A grant at the provider's token endpoint: its refusal as ProviderGrantError, anything else as ProviderUnavailableError. */
+async function grantOn<T>(
+  config: OidcConfig,
+  configuration: client.Configuration,
+  run: (c: client.Configuration) => Promise<T>,
+): Promise<T> {
+  try {
+    return await run(configuration);
+  } catch (err) {
+    if (err instanceof client.ResponseBodyError) throw new ProviderGrantError(err.error, err.error_description);
+    if (err instanceof client.AuthorizationResponseError) throw new ProviderGrantError(err.error, err.error_description);
+    if (err instanceof client.ClientError && !(err as { cause?: unknown }).cause)
+      throw new ProviderGrantError('invalid_response', err.message);
+    throw new ProviderUnavailableError(config.serverMetadataUrl, reasonOf(err), { cause: err });
+  }
+}
+
 /** The OpenID Connect client of the service for the given ogdc-helm client secrets. */
 export function createOidc(config: OidcConfig): Oidc {
   const metadataUrl = new URL(config.serverMetadataUrl);
   const redirectUri = config.redirectUris[0]!;
-  let discovering: Promise<{ configuration: client.Configuration; jwks: ReturnType<typeof createRemoteJWKSet> }> | undefined;
+  let discovering: Promise<Discovered> | undefined;
+  const discover = () =>
+    (discovering ??= discoverProvider(config, metadataUrl).catch((err: unknown) => {
+      discovering = undefined;
+      throw err;
+    }));
 
-  function discover() {
-    discovering ??= (async () => {
-      try {
-        const configuration = await client.discovery(
-          metadataUrl,
-          config.clientId,
-          { client_secret: config.clientSecret, redirect_uris: config.redirectUris },
-          client.ClientSecretPost(config.clientSecret),
-          {
-            timeout: PROVIDER_TIMEOUT_MS / 1000,
-            // The server_metadata_url is taken as given: http is accepted for a provider on loopback or inside a cluster.
-            ...(metadataUrl.protocol === 'http:' && { execute: [client.allowInsecureRequests] }),
-          },
-        );
-        configuration.timeout = PROVIDER_TIMEOUT_MS / 1000;
-        const jwksUri = configuration.serverMetadata().jwks_uri;
-        if (!jwksUri) throw new Error('its discovery document names no jwks_uri');
-        const jwks = createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: PROVIDER_TIMEOUT_MS, cooldownDuration: JWKS_COOLDOWN_MS });
-        return { configuration, jwks };
-      } catch (err) {
-        discovering = undefined;
-        throw new ProviderUnavailableError(config.serverMetadataUrl, reasonOf(err), { cause: err });
-      }
-    })();
-    return discovering;
-  }
-
-  async function grant<T>(run: (c: client.Configuration) => Promise<T>): Promise<T> {
-    const { configuration } = await discover();
-    try {
-      return await run(configuration);
-    } catch (err) {
-      if (err instanceof client.ResponseBodyError) throw new ProviderGrantError(err.error, err.error_description);
-      if (err instanceof client.AuthorizationResponseError) throw new ProviderGrantError(err.error, err.error_description);
-      if (err instanceof client.ClientError && !(err as { cause?: unknown }).cause)
-        throw new ProviderGrantError('invalid_response', err.message);
-      throw new ProviderUnavailableError(config.serverMetadataUrl, reasonOf(err), { cause: err });
-    }
-  }
+  const grant = async <T>(run: (c: client.Configuration) => Promise<T>): Promise<T> =>
+    grantOn(config, (await discover()).configuration, run);
 
   return {
     clientId: config.clientId,
@@ -175,21 +204,7 @@ export function createOidc(config: OidcConfig): Oidc {
     },
     async verify(token) {
       if (token.length > MAX_TOKEN_LENGTH) throw new ProviderTokenError('The token is too long.');
-      const { configuration, jwks } = await discover();
-      const issuer = configuration.serverMetadata().issuer;
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, jwks, { algorithms: PROVIDER_ALGORITHMS, issuer, requiredClaims: ['exp', 'sub'] }));
-      } catch (err) {
-        throw tokenFailure(err);
-      }
-      const audiences = typeof payload.aud === 'string' ? [payload.aud] : Array.isArray(payload.aud) ? payload.aud : [];
-      if (!audiences.includes(config.clientId) && payload.azp !== config.clientId) {
-        throw new ProviderTokenError(`The token is for another audience (neither "aud" nor "azp" is ${config.clientId}).`);
-      }
-      const username =
-        typeof payload.preferred_username === 'string' && payload.preferred_username !== '' ? payload.preferred_username : payload.sub!;
-      return { issuer, subject: payload.sub!, username, scopes: scopesOf(payload), exp: payload.exp! };
+      return verifiedIdentity(config, await discover(), token);
     },
     async authorizationUrl({ state, codeChallenge, scope }) {
       const { configuration } = await discover();

@@ -11,10 +11,10 @@ import type { Queryable } from '../../db/types.ts';
  */
 
 /** The `token_use` claim that tells a refresh token from an access token. */
-export const REFRESH_TOKEN_USE = 'refresh';
+const REFRESH_TOKEN_USE = 'refresh';
 const MAX_TOKEN_LENGTH = 4096;
 
-export interface RefreshClaims {
+interface RefreshClaims {
   sub: string;
   uid: number;
   fam: string;
@@ -82,7 +82,7 @@ export function isLocalRefreshTokenShape(token: string): boolean {
   }
 }
 
-export type SpendResult =
+type SpendResult =
   { ok: true; userId: number; tokenVersion: number; family: string } | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused' };
 
 /**
@@ -114,7 +114,7 @@ export async function spendRefreshToken(db: Queryable, token: string): Promise<S
 }
 
 /** Ends every token of a family. */
-export async function revokeFamily(db: Queryable, family: string): Promise<void> {
+async function revokeFamily(db: Queryable, family: string): Promise<void> {
   await db.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family = $1 AND revoked_at IS NULL', [family]);
 }
 

@@ -15,7 +15,7 @@ const USER_CACHE_TTL_MS = 5_000;
 /** Who open mode acts as: the admin created at startup, so every route (user admin too) works on a laptop. */
 const LOCAL_USERNAME = ADMIN_USERNAME;
 
-export interface IssuedToken {
+interface IssuedToken {
   access_token: string;
   token_type: 'Bearer';
   utc_expiration: string;
@@ -30,13 +30,13 @@ export class InvalidRefreshTokenError extends HttpError {
 }
 
 /** A bearer token of the OpenID provider that does not verify: 401 naming why. */
-export class InvalidProviderTokenError extends HttpError {
+class InvalidProviderTokenError extends HttpError {
   constructor(reason: string) {
     super(401, `Could not validate credentials: ${reason}`, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
   }
 }
 
-export interface AuthOptions {
+interface AuthOptions {
   /** The OpenID provider whose access tokens are accepted beside local ones. */
   oidc?: Oidc;
   /** The scope that makes a provider user admin. */
@@ -91,33 +91,44 @@ function tokenStillHolds(claims: TokenClaims, user: User): boolean {
   return issued >= since;
 }
 
-/**
- * Token issuing and checking. Verified tokens and looked-up users are cached
- * briefly: an HMAC check and a database round trip per request dominate the
- * cost of an authenticated request otherwise. Changes made through this
- * service invalidate the user cache at once; the TTL bounds staleness for
- * changes made by another instance.
- */
-export function createAuth(db: Queryable, secretKey: string, options: AuthOptions = {}): Auth {
-  const { oidc } = options;
-  const adminScope = options.adminScope ?? 'ogdc:admin';
-  const refreshLifetime = options.refreshTokenLifetimeSeconds ?? DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS;
-  const verified = new Map<string, TokenClaims>();
-  // Verified provider tokens, until they expire: they keep working while the provider is down.
-  const providerVerified = new Map<string, { identity: ProviderIdentity; user: User }>();
-  const users = new Map<string, { user: User | undefined; until: number }>();
-
-  async function lookup(name: string): Promise<User | undefined> {
-    const now = Date.now();
-    const hit = users.get(name);
-    if (hit && hit.until > now) return hit.user;
-    const user = await findUserByName(db, name);
-    users.set(name, { user, until: now + USER_CACHE_TTL_MS });
-    if (users.size > TOKEN_CACHE_MAX) users.delete(users.keys().next().value as string);
-    return user;
+/** The provider's verdict on `token`: its identity, or 401 (a token it refuses, or a provider that cannot answer). */
+async function providerIdentity(oidc: Oidc, token: string): Promise<ProviderIdentity> {
+  try {
+    return await oidc.verify(token);
+  } catch (err) {
+    if (err instanceof ProviderTokenError) throw new InvalidProviderTokenError(err.message);
+    // A provider (or its JWKS) that is down or answers garbage cannot vouch for a token: 401, not 5xx.
+    if (err instanceof ProviderUnavailableError) throw new InvalidProviderTokenError(`${err.message}.`);
+    throw err;
   }
+}
 
-  async function claimsOf(token: string): Promise<TokenClaims | undefined> {
+/** Spends a local refresh token (rotation): its user, if still the one it was issued to, and its sign-in's family. */
+async function refreshedUser(db: Queryable, secretKey: string, refreshToken: string): Promise<{ user: User; family: string }> {
+  const claims = await readRefreshToken(refreshToken, secretKey);
+  if (!claims) throw new InvalidRefreshTokenError('it is not a valid refresh token of this service or has expired');
+  const spent = await spendRefreshToken(db, refreshToken);
+  if (!spent.ok) {
+    const why = {
+      unknown: 'it is not known',
+      expired: 'it has expired',
+      revoked: 'it was revoked',
+      reused: 'it was used before, so every token of its sign-in is now revoked',
+    };
+    throw new InvalidRefreshTokenError(why[spent.reason]);
+  }
+  const user = await findUserById(db, spent.userId);
+  if (!user || user.issuer !== null) throw new InvalidRefreshTokenError('its user no longer exists');
+  if (user.disabledAt) throw new InvalidRefreshTokenError('its user is disabled');
+  if (user.tokenVersion !== spent.tokenVersion)
+    throw new InvalidRefreshTokenError("its user's password or status changed since it was issued");
+  return { user, family: spent.family };
+}
+
+/** `token`'s claims if it is one of this service's and valid; verified tokens are kept until they expire. */
+function verifiedClaims(secretKey: string): (token: string) => Promise<TokenClaims | undefined> {
+  const verified = new Map<string, TokenClaims>();
+  return async (token) => {
     const nowSeconds = Date.now() / 1000;
     const cached = verified.get(token);
     if (cached) {
@@ -131,7 +142,66 @@ export function createAuth(db: Queryable, secretKey: string, options: AuthOption
       verified.set(token, claims);
     }
     return claims;
-  }
+  };
+}
+
+/** Users by name, each looked up at most once per USER_CACHE_TTL_MS unless forgotten. */
+function cachedUsers(db: Queryable): { get(name: string): Promise<User | undefined>; forget(name: string): void } {
+  const users = new Map<string, { user: User | undefined; until: number }>();
+  return {
+    async get(name) {
+      const now = Date.now();
+      const hit = users.get(name);
+      if (hit && hit.until > now) return hit.user;
+      const user = await findUserByName(db, name);
+      users.set(name, { user, until: now + USER_CACHE_TTL_MS });
+      if (users.size > TOKEN_CACHE_MAX) users.delete(users.keys().next().value as string);
+      return user;
+    },
+    forget(name) {
+      users.delete(name);
+    },
+  };
+}
+
+/**
+ * The user of an OpenID provider's access token, recorded on first sight. Verified provider tokens are kept until
+ * they expire: they keep working while the provider is down.
+ */
+function providerUsers(db: Queryable, oidc: Oidc | undefined, adminScope: string): (token: string) => Promise<User> {
+  const providerVerified = new Map<string, { identity: ProviderIdentity; user: User }>();
+  return async (token) => {
+    const nowSeconds = Date.now() / 1000;
+    const cached = providerVerified.get(token);
+    if (cached && cached.identity.exp > nowSeconds) return cached.user;
+    if (cached) providerVerified.delete(token);
+    if (!oidc) throw new InvalidCredentialsError();
+    const identity = await providerIdentity(oidc, token);
+    const row = await ensureProviderUser(db, { issuer: identity.issuer, subject: identity.subject, name: identity.username });
+    if (row.disabledAt) throw new InvalidCredentialsError();
+    // Admin is a property of the token (its scopes), not of the row.
+    const user: User = { ...row, isAdmin: identity.scopes.includes(adminScope) };
+    if (providerVerified.size >= TOKEN_CACHE_MAX) providerVerified.delete(providerVerified.keys().next().value as string);
+    providerVerified.set(token, { identity, user });
+    return user;
+  };
+}
+
+/**
+ * Token issuing and checking. Verified tokens and looked-up users are cached
+ * briefly: an HMAC check and a database round trip per request dominate the
+ * cost of an authenticated request otherwise. Changes made through this
+ * service invalidate the user cache at once; the TTL bounds staleness for
+ * changes made by another instance.
+ */
+export function createAuth(db: Queryable, secretKey: string, options: AuthOptions = {}): Auth {
+  const { oidc } = options;
+  const adminScope = options.adminScope ?? 'ogdc:admin';
+  const refreshLifetime = options.refreshTokenLifetimeSeconds ?? DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS;
+  const claimsOf = verifiedClaims(secretKey);
+  const users = cachedUsers(db);
+  const lookup = users.get;
+  const providerUser = providerUsers(db, oidc, adminScope);
 
   async function issue(user: User, family?: string): Promise<IssuedToken> {
     const iat = Math.floor(Date.now() / 1000);
@@ -145,30 +215,6 @@ export function createAuth(db: Queryable, secretKey: string, options: AuthOption
     };
   }
 
-  async function providerUser(token: string): Promise<User> {
-    const nowSeconds = Date.now() / 1000;
-    const cached = providerVerified.get(token);
-    if (cached && cached.identity.exp > nowSeconds) return cached.user;
-    if (cached) providerVerified.delete(token);
-    if (!oidc) throw new InvalidCredentialsError();
-    let identity: ProviderIdentity;
-    try {
-      identity = await oidc.verify(token);
-    } catch (err) {
-      if (err instanceof ProviderTokenError) throw new InvalidProviderTokenError(err.message);
-      // A provider (or its JWKS) that is down or answers garbage cannot vouch for a token: 401, not 5xx.
-      if (err instanceof ProviderUnavailableError) throw new InvalidProviderTokenError(`${err.message}.`);
-      throw err;
-    }
-    const row = await ensureProviderUser(db, { issuer: identity.issuer, subject: identity.subject, name: identity.username });
-    if (row.disabledAt) throw new InvalidCredentialsError();
-    // Admin is a property of the token (its scopes), not of the row.
-    const user: User = { ...row, isAdmin: identity.scopes.includes(adminScope) };
-    if (providerVerified.size >= TOKEN_CACHE_MAX) providerVerified.delete(providerVerified.keys().next().value as string);
-    providerVerified.set(token, { identity, user });
-    return user;
-  }
-
   return {
     async login(username, password) {
       const user = await findUserByName(db, username);
@@ -179,24 +225,8 @@ export function createAuth(db: Queryable, secretKey: string, options: AuthOption
     },
     isLocalRefreshToken: isLocalRefreshTokenShape,
     async refreshLocal(refreshToken) {
-      const claims = await readRefreshToken(refreshToken, secretKey);
-      if (!claims) throw new InvalidRefreshTokenError('it is not a valid refresh token of this service or has expired');
-      const spent = await spendRefreshToken(db, refreshToken);
-      if (!spent.ok) {
-        const why = {
-          unknown: 'it is not known',
-          expired: 'it has expired',
-          revoked: 'it was revoked',
-          reused: 'it was used before, so every token of its sign-in is now revoked',
-        };
-        throw new InvalidRefreshTokenError(why[spent.reason]);
-      }
-      const user = await findUserById(db, spent.userId);
-      if (!user || user.issuer !== null) throw new InvalidRefreshTokenError('its user no longer exists');
-      if (user.disabledAt) throw new InvalidRefreshTokenError('its user is disabled');
-      if (user.tokenVersion !== spent.tokenVersion)
-        throw new InvalidRefreshTokenError("its user's password or status changed since it was issued");
-      return issue(user, spent.family);
+      const { user, family } = await refreshedUser(db, secretKey, refreshToken);
+      return issue(user, family);
     },
     logoutLocal: (refreshToken) => revokeRefreshToken(db, refreshToken),
     providerUser,
@@ -221,8 +251,6 @@ export function createAuth(db: Queryable, secretKey: string, options: AuthOption
       if (!user) throw new Error(`the ${LOCAL_USERNAME} user is missing`);
       return user;
     },
-    forgetUser(name) {
-      users.delete(name);
-    },
+    forgetUser: users.forget,
   };
 }

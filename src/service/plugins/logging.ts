@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fast
 import pino from 'pino';
 
 /** Log lines wait at most this long in the buffer of `accessLogStream`. */
-export const LOG_FLUSH_INTERVAL_MS = 1000;
+const LOG_FLUSH_INTERVAL_MS = 1000;
 
 /**
  * Standard output for the service's JSON log, written in batches of at least 4 KiB
@@ -28,7 +28,7 @@ export function accessLogStream(): { write(line: string): void; close(): void } 
 const SECRET_PARAMS = ['signature', 'token', 'access_token', 'password', 'X-Amz-Signature', 'X-Amz-Credential'];
 
 /** The URL with credential-like query values replaced by `[redacted]`. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   const q = url.indexOf('?');
   if (q < 0) return url;
   const params = new URLSearchParams(url.slice(q + 1));

@@ -11,7 +11,7 @@ import { ArtifactNotFoundError } from '../../engine/errors.ts';
 import { bearerSecurity, detailSchema, workflowNameParams } from './schemas.ts';
 
 /** How long a download link stays valid, as the reference's presigned URLs. */
-export const OUTPUT_URL_LIFETIME_SECONDS = 60 * 60;
+const OUTPUT_URL_LIFETIME_SECONDS = 60 * 60;
 
 function baseUrl(request: FastifyRequest, ctx: ServiceContext): string {
   const prefix = ctx.config.apiRootPath === '/' ? '' : ctx.config.apiRootPath;

@@ -50,8 +50,6 @@ export const credentialsFormSchema = Type.Object({
   client_secret: Type.Optional(Type.String({ maxLength: 1024 })),
 });
 
-export type CredentialsForm = Static<typeof credentialsFormSchema>;
-
 export const bearerSecurity = [{ OAuth2PasswordBearer: [] }];
 
 /** A workflow name in a path: a DNS-1123 subdomain as Kubernetes names are. */

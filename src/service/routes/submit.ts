@@ -6,7 +6,7 @@ import { RequestValidationError } from '../errors.ts';
 import { prepareSubmission, submitRecipe, type Submission } from '../runs/submit.ts';
 import { bearerSecurity, detailSchema, validationErrorSchema } from './schemas.ts';
 
-export const UPLOAD_LIMIT_BYTES = 20 * 1024 * 1024;
+const UPLOAD_LIMIT_BYTES = 20 * 1024 * 1024;
 const ARCHIVE_TYPES = ['application/gzip', 'application/x-gzip', 'application/x-tar', 'application/octet-stream'];
 const MAX_PATH = 2048;
 

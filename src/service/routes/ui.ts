@@ -8,12 +8,12 @@ import { HttpError } from '../errors.ts';
 import { detailSchema, redirectSchema } from './schemas.ts';
 
 /** Where ui/build.mjs puts the page: ui/build beside src/ and dist/. */
-export function uiBuildDir(): string {
+function uiBuildDir(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'ui', 'build');
 }
 
 // Scripts and styles only from this origin, no inline code, no framing; the API is same-origin.
-export const UI_CSP =
+const UI_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /** GET /ui/ (public: the page itself holds nothing; every call it makes is authenticated). */

@@ -53,6 +53,12 @@ export async function usersAdminRoutes(plain: FastifyInstance, ctx: ServiceConte
     },
   );
 
+  changeRoutes(app, ctx);
+}
+
+/** POST /users/{name}/disable|enable, DELETE /users/{name}: the admin account itself is refused. */
+function changeRoutes(plain: FastifyInstance, ctx: ServiceContext): void {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
   for (const action of ['disable', 'enable'] as const) {
     app.post(
       `/users/:username/${action}`,

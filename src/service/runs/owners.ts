@@ -2,13 +2,13 @@ import type { Queryable } from '../../db/types.ts';
 import { RecipeOwnedError } from './errors.ts';
 
 /** Who may publish a recipe id: its owner, and admin. */
-export interface Publisher {
+interface Publisher {
   id: number;
   isAdmin: boolean;
 }
 
 /** The user owning a recipe id's published output, if anyone claimed it. */
-export async function recipeOwner(db: Queryable, recipeId: string): Promise<number | undefined> {
+async function recipeOwner(db: Queryable, recipeId: string): Promise<number | undefined> {
   const rows = await db.query<{ user_id: string | number }>('SELECT user_id FROM recipe_owners WHERE recipe_id = $1', [recipeId]);
   return rows[0] ? Number(rows[0].user_id) : undefined;
 }

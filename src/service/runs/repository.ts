@@ -125,7 +125,7 @@ export async function findRun(db: Queryable, workflowName: string, viewer: { id:
 
 /** A page of runs, newest first: the viewer's own, or everyone's for admin. */
 /** Narrows a run list: `phase` exactly (Pending also matches runs with no phase yet), `recipe` as a case-insensitive part of the recipe's id or name. */
-export interface RunFilter {
+interface RunFilter {
   phase?: string;
   recipe?: string;
 }
@@ -187,7 +187,7 @@ const UPDATE_STATUS = {
 };
 
 /** What a status write answers: the run as the table now has it, and the change listeners are told of, if any. */
-export interface StatusWrite {
+interface StatusWrite {
   run: Run;
   /** Set when a field a listener shows changed; undefined when the row already said this (or only its version moved). */
   change: RunChange | undefined;

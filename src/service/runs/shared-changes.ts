@@ -10,10 +10,42 @@ import { randomUUID } from 'node:crypto';
 import type { Db, DedicatedConnection } from '../../db/types.ts';
 import { createRunChanges, type RunChanges } from './changes.ts';
 
-export const RUN_CHANGES_CHANNEL = 'ogdc_run_changes';
+const RUN_CHANGES_CHANNEL = 'ogdc_run_changes';
 
-export interface SharedRunChanges extends RunChanges {
+interface SharedRunChanges extends RunChanges {
   close(): Promise<void>;
+}
+
+/** Delivers to this process's listeners the run another replica's notification names, as its row now is. */
+async function deliverNotification(
+  db: Db,
+  local: RunChanges,
+  replica: string,
+  payload: string,
+  log: (message: string) => void,
+): Promise<void> {
+  let message: { w?: unknown; u?: unknown; r?: unknown };
+  try {
+    message = JSON.parse(payload) as typeof message;
+  } catch {
+    log(`ignored a ${RUN_CHANGES_CHANNEL} notification that is not JSON: ${payload.slice(0, 200)}`);
+    return;
+  }
+  if (message.r === replica || typeof message.w !== 'string') return;
+  const rows = await db.query<{ user_id: string | number; phase: string | null; progress: string | null; message: string | null }>(
+    'SELECT user_id, phase, progress, message FROM recipe_runs WHERE workflow_name = $1',
+    [message.w],
+  );
+  const row = rows[0];
+  if (!row) return;
+  local.publish({
+    workflowName: message.w,
+    userId: Number(row.user_id),
+    phase: row.phase,
+    progress: row.progress,
+    message: row.message,
+    at: new Date().toISOString(),
+  });
 }
 
 export async function createSharedRunChanges(db: Db, log: (message: string) => void = () => {}): Promise<SharedRunChanges> {
@@ -25,37 +57,15 @@ export async function createSharedRunChanges(db: Db, log: (message: string) => v
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
 
-  async function deliver(payload: string): Promise<void> {
-    let message: { w?: unknown; u?: unknown; r?: unknown };
-    try {
-      message = JSON.parse(payload) as typeof message;
-    } catch {
-      log(`ignored a ${RUN_CHANGES_CHANNEL} notification that is not JSON: ${payload.slice(0, 200)}`);
-      return;
-    }
-    if (message.r === replica || typeof message.w !== 'string') return;
-    const rows = await db.query<{ user_id: string | number; phase: string | null; progress: string | null; message: string | null }>(
-      'SELECT user_id, phase, progress, message FROM recipe_runs WHERE workflow_name = $1',
-      [message.w],
-    );
-    const row = rows[0];
-    if (!row) return;
-    local.publish({
-      workflowName: message.w,
-      userId: Number(row.user_id),
-      phase: row.phase,
-      progress: row.progress,
-      message: row.message,
-      at: new Date().toISOString(),
-    });
-  }
-
   async function connect(backoff: number): Promise<void> {
     if (closed) return;
     try {
       const c = await dedicated();
       c.onNotification(
-        (_channel, payload) => void deliver(payload).catch((err: unknown) => log(`run change not delivered: ${(err as Error).message}`)),
+        (_channel, payload) =>
+          void deliverNotification(db, local, replica, payload, log).catch((err: unknown) =>
+            log(`run change not delivered: ${(err as Error).message}`),
+          ),
       );
       c.onLost(() => {
         if (conn === c) conn = undefined;

@@ -11,10 +11,10 @@ import type { RunChanges } from './changes.ts';
 import { findRun } from './repository.ts';
 
 /** How long a phase read from the table may be answered from memory. */
-export const STATUS_CACHE_TTL_MS = 1000;
+const STATUS_CACHE_TTL_MS = 1000;
 const KEPT = 10_000;
 
-export interface RunStatusEntry {
+interface RunStatusEntry {
   userId: number;
   phase: string | null;
 }

@@ -5,7 +5,7 @@ import type { User } from '../users/repository.ts';
 import { signToken } from '../auth/jwt.ts';
 import { ACCESS_TOKEN_LIFETIME_SECONDS } from '../auth/service.ts';
 
-export const SESSION_COOKIE = 'ogdc_session';
+const SESSION_COOKIE = 'ogdc_session';
 export const CSRF_HEADER = 'x-csrf-token';
 
 /**
@@ -26,7 +26,7 @@ export function csrfMatches(ctx: ServiceContext, sessionToken: string, given: st
 }
 
 /** The cookie is scoped to the API root, so a service behind API_ROOT_PATH shares nothing with its neighbours. */
-export function cookiePath(ctx: ServiceContext): string {
+function cookiePath(ctx: ServiceContext): string {
   return ctx.config.apiRootPath;
 }
 

@@ -7,8 +7,7 @@ import type { Workflow } from '../../argo/types.ts';
 import { schemaProblems } from '../../engine/local/admission/submit-helpers.ts';
 import { RequestValidationError } from '../errors.ts';
 
-export const TEMPLATE_KINDS = ['WorkflowTemplate', 'ClusterWorkflowTemplate'] as const;
-export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
+export type TemplateKind = 'WorkflowTemplate' | 'ClusterWorkflowTemplate';
 
 export interface TemplateManifest {
   apiVersion: string;

@@ -46,7 +46,7 @@ function fromRow(r: Row): TemplateRow {
 const SELECT = 'SELECT t.*, u.name AS owner FROM workflow_templates t LEFT JOIN users u ON u.id = t.user_id';
 
 /** Who asks: their own WorkflowTemplates are theirs alone; admin sees everyone's. */
-export interface Viewer {
+interface Viewer {
   id: number;
   isAdmin: boolean;
 }

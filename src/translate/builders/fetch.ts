@@ -7,7 +7,7 @@ import type { TranslateOptions } from '../types.ts';
 import { runnerContainer } from './workflow.ts';
 
 /** Where the parallel fetch step finds the uploaded input list. */
-export const INPUT_LIST_PATH = '/tmp/ogdc/inputs.tsv';
+const INPUT_LIST_PATH = '/tmp/ogdc/inputs.tsv';
 
 /**
  * The fetch pod is the only one that needs the network: the local engine gives a pod network
@@ -58,7 +58,7 @@ fi
  * `partitionSize` names per partition. The expected count guards against a list that does not
  * match the manifest's partition count.
  */
-export function listedFetchScript(expectedCount: number, partitionSize: number, allowPrivate = false): string {
+function listedFetchScript(expectedCount: number, partitionSize: number, allowPrivate = false): string {
   return `set -eu
 RUN_DIR=${RUN_DIR}
 DEST="$RUN_DIR/inputs"

@@ -7,13 +7,13 @@ import type { TranslateOptions } from '../types.ts';
 import { runnerContainer } from './workflow.ts';
 
 /** Name of the zip artifact of `temporary` outputs; the Python runner and CLI look for it. */
-export const PUBLISHED_ZIP_ARTIFACT = 'published_zip';
+const PUBLISHED_ZIP_ARTIFACT = 'published_zip';
 
 /**
  * Where publish finds the final output: the last step's `output-dir` artifact (sequential), or
  * folders on the workflow volume (parallel: one per partition; a shell glob is allowed).
  */
-export type PublishSource = { kind: 'artifact' } | { kind: 'volume'; dirs: string };
+type PublishSource = { kind: 'artifact' } | { kind: 'volume'; dirs: string };
 
 /** Fails the step when `$STAGE` is empty: an empty result is a broken recipe, not an output. */
 const EMPTY_CHECK = `if [ -z "$(ls -A "$STAGE")" ]; then
@@ -42,7 +42,7 @@ function runAreaCleanup(): string {
 }
 
 /** Script of `pvc` publishing: refuse (or, with overwrite, replace) an existing output, then move the new one into place. */
-export function pvcPublishScript(recipeId: string, source: PublishSource, overwrite: boolean): string {
+function pvcPublishScript(recipeId: string, source: PublishSource, overwrite: boolean): string {
   const dest = shQuote(publishedDir(recipeId));
   const cleanup = source.kind === 'volume' ? runAreaCleanup() : '';
   return `set -eu
@@ -61,7 +61,7 @@ ${cleanup}echo "publish: output published to $DEST"
 }
 
 /** Script of `temporary` publishing: zip the output into `/tmp/<id>.zip`. */
-export function temporaryPublishScript(recipeId: string, source: PublishSource): string {
+function temporaryPublishScript(recipeId: string, source: PublishSource): string {
   const stage = source.kind === 'artifact' ? '/input_dir' : `${RUN_DIR}/publish`;
   const gather = source.kind === 'artifact' ? EMPTY_CHECK : gatherScript(source);
   const cleanup = source.kind === 'volume' ? runAreaCleanup() : '';

@@ -13,7 +13,7 @@ function claimVolumes(inputs: PvcMountInputParam[]): Array<{ claim: string; volu
 }
 
 /** Read-only mounts of every input claim at /mnt/data/{claim}. */
-export function inputClaimMounts(inputs: PvcMountInputParam[]): VolumeMount[] {
+function inputClaimMounts(inputs: PvcMountInputParam[]): VolumeMount[] {
   return claimVolumes(inputs).map(({ claim, volume }) => ({ name: volume, mountPath: inputClaimMountPath(claim), readOnly: true }));
 }
 
@@ -94,7 +94,7 @@ export function withInputClaims(workflow: Workflow, inputs: PvcMountInputParam[]
 }
 
 /** Where the parallel stage step writes the partition count, read back as its `partitions` output parameter. */
-export const PARTITION_COUNT_PATH = '/tmp/ogdc/partitions';
+const PARTITION_COUNT_PATH = '/tmp/ogdc/partitions';
 
 /**
  * Parallel `fetch` for pvc_mount inputs: links the matching files into the run's `inputs/` folder on the volume,

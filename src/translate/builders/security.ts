@@ -2,14 +2,14 @@ import type { ContainerSecurityContext, PodSecurityContext } from '../../argo/ty
 import type { TranslateOptions } from '../types.ts';
 
 /** `spec.activeDeadlineSeconds` when the deployment sets none: one day. */
-export const DEFAULT_WORKFLOW_DEADLINE_SECONDS = 86_400;
+const DEFAULT_WORKFLOW_DEADLINE_SECONDS = 86_400;
 
 /**
  * Unprivileged uid/gid for "restricted" pods. The runner and viz images default to root, and
  * `runAsNonRoot` alone would make the kubelet refuse to start them, so the uid is explicit;
  * `fsGroup` lets that uid write the workflow volume.
  */
-export const RESTRICTED_UID = 1000;
+const RESTRICTED_UID = 1000;
 
 /**
  * Every container: no privilege escalation (no setuid gains) and no capabilities. The runner

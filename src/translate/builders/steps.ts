@@ -36,7 +36,7 @@ export function buildSequentialStepTemplate(index: number, line: string, options
  * from the list the fetch step wrote; later lines take every file the previous line wrote for
  * the same partition. The output folder is emptied first so a retried pod starts clean.
  */
-export function parallelStepScript(index: number): string {
+function parallelStepScript(index: number): string {
   const outputDir = parallelStepOutputDir(index, '$PARTITION');
   const head = `set -eu
 LINE=$1

@@ -12,7 +12,7 @@ export const PARTITION_REFS_OUTPUT = 'partitions';
 export const PARTITION_REFS_PATH = '/tmp/ogdc/partitions.json';
 
 /** Folder of one stage's partition manifests (`partition-<n>.json`, each a JSON list) in the run's area. */
-export function vizPartitionDir(stage: string): string {
+function vizPartitionDir(stage: string): string {
   return `${RUN_DIR}/partitions/${stage}`;
 }
 

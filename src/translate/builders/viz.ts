@@ -21,12 +21,7 @@ function subDir(dir: string): string {
  * unless overwrite), creates its sub-folders and writes `config.json`. The config is the
  * recipe's own small file, so it is inlined rather than uploaded.
  */
-export function vizConfigScript(
-  recipeId: string,
-  config: Record<string, unknown>,
-  overwrite: boolean,
-  dirs: string[] = SERIAL_DIRS,
-): string {
+function vizConfigScript(recipeId: string, config: Record<string, unknown>, overwrite: boolean, dirs: string[] = SERIAL_DIRS): string {
   return `set -eu
 DIR=${shQuote(publishedDir(recipeId))}
 OVERWRITE=${overwrite}
@@ -70,7 +65,7 @@ function vizScript(options: TranslateOptions, source: string): Script {
  * inputs keep theirs) into files of `batchSize` features and prints the JSON list of their names
  * (relative to `batch/`, to keep `outputs.result` small).
  */
-export function batchSource(recipeId: string, batchSize: number): string {
+function batchSource(recipeId: string, batchSize: number): string {
   return `import json
 import sys
 from pathlib import Path
@@ -94,7 +89,7 @@ print(json.dumps(names))
 }
 
 /** Python of `tile`: stages one batch file into vector tiles with pdgstaging. */
-export function tileSource(recipeId: string): string {
+function tileSource(recipeId: string): string {
   return `import json
 import os
 import sys

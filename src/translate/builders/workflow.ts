@@ -52,7 +52,7 @@ export function buildWorkflow(metadata: WorkflowMetadata, spec: WorkflowSpec): W
  * `RUN_DIR`, so paths are the same as under the whole volume), or the whole volume (publish and
  * the service-written visualization steps: the only pods that write published outputs).
  */
-export type VolumeAccess = 'none' | 'run-area' | 'volume';
+type VolumeAccess = 'none' | 'run-area' | 'volume';
 
 export function volumeMounts(access: VolumeAccess): Pick<Container, 'volumeMounts'> {
   if (access === 'none') return {};

@@ -10,6 +10,7 @@ interface UserRow {
 }
 
 /** Admin: the users, and creating, disabling, enabling and deleting them. */
+// eslint-disable-next-line max-lines-per-function -- a page component: its state, effects and JSX read together
 export function AdminPage({ session }: { session: Session }) {
   const [users, setUsers] = useState<UserRow[]>([]);
   const [error, setError] = useState('');

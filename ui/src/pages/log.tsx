@@ -9,6 +9,7 @@ const MAX_WINDOW = 1024 * 1024;
 const MAX_TEXT = 4 * 1024 * 1024;
 
 /** A node's log, following live while the run is unfinished. */
+// eslint-disable-next-line max-lines-per-function -- a page component: its state, effects and JSX read together
 export function NodeLog({ run, node, follow }: { run: string; node: string; follow: boolean }) {
   const [text, setText] = useState('');
   const [window, setWindow] = useState(FIRST_WINDOW);

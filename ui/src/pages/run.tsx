@@ -51,6 +51,7 @@ function NodePanel({ run, node }: { run: RunDetail; node: RunNode }) {
 }
 
 /** One run: its facts, graph, steps, a step's log, and what can be done with it. */
+// eslint-disable-next-line max-lines-per-function -- a page component: its state, effects and JSX read together
 export function RunPage({ name }: { name: string; session: Session }) {
   const [run, setRun] = useState<RunDetail | undefined>();
   const [missing, setMissing] = useState(false);

@@ -6,6 +6,7 @@ import { useRunChanges } from '../live.ts';
 const PAGE = 20;
 
 /** The signed-in user's runs (an admin's: everyone's), newest first, live. */
+// eslint-disable-next-line max-lines-per-function -- a page component: its state, effects and JSX read together
 export function RunsPage({ session }: { session: Session }) {
   const [phase, setPhase] = useState('');
   const [recipe, setRecipe] = useState('');

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { postJson, problemText, type Session, type SignIn } from '../api.ts';
 
 /** The sign-in form; the URL fragment is left alone, so signing in returns to the same place. */
+// eslint-disable-next-line max-lines-per-function -- a page component: its state, effects and JSX read together
 export function SignInPage({
   signIn,
   expired,

@@ -3,6 +3,7 @@ import { postJson, problemText, request } from '../api.ts';
 import { PackError, packFolder, recipeFiles } from '../pack.ts';
 
 /** Submit a recipe: a folder from this computer (packed here) or a git/GitHub source. */
+// eslint-disable-next-line max-lines-per-function -- a page component: its state, effects and JSX read together
 export function SubmitPage({ initial }: { initial: URLSearchParams }) {
   const [source, setSource] = useState(initial.get('source') ?? '');
   const [files, setFiles] = useState<File[]>([]);

@@ -72,7 +72,8 @@ export function timeOp(op: string, l: unknown, r: unknown): { value: unknown } |
   if (op === '-' && isTime(l) && isTime(r)) return { value: new GoDuration(l.getTime() - r.getTime()) };
   if ((op === '+' || op === '-') && isTime(l) && isDuration(r)) return { value: new Date(l.getTime() + (op === '+' ? r.ms : -r.ms)) };
   if (op === '+' && isDuration(l) && isTime(r)) return { value: new Date(r.getTime() + l.ms) };
-  if ((op === '+' || op === '-') && isDuration(l) && isDuration(r)) return { value: new GoDuration(op === '+' ? l.ms + r.ms : l.ms - r.ms) };
+  if ((op === '+' || op === '-') && isDuration(l) && isDuration(r))
+    return { value: new GoDuration(op === '+' ? l.ms + r.ms : l.ms - r.ms) };
   const comparable = (isTime(l) && isTime(r)) || (isDuration(l) && isDuration(r));
   if (comparable) {
     const [a, b] = [value(l), value(r)];

@@ -114,7 +114,11 @@ function evaluate(n: Node, env: Record<string, unknown>): unknown {
       if (n.fn === 'now' && typeof env[CLOCK] === 'function') return (env[CLOCK] as () => Date)();
       return FUNCTIONS[n.fn]!(...n.args.map((a) => evaluate(a, env)));
     case 'method':
-      return callMethod(evaluate(n.obj, env), n.name, n.args.map((a) => evaluate(a, env)));
+      return callMethod(
+        evaluate(n.obj, env),
+        n.name,
+        n.args.map((a) => evaluate(a, env)),
+      );
     case 'unary': {
       const v = evaluate(n.arg, env);
       return n.op === '!' ? !v : -Number(v);

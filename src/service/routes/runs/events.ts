@@ -5,7 +5,7 @@ import type { ServiceContext } from '../../context.ts';
 import type { RunChange } from '../../runs/changes.ts';
 import { bearerSecurity } from '../schemas.ts';
 
-export const HEARTBEAT_MS = 15_000;
+const HEARTBEAT_MS = 15_000;
 const RETRY_MS = 3_000;
 // A client that stops reading is dropped rather than buffered for without limit; it reconnects and refetches.
 const MAX_BUFFERED_BYTES = 256 * 1024;
