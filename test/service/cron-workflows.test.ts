@@ -107,6 +107,7 @@ for (const target of dbTargets()) {
       const stale = (await listCrons(svc.ctx.db)).find((c) => c.name === 'stale')!;
       assert.equal(stale.suspended, false);
       assert.equal((await call('POST', '/cron-workflows/stale/suspend', alice)).body.suspended, true);
+      await tick(); // the pass the suspend poked has ended: only the stale save below writes the row
       // The pass that read the row before the suspend now saves its status.
       await saveStatus(svc.ctx.db, { ...stale, succeeded: stale.succeeded + 1 });
       const after = await get('stale');
@@ -277,6 +278,27 @@ for (const target of dbTargets()) {
       assert.deepEqual(stopped.active_runs, []);
       assert.equal(stopped.next_run, null);
       for (const name of ['guarded', 'stopper', 'paused']) await call('DELETE', `/cron-workflows/${name}`, alice);
+    });
+
+    it("when reads now() from the controller's clock and lastScheduledTime as a time", async () => {
+      // Argo's documented guard: at most one run in any 3 minutes, whatever the schedule.
+      const when = '{{= cronworkflow.lastScheduledTime == nil || (now() - cronworkflow.lastScheduledTime).Seconds() >= 180 }}';
+      assert.equal((await call('POST', '/cron-workflows', alice, cron('spaced', { when }))).status, 201);
+      const scheduled: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        advance(60);
+        await tick();
+        scheduled.push((await get('spaced')).status.lastScheduledTime);
+      }
+      const distinct = [...new Set(scheduled)];
+      assert.equal(distinct.length, 2, JSON.stringify(scheduled));
+      assert.equal((Date.parse(distinct[1]!) - Date.parse(distinct[0]!)) / 1000, 180);
+      assert.equal(
+        (await get('spaced')).status.conditions.find((c: { type: string }) => c.type === 'SpecError'),
+        undefined,
+      );
+      for (const run of (await get('spaced')).active_runs as string[]) await svc.ctx.engine!.stop(run);
+      await call('DELETE', '/cron-workflows/spaced', alice);
     });
   });
 }
