@@ -14,6 +14,10 @@ import type { RootPool } from './sandbox-roots.ts';
 import { loadInputs } from './inputs.ts';
 import type { PodRequest } from './pod.ts';
 import { egressGate } from './network.ts';
+import { hostProgram } from './programs.ts';
+
+/** bubblewrap's `--info-fd`: past 0-2 and the egress gate's 3 and 4 (pods/network.ts). */
+const INFO_FD = 5;
 
 /** One pod's files and how its process is started, as its sandbox sees them. */
 export interface PodSandbox {
@@ -35,6 +39,8 @@ export interface PodSandbox {
   egress(network: Confinement['network']): boolean;
   /** The launcher's working folder for the process. */
   spawnCwd(cwd: string): string;
+  /** The descriptor bubblewrap names its sandbox's first process on (the launcher's kill needs it; spawner.ts). */
+  readonly infoFd?: number;
   /** Hands the pod's layer back once outputs are collected (idempotent). */
   release(): Promise<void>;
   /** Removes the pod's private files once it is done (logs stay). */
@@ -116,10 +122,11 @@ export function bubblewrap(roots: RootPool): SandboxStrategy {
             placeholders: roots.placeholders,
           });
           const gate = o.confinement.network === 'egress' && o.unshare ? egressGate(o.unshare) : [];
-          return [...gate, 'bwrap', ...args, ...argv];
+          return [...gate, hostProgram('bwrap'), '--info-fd', String(INFO_FD), ...args, ...argv];
         },
         egress: (network) => network === 'egress',
         spawnCwd: () => '/',
+        infoFd: INFO_FD,
         release,
         async cleanup() {
           await release();
