@@ -113,16 +113,20 @@ function coversBelow(dir: string, rebuilt: Set<string>): LayoutMount[] | undefin
   return covers;
 }
 
-function computeLayout(declared: string[], hidden: string[], volumePaths: string[], script: boolean): SandboxLayout {
-  const own = (p: string) => OWN.some((o) => p === o || p.startsWith(`${o}/`));
+const ownPath = (p: string) => OWN.some((o) => p === o || p.startsWith(`${o}/`));
+
+/**
+ * The host folders the pod's view opens (`open`: they lead to a pod path) and those rebuilt in its layer
+ * (`rebuilt`): a pod path needs an entry in them that the host lacks or must hide, or a secret in them cannot
+ * be covered.
+ */
+function foldersToOpen(paths: string[], hidden: string[]): { open: Set<string>; rebuilt: Set<string> } {
   const hiddenSet = new Set(hidden);
   const open = new Set<string>(['/']);
-  // A host folder is rebuilt when a pod path needs an entry in it that the host lacks or must hide, or when a
-  // secret in it cannot be covered.
   const rebuilt = new Set<string>(['/']);
   for (const h of HIDING) if (hostKind(h) === 'dir' && !coversBelow(h, new Set(HIDING.filter((o) => o !== h)))) rebuilt.add(h);
-  for (const p of [...declared, ...volumePaths, ...hidden, ...(script ? [SCRIPT_PATH] : [])]) {
-    if (own(p)) continue;
+  for (const p of paths) {
+    if (ownPath(p)) continue;
     for (let child = p; child !== '/'; child = path.posix.dirname(child)) {
       const parent = path.posix.dirname(child);
       open.add(parent);
@@ -130,6 +134,12 @@ function computeLayout(declared: string[], hidden: string[], volumePaths: string
     }
   }
   for (const d of rebuilt) for (let p = d; p !== '/'; p = path.posix.dirname(p)) open.add(p);
+  return { open, rebuilt };
+}
+
+function computeLayout(declared: string[], hidden: string[], volumePaths: string[], script: boolean): SandboxLayout {
+  const own = ownPath;
+  const { open, rebuilt } = foldersToOpen([...declared, ...volumePaths, ...hidden, ...(script ? [SCRIPT_PATH] : [])], hidden);
   const layout: SandboxLayout = { rootIsLayer: true, entries: new Map(), mounts: [], key: '', resolvBindable: false };
   const skip = new Set([...OWN, ...hidden]);
   const { entries, mounts } = layout;
