@@ -288,3 +288,29 @@ export function bwrapArgs(
   );
   return args;
 }
+
+/**
+ * Whether a pod with `layout` can have a fresh size-capped tmpfs as its `/` instead of a layer on the host: its
+ * layout takes nothing from a layer (no folder rebuilt there, no script), so bubblewrap creates its entries
+ * itself. The engine then neither builds nor removes a layer for it, and what the pod writes never reaches the
+ * host's disk.
+ */
+export function onTmpfs(layout: SandboxLayout): boolean {
+  return !layout.mounts.some((m) => m.fromLayer) && ![...layout.entries.keys()].includes(SCRIPT_PATH);
+}
+
+/**
+ * bubblewrap arguments for a pod on a tmpfs `/` (`onTmpfs`): the tmpfs (capped at the size of /tmp), the
+ * layout's folders and links made in it, then the same mounts and namespaces as `bwrapArgs` (mount points are
+ * created by bubblewrap).
+ */
+export function tmpfsRootArgs(layout: SandboxLayout, cwd: string, confinement: Confinement): string[] {
+  const make: string[] = [];
+  for (const [p, entry] of layout.entries) {
+    if (entry.kind === 'symlink') make.push('--symlink', entry.target, p);
+    else if (entry.kind === 'dir') make.push(...(entry.mode === undefined ? [] : ['--perms', entry.mode.toString(8)]), '--dir', p);
+  }
+  // The layer's path never appears: no mount of this layout takes its source from the layer.
+  const rest = bwrapArgs('/nonexistent', layout, [], undefined, cwd, confinement).slice(3);
+  return ['--perms', '0755', '--size', String(confinement.tmpBytes), '--tmpfs', '/', ...make, ...rest];
+}

@@ -9,7 +9,7 @@ import type { RunContext } from '../execution/context.ts';
 import { podFs, rewriteMounts, type PodFs, type PodPaths } from './mounts.ts';
 import { makeRewriter } from './sandbox-paths.ts';
 import { podView } from './host-view.ts';
-import { bwrapArgs, sandboxLayout, SCRIPT_PATH, type Confinement, type SandboxLayout } from './sandbox-layout.ts';
+import { bwrapArgs, onTmpfs, sandboxLayout, SCRIPT_PATH, tmpfsRootArgs, type Confinement, type SandboxLayout } from './sandbox-layout.ts';
 import type { RootPool } from './sandbox-roots.ts';
 import { loadInputs } from './inputs.ts';
 import type { PodRequest } from './pod.ts';
@@ -88,12 +88,12 @@ export function bubblewrap(roots: RootPool): SandboxStrategy {
   return {
     kind: 'bwrap',
     async pod(ctx, req, paths, nodeDir) {
-      let layer: { root: string; layout: SandboxLayout } | undefined;
+      let layer: { root?: string; layout: SandboxLayout } | undefined;
       let fs: PodFs | undefined;
       const release = async () => {
         const held = layer;
         layer = undefined;
-        if (held) await roots.release(held.root, held.layout);
+        if (held?.root) await roots.release(held.root, held.layout);
       };
       return {
         rewrite: (text) => text,
@@ -107,8 +107,11 @@ export function bubblewrap(roots: RootPool): SandboxStrategy {
             paths.volumes.map((v) => v.path),
             req.tmpl.script !== undefined,
           );
-          layer = { root: await roots.acquire(layout), layout };
-          const own = await podFs(paths, layer.root, true);
+          // A pod with nothing the engine writes or reads in its files gets a fresh tmpfs as its `/` instead.
+          const noLayer = paths.declared.length === 0 && paths.inputs.length === 0 && paths.volumes.length === 0 && onTmpfs(layout);
+          if (noLayer) await roots.ready();
+          layer = { root: noLayer ? undefined : await roots.acquire(layout), layout };
+          const own = await podFs(paths, layer.root ?? path.join(nodeDir, 'no-layer'), true);
           // The engine writes and reads a pod path where the pod finds it (`/bin/foo` in the layer's /usr/bin).
           fs = { ...own, hostPath: (p) => own.hostPath(podView(p)) };
           await loadInputs(ctx, req, fs);
@@ -117,10 +120,11 @@ export function bubblewrap(roots: RootPool): SandboxStrategy {
         layerCommands: true,
         hostOutputs: false,
         command(argv, o) {
-          const args = bwrapArgs(layer!.root, layer!.layout, fs!.volumes, o.scriptFile, o.cwd, {
-            ...o.confinement,
-            placeholders: roots.placeholders,
-          });
+          const confinement = { ...o.confinement, placeholders: roots.placeholders };
+          const { root, layout } = layer!;
+          const args = root
+            ? bwrapArgs(root, layout, fs!.volumes, o.scriptFile, o.cwd, confinement)
+            : tmpfsRootArgs(layout, o.cwd, confinement);
           const gate = o.confinement.network === 'egress' && o.unshare ? egressGate(o.unshare) : [];
           return [...gate, hostProgram('bwrap'), '--info-fd', String(INFO_FD), ...args, ...argv];
         },
