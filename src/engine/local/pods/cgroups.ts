@@ -130,7 +130,7 @@ export class Cgroups {
   ) {}
 
   /**
-   * The engine's groups, or the reason they cannot be made here (then the caller warns and uses prlimit).
+   * The engine's groups, or the reason they cannot be made here (then the caller warns and uses per-process resource limits).
    */
   static async create(): Promise<Cgroups | string> {
     const m = await mounts();
