@@ -11,7 +11,7 @@
 import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Mount } from './sandbox-paths.ts';
-import { HIDING, hiddenEntry, OWN, podView } from './host-view.ts';
+import { hiddenEntry, hidingFolders, OWN, podView } from './host-view.ts';
 
 export { podView };
 
@@ -100,7 +100,7 @@ function isEmptyDir(p: string): boolean {
  */
 function coversBelow(dir: string, rebuilt: Set<string>): LayoutMount[] | undefined {
   const covers: LayoutMount[] = [];
-  for (const h of HIDING) {
+  for (const h of hidingFolders()) {
     if ((h !== dir && !h.startsWith(`${dir}/`)) || rebuilt.has(h) || hostKind(h) !== 'dir') continue;
     for (const name of readdirSync(h)) {
       if (!hiddenEntry(h, name)) continue;
@@ -124,7 +124,8 @@ function foldersToOpen(paths: string[], hidden: string[]): { open: Set<string>; 
   const hiddenSet = new Set(hidden);
   const open = new Set<string>(['/']);
   const rebuilt = new Set<string>(['/']);
-  for (const h of HIDING) if (hostKind(h) === 'dir' && !coversBelow(h, new Set(HIDING.filter((o) => o !== h)))) rebuilt.add(h);
+  const hidingDirs = hidingFolders();
+  for (const h of hidingDirs) if (hostKind(h) === 'dir' && !coversBelow(h, new Set(hidingDirs.filter((o) => o !== h)))) rebuilt.add(h);
   for (const p of paths) {
     if (ownPath(p)) continue;
     for (let child = p; child !== '/'; child = path.posix.dirname(child)) {
