@@ -7,8 +7,8 @@
  * are made ready ahead (fresh: their event counters at zero) and emptied groups are removed in the background.
  *
  * cgroup v1 (a writable `pids` and `memory` hierarchy) and v2 (a writable group whose `cgroup.subtree_control`
- * the engine may enable `pids memory` in) are used; without either the engine falls back to prlimit's per-process
- * limits and warns at start.
+ * the engine may enable `pids memory` in) are used; without either the engine falls back to per-process resource
+ * limits (limits.ts: RLIMIT_NPROC, RLIMIT_AS) and warns at start.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -130,7 +130,7 @@ export class Cgroups {
   ) {}
 
   /**
-   * The engine's groups, or the reason they cannot be made here (then the caller warns and uses prlimit).
+   * The engine's groups, or the reason they cannot be made here (then the caller warns and uses per-process resource limits).
    */
   static async create(): Promise<Cgroups | string> {
     const m = await mounts();
@@ -249,19 +249,4 @@ export class Cgroups {
     await this.background;
     for (const dir of this.bases.values()) await removeDir(dir);
   }
-}
-
-/**
- * The command prefix that joins a node's groups before anything of the step runs: a shell writes itself into
- * each `cgroup.procs` (0 = the writer) and execs the rest, so every process the step starts is counted.
- */
-export function joinArgs(procsFiles: string[]): string[] {
-  return [
-    'sh',
-    '-c',
-    'while [ "$1" != -- ]; do echo 0 > "$1" || exit 125; shift; done; shift; exec "$@"',
-    'ogdc-cgroup-join',
-    ...procsFiles,
-    '--',
-  ];
 }

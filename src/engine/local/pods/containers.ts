@@ -2,7 +2,7 @@
  * A pod's other containers (workflowpod.go, executor's wait/kill of sidecars): `initContainers` run one after the
  * other before main, a failure fails the pod; `sidecars` start with main and are killed (SIGTERM, then SIGKILL)
  * once main has ended; a `readinessProbe` says when a daemon's pod is ready. Every one is started by the pod's
- * own launcher (pods/pod.ts): the same sandbox (layer, volumes, network), prlimit limits and cgroup as main, so a
+ * own launcher (pods/pod-launch.ts): the same sandbox (layer, volumes, network), limits and cgroup as main, so a
  * sidecar is bounded by the step's limits and killed with its cgroup.
  */
 import { execFile } from 'node:child_process';
@@ -15,8 +15,8 @@ import type { RunningProcess, SpawnOutcome } from './spawner.ts';
 
 /** Starts a command in the pod (its sandbox, limits and cgroup), as pod.ts builds it for main. */
 export interface PodLauncher {
-  /** The full command (cgroup join, prlimit, network, bubblewrap or path rewriting) for `argv` in `workingDir`. */
-  wrap(argv: string[], workingDir: string | undefined): { file: string; args: string[]; cwd: string };
+  /** The full command (cgroup join and limits, network, bubblewrap or path rewriting) for `argv` in `workingDir`. */
+  wrap(argv: string[], workingDir: string | undefined): { file: string; args: string[]; cwd: string; infoFd?: number };
   /** The pod's environment for container `name` with its own `env` entries. */
   env(name: string, body: Obj): Record<string, string>;
   /** Rewrites pod paths to host paths (identity in a sandbox). */
@@ -33,7 +33,8 @@ export interface ContainerRun {
   outcome?: SpawnOutcome;
 }
 
-function argvOf(body: Obj, rewrite: (t: string) => string): string[] {
+/** A container's command line: its command (or the image's entrypoint) and args, rewritten. */
+export function argvOf(body: Obj, rewrite: (t: string) => string): string[] {
   const command =
     Array.isArray(body.command) && body.command.length > 0
       ? imageCommand(body.image, body.command as unknown[])

@@ -2,7 +2,7 @@
  * What of the host a pod sees by name: the allowlisted top-level folders, the secrets of /etc that stay hidden,
  * and how a pod path resolves through the host links it sees (sandbox-layout.ts builds the view from these).
  */
-import { lstatSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 
 /** Pod paths under these never open host folders: the pod gets its own. */
@@ -11,8 +11,47 @@ export const OWN = ['/tmp', '/dev', '/proc'];
 /** The host's top-level entries a pod sees (read-only); everything else at `/` is the pod's own. */
 const ALLOWED_TOP = new Set(['usr', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32', 'opt', 'etc']);
 
-/** Host folders with entries `hiddenEntry` hides: covered when bound whole, left out when rebuilt. */
-export const HIDING = ['/etc', '/etc/ssl'];
+/** Folders of /etc walked for entries that are not world-readable, and entries looked at, at most. */
+const WALK_LIMIT = 20000;
+
+let hiding: { at: number; dirs: string[] } | undefined;
+
+/** Folders below /etc (not /etc itself) holding an entry that is not world-readable: one bounded walk. */
+function walkEtc(): string[] {
+  const found = new Set<string>(['/etc/ssl']);
+  const queue = ['/etc'];
+  let seen = 0;
+  while (queue.length > 0 && seen < WALK_LIMIT) {
+    const dir = queue.shift()!;
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (++seen > WALK_LIMIT) break;
+      if (dir === '/etc' && ETC_SECRETS.has(name)) continue;
+      const full = path.posix.join(dir, name);
+      const st = lstatSync(full, { throwIfNoEntry: false });
+      if (!st) continue;
+      if ((st.mode & 0o004) === 0) {
+        if (dir !== '/etc') found.add(dir);
+      } else if (st.isDirectory()) queue.push(full);
+    }
+  }
+  return [...found].sort();
+}
+
+/**
+ * Host folders with entries `hiddenEntry` hides (covered when bound whole, left out when rebuilt): /etc, and
+ * every folder below it holding an entry that is not world-readable — found by one bounded walk, walked again
+ * at most once a minute.
+ */
+export function hidingFolders(): string[] {
+  if (!hiding || Date.now() - hiding.at > 60_000) hiding = { at: Date.now(), dirs: ['/etc', ...walkEtc()] };
+  return hiding.dirs;
+}
 
 /** Entries of /etc that hold secrets (password hashes, host keys, private keys, credentials). */
 const ETC_SECRETS = new Set([
@@ -38,7 +77,7 @@ const ETC_SECRETS = new Set([
 
 /**
  * Whether a host entry in a rebuilt folder stays out of every pod: anything at `/` outside the allowlist, named
- * secrets of /etc and /etc/ssl/private, and in /etc whatever is not world-readable (the pod's uid maps to the
+ * secrets of /etc and /etc/ssl/private, and anywhere in /etc whatever is not world-readable (the pod's uid maps to the
  * service's uid on the host, so owner-only files would otherwise be readable).
  */
 export function hiddenEntry(dir: string, name: string): boolean {
@@ -51,7 +90,13 @@ export function hiddenEntry(dir: string, name: string): boolean {
       return true;
     }
   }
-  return dir === '/etc/ssl' && name === 'private';
+  if (dir === '/etc/ssl' && name === 'private') return true;
+  if (!dir.startsWith('/etc/')) return false;
+  try {
+    return (lstatSync(path.posix.join(dir, name)).mode & 0o004) === 0;
+  } catch {
+    return true;
+  }
 }
 
 /**

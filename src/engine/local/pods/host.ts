@@ -3,7 +3,7 @@ import type { Cgroups } from './cgroups.ts';
 import type { NetworkTools } from './network.ts';
 
 export interface PodHost {
-  /** Per-node control groups for the process and memory limits; undefined: prlimit's per-process limits. */
+  /** Per-node control groups for the process and memory limits; undefined: per-process resource limits (RLIMIT_NPROC, RLIMIT_AS). */
   cgroups?: Cgroups;
   /** Why pods cannot get outbound network here (pods/network.ts); undefined when they can. */
   egressProblem?: string;

@@ -1,8 +1,10 @@
 /**
- * Per-step limits of the local engine (DESIGN §9), set through the launcher with prlimit(1) on the sandbox
- * process, so they hold for everything the step starts. A limit a step hits fails its node with a message that
+ * Per-step limits of the local engine (DESIGN §9), set on the sandbox's first process (`stepPrefix`) or as
+ * its cgroups' limits, so they hold for everything the step starts. A limit a step hits fails its node with a message that
  * names the limit and the variable that sets it.
  */
+import { existsSync } from 'node:fs';
+import { hostProgram } from './programs.ts';
 
 export interface StepLimits {
   /** Tasks of a step at once: its cgroup's pids.max; without cgroups RLIMIT_NPROC (per uid; not binding root). */
@@ -53,16 +55,37 @@ export function exceeded(limits: StepLimits, which: Exclude<keyof StepLimits, 'n
 }
 
 /**
- * prlimit(1) options for a step: soft CPU limit first (SIGXCPU), the hard one a few seconds later. With per-node
- * control groups (pods/cgroups.ts) those bound processes and memory, so RLIMIT_NPROC and RLIMIT_AS are left out.
+ * The command prefix every process of a step starts with: one shell (by absolute path, see programs.ts) that
+ * writes itself into each of the node's `cgroup.procs` files (0 = the writer), sets the step's resource limits
+ * and execs the rest, so the groups count and the limits hold for everything the step starts. CPU time: the soft
+ * limit first (SIGXCPU), the hard one a few seconds later. With per-node control groups (pods/cgroups.ts) those
+ * bound processes and memory, so RLIMIT_NPROC and RLIMIT_AS are left out. The limits are set by dash's `ulimit`
+ * (`-f` in 512-byte blocks, `-v` in KiB, `-p` processes): one exec less per process than prlimit(1), which is
+ * used where dash is missing (other shells name the process limit differently).
  */
-export function prlimitArgs(limits: StepLimits, cgroups = false): string[] {
-  return [
-    ...(cgroups ? [] : [`--nproc=${limits.processes}`, `--as=${limits.memoryMb * MB}`]),
-    `--fsize=${limits.fileMb * MB}`,
-    `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 5}`,
-    '--core=0',
+export function stepPrefix(limits: StepLimits, procsFiles: string[] | undefined): string[] {
+  const int = (n: number) => String(Math.max(0, Math.floor(n)));
+  const join = 'while [ "$1" != -- ]; do echo 0 > "$1" || exit 125; shift; done; shift;';
+  const files = [...(procsFiles ?? []), '--'];
+  const dash = hostProgram('dash');
+  if (!existsSync(dash)) {
+    const prlimit = [
+      ...(procsFiles ? [] : [`--nproc=${int(limits.processes)}`, `--as=${int(limits.memoryMb * MB)}`]),
+      `--fsize=${int(limits.fileMb * MB)}`,
+      `--cpu=${int(limits.cpuSeconds)}:${int(limits.cpuSeconds + 5)}`,
+      '--core=0',
+    ];
+    return [hostProgram('sh'), '-c', `${join} exec "$@"`, 'ogdc-step', ...files, hostProgram('prlimit'), ...prlimit, '--'];
+  }
+  const ulimits = [
+    ...(procsFiles ? [] : [`-p ${int(limits.processes)}`, `-v ${int(limits.memoryMb * 1024)}`]),
+    `-f ${int((limits.fileMb * MB) / 512)}`,
+    `-S -t ${int(limits.cpuSeconds)}`,
+    `-H -t ${int(limits.cpuSeconds + 5)}`,
+    '-c 0',
   ];
+  const script = `${join} ${ulimits.map((u) => `ulimit ${u}`).join(' && ')} || exit 125; exec "$@"`;
+  return [dash, '-c', script, 'ogdc-step', ...files];
 }
 
 /** Signals a limit sends (bubblewrap exits 128 + the signal of its child). */

@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { hostProgram } from './programs.ts';
 
 /** Ranges a pod with egress cannot reach (its own 127/8 is its namespace's loopback; slirp gives it no IPv6). */
 export const BLOCKED_RANGES = ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'];
@@ -37,7 +38,7 @@ export const egressGate = (unshare: string): string[] => [
   '--map-root-user',
   '--net',
   '--',
-  'sh',
+  hostProgram('sh'),
   '-c',
   'echo ready >&3; exec 3>&-; read go <&4 || exit 125; exec 4<&-; exec "$@"',
   'ogdc-network-gate',

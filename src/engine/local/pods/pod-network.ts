@@ -10,6 +10,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Obj, RunContext } from '../execution/context.ts';
 import type { RunningProcess } from './spawner.ts';
+import { hostProgram } from './programs.ts';
 
 /** The address a pod of this workflow is reached at (SEMANTICS: `{{steps.X.ip}}`). */
 export const POD_IP = '127.0.0.1';
@@ -94,7 +95,7 @@ export async function podNetworkPrefix(ctx: RunContext): Promise<string[] | unde
     () => -1,
   );
   if (h.ended || ino !== h.netIno) throw new Error("the workflow's pod network is gone");
-  return ['nsenter', `--user=/proc/${h.pid}/ns/user`, `--net=/proc/${h.pid}/ns/net`, '--'];
+  return [ctx.host.networkTools?.nsenter ?? hostProgram('nsenter'), `--user=/proc/${h.pid}/ns/user`, `--net=/proc/${h.pid}/ns/net`, '--'];
 }
 
 /**

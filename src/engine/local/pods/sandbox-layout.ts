@@ -11,7 +11,7 @@
 import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Mount } from './sandbox-paths.ts';
-import { HIDING, hiddenEntry, OWN, podView } from './host-view.ts';
+import { hiddenEntry, hidingFolders, OWN, podView } from './host-view.ts';
 
 export { podView };
 
@@ -100,7 +100,7 @@ function isEmptyDir(p: string): boolean {
  */
 function coversBelow(dir: string, rebuilt: Set<string>): LayoutMount[] | undefined {
   const covers: LayoutMount[] = [];
-  for (const h of HIDING) {
+  for (const h of hidingFolders()) {
     if ((h !== dir && !h.startsWith(`${dir}/`)) || rebuilt.has(h) || hostKind(h) !== 'dir') continue;
     for (const name of readdirSync(h)) {
       if (!hiddenEntry(h, name)) continue;
@@ -113,16 +113,21 @@ function coversBelow(dir: string, rebuilt: Set<string>): LayoutMount[] | undefin
   return covers;
 }
 
-function computeLayout(declared: string[], hidden: string[], volumePaths: string[], script: boolean): SandboxLayout {
-  const own = (p: string) => OWN.some((o) => p === o || p.startsWith(`${o}/`));
+const ownPath = (p: string) => OWN.some((o) => p === o || p.startsWith(`${o}/`));
+
+/**
+ * The host folders the pod's view opens (`open`: they lead to a pod path) and those rebuilt in its layer
+ * (`rebuilt`): a pod path needs an entry in them that the host lacks or must hide, or a secret in them cannot
+ * be covered.
+ */
+function foldersToOpen(paths: string[], hidden: string[]): { open: Set<string>; rebuilt: Set<string> } {
   const hiddenSet = new Set(hidden);
   const open = new Set<string>(['/']);
-  // A host folder is rebuilt when a pod path needs an entry in it that the host lacks or must hide, or when a
-  // secret in it cannot be covered.
   const rebuilt = new Set<string>(['/']);
-  for (const h of HIDING) if (hostKind(h) === 'dir' && !coversBelow(h, new Set(HIDING.filter((o) => o !== h)))) rebuilt.add(h);
-  for (const p of [...declared, ...volumePaths, ...hidden, ...(script ? [SCRIPT_PATH] : [])]) {
-    if (own(p)) continue;
+  const hidingDirs = hidingFolders();
+  for (const h of hidingDirs) if (hostKind(h) === 'dir' && !coversBelow(h, new Set(hidingDirs.filter((o) => o !== h)))) rebuilt.add(h);
+  for (const p of paths) {
+    if (ownPath(p)) continue;
     for (let child = p; child !== '/'; child = path.posix.dirname(child)) {
       const parent = path.posix.dirname(child);
       open.add(parent);
@@ -130,6 +135,12 @@ function computeLayout(declared: string[], hidden: string[], volumePaths: string
     }
   }
   for (const d of rebuilt) for (let p = d; p !== '/'; p = path.posix.dirname(p)) open.add(p);
+  return { open, rebuilt };
+}
+
+function computeLayout(declared: string[], hidden: string[], volumePaths: string[], script: boolean): SandboxLayout {
+  const own = ownPath;
+  const { open, rebuilt } = foldersToOpen([...declared, ...volumePaths, ...hidden, ...(script ? [SCRIPT_PATH] : [])], hidden);
   const layout: SandboxLayout = { rootIsLayer: true, entries: new Map(), mounts: [], key: '', resolvBindable: false };
   const skip = new Set([...OWN, ...hidden]);
   const { entries, mounts } = layout;
@@ -277,4 +288,30 @@ export function bwrapArgs(
     '--',
   );
   return args;
+}
+
+/**
+ * Whether a pod with `layout` can have a fresh size-capped tmpfs as its `/` instead of a layer on the host: its
+ * layout takes nothing from a layer (no folder rebuilt there, no script), so bubblewrap creates its entries
+ * itself. The engine then neither builds nor removes a layer for it, and what the pod writes never reaches the
+ * host's disk.
+ */
+export function onTmpfs(layout: SandboxLayout): boolean {
+  return !layout.mounts.some((m) => m.fromLayer) && ![...layout.entries.keys()].includes(SCRIPT_PATH);
+}
+
+/**
+ * bubblewrap arguments for a pod on a tmpfs `/` (`onTmpfs`): the tmpfs (capped at the size of /tmp), the
+ * layout's folders and links made in it, then the same mounts and namespaces as `bwrapArgs` (mount points are
+ * created by bubblewrap).
+ */
+export function tmpfsRootArgs(layout: SandboxLayout, cwd: string, confinement: Confinement): string[] {
+  const make: string[] = [];
+  for (const [p, entry] of layout.entries) {
+    if (entry.kind === 'symlink') make.push('--symlink', entry.target, p);
+    else if (entry.kind === 'dir') make.push(...(entry.mode === undefined ? [] : ['--perms', entry.mode.toString(8)]), '--dir', p);
+  }
+  // The layer's path never appears: no mount of this layout takes its source from the layer.
+  const rest = bwrapArgs('/nonexistent', layout, [], undefined, cwd, confinement).slice(3);
+  return ['--perms', '0755', '--size', String(confinement.tmpBytes), '--tmpfs', '/', ...make, ...rest];
 }

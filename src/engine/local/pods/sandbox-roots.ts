@@ -83,16 +83,21 @@ export class RootPool {
     this.placeholders = { file: path.join(aside, 'cover-file'), dir: path.join(aside, 'cover-dir') };
   }
 
-  private async build(layout: SandboxLayout, root: string): Promise<void> {
-    let tree = this.trees.get(layout.key);
-    if (!tree) this.trees.set(layout.key, (tree = treeOf(layout)));
+  /** Makes the pool's folders and placeholders once (a pod on a tmpfs `/` needs the placeholders only). */
+  ready(): Promise<void> {
     this.placeholdersMade ??= (async () => {
       await mkdir(this.dir, { recursive: true });
       await mkdir(this.aside, { recursive: true });
       await writeFile(this.placeholders.file, '', { mode: 0o444 });
       await mkdir(this.placeholders.dir, { mode: 0o555 });
     })();
-    await this.placeholdersMade;
+    return this.placeholdersMade;
+  }
+
+  private async build(layout: SandboxLayout, root: string): Promise<void> {
+    let tree = this.trees.get(layout.key);
+    if (!tree) this.trees.set(layout.key, (tree = treeOf(layout)));
+    await this.ready();
     await mkdir(root);
     await build(root, tree);
   }

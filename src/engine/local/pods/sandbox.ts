@@ -9,11 +9,15 @@ import type { RunContext } from '../execution/context.ts';
 import { podFs, rewriteMounts, type PodFs, type PodPaths } from './mounts.ts';
 import { makeRewriter } from './sandbox-paths.ts';
 import { podView } from './host-view.ts';
-import { bwrapArgs, sandboxLayout, SCRIPT_PATH, type Confinement, type SandboxLayout } from './sandbox-layout.ts';
+import { bwrapArgs, onTmpfs, sandboxLayout, SCRIPT_PATH, tmpfsRootArgs, type Confinement, type SandboxLayout } from './sandbox-layout.ts';
 import type { RootPool } from './sandbox-roots.ts';
 import { loadInputs } from './inputs.ts';
 import type { PodRequest } from './pod.ts';
 import { egressGate } from './network.ts';
+import { hostProgram } from './programs.ts';
+
+/** bubblewrap's `--info-fd`: past 0-2 and the egress gate's 3 and 4 (pods/network.ts). */
+const INFO_FD = 5;
 
 /** One pod's files and how its process is started, as its sandbox sees them. */
 export interface PodSandbox {
@@ -35,6 +39,8 @@ export interface PodSandbox {
   egress(network: Confinement['network']): boolean;
   /** The launcher's working folder for the process. */
   spawnCwd(cwd: string): string;
+  /** The descriptor bubblewrap names its sandbox's first process on (the launcher's kill needs it; spawner.ts). */
+  readonly infoFd?: number;
   /** Hands the pod's layer back once outputs are collected (idempotent). */
   release(): Promise<void>;
   /** Removes the pod's private files once it is done (logs stay). */
@@ -82,12 +88,12 @@ export function bubblewrap(roots: RootPool): SandboxStrategy {
   return {
     kind: 'bwrap',
     async pod(ctx, req, paths, nodeDir) {
-      let layer: { root: string; layout: SandboxLayout } | undefined;
+      let layer: { root?: string; layout: SandboxLayout } | undefined;
       let fs: PodFs | undefined;
       const release = async () => {
         const held = layer;
         layer = undefined;
-        if (held) await roots.release(held.root, held.layout);
+        if (held?.root) await roots.release(held.root, held.layout);
       };
       return {
         rewrite: (text) => text,
@@ -101,8 +107,11 @@ export function bubblewrap(roots: RootPool): SandboxStrategy {
             paths.volumes.map((v) => v.path),
             req.tmpl.script !== undefined,
           );
-          layer = { root: await roots.acquire(layout), layout };
-          const own = await podFs(paths, layer.root, true);
+          // A pod with nothing the engine writes or reads in its files gets a fresh tmpfs as its `/` instead.
+          const noLayer = paths.declared.length === 0 && paths.inputs.length === 0 && paths.volumes.length === 0 && onTmpfs(layout);
+          if (noLayer) await roots.ready();
+          layer = { root: noLayer ? undefined : await roots.acquire(layout), layout };
+          const own = await podFs(paths, layer.root ?? path.join(nodeDir, 'no-layer'), true);
           // The engine writes and reads a pod path where the pod finds it (`/bin/foo` in the layer's /usr/bin).
           fs = { ...own, hostPath: (p) => own.hostPath(podView(p)) };
           await loadInputs(ctx, req, fs);
@@ -111,15 +120,17 @@ export function bubblewrap(roots: RootPool): SandboxStrategy {
         layerCommands: true,
         hostOutputs: false,
         command(argv, o) {
-          const args = bwrapArgs(layer!.root, layer!.layout, fs!.volumes, o.scriptFile, o.cwd, {
-            ...o.confinement,
-            placeholders: roots.placeholders,
-          });
+          const confinement = { ...o.confinement, placeholders: roots.placeholders };
+          const { root, layout } = layer!;
+          const args = root
+            ? bwrapArgs(root, layout, fs!.volumes, o.scriptFile, o.cwd, confinement)
+            : tmpfsRootArgs(layout, o.cwd, confinement);
           const gate = o.confinement.network === 'egress' && o.unshare ? egressGate(o.unshare) : [];
-          return [...gate, 'bwrap', ...args, ...argv];
+          return [...gate, hostProgram('bwrap'), '--info-fd', String(INFO_FD), ...args, ...argv];
         },
         egress: (network) => network === 'egress',
         spawnCwd: () => '/',
+        infoFd: INFO_FD,
         release,
         async cleanup() {
           await release();

@@ -12,12 +12,20 @@
 // `egress.blocked`, then opens the gate on descriptor 4. slirp4netns is stopped when the step ends; a failure
 // on the way kills the step and is written to its log.
 //
-// Protocol, JSON lines. In:  {op:'spawn', id, file, args, cwd, env, log, capture, logLimit, logMarker, egress?}  |  {op:'kill', id, signal}
+// A request with `infoFd` starts bubblewrap, which writes its sandbox's first process (`child-pid`, the init of
+// the sandbox's pid namespace) to that descriptor. Killing bubblewrap alone is not enough: until it has set up
+// the sandbox, that process has no parent-death signal yet (bubblewrap sets it once it has switched users) and
+// in its own session it is not in the group, so it would run on with the step's pipes open. A kill is therefore
+// held until bubblewrap has named that process (or has ended without one), then the group gets the signal and
+// the sandbox's init SIGKILL, which ends every process of the sandbox's pid namespace.
+//
+// Protocol, JSON lines. In:  {op:'spawn', id, file, args, cwd, env, log, capture, logLimit, logMarker, egress?, infoFd?}
+//                            | {op:'kill', id, signal}
 //                        Out: {id, event:'spawn', pid} | {id, event:'exit', code, signal, error?, result?}
-// When stdin closes (the engine exited or closed), every running process group is killed and this process ends.
+// When stdin closes (the engine exited or closed), every running process is killed and this process ends.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { openSync, closeSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { openSync, closeSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 const RESULT_LIMIT = 256 * 1024;
@@ -38,6 +46,7 @@ try {
 } catch {
   // no /proc: nothing to inspect
 }
+/** id → the running process's record (see `start`). */
 const children = new Map();
 const send = (msg) => process.stdout.write(`${JSON.stringify(msg)}\n`);
 
@@ -47,6 +56,54 @@ function killGroup(pid, signal) {
   } catch {
     // already gone
   }
+}
+
+/** SIGKILLs the sandbox's init if `pid` still is it (its pid namespace has inode `nsIno`): never a reused pid. */
+function killSandboxInit(pid, nsIno) {
+  try {
+    if (nsIno !== undefined && statSync(`/proc/${pid}/ns/pid`).ino !== nsIno) return;
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+}
+
+/** Kills a running process now: its group gets `signal`, the sandbox's init (if known) SIGKILL. */
+function killNow(rec, signal) {
+  if (rec.child.pid) killGroup(rec.child.pid, signal);
+  if (rec.sandboxInit) killSandboxInit(rec.sandboxInit.pid, rec.sandboxInit.nsIno);
+}
+
+/** A kill request: carried out now, or once bubblewrap has named its sandbox's init (see the header). */
+function kill(rec, signal) {
+  if (rec.killed !== 'SIGKILL') rec.killed = signal;
+  if (!rec.infoOpen) killNow(rec, signal);
+}
+
+/** Reads bubblewrap's info (`child-pid`, `pid-namespace`) from `stream`; a held kill is carried out after it. */
+function watchInfo(rec, stream) {
+  rec.infoOpen = true;
+  let text = '';
+  const settle = () => {
+    if (!rec.infoOpen) return;
+    rec.infoOpen = false;
+    try {
+      const info = JSON.parse(text);
+      if (Number.isInteger(info['child-pid'])) rec.sandboxInit = { pid: info['child-pid'], nsIno: info['pid-namespace'] };
+    } catch {
+      // bubblewrap ended before it wrote its info: it started no sandbox
+    }
+    // bubblewrap itself ended (killed from outside?) while its sandbox may still run: that is killed too.
+    if (rec.exited && rec.sandboxInit) killSandboxInit(rec.sandboxInit.pid, rec.sandboxInit.nsIno);
+    else if (rec.killed) killNow(rec, rec.killed);
+  };
+  stream.on('data', (d) => {
+    text += d.toString();
+    // bubblewrap writes one JSON object and keeps the descriptor until it ends.
+    if (/}\s*$/.test(text)) settle();
+  });
+  stream.once('end', settle);
+  stream.once('error', settle);
 }
 
 /** Resolves when `stream` yields its first chunk; rejects with `what` when it ends first or `child` fails. */
@@ -61,7 +118,20 @@ function firstData(stream, child, what) {
   });
 }
 
-/** Gives the gated `child` its network (see the header); returns slirp4netns's process. */
+/** Adds `unreachable` routes for `blocked` in the network namespace of `pid` (nsenter + ip). */
+async function blockRanges(pid, egress) {
+  const ip = spawn(egress.tools.nsenter, ['-t', String(pid), '-U', '-n', '--preserve-credentials', egress.tools.ip, '-batch', '-'], {
+    stdio: ['pipe', 'ignore', 'pipe'],
+    env: {},
+  });
+  let ipErr = '';
+  ip.stderr.on('data', (d) => (ipErr += d.toString()));
+  ip.stdin.end(egress.blocked.map((r) => `route add unreachable ${r}\n`).join(''));
+  const [code] = await Promise.race([once(ip, 'exit'), once(ip, 'error').then(([e]) => [e.message])]);
+  if (code !== 0) throw new Error(`blocking private ranges failed (nsenter/ip): ${ipErr.trim() || code}`);
+}
+
+/** Gives the gated `child` its network (see the header); `onSlirp` gets slirp4netns's process. */
 async function connect(child, egress, onSlirp) {
   await firstData(child.stdio[3], child, 'the step ended before its network namespace existed');
   const slirp = spawn(
@@ -80,22 +150,82 @@ async function connect(child, egress, onSlirp) {
       `${err.message}${slirpErr.trim() ? `: ${slirpErr.trim().split('\n').pop()}` : ''}; it needs slirp4netns (Debian: apt-get install slirp4netns)`,
     );
   }
-  if (egress.blocked.length > 0) {
-    const ip = spawn(
-      egress.tools.nsenter,
-      ['-t', String(child.pid), '-U', '-n', '--preserve-credentials', egress.tools.ip, '-batch', '-'],
-      {
-        stdio: ['pipe', 'ignore', 'pipe'],
-        env: {},
-      },
-    );
-    let ipErr = '';
-    ip.stderr.on('data', (d) => (ipErr += d.toString()));
-    ip.stdin.end(egress.blocked.map((r) => `route add unreachable ${r}\n`).join(''));
-    const [code] = await Promise.race([once(ip, 'exit'), once(ip, 'error').then(([e]) => [e.message])]);
-    if (code !== 0) throw new Error(`blocking private ranges failed (nsenter/ip): ${ipErr.trim() || code}`);
-  }
+  if (egress.blocked.length > 0) await blockRanges(child.pid, egress);
   child.stdio[4].end('go\n');
+}
+
+/** The stdio of a request: 0-2, the gate's 3 and 4 with egress, bubblewrap's info descriptor; others closed. */
+function stdioOf(req) {
+  const stdio = ['ignore', 'pipe', 'pipe'];
+  if (req.egress) stdio.push('pipe', 'pipe');
+  if (req.infoFd !== undefined) {
+    while (stdio.length < req.infoFd) stdio.push('ignore');
+    stdio[req.infoFd] = 'pipe';
+  }
+  return stdio;
+}
+
+/** The step's output: to the log up to `logLimit` (then the marker once), stdout kept for the result. */
+function outputSink(req, logFd) {
+  const limit = req.logLimit ?? Infinity;
+  const sink = { logged: 0, limit, chunks: [], bytes: 0, marked: false };
+  // The marker goes after the first byte past the cap, also when the cap falls on a chunk boundary.
+  sink.toLog = (chunk) => {
+    if (sink.marked) return;
+    const room = limit - sink.logged;
+    sink.logged += chunk.length;
+    if (chunk.length <= room) {
+      writeSync(logFd, chunk);
+      return;
+    }
+    if (room > 0) writeSync(logFd, chunk.subarray(0, room));
+    writeSync(logFd, `\n${req.logMarker ?? 'log truncated'}\n`);
+    sink.marked = true;
+  };
+  sink.toResult = (chunk) => {
+    if (!req.capture) return;
+    sink.chunks.push(chunk);
+    sink.bytes += chunk.length;
+    while (sink.chunks.length > 1 && sink.bytes - sink.chunks[0].length >= RESULT_LIMIT) sink.bytes -= sink.chunks.shift().length;
+  };
+  sink.result = () => {
+    if (!req.capture) return undefined;
+    const all = Buffer.concat(sink.chunks);
+    return all.subarray(Math.max(0, all.length - RESULT_LIMIT)).toString('utf8');
+  };
+  return sink;
+}
+
+/** Wires a started process's events: spawn (and the egress gate), errors, exit and the final report. */
+function follow(req, rec, logFd, sink) {
+  const { child } = rec;
+  let slirp;
+  let failed;
+  child.once('exit', () => {
+    rec.exited = true;
+    // Normally the sandbox ended first (bubblewrap waits for it); if not, nothing of it outlives bubblewrap.
+    if (rec.sandboxInit) killSandboxInit(rec.sandboxInit.pid, rec.sandboxInit.nsIno);
+  });
+  child.on('spawn', () => {
+    send({ id: req.id, event: 'spawn', pid: child.pid });
+    if (!req.egress) return;
+    connect(child, req.egress, (s) => (slirp = s)).catch((err) => {
+      // A step that ended on its own before its network was up reports its own exit.
+      if (rec.exited) return;
+      failed = `network: ${err.message}`;
+      writeSync(logFd, `network setup failed: ${err.message}\n`);
+      kill(rec, 'SIGKILL');
+    });
+  });
+  child.on('error', (err) => {
+    failed = err.message;
+  });
+  child.on('close', (code, signal) => {
+    children.delete(req.id);
+    slirp?.kill('SIGTERM');
+    closeSync(logFd);
+    send({ id: req.id, event: 'exit', code, signal, error: failed, result: sink.result(), logTruncated: sink.logged > sink.limit });
+  });
 }
 
 function start(req) {
@@ -108,73 +238,37 @@ function start(req) {
   }
   let child;
   try {
-    child = spawn(req.file, req.args, {
-      cwd: req.cwd,
-      env: req.env,
-      stdio: req.egress ? ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    child = spawn(req.file, req.args, { cwd: req.cwd, env: req.env, stdio: stdioOf(req), detached: true });
   } catch (err) {
     closeSync(logFd);
     send({ id: req.id, event: 'exit', code: null, signal: null, error: err.message });
     return;
   }
-  const chunks = [];
-  let bytes = 0;
-  let failed;
-  children.set(req.id, child);
-  let logged = 0;
-  const limit = req.logLimit ?? Infinity;
-  // The marker goes after the first byte past the cap, also when the cap falls on a chunk boundary.
-  let marked = false;
-  const toLog = (chunk) => {
-    if (marked) return;
-    const room = limit - logged;
-    logged += chunk.length;
-    if (chunk.length <= room) {
-      writeSync(logFd, chunk);
-      return;
-    }
-    if (room > 0) writeSync(logFd, chunk.subarray(0, room));
-    writeSync(logFd, `\n${req.logMarker ?? 'log truncated'}\n`);
-    marked = true;
-  };
-  child.stderr?.on('data', toLog);
+  const rec = { child, exited: false, killed: undefined, infoOpen: false, sandboxInit: undefined };
+  children.set(req.id, rec);
+  if (req.infoFd !== undefined && child.stdio[req.infoFd]) watchInfo(rec, child.stdio[req.infoFd]);
+  const sink = outputSink(req, logFd);
+  child.stderr?.on('data', sink.toLog);
   child.stdout?.on('data', (chunk) => {
-    toLog(chunk);
-    if (!req.capture) return;
-    chunks.push(chunk);
-    bytes += chunk.length;
-    while (chunks.length > 1 && bytes - chunks[0].length >= RESULT_LIMIT) bytes -= chunks.shift().length;
+    sink.toLog(chunk);
+    sink.toResult(chunk);
   });
-  let slirp;
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  child.on('spawn', () => {
-    send({ id: req.id, event: 'spawn', pid: child.pid });
-    if (!req.egress) return;
-    connect(child, req.egress, (s) => (slirp = s)).catch((err) => {
-      // A step that ended on its own before its network was up reports its own exit.
-      if (exited) return;
-      failed = `network: ${err.message}`;
-      writeSync(logFd, `network setup failed: ${err.message}\n`);
-      killGroup(child.pid, 'SIGKILL');
-    });
-  });
-  child.on('error', (err) => {
-    failed = err.message;
-  });
-  child.on('close', (code, signal) => {
-    children.delete(req.id);
-    slirp?.kill('SIGTERM');
-    closeSync(logFd);
-    let result;
-    if (req.capture) {
-      const all = Buffer.concat(chunks);
-      result = all.subarray(Math.max(0, all.length - RESULT_LIMIT)).toString('utf8');
+  follow(req, rec, logFd, sink);
+}
+
+/** Kills everything still running, then ends (held kills wait for bubblewrap's info, a second at most). */
+function shutdown() {
+  for (const rec of children.values()) kill(rec, 'SIGKILL');
+  const deadline = Date.now() + 1000;
+  const wait = () => {
+    const left = [...children.values()].filter((rec) => !rec.exited);
+    if (left.length === 0 || Date.now() > deadline) {
+      for (const rec of left) killNow(rec, 'SIGKILL');
+      process.exit(0);
     }
-    send({ id: req.id, event: 'exit', code, signal, error: failed, result, logTruncated: logged > limit });
-  });
+    setTimeout(wait, 5);
+  };
+  wait();
 }
 
 createInterface({ input: process.stdin })
@@ -183,11 +277,8 @@ createInterface({ input: process.stdin })
     const msg = JSON.parse(line);
     if (msg.op === 'spawn') start(msg);
     else if (msg.op === 'kill') {
-      const child = children.get(msg.id);
-      if (child?.pid) killGroup(child.pid, msg.signal ?? 'SIGTERM');
+      const rec = children.get(msg.id);
+      if (rec) kill(rec, msg.signal ?? 'SIGTERM');
     }
   })
-  .on('close', () => {
-    for (const child of children.values()) if (child.pid) killGroup(child.pid, 'SIGKILL');
-    process.exit(0);
-  });
+  .on('close', shutdown);

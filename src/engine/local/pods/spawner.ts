@@ -23,6 +23,11 @@ export interface SpawnRequest {
    * by the network programs at `tools` (absolute paths).
    */
   egress?: { blocked: string[]; tools: { slirp4netns: string; nsenter: string; ip: string } };
+  /**
+   * The command runs bubblewrap with `--info-fd` on this descriptor: a kill waits until bubblewrap has named its
+   * sandbox's first process and kills that one too (spawner-process.mjs), so no sandbox outlives a kill.
+   */
+  infoFd?: number;
 }
 
 export interface SpawnOutcome {
