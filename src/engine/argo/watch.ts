@@ -34,98 +34,117 @@ export interface ArgoWatchStats {
 /** A line longer than this is garbage: a workflow object the API server would refuse (etcd's limit is 1.5 MB). */
 const MAX_LINE = 64 * 1024 * 1024;
 
-export function followArgoWatch(
-  http: ArgoHttp,
-  options: ArgoWatchOptions,
-  listener: (event: WorkflowEvent) => void,
-): { stop(): void; stats: ArgoWatchStats } {
-  const ns = encodeURIComponent(options.namespace);
-  const minBackoff = options.minBackoffMs ?? 250;
-  const maxBackoff = options.maxBackoffMs ?? 5_000;
-  const stats: ArgoWatchStats = { garbage: 0, connects: 0, lists: 0 };
-  const log = options.log ?? (() => {});
+/** One followed watch: its stream, its resync timer, and what it has delivered. */
+class ArgoWatch {
+  readonly stats: ArgoWatchStats = { garbage: 0, connects: 0, lists: 0 };
+  private readonly ns: string;
+  private readonly minBackoff: number;
+  private readonly maxBackoff: number;
+  private readonly log: (message: string) => void;
   /** The version each workflow was last delivered at; a resync compares against it. */
-  const seen = new Map<string, string | undefined>();
-  let resourceVersion: string | undefined;
-  let stopped = false;
-  let current: http.IncomingMessage | undefined;
-  let wake: (() => void) | undefined;
+  private readonly seen = new Map<string, string | undefined>();
+  private resourceVersion: string | undefined;
+  private stopped = false;
+  private current: http.IncomingMessage | undefined;
+  private wake: (() => void) | undefined;
+  private readonly resync: NodeJS.Timeout;
 
-  const emit = (event: WorkflowEvent) => {
+  constructor(
+    private readonly http: ArgoHttp,
+    private readonly options: ArgoWatchOptions,
+    private readonly listener: (event: WorkflowEvent) => void,
+  ) {
+    this.ns = encodeURIComponent(options.namespace);
+    this.minBackoff = options.minBackoffMs ?? 250;
+    this.maxBackoff = options.maxBackoffMs ?? 5_000;
+    this.log = options.log ?? (() => {});
+    this.resync = setInterval(() => {
+      this.relist()
+        .then((missed) => {
+          // The stream lost or has not delivered something the list shows: reopen it from the list's version.
+          if (missed && this.current) this.current.destroy();
+        })
+        .catch((err: unknown) => this.log(`watch resync failed: ${(err as Error).message}`));
+    }, options.resyncMs);
+    this.resync.unref();
+    void this.streamLoop();
+  }
+
+  private emit(event: WorkflowEvent): void {
     try {
-      listener(event);
+      this.listener(event);
     } catch (err) {
-      log(`watch listener failed: ${(err as Error).message}`);
+      this.log(`watch listener failed: ${(err as Error).message}`);
     }
-  };
+  }
 
-  async function list(): Promise<{ items: Workflow[]; version: string | undefined }> {
-    stats.lists += 1;
-    const answer = await http.json<{ metadata?: { resourceVersion?: string }; items?: Workflow[] | null }>({
-      operation: `list workflows labelled "${options.labelSelector}"`,
+  private async list(): Promise<{ items: Workflow[]; version: string | undefined }> {
+    this.stats.lists += 1;
+    const answer = await this.http.json<{ metadata?: { resourceVersion?: string }; items?: Workflow[] | null }>({
+      operation: `list workflows labelled "${this.options.labelSelector}"`,
       method: 'GET',
-      path: `/api/v1/workflows/${ns}`,
-      query: { 'listOptions.labelSelector': options.labelSelector || undefined },
+      path: `/api/v1/workflows/${this.ns}`,
+      query: { 'listOptions.labelSelector': this.options.labelSelector || undefined },
     });
     const items = answer.items ?? [];
-    emit({ type: 'LISTED', workflows: items });
+    this.emit({ type: 'LISTED', workflows: items });
     return { items, version: answer.metadata?.resourceVersion };
   }
 
   /** Lists and records what the list says; true when the stream had missed something. */
-  async function relist(): Promise<boolean> {
-    const { items, version } = await list();
-    let missed = items.length !== seen.size;
+  private async relist(): Promise<boolean> {
+    const { items, version } = await this.list();
+    let missed = items.length !== this.seen.size;
     const names = new Set<string>();
     for (const wf of items) {
       const name = wf.metadata.name ?? '';
       names.add(name);
-      if (seen.get(name) !== wf.metadata.resourceVersion) missed = true;
-      seen.set(name, wf.metadata.resourceVersion);
+      if (this.seen.get(name) !== wf.metadata.resourceVersion) missed = true;
+      this.seen.set(name, wf.metadata.resourceVersion);
     }
-    for (const name of seen.keys()) if (!names.has(name)) seen.delete(name);
-    if (version) resourceVersion = version;
+    for (const name of this.seen.keys()) if (!names.has(name)) this.seen.delete(name);
+    if (version) this.resourceVersion = version;
     return missed;
   }
 
-  function handleLine(text: string): boolean {
+  private handleLine(text: string): boolean {
     if (!text.trim()) return false;
     let message: { result?: { type?: unknown; object?: Workflow }; error?: { message?: string } };
     try {
       message = JSON.parse(text) as typeof message;
     } catch {
-      stats.garbage += 1;
+      this.stats.garbage += 1;
       return false;
     }
     if (message.error) {
-      log(`watch stream error: ${message.error.message ?? JSON.stringify(message.error)}`);
+      this.log(`watch stream error: ${message.error.message ?? JSON.stringify(message.error)}`);
       // An expired version cannot be resumed: start over from a list.
-      if (/too old resource version|expired/i.test(message.error.message ?? '')) resourceVersion = undefined;
+      if (/too old resource version|expired/i.test(message.error.message ?? '')) this.resourceVersion = undefined;
       return false;
     }
     const type = message.result?.type;
     const wf = message.result?.object;
     if ((type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') || !wf || typeof wf.metadata?.name !== 'string') {
-      stats.garbage += 1;
+      this.stats.garbage += 1;
       return false;
     }
-    if (wf.metadata.resourceVersion) resourceVersion = wf.metadata.resourceVersion;
-    if (type === 'DELETED') seen.delete(wf.metadata.name);
-    else seen.set(wf.metadata.name, wf.metadata.resourceVersion);
-    emit({ type, workflow: wf });
+    if (wf.metadata.resourceVersion) this.resourceVersion = wf.metadata.resourceVersion;
+    if (type === 'DELETED') this.seen.delete(wf.metadata.name);
+    else this.seen.set(wf.metadata.name, wf.metadata.resourceVersion);
+    this.emit({ type, workflow: wf });
     return true;
   }
 
   /** Reads one stream to its end; true when at least one event arrived. */
-  async function readStream(): Promise<boolean> {
-    const response = await http.stream({
+  private async readStream(): Promise<boolean> {
+    const response = await this.http.stream({
       operation: 'watch workflows',
       method: 'GET',
-      path: `/api/v1/workflow-events/${ns}`,
-      query: { 'listOptions.labelSelector': options.labelSelector || undefined, 'listOptions.resourceVersion': resourceVersion },
+      path: `/api/v1/workflow-events/${this.ns}`,
+      query: { 'listOptions.labelSelector': this.options.labelSelector || undefined, 'listOptions.resourceVersion': this.resourceVersion },
     });
-    stats.connects += 1;
-    current = response;
+    this.stats.connects += 1;
+    this.current = response;
     let events = false;
     let buffered = '';
     try {
@@ -134,11 +153,11 @@ export function followArgoWatch(
         buffered += chunk;
         let nl: number;
         while ((nl = buffered.indexOf('\n')) >= 0) {
-          if (handleLine(buffered.slice(0, nl))) events = true;
+          if (this.handleLine(buffered.slice(0, nl))) events = true;
           buffered = buffered.slice(nl + 1);
         }
         if (buffered.length > MAX_LINE) {
-          stats.garbage += 1;
+          this.stats.garbage += 1;
           buffered = '';
           response.destroy();
         }
@@ -146,55 +165,50 @@ export function followArgoWatch(
     } catch {
       // Cut off: resume from the last version seen.
     } finally {
-      current = undefined;
+      this.current = undefined;
     }
-    if (buffered.trim() && handleLine(buffered)) events = true;
+    if (buffered.trim() && this.handleLine(buffered)) events = true;
     return events;
   }
 
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
-      wake = () => {
+      this.wake = () => {
         clearTimeout(timer);
         resolve();
       };
     });
+  }
 
-  async function streamLoop(): Promise<void> {
-    let backoff = minBackoff;
-    while (!stopped) {
+  private async streamLoop(): Promise<void> {
+    let backoff = this.minBackoff;
+    while (!this.stopped) {
       try {
-        if (resourceVersion === undefined) await relist();
-        const delivered = await readStream();
-        if (delivered) backoff = minBackoff;
+        if (this.resourceVersion === undefined) await this.relist();
+        const delivered = await this.readStream();
+        if (delivered) backoff = this.minBackoff;
       } catch (err) {
-        log(`watch failed: ${(err as Error).message}`);
+        this.log(`watch failed: ${(err as Error).message}`);
       }
-      if (stopped) break;
-      await pause(backoff);
-      backoff = Math.min(backoff * 2, maxBackoff);
+      if (this.stopped) break;
+      await this.pause(backoff);
+      backoff = Math.min(backoff * 2, this.maxBackoff);
     }
   }
 
-  const resync = setInterval(() => {
-    relist()
-      .then((missed) => {
-        // The stream lost or has not delivered something the list shows: reopen it from the list's version.
-        if (missed && current) current.destroy();
-      })
-      .catch((err: unknown) => log(`watch resync failed: ${(err as Error).message}`));
-  }, options.resyncMs);
-  resync.unref();
-  void streamLoop();
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.resync);
+    this.current?.destroy();
+    this.wake?.();
+  }
+}
 
-  return {
-    stats,
-    stop() {
-      stopped = true;
-      clearInterval(resync);
-      current?.destroy();
-      wake?.();
-    },
-  };
+export function followArgoWatch(
+  http: ArgoHttp,
+  options: ArgoWatchOptions,
+  listener: (event: WorkflowEvent) => void,
+): { stop(): void; stats: ArgoWatchStats } {
+  return new ArgoWatch(http, options, listener);
 }
