@@ -16,7 +16,7 @@ const WORKFLOW_REF = '#/definitions/io.argoproj.workflow.v1alpha1.Workflow';
  * Argo's own JSON schema lives in `shared/argo/schema.json` beside the repository
  * (CI copies `shared/` next to its clone); OGDC_ARGO_SCHEMA overrides the location.
  */
-export function argoSchemaPath(env: Record<string, string | undefined> = process.env): string {
+function argoSchemaPath(env: Record<string, string | undefined> = process.env): string {
   if (env.OGDC_ARGO_SCHEMA) return env.OGDC_ARGO_SCHEMA;
   const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
   const candidates = [path.join(repoRoot, '..', 'shared', 'argo', 'schema.json'), path.join(repoRoot, 'shared', 'argo', 'schema.json')];
@@ -90,7 +90,7 @@ function validator(): ValidateFunction {
   return compiled;
 }
 
-export type ManifestValidation = { valid: true } | { valid: false; errors: string[] };
+type ManifestValidation = { valid: true } | { valid: false; errors: string[] };
 
 /** Checks an object against Argo's Workflow JSON schema; errors read `/spec/templates/0/name: must be string`. */
 export function validateWorkflowManifest(manifest: unknown): ManifestValidation {

@@ -6,7 +6,7 @@ import type { NodeStatus, Workflow } from '../../engine/types.ts';
 import type { ManifestDoc } from '../../engine/local/admission/manifest-file.ts';
 import type { LocalEngine } from '../../engine/local/index.ts';
 
-export interface RunWorkflowOptions {
+interface RunWorkflowOptions {
   /** `-p NAME=VALUE` overrides of spec.arguments.parameters. */
   parameters: Record<string, string>;
   /** Print the final Workflow as JSON on stdout and nothing else there. */
@@ -32,7 +32,7 @@ export interface RunWorkflowOptions {
 }
 
 /** Parses repeated `-p NAME=VALUE` values; throws CliError (exit 2) naming a malformed one. */
-export function parseParameterArgs(values: string[]): Record<string, string> {
+function parseParameterArgs(values: string[]): Record<string, string> {
   const params: Record<string, string> = {};
   for (const v of values) {
     const eq = v.indexOf('=');

@@ -27,7 +27,7 @@ import { MemoryWorkflowStore } from './state/memory-store.ts';
 import { WorkflowStore, type WorkflowRecords } from './state/store.ts';
 import { claimFolderIn } from './state/volumes.ts';
 
-export interface LocalEngineOptions {
+interface LocalEngineOptions {
   /**
    * A migrated database (migrations 003 and 010 hold the engine's tables): the service's engine keeps its workflows
    * and `memoize` caches there, so they outlive a restart. Absent, each of `records` and `memo` not given is kept

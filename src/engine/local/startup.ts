@@ -15,7 +15,7 @@ import { bwrapProblem } from './pods/sandbox-paths.ts';
 import { removeTree, RootPool } from './pods/sandbox-roots.ts';
 import { bubblewrap, hostProcesses, type SandboxStrategy } from './pods/sandbox.ts';
 
-export interface HostOptions {
+interface HostOptions {
   dataDir: string;
   sandbox: 'auto' | 'bwrap' | 'none';
   limits?: Partial<StepLimits>;

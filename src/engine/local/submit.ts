@@ -16,7 +16,7 @@ import type { ConfigMapStore } from './state/configmaps.ts';
 import { generateWorkflowName } from './state/names.ts';
 import type { WorkflowRecords } from './state/store.ts';
 
-export interface AdmitContext {
+interface AdmitContext {
   namespace: string;
   registry: TemplateRegistry;
   configMaps: ConfigMapStore;

@@ -11,11 +11,11 @@ import { ManifestRejectedError } from '../../engine/errors.ts';
 import { RequestValidationError } from '../errors.ts';
 import { parseSchedule } from './schedule.ts';
 
-export const CRON_LABEL = 'workflows.argoproj.io/cron-workflow';
-export const SCHEDULED_TIME_ANNOTATION = 'workflows.argoproj.io/scheduled-time';
-export const CONCURRENCY_POLICIES = ['Allow', 'Forbid', 'Replace'] as const;
+const CRON_LABEL = 'workflows.argoproj.io/cron-workflow';
+const SCHEDULED_TIME_ANNOTATION = 'workflows.argoproj.io/scheduled-time';
+const CONCURRENCY_POLICIES = ['Allow', 'Forbid', 'Replace'] as const;
 
-export interface CronWorkflowSpec {
+interface CronWorkflowSpec {
   schedule?: string;
   schedules?: string[];
   timezone?: string;

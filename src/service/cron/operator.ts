@@ -66,7 +66,7 @@ function typedVariables(cron: CronRow): Record<string, unknown> {
 }
 
 /** `when`: `{{…}}` tags substituted, then read as Go's strconv.ParseBool; an error is a SpecError condition. */
-export function evalWhen(cron: CronRow, now: () => Date): boolean {
+function evalWhen(cron: CronRow, now: () => Date): boolean {
   const when = cron.manifest.spec.when;
   if (!when) return true;
   const vars = variables(cron);

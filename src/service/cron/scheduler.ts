@@ -27,7 +27,7 @@ export interface CronScheduler {
   close(): Promise<void>;
 }
 
-export interface SchedulerOptions {
+interface SchedulerOptions {
   db: Db;
   engine: CronEngine;
   now?: () => Date;
@@ -40,7 +40,7 @@ export interface SchedulerOptions {
   active?: () => boolean;
 }
 
-export function nextRunTime(cron: CronRow, after: Date): Date | undefined {
+function nextRunTime(cron: CronRow, after: Date): Date | undefined {
   if (cron.suspended || cron.phase === 'Stopped') return undefined;
   return nextRun(schedulesOf(cron.manifest.spec), cron.manifest.spec.timezone, after);
 }

@@ -17,9 +17,9 @@ import type { Workflow } from '../../../src/engine/types.ts';
 
 export const ARGO_EXAMPLES = path.join(import.meta.dirname, 'argo-examples');
 
-export type Verdict = 'match' | 'refused' | 'wrong';
+type Verdict = 'match' | 'refused' | 'wrong';
 
-export interface ExampleResult {
+interface ExampleResult {
   file: string;
   verdict: Verdict;
   /** Refused: the field (or `file`); wrong: what differed. */
@@ -62,7 +62,7 @@ const ARGO_PHASE: Record<string, string | string[]> = {
 };
 
 /** The Workflows a file asks Argo to run, and the phase Argo's e2e test expects of each. */
-export async function workflowsOf(file: string): Promise<Array<{ wf: Workflow; expected: string[] }>> {
+async function workflowsOf(file: string): Promise<Array<{ wf: Workflow; expected: string[] }>> {
   const text = await readFile(path.join(ARGO_EXAMPLES, file), 'utf8');
   const docs = parseWorkflowDocuments(text, file);
   let wfs = docs.filter((d) => d.kind === 'Workflow') as Workflow[];
@@ -92,7 +92,7 @@ export async function exampleFiles(): Promise<string[]> {
   return all;
 }
 
-export async function runExample(engine: LocalEngine, file: string, timeoutMs: number): Promise<ExampleResult> {
+async function runExample(engine: LocalEngine, file: string, timeoutMs: number): Promise<ExampleResult> {
   let wfs: Array<{ wf: Workflow; expected: string[] }>;
   try {
     wfs = await workflowsOf(file);
@@ -144,7 +144,7 @@ export async function runExample(engine: LocalEngine, file: string, timeoutMs: n
  * it as a child, and a Succeeded pod has every output parameter its template declares (a missing one fails the
  * node, executor.go:SaveParameters).
  */
-export function treeProblems(wf: Workflow): string[] {
+function treeProblems(wf: Workflow): string[] {
   const nodes = wf.status?.nodes ?? {};
   const templates = new Map(((wf.spec.templates as Obj[] | undefined) ?? []).map((t) => [String(t.name), t]));
   const problems: string[] = [];
@@ -185,7 +185,7 @@ async function resumeAsUser(engine: LocalEngine, name: string): Promise<void> {
 }
 
 /** Registers the templates of every example file first, as Argo's e2e test applies them before submitting. */
-export async function registerAllTemplates(engine: LocalEngine): Promise<void> {
+async function registerAllTemplates(engine: LocalEngine): Promise<void> {
   // The ConfigMaps Argo's examples/configmaps/ holds, applied first as the examples' notes ask.
   // And the semaphore limits the synchronization examples' comments give (argo-examples-setup/).
   const setup = path.join(import.meta.dirname, 'argo-examples-setup');

@@ -13,7 +13,7 @@ import type { StepLimits } from '../../../src/engine/local/pods/limits.ts';
 // Copies of Argo's examples/ (with Argo's LICENSE), byte-identical to shared/argo/examples for the files there.
 export const EXAMPLES = path.join(import.meta.dirname, 'argo-examples');
 
-export interface Harness {
+interface Harness {
   engine: LocalEngine;
   db: Db;
   dataDir: string;

@@ -44,7 +44,7 @@ export function artifactScopeOf(
 }
 
 /** Whether `key` lies under one of `prefixes` (the prefix itself counts). */
-export function keyWithin(key: string, prefixes: readonly string[]): boolean {
+function keyWithin(key: string, prefixes: readonly string[]): boolean {
   const k = cleanKey(key);
   return prefixes.some((p) => k === p || k.startsWith(`${p}/`));
 }

@@ -16,9 +16,6 @@ function indentLoneClosingQuotes(text: string): string {
 /** One document of a manifest file: a Workflow or any other Kubernetes object. */
 export type ManifestDoc = Omit<Workflow, 'kind'> & { kind: string };
 
-/** The kinds a file may hold beside Workflows (Argo's examples apply these before submitting). */
-export const TEMPLATE_KINDS = ['WorkflowTemplate', 'ClusterWorkflowTemplate', 'CronWorkflow'];
-
 /** `line N: message` from the `yaml` package's error (its text repeats the source). */
 function yamlMessage(err: unknown): string {
   const e = err as Error & { linePos?: Array<{ line: number; col: number }> };

@@ -7,7 +7,7 @@
 import type { NodeStatus } from '../../types.ts';
 import type { Obj, RunContext, Template } from './context.ts';
 
-export function archivesLogs(ctx: RunContext, tmpl: Template): boolean {
+function archivesLogs(ctx: RunContext, tmpl: Template): boolean {
   const own = (tmpl.archiveLocation as Obj | undefined)?.archiveLogs;
   return (own ?? ctx.spec.archiveLogs) === true;
 }

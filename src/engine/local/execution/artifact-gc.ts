@@ -6,7 +6,7 @@
 import type { Workflow } from '../../types.ts';
 import type { Obj } from './context.ts';
 
-export type GcStrategy = 'OnWorkflowCompletion' | 'OnWorkflowDeletion';
+type GcStrategy = 'OnWorkflowCompletion' | 'OnWorkflowDeletion';
 
 /** The artifact-store keys of `wf`'s saved output artifacts whose strategy is `strategy`. */
 export function gcKeys(wf: Workflow, strategy: GcStrategy): string[] {

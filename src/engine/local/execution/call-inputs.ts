@@ -10,7 +10,7 @@ import { nestVariables } from '../expressions/expr.ts';
 import { mapLookup, substituteString } from '../expressions/substitute.ts';
 import type { TemplateCall } from './template.ts';
 
-export type Params = Array<{ name: string; value: string }>;
+type Params = Array<{ name: string; value: string }>;
 
 /** An artifact's own `http` or `git` source. */
 export function remoteOf(a: Obj): RemoteSource | undefined {

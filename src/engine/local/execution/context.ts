@@ -99,7 +99,7 @@ export function now(): string {
 const FULFILLED: NodePhase[] = ['Succeeded', 'Failed', 'Error', 'Skipped', 'Omitted'];
 
 /** Whether a phase is final. */
-export function isFulfilled(phase: NodePhase): boolean {
+function isFulfilled(phase: NodePhase): boolean {
   return FULFILLED.includes(phase);
 }
 

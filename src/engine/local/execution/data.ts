@@ -10,7 +10,7 @@ import { createNode, setPhase, type Obj, type RunContext, type Template } from '
 import { evaluateExpression } from '../expressions/expr.ts';
 import { ExpressionError } from '../errors.ts';
 
-export interface DataCall {
+interface DataCall {
   nodeName: string;
   templateName: string;
   boundaryId?: string;

@@ -16,10 +16,10 @@ import { evaluateExpression } from '../expressions/expr.ts';
 import { ExpressionError } from '../errors.ts';
 
 /** The most of a response body kept (Argo has no cap; the service must not be filled by one response). */
-export const HTTP_BODY_LIMIT = 16 * 1024 * 1024;
+const HTTP_BODY_LIMIT = 16 * 1024 * 1024;
 const MAX_REDIRECTS = 10;
 
-export interface HttpCall {
+interface HttpCall {
   nodeName: string;
   templateName: string;
   boundaryId?: string;
@@ -106,7 +106,7 @@ function requestOnce(
 }
 
 /** The whole body as text; fails past `limit` bytes. */
-export function readBody(res: http.IncomingMessage, limit: number): Promise<string> {
+function readBody(res: http.IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -14,7 +14,7 @@ import { evaluateWhen } from '../expressions/when.ts';
 import { exitHookOf, expressionHooks, runExpressionHooks, runHook, selfVariables } from './hooks.ts';
 
 /** A step or task after reference resolution: one call, or one per loop item. */
-export type Expansion = { kind: 'single'; call: Obj } | { kind: 'loop'; items: Array<{ suffix: string; call: Obj }> };
+type Expansion = { kind: 'single'; call: Obj } | { kind: 'loop'; items: Array<{ suffix: string; call: Obj }> };
 
 /** Resolves `steps.*`/`tasks.*` references, then expands loop items (each strictly substituted). */
 export function expandCall(call: Obj, scope: Scope): Expansion {
@@ -103,7 +103,7 @@ export function isCallError(err: unknown): err is Error {
   );
 }
 
-export interface RunCallOptions {
+interface RunCallOptions {
   nodeName: string;
   boundaryId: string;
   kind: 'steps' | 'tasks';

@@ -12,7 +12,7 @@ export interface LoopItem {
  * Go's json.Marshal of an item value: compact, map keys sorted — except objects read from `withParam` text, which
  * are raw JSON to Argo and keep their order; numbers from there keep their text.
  */
-export function sortedJson(value: unknown): string {
+function sortedJson(value: unknown): string {
   if (value instanceof JsonNumber) return value.text;
   if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
@@ -29,7 +29,7 @@ function itemString(value: unknown): string {
 }
 
 /** The text `{{item}}` stands for: a map item is a Go map of items, so its own keys are sorted. */
-export function itemText(value: unknown): string {
+function itemText(value: unknown): string {
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof JsonNumber)) {
     const obj = value as Record<string, unknown>;
     return `{${Object.keys(obj)
@@ -88,7 +88,7 @@ function toInt(field: string, raw: unknown): number {
 }
 
 /** Go `fmt.Sprintf(format, i)` for the integer verbs Argo examples use (%d, %x, %X, %o with flags and width). */
-export function formatSequenceValue(format: string, i: number): string {
+function formatSequenceValue(format: string, i: number): string {
   return format.replace(/%([-0+ ]*)(\d*)([dxXobs%])/g, (_whole, flags: string, width: string, verb: string) => {
     if (verb === '%') return '%';
     const abs = Math.abs(i);

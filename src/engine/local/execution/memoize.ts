@@ -5,7 +5,7 @@ import { createNode, type Obj, type RunContext, type Template } from './context.
 import { durationSeconds } from '../expressions/durations.ts';
 import type { TemplateCall } from './template.ts';
 
-export interface MemoKey {
+interface MemoKey {
   id: string;
   key: string;
   cacheName: string;

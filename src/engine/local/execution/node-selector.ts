@@ -33,7 +33,7 @@ export function unschedulable(ctx: RunContext, tmpl: Template): string | undefin
   return matches ? undefined : "Unschedulable: 0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.";
 }
 
-export interface PendingPodCall {
+interface PendingPodCall {
   nodeName: string;
   templateName: string;
   boundaryId?: string;

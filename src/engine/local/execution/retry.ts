@@ -9,7 +9,7 @@ import { mapLookup, substituteString } from '../expressions/substitute.ts';
 import type { TemplateCall } from './template.ts';
 
 /** One attempt of a call (template.ts executeOnce); undefined: not created (stopped). */
-export type Attempt = (ctx: RunContext, call: TemplateCall, retries: number | undefined) => Promise<NodeStatus | undefined>;
+type Attempt = (ctx: RunContext, call: TemplateCall, retries: number | undefined) => Promise<NodeStatus | undefined>;
 
 const RETRYABLE: Record<string, Array<NodeStatus['phase']>> = {
   Always: ['Failed', 'Error'],

@@ -35,7 +35,7 @@ function resolvedOutputs(tmpl: Template, values: Record<string, string>): Array<
   return out;
 }
 
-export interface SuspendCall {
+interface SuspendCall {
   nodeName: string;
   templateName: string;
   boundaryId?: string;

@@ -7,7 +7,7 @@
  */
 import type { Obj, RunContext } from './context.ts';
 
-export interface LockRef {
+interface LockRef {
   name: string;
   /** Undefined: the limit could not be read (Argo: "Failed to get semaphore limit for …"). */
   limit: number | undefined;
@@ -27,7 +27,7 @@ class Lock {
 }
 
 /** The locks a `synchronization` block names; `limitOf(configMap, key)` reads a semaphore's limit. */
-export function lockRefs(sync: Obj | undefined, namespace: string, limitOf: (name: string, key: string) => string | undefined): LockRef[] {
+function lockRefs(sync: Obj | undefined, namespace: string, limitOf: (name: string, key: string) => string | undefined): LockRef[] {
   if (!sync) return [];
   const refs: LockRef[] = [];
   const mutexes = [...((sync.mutexes as Obj[] | undefined) ?? []), ...(sync.mutex ? [sync.mutex as Obj] : [])];

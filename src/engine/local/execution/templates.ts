@@ -14,7 +14,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** `base` under `over`: objects merge key by key, anything else in `over` replaces. */
-export function mergeUnder(over: Obj, base: Obj): Obj {
+function mergeUnder(over: Obj, base: Obj): Obj {
   const out: Obj = { ...base };
   for (const [k, v] of Object.entries(over)) out[k] = isObj(v) && isObj(base[k]) ? mergeUnder(v, base[k]) : v;
   return out;

@@ -37,12 +37,12 @@ function sortKeysReviver(_key: string, value: unknown): unknown {
 }
 
 /** Applies a parsed path (starting with `$` or `@`) to `root`/`current`. */
-export function applySteps(steps: Step[], root: Json, current: Json): unknown {
+function applySteps(steps: Step[], root: Json, current: Json): unknown {
   return apply(steps[0]!, root, current, steps.slice(1));
 }
 
 /** Splits a path into steps; throws Error naming the path on bad syntax or an unsupported subscript. */
-export function parsePath(path: string): Step[] {
+function parsePath(path: string): Step[] {
   const fail = (why: string): never => {
     throw new Error(`jsonpath '${path}': ${why}`);
   };

@@ -22,7 +22,7 @@ export function mainContainerOf(set: Obj): Obj {
 
 const codeOf = (o: SpawnOutcome) => o.code ?? (o.signal === 'SIGTERM' ? 143 : 137);
 
-export interface ContainerGraph {
+interface ContainerGraph {
   /** Runs the graph; main is started with `spawnMain`. Its `done` resolves once every container has ended. */
   run(spawnMain: () => RunningProcess): RunningProcess;
   /** The first container failure in the set's order (`NAME: Error (exit code N)`), after `done`. */

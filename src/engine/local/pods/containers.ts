@@ -65,7 +65,7 @@ function exitCodeOf(o: SpawnOutcome): number {
 }
 
 /** Kills a container: SIGTERM, SIGKILL two seconds later. */
-export function killContainer(run: ContainerRun): void {
+function killContainer(run: ContainerRun): void {
   if (run.outcome) return;
   run.killed = true;
   run.proc.kill('SIGTERM');
@@ -76,7 +76,7 @@ export function killContainer(run: ContainerRun): void {
  * Runs the init containers in order (pod.ts calls it before main); the failure message of the first that fails
  * (`NAME: Error (exit code N)`, operator.go:inferFailedReason), or undefined. `running` lets a stop kill them.
  */
-export async function runInitContainers(
+async function runInitContainers(
   ctx: RunContext,
   launcher: PodLauncher,
   list: Obj[],
@@ -159,7 +159,7 @@ if (kind === 'tcp') {
 }`;
 
 /** One probe: true if it passed within its timeout. */
-export async function probeOnce(ctx: RunContext, launcher: PodLauncher, probe: Probe): Promise<boolean> {
+async function probeOnce(ctx: RunContext, launcher: PodLauncher, probe: Probe): Promise<boolean> {
   const timeoutMs = probe.timeoutSeconds * 1000;
   if (probe.exec) {
     const run = startContainer(ctx, launcher, { name: 'readiness-probe', command: probe.exec });

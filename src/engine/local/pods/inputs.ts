@@ -10,7 +10,7 @@ import type { PodFs } from './mounts.ts';
 import type { PodRequest } from './pod.ts';
 
 /** A file-system error as a node may show it: its code and the pod path, never the host path behind it. */
-export function podPathError(err: unknown, podPath: string, hostPath?: string): string {
+function podPathError(err: unknown, podPath: string, hostPath?: string): string {
   const e = err as NodeJS.ErrnoException;
   if (typeof e?.code === 'string' && typeof e.syscall === 'string') return `${e.syscall} ${podPath}: ${e.code}`;
   const text = err instanceof Error ? err.message : String(err);

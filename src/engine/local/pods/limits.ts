@@ -37,7 +37,7 @@ export const DEFAULT_LIMITS: StepLimits = {
 };
 
 /** The environment variable of each limit (loadConfig reads them; messages name them). */
-export const LIMIT_VARIABLES: Record<Exclude<keyof StepLimits, 'network'>, string> = {
+const LIMIT_VARIABLES: Record<Exclude<keyof StepLimits, 'network'>, string> = {
   processes: 'OGDC_LOCAL_STEP_PROCESSES',
   memoryMb: 'OGDC_LOCAL_STEP_MEMORY_MB',
   fileMb: 'OGDC_LOCAL_STEP_FILE_MB',

@@ -39,7 +39,7 @@ export async function commandExists(cmd: string, envPath: string, fs: PodFs | un
 }
 
 /** Identifies the pod in every container's environment. */
-export interface PodIdentity {
+interface PodIdentity {
   pod: string;
   nodeId: string;
 }

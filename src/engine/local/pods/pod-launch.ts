@@ -51,7 +51,7 @@ export interface Launch {
 }
 
 /** Why the pod ends before its process starts. */
-export interface Refusal {
+interface Refusal {
   phase: 'Failed' | 'Error';
   message: string;
   exitCode?: string;

@@ -25,7 +25,7 @@ interface Holder {
 const holders = new WeakMap<RunContext, Promise<Holder>>();
 
 /** Whether any template of the workflow has a daemon or sidecars (its pods then share one network). */
-export function needsPodNetwork(ctx: RunContext): boolean {
+function needsPodNetwork(ctx: RunContext): boolean {
   for (const t of ctx.templates.values()) if (t.daemon === true || (Array.isArray(t.sidecars) && t.sidecars.length > 0)) return true;
   return false;
 }

@@ -20,7 +20,7 @@ import { runProcess } from './pod-process.ts';
 import type { NodeCgroup } from './cgroups.ts';
 
 /** The template annotation that gives a step network access (the translator puts it on the fetch step). */
-export const NETWORK_ANNOTATION = 'ogdc.dataone.org/network';
+const NETWORK_ANNOTATION = 'ogdc.dataone.org/network';
 
 /** One input artifact after argument resolution. */
 export interface InputArtifact {

@@ -13,8 +13,6 @@ import path from 'node:path';
 import type { Mount } from './sandbox-paths.ts';
 import { hiddenEntry, hidingFolders, OWN, podView } from './host-view.ts';
 
-export { podView };
-
 /** What a pod's layer holds at a path before the pod runs (see sandbox-roots.ts). */
 export type LayerEntry =
   | { kind: 'dir'; mode?: number }
@@ -38,7 +36,7 @@ export interface Placeholders {
 }
 
 /** Where a pool whose layer is `root` keeps its placeholders by default: in `<pool>-aside` (sandbox-roots.ts). */
-export function placeholdersBeside(root: string): Placeholders {
+function placeholdersBeside(root: string): Placeholders {
   const aside = `${path.dirname(root)}-aside`;
   return { file: path.join(aside, 'cover-file'), dir: path.join(aside, 'cover-dir') };
 }
@@ -236,7 +234,7 @@ export interface Confinement {
 }
 
 /** The uid and gid a pod runs as inside its user namespace (nobody: owns nothing on the host's files). */
-export const POD_UID = 65534;
+const POD_UID = 65534;
 
 /**
  * bubblewrap arguments for a pod whose layer `root` holds `layout`'s entries: the layer as `/`, the layout's

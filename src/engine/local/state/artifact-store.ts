@@ -110,7 +110,7 @@ export class ArtifactStore {
 }
 
 /** A key that passes through a symbolic link in the store. */
-export class ArtifactLinkError extends Error {
+class ArtifactLinkError extends Error {
   constructor(readonly key: string) {
     super(`artifact key '${key}' passes through a symbolic link in the artifact repository`);
     this.name = 'ArtifactLinkError';
