@@ -80,3 +80,19 @@ export function form(fields: Record<string, string>, token?: string) {
     payload: new URLSearchParams(fields).toString(),
   };
 }
+
+/**
+ * A caller of a service's routes as one token: `call(method, url, token, payload?, type?)` answers the status and
+ * the parsed JSON body (payload: an object sent as JSON, or text sent with `type`).
+ */
+export function jsonCaller(svc: () => TestService) {
+  return async (method: string, url: string, token: string, payload?: unknown, type = 'application/json') => {
+    const res = await svc().app.inject({
+      method: method as 'GET',
+      url,
+      headers: { authorization: `Bearer ${token}`, ...(payload !== undefined && { 'content-type': type }) },
+      ...(payload !== undefined && { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
+    });
+    return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Record<string, any>) : {} };
+  };
+}

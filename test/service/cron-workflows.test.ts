@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { dbTargets } from '../helpers/db.ts';
-import { startTestService, type TestService } from '../helpers/service.ts';
+import { jsonCaller, startTestService, type TestService } from '../helpers/service.ts';
 import { eventually } from '../helpers/poll.ts';
 import { createEngine } from '../../src/engine/create.ts';
 import { latestRunBetween, nextRun } from '../../src/service/cron/schedule.ts';
@@ -45,15 +45,7 @@ for (const target of dbTargets()) {
     let admin: string;
     let t = new Date('2026-01-05T10:00:30Z');
     const advance = (seconds: number) => (t = new Date(t.getTime() + seconds * 1000));
-    const call = async (method: string, url: string, token: string, payload?: unknown, type = 'application/json') => {
-      const res = await svc.app.inject({
-        method: method as 'GET',
-        url,
-        headers: { authorization: `Bearer ${token}`, ...(payload !== undefined && { 'content-type': type }) },
-        ...(payload !== undefined && { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
-      });
-      return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Record<string, any>) : {} };
-    };
+    const call = jsonCaller(() => svc);
     const tick = () => svc.ctx.cron!.tick();
     const phaseOf = async (name: string) => (await svc.ctx.engine!.get(name)).status?.phase;
     const get = async (name: string) => (await call('GET', `/cron-workflows/${name}`, alice)).body;

@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { dbTargets } from '../helpers/db.ts';
-import { startTestService, type TestService } from '../helpers/service.ts';
+import { jsonCaller, startTestService, type TestService } from '../helpers/service.ts';
 import { eventually } from '../helpers/poll.ts';
 import { createEngine } from '../../src/engine/create.ts';
 
@@ -39,15 +39,7 @@ for (const target of dbTargets()) {
     let bob: string;
     let admin: string;
     let t = new Date('2026-01-05T10:00:30Z');
-    const call = async (method: string, url: string, token: string, payload?: unknown, type = 'application/json') => {
-      const res = await svc.app.inject({
-        method: method as 'GET',
-        url,
-        headers: { authorization: `Bearer ${token}`, ...(payload !== undefined && { 'content-type': type }) },
-        ...(payload !== undefined && { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
-      });
-      return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Record<string, any>) : {} };
-    };
+    const call = jsonCaller(() => svc);
     const names = (body: Record<string, any>) => body.items.map((i: { metadata: { name: string } }) => i.metadata.name);
 
     before(async () => {

@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import type { Command } from 'commander';
 import { ApiClient } from '../api-client.ts';
 import { CliError } from '../errors.ts';
+import { formatTable } from '../table.ts';
 
 interface CronItem {
   metadata: { name: string };
@@ -28,13 +29,7 @@ function formatCrons(items: CronItem[]): string {
     c.status.lastScheduledTime ?? '-',
     String(c.active_runs.length),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  return formatTable(header, rows).join('\n');
 }
 
 /** A manifest file's text; a file that cannot be read is a usage error naming it. */

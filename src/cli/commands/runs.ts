@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ApiClient } from '../api-client.ts';
+import { formatTable } from '../table.ts';
 
 interface RunRow {
   recipe_workflow_name: string | null;
@@ -21,13 +22,7 @@ function formatRuns(runs: RunRow[], total: number): string {
     r.progress ?? '-',
     r.submitted_at.replace(/\.\d+Z$/, 'Z'),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line), `${runs.length} of ${total} runs`].join('\n');
+  return [...formatTable(header, rows), `${runs.length} of ${total} runs`].join('\n');
 }
 
 /** `ogdc-runner runs [--limit N] [--offset N]`. */

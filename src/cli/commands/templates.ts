@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ApiClient } from '../api-client.ts';
 import { manifestHead, readManifest } from './cron.ts';
+import { formatTable } from '../table.ts';
 
 interface TemplateItem {
   kind: string;
@@ -21,13 +22,7 @@ function formatTemplates(items: TemplateItem[]): string {
     t.templates.join(', '),
     t.updated_at,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  return formatTable(header, rows).join('\n');
 }
 
 interface Scope {
