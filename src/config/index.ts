@@ -65,6 +65,8 @@ export interface Config extends IdentityConfig {
   imagePullPolicy: 'Always' | 'IfNotPresent';
   environment: string | undefined;
   maxParallelLimit: number;
+  /** How many WorkflowTemplates and CronWorkflows one user may keep (admin: no limit). */
+  maxKeptPerUser: { templates: number; cronWorkflows: number };
   /** `spec.activeDeadlineSeconds` of every translated manifest. */
   workflowDeadlineSeconds: number;
   /** Pod Security Standard of translated manifests' pods. */
@@ -279,6 +281,10 @@ export function loadConfig(env: Env = process.env): Config {
     imagePullPolicy: environment === 'dev' ? 'Always' : 'IfNotPresent',
     environment,
     maxParallelLimit: positiveInt(env, 'OGDC_MAX_PARALLEL_LIMIT', 5),
+    maxKeptPerUser: {
+      templates: positiveInt(env, 'OGDC_MAX_TEMPLATES_PER_USER', 100),
+      cronWorkflows: positiveInt(env, 'OGDC_MAX_CRON_WORKFLOWS_PER_USER', 20),
+    },
     workflowDeadlineSeconds: positiveInt(env, 'OGDC_WORKFLOW_DEADLINE_SECONDS', 86_400),
     podSecurity: podSecurity(env),
     dataoneNodeUrl: httpUrl(env, 'DATAONE_NODE_URL', 'https://arcticdata.io/metacat/d1/mn') as string,

@@ -12,6 +12,8 @@ import { ConflictError, HttpError, NotFoundError, RequestValidationError } from 
 import { acceptYaml, manifestBodySchema, manifestDocument } from './manifest-body.ts';
 import { checkCronWorkflow } from '../cron/manifest.ts';
 import { prepareRun } from '../cron/prepare.ts';
+import type { Queryable } from '../../db/types.ts';
+import { insertWithinQuota, quotaOf } from '../quota.ts';
 import { deleteCron, findCron, insertCron, listCrons, replaceCron, runsOf, setSuspended, type CronRow } from '../cron/repository.ts';
 import { cronView, cronViewSchema } from '../cron/view.ts';
 import { bearerSecurity, detailSchema, messageSchema } from './schemas.ts';
@@ -57,14 +59,16 @@ function createRoute(app: FastifyInstance, ctx: ServiceContext, view: View): voi
         summary: 'Create a CronWorkflow (JSON or YAML manifest)',
         security: bearerSecurity,
         body: createBody,
-        response: { 201: cronSchema, 409: detailSchema, 501: detailSchema },
+        response: { 201: cronSchema, 403: detailSchema, 409: detailSchema, 501: detailSchema },
       },
     },
     async (request, reply) => {
       notImplemented(ctx);
       const manifest = checkCronWorkflow(manifestDocument(request.body, 'CronWorkflow'), ctx.config.argoNamespace);
       await prepareRun(ctx.db, manifest, request.user, new Date(0));
-      if (!(await insertCron(ctx.db, request.user.id, manifest, ctx.cron!.now())))
+      const quota = quotaOf('cronWorkflows', ctx.config, request.user);
+      const keep = (tx: Queryable) => insertCron(tx, request.user.id, manifest, ctx.cron!.now());
+      if (!(await insertWithinQuota(ctx.db, request.user.id, quota, keep)))
         throw new ConflictError(`CronWorkflow ${manifest.metadata.name} already exists.`);
       ctx.cron!.poke();
       request.log.info({ cronWorkflow: manifest.metadata.name }, 'cron workflow created');

@@ -12,6 +12,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { ServiceContext } from '../context.ts';
 import { ConflictError, ForbiddenError, HttpError, NotFoundError, RequestValidationError } from '../errors.ts';
 import { checkTemplate, type TemplateKind } from '../templates/manifest.ts';
+import type { Queryable } from '../../db/types.ts';
+import { insertWithinQuota, quotaOf } from '../quota.ts';
 import { deleteTemplate, findTemplate, insertTemplate, listTemplates, replaceTemplate, type TemplateRow } from '../templates/repository.ts';
 import { requireSignedIn } from '../plugins/authenticate.ts';
 import { acceptYaml, manifestBodySchema, manifestDocument } from './manifest-body.ts';
@@ -111,7 +113,9 @@ function collectionRoutes(app: App, ctx: ServiceContext, api: Api): void {
       checkWriter(request, api);
       const manifest = checkTemplate(manifestDocument(request.body, api.kind), api.kind, ctx.config.argoNamespace);
       const owner = api.kind === 'WorkflowTemplate' ? request.user.id : undefined;
-      if (!(await insertTemplate(ctx.db, owner, manifest)))
+      const quota = quotaOf('templates', ctx.config, request.user);
+      const keep = (tx: Queryable) => insertTemplate(tx, owner, manifest);
+      if (!(await (owner === undefined ? keep(ctx.db) : insertWithinQuota(ctx.db, owner, quota, keep))))
         throw new ConflictError(`${api.noun} ${manifest.metadata.name} already exists.`);
       request.log.info({ kind: api.kind, template: manifest.metadata.name }, 'template kept');
       return reply.code(201).send(view((await findTemplate(ctx.db, api.kind, manifest.metadata.name, request.user))!));
