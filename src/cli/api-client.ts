@@ -1,4 +1,4 @@
-import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
+import type { Agent, RequestInit as UndiciRequestInit } from 'undici';
 import { ApiError, CliError } from './errors.ts';
 import { isUnexpired, readTokens, tokenFilePath, writeTokens } from './token-file.ts';
 
@@ -60,7 +60,9 @@ export class ApiClient {
   readonly tokenFile: string;
   private readonly username: string | undefined;
   private readonly password: string | undefined;
-  private readonly dispatcher: Agent | undefined;
+  /** Self-signed certificates accepted (ENVIRONMENT=local): undici's Agent, made at the first request. */
+  private readonly insecure: boolean;
+  private dispatcher: Agent | undefined;
   private token: { access_token: string; expiresAtMs: number; fromFile: boolean } | undefined;
 
   constructor(options: ApiClientOptions = {}) {
@@ -71,14 +73,18 @@ export class ApiClient {
     this.password = options.password ?? env.OGDC_API_PASSWORD ?? env.OGDC_API_password;
     this.tokenFile = options.tokenFile ?? tokenFilePath(env);
     // The local development deployment uses a self-signed certificate, as the reference assumes.
-    this.dispatcher = env.ENVIRONMENT === 'local' ? new Agent({ connect: { rejectUnauthorized: false } }) : undefined;
+    this.insecure = env.ENVIRONMENT === 'local';
   }
 
   /** Sends a request, returning the raw response; connection failures become a CliError naming the URL. */
   async raw(path: string, init: UndiciRequestInit = {}): Promise<Response> {
     const url = `${this.baseUrl}${path}`;
+    // undici is imported at the first request, not at start: commands that make none (run-workflow, render,
+    // --help) load faster without it.
+    const undici = await import('undici');
+    if (this.insecure) this.dispatcher ??= new undici.Agent({ connect: { rejectUnauthorized: false } });
     try {
-      return (await undiciFetch(url, { ...init, dispatcher: this.dispatcher })) as unknown as Response;
+      return (await undici.fetch(url, { ...init, dispatcher: this.dispatcher })) as unknown as Response;
     } catch (err) {
       const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
       throw new CliError(`Cannot reach the OGDC API at ${this.baseUrl}: ${cause}. Check OGDC_API_URL.`);
