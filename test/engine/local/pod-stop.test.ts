@@ -1,7 +1,11 @@
 // A stop that lands while a sandboxed pod is still starting (before its spawn, in the shell that joins its
 // cgroups, in bubblewrap while it sets up the sandbox, right after) leaves no process of the pod behind.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { bwrapWorks } from '../../../src/engine/local/pods/sandbox-paths.ts';
 import { harness, shellPod } from './helpers.ts';
@@ -79,4 +83,41 @@ test('a stop at any moment of a sandboxed pod’s start leaves no process behind
     }
   }
   assert.deepEqual(problems, []);
+});
+
+// An egress pod's main waits at its network gate until slirp4netns has given its namespace a network
+// (pods/network.ts). Here slirp4netns takes 30 s to start, so the stop always lands during that wait.
+test('a stop while an egress pod waits for its network leaves no process behind', { ...bwrapOnly, timeout: 120_000 }, async (t) => {
+  const tools = await mkdtemp(path.join(os.tmpdir(), 'ogdc-slow-net-'));
+  const started = path.join(tools, 'started');
+  for (const name of ['slirp4netns', 'unshare', 'nsenter', 'ip']) {
+    const real = execFileSync('sh', ['-c', `command -v ${name}`])
+      .toString()
+      .trim();
+    // Only slirp4netns is slow, and only when it is run for a pod (the start-up check runs `--version`).
+    const slow = name === 'slirp4netns' ? `[ "$1" = --version ] || { echo "$$" >> ${started}; sleep 30; }\n` : '';
+    await writeFile(path.join(tools, name), `#!/bin/sh\n${slow}exec ${real} "$@"\n`, { mode: 0o755 });
+  }
+  const h = await harness(t, { sandbox: 'bwrap', networkToolsPath: tools });
+  const marker = `1000.9${String(process.pid)}${Date.now() % 100000}`;
+  t.after(async () => {
+    for (const pid of withMarker(marker)) kill(pid);
+    for (const pid of (await readFile(started, 'utf8').catch(() => '')).split('\n').filter(Boolean)) kill(Number(pid));
+    await rm(tools, { recursive: true, force: true });
+  });
+  const wf = shellPod(
+    '{generateName: stop-at-gate-}',
+    `exec sleep ${marker}`,
+    '    metadata: {annotations: {ogdc.dataone.org/network: egress}}',
+  );
+  const name = (await h.engine.submit(wf)).metadata.name!;
+  const until = Date.now() + 20_000;
+  while (!(await readFile(started, 'utf8').catch(() => '')) && Date.now() < until) await pause(20);
+  assert.ok(withMarker(marker).length > 0, 'the pod waits at its gate: its first process exists');
+  const stopped = Date.now();
+  const ended = await Promise.race([h.engine.stop(name).then(() => h.engine.wait(name)), giveUpAfter(20_000).then(() => undefined)]);
+  assert.ok(ended, 'the workflow ends after the stop, without waiting for the network');
+  assert.equal(ended.status?.phase, 'Failed');
+  assert.ok(Date.now() - stopped < 20_000);
+  assert.deepEqual(withMarker(marker), [], 'no process of the pod survives the stop');
 });

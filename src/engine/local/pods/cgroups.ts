@@ -11,7 +11,7 @@
  * limits (limits.ts: RLIMIT_NPROC, RLIMIT_AS) and warns at start.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -19,12 +19,20 @@ const MB = 1024 * 1024;
 
 /** One node's groups. */
 export interface NodeCgroup {
-  /** `cgroup.procs` files the step's first process writes itself into. */
+  /** The files the step's first process writes itself (`0`) into: `tasks` (v1) or `cgroup.procs` (v2). */
   procsFiles: string[];
   /** Which limit the step ran into, if any. */
   hit(): Promise<'processes' | 'memoryMb' | undefined>;
   /** Kills whatever is left in the groups and removes them. */
   remove(): Promise<void>;
+}
+
+/** A node's group per controller (one folder for both on v2), made with these limits. */
+interface Groups {
+  dirs: Record<'pids' | 'memory', string>;
+  unique: string[];
+  processes: number;
+  memoryMb: number;
 }
 
 interface Mounts {
@@ -115,11 +123,15 @@ async function removeDead(parent: string): Promise<void> {
 
 /** Fresh groups kept ready per limits. */
 const SPARES = 2;
+/** Emptied groups kept per limits for reuse; more are removed. */
+const EMPTIED_KEPT = 64;
 
 /** The engine's groups: one folder per controller, a sub-folder per node. */
 export class Cgroups {
   private next = 0;
-  private readonly spares = new Map<string, Promise<NodeCgroup>[]>();
+  private readonly spares = new Map<string, Promise<Groups>[]>();
+  /** Groups of ended nodes kept for the next nodes with the same limits (`reusable`). */
+  private readonly emptied = new Map<string, Groups[]>();
   private background: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -181,11 +193,13 @@ export class Cgroups {
   }
 
   /**
-   * A fresh group for a node with `processes` tasks and `memoryMb` of memory at most: one made ready earlier, or
-   * made now; another is then made ready in the background for the next node.
+   * Groups for a node with `processes` tasks and `memoryMb` of memory at most: those of an ended node with the same
+   * limits (`reusable`), one made ready earlier, or made now; another is then made ready in the background.
    */
   async node(_id: string, processes: number, memoryMb: number): Promise<NodeCgroup> {
     const key = `${processes}/${memoryMb}`;
+    const reused = this.emptied.get(key)?.pop();
+    if (reused) return this.lease(reused);
     const list = this.spares.get(key) ?? [];
     this.spares.set(key, list);
     const ready = list.shift();
@@ -194,13 +208,79 @@ export class Cgroups {
       spare.catch(() => undefined);
       list.push(spare);
     }
-    return ready ? ready.catch(() => this.make(processes, memoryMb)) : this.make(processes, memoryMb);
+    return this.lease(await (ready ? ready.catch(() => this.make(processes, memoryMb)) : this.make(processes, memoryMb)));
   }
 
-  private async make(processes: number, memoryMb: number): Promise<NodeCgroup> {
+  /** A node's hold on `g`: its first `remove` hands the groups back (kept for the next node, or removed). */
+  private lease(g: Groups): NodeCgroup {
+    let removed = false;
+    return {
+      // v1: `tasks`, moving the writer's one thread (the step's first process, a single-threaded shell): moving
+      // the caller's own thread takes no system-wide lock (Linux 6.x), where `cgroup.procs` waits for one (~4 ms a
+      // step in a fan-out). v2 moves threads only within a threaded subtree: `cgroup.procs`.
+      procsFiles: g.unique.map((d) => path.join(d, this.version === 1 ? 'tasks' : 'cgroup.procs')),
+      hit: async () => this.hit(g),
+      remove: async () => {
+        if (removed) return;
+        removed = true;
+        await this.release(g);
+      },
+    };
+  }
+
+  /** Which limit the node in `g` ran into. Small kernel files, read synchronously (through the thread pool each read waited ~0.5 ms under load). */
+  private hit(g: Groups): 'processes' | 'memoryMb' | undefined {
+    const pidsEvents = readSmall(path.join(g.dirs.pids, 'pids.events'));
+    if (this.version === 1) {
+      const oom = readSmall(path.join(g.dirs.memory, 'memory.oom_control'));
+      if (intOf(oom, 'oom_kill') > 0) return 'memoryMb';
+      const failcnt = Number(readSmall(path.join(g.dirs.memory, 'memory.failcnt')).trim() || '0');
+      if (intOf(pidsEvents, 'max') > 0) return 'processes';
+      return failcnt > 0 && intOf(oom, 'under_oom') > 0 ? 'memoryMb' : undefined;
+    }
+    const memEvents = readSmall(path.join(g.dirs.memory, 'memory.events'));
+    if (intOf(memEvents, 'oom_kill') > 0) return 'memoryMb';
+    return intOf(pidsEvents, 'max') > 0 ? 'processes' : undefined;
+  }
+
+  /** Nothing of the node outlives this; its groups are kept for the next node or removed in the background (close waits for them). */
+  private async release(g: Groups): Promise<void> {
+    const key = `${g.processes}/${g.memoryMb}`;
+    const emptied = this.emptied.get(key) ?? [];
+    this.emptied.set(key, emptied);
+    if (emptied.length < EMPTIED_KEPT && this.reusable(g)) {
+      emptied.push(g);
+      return;
+    }
+    // Every process of the step is in all its groups: one empty list means none is left.
+    if (readSmall(path.join(g.dirs.pids, 'cgroup.procs')).trim() !== '') for (const d of g.unique) await killAll(d);
+    for (const d of g.unique) void this.later(() => removeDir(d));
+  }
+
+  /**
+   * Whether an ended node's groups can serve another node as they are: no process left in them, and none of the
+   * counters `hit` reads has moved (v1's `memory.failcnt`, which reclaim also raises, is set back to 0). Making
+   * and removing groups costs the kernel more than a short step itself (a memory group most): a fan-out reuses them.
+   */
+  private reusable(g: Groups): boolean {
+    if (this.closed) return false;
+    if (g.unique.some((d) => readSmall(path.join(d, 'cgroup.procs')).trim() !== '')) return false;
+    if (intOf(readSmall(path.join(g.dirs.pids, 'pids.events')), 'max') > 0) return false;
+    if (this.version === 2) return intOf(readSmall(path.join(g.dirs.memory, 'memory.events')), 'oom_kill') === 0;
+    const oom = readSmall(path.join(g.dirs.memory, 'memory.oom_control'));
+    if (intOf(oom, 'oom_kill') > 0 || intOf(oom, 'under_oom') > 0) return false;
+    try {
+      writeFileSync(path.join(g.dirs.memory, 'memory.failcnt'), '0');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async make(processes: number, memoryMb: number): Promise<Groups> {
     const id = String(this.next++);
     const bytes = String(memoryMb * MB);
-    const dirs: Record<'pids' | 'memory', string> =
+    const dirs: Groups['dirs'] =
       this.version === 1
         ? { pids: path.join(this.bases.get('pids')!, id), memory: path.join(this.bases.get('memory')!, id) }
         : { pids: path.join(this.bases.get('')!, id), memory: path.join(this.bases.get('')!, id) };
@@ -215,37 +295,17 @@ export class Cgroups {
       await writeFile(path.join(dirs.memory, 'memory.max'), bytes);
       await writeFile(path.join(dirs.memory, 'memory.swap.max'), '0').catch(() => undefined);
     }
-    return {
-      procsFiles: unique.map((d) => path.join(d, 'cgroup.procs')),
-      // Small kernel files, read synchronously: through the thread pool each read waited ~0.5 ms under load.
-      hit: async () => {
-        const pidsEvents = readSmall(path.join(dirs.pids, 'pids.events'));
-        if (this.version === 1) {
-          const oom = readSmall(path.join(dirs.memory, 'memory.oom_control'));
-          if (intOf(oom, 'oom_kill') > 0) return 'memoryMb';
-          const failcnt = Number(readSmall(path.join(dirs.memory, 'memory.failcnt')).trim() || '0');
-          if (intOf(pidsEvents, 'max') > 0) return 'processes';
-          return failcnt > 0 && intOf(oom, 'under_oom') > 0 ? 'memoryMb' : undefined;
-        }
-        const memEvents = readSmall(path.join(dirs.memory, 'memory.events'));
-        if (intOf(memEvents, 'oom_kill') > 0) return 'memoryMb';
-        return intOf(pidsEvents, 'max') > 0 ? 'processes' : undefined;
-      },
-      // Nothing of the step outlives this; the emptied folders go in the background (close waits for them).
-      remove: async () => {
-        // Every process of the step is in all its groups: one empty list means none is left.
-        if (readSmall(path.join(dirs.pids, 'cgroup.procs')).trim() !== '') for (const d of unique) await killAll(d);
-        for (const d of unique) void this.later(() => removeDir(d));
-      },
-    };
+    return { dirs, unique, processes, memoryMb };
   }
 
   /** Removes the engine's folders (no node may be running). */
   async close(): Promise<void> {
     this.closed = true;
-    const spares = [...this.spares.values()].flat();
+    const groups = [...this.spares.values()].flat();
     this.spares.clear();
-    for (const spare of spares) await spare.then((g) => g.remove()).catch(() => undefined);
+    for (const g of [...this.emptied.values()].flat()) groups.push(Promise.resolve(g));
+    this.emptied.clear();
+    for (const g of groups) await g.then((made) => this.release(made)).catch(() => undefined);
     await this.background;
     for (const dir of this.bases.values()) await removeDir(dir);
   }

@@ -309,7 +309,9 @@ export function tmpfsRootArgs(layout: SandboxLayout, cwd: string, confinement: C
     if (entry.kind === 'symlink') make.push('--symlink', entry.target, p);
     else if (entry.kind === 'dir') make.push(...(entry.mode === undefined ? [] : ['--perms', entry.mode.toString(8)]), '--dir', p);
   }
+  // /tmp is the tmpfs's own 1777 folder (made above), not a second tmpfs: one mount less per pod, the same cap.
+  const mounts = layout.mounts.filter((m) => !(m.flag === '--tmpfs' && m.dest === '/tmp'));
   // The layer's path never appears: no mount of this layout takes its source from the layer.
-  const rest = bwrapArgs('/nonexistent', layout, [], undefined, cwd, confinement).slice(3);
+  const rest = bwrapArgs('/nonexistent', { ...layout, mounts }, [], undefined, cwd, confinement).slice(3);
   return ['--perms', '0755', '--size', String(confinement.tmpBytes), '--tmpfs', '/', ...make, ...rest];
 }

@@ -74,10 +74,14 @@ function killNow(rec, signal) {
   if (rec.sandboxInit) killSandboxInit(rec.sandboxInit.pid, rec.sandboxInit.nsIno);
 }
 
-/** A kill request: carried out now, or once bubblewrap has named its sandbox's init (see the header). */
+/**
+ * A kill request: carried out now, or once bubblewrap has named its sandbox's init (see the header). Behind a
+ * closed network gate bubblewrap has not started (the gate's shell waits, in the group): killed now, and the
+ * gate is never opened.
+ */
 function kill(rec, signal) {
   if (rec.killed !== 'SIGKILL') rec.killed = signal;
-  if (!rec.infoOpen) killNow(rec, signal);
+  if (!rec.infoOpen || (rec.gated && !rec.gateOpen)) killNow(rec, signal);
 }
 
 /** Reads bubblewrap's info (`child-pid`, `pid-namespace`) from `stream`; a held kill is carried out after it. */
@@ -131,8 +135,9 @@ async function blockRanges(pid, egress) {
   if (code !== 0) throw new Error(`blocking private ranges failed (nsenter/ip): ${ipErr.trim() || code}`);
 }
 
-/** Gives the gated `child` its network (see the header); `onSlirp` gets slirp4netns's process. */
-async function connect(child, egress, onSlirp) {
+/** Gives the gated `rec.child` its network (see the header); `onSlirp` gets slirp4netns's process. */
+async function connect(rec, egress, onSlirp) {
+  const { child } = rec;
   await firstData(child.stdio[3], child, 'the step ended before its network namespace existed');
   const slirp = spawn(
     egress.tools.slirp4netns,
@@ -151,6 +156,8 @@ async function connect(child, egress, onSlirp) {
     );
   }
   if (egress.blocked.length > 0) await blockRanges(child.pid, egress);
+  if (rec.killed) return;
+  rec.gateOpen = true;
   child.stdio[4].end('go\n');
 }
 
@@ -209,7 +216,7 @@ function follow(req, rec, logFd, sink) {
   child.on('spawn', () => {
     send({ id: req.id, event: 'spawn', pid: child.pid });
     if (!req.egress) return;
-    connect(child, req.egress, (s) => (slirp = s)).catch((err) => {
+    connect(rec, req.egress, (s) => (slirp = s)).catch((err) => {
       // A step that ended on its own before its network was up reports its own exit.
       if (rec.exited) return;
       failed = `network: ${err.message}`;
@@ -244,7 +251,15 @@ function start(req) {
     send({ id: req.id, event: 'exit', code: null, signal: null, error: err.message });
     return;
   }
-  const rec = { child, exited: false, killed: undefined, infoOpen: false, sandboxInit: undefined };
+  const rec = {
+    child,
+    exited: false,
+    killed: undefined,
+    infoOpen: false,
+    sandboxInit: undefined,
+    gated: Boolean(req.egress),
+    gateOpen: false,
+  };
   children.set(req.id, rec);
   if (req.infoFd !== undefined && child.stdio[req.infoFd]) watchInfo(rec, child.stdio[req.infoFd]);
   const sink = outputSink(req, logFd);
