@@ -34,8 +34,9 @@ test('a step gets only PATH, HOME, LANG, its declared env and Argo variables; no
 
 test('a step sees no secret, no data folder, no home; it is uid 65534 with no capabilities', bwrapOnly, async (t) => {
   const outside = await mkdtemp(path.join(os.homedir(), '.ogdc-iso-'));
-  t.after(() => rm(outside, { recursive: true, force: true }));
   const { engine, dataDir } = await harness(t, { sandbox: 'bwrap', dataDir: outside });
+  // After the engine's close (registered by harness): it may still be writing in its data folder until then.
+  t.after(() => rm(outside, { recursive: true, force: true }));
   await writeFile(path.join(dataDir, 'secret.key'), 'data-folder-secret');
   const wf = await run(
     engine,

@@ -23,5 +23,10 @@ test(
     const node = nodeByDisplay(big, 'big');
     assert.equal(node.phase, 'Failed');
     assert.match(node.message ?? '', /OGDC_LOCAL_STEP_TMP_MB \(4\)/);
+    // /tmp is a folder of that tmpfs (no second mount): everyone may write there, within the same cap.
+    const tmp = await run(h.engine, shellPod('{name: tmp}', 'stat -c %a /tmp && dd if=/dev/zero of=/tmp/big bs=1M count=8'));
+    assert.equal(nodeByDisplay(tmp, 'tmp').phase, 'Failed');
+    assert.match(nodeByDisplay(tmp, 'tmp').message ?? '', /OGDC_LOCAL_STEP_TMP_MB \(4\)/);
+    assert.equal((await logText(h.engine, 'tmp'))[0], '1777');
   },
 );

@@ -53,6 +53,12 @@ export function hidingFolders(): string[] {
   return hiding.dirs;
 }
 
+/** When the walk `hidingFolders` returns was made (walked again first if it is older than a minute). */
+export function hidingSince(): number {
+  hidingFolders();
+  return hiding!.at;
+}
+
 /** Entries of /etc that hold secrets (password hashes, host keys, private keys, credentials). */
 const ETC_SECRETS = new Set([
   'shadow',

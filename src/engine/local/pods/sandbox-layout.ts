@@ -231,7 +231,11 @@ export interface Confinement {
   resolvConf?: string;
   /** The placeholders covering secrets; default: those of the pool `root` belongs to. */
   placeholders?: Placeholders;
+  /** A copy of /etc without its secrets (etc-mirror.ts): bound in place of a whole host /etc and its covers. */
+  etc?: string;
 }
+
+const isWholeEtc = (m: LayoutMount) => m.flag === '--ro-bind' && m.dest === '/etc' && !m.cover && !m.fromLayer;
 
 /** The uid and gid a pod runs as inside its user namespace (nobody: owns nothing on the host's files). */
 const POD_UID = 65534;
@@ -253,10 +257,14 @@ export function bwrapArgs(
 ): string[] {
   const args = ['--bind', root, '/'];
   const placeholders = confinement.placeholders ?? placeholdersBeside(root);
+  // The host's /etc bound whole: its copy instead, whose secrets are placeholders already (no covers below it).
+  const etc = layout.mounts.some(isWholeEtc) ? confinement.etc : undefined;
   for (const m of layout.mounts) {
     if (m.flag === '--dev' || m.flag === '--proc') args.push(m.flag, m.dest);
     else if (m.flag === '--tmpfs') args.push('--perms', '1777', '--size', String(confinement.tmpBytes), '--tmpfs', m.dest);
-    else args.push(m.flag, m.cover ? placeholders[m.cover] : m.fromLayer ? path.join(root, m.dest) : m.dest, m.dest);
+    else if (etc && isWholeEtc(m)) args.push('--ro-bind', etc, '/etc');
+    else if (!(etc && m.cover && m.dest.startsWith('/etc/')))
+      args.push(m.flag, m.cover ? placeholders[m.cover] : m.fromLayer ? path.join(root, m.dest) : m.dest, m.dest);
   }
   for (const v of [...volumes].sort((a, b) => a.path.length - b.path.length))
     args.push(v.readOnly ? '--ro-bind' : '--bind', v.host, v.path);

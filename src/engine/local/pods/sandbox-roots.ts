@@ -8,6 +8,7 @@
 import type { Dirent } from 'node:fs';
 import { chmod, lstat, mkdir, readdir, rename, rm, rmdir, symlink, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { EtcMirror } from './etc-mirror.ts';
 import { type LayerEntry, type Placeholders, type SandboxLayout } from './sandbox-layout.ts';
 
 interface Tree {
@@ -71,6 +72,8 @@ export class RootPool {
   private placeholdersMade: Promise<void> | undefined;
   /** The empty read-only file and folder covering host secrets (sandbox-layout.ts). */
   readonly placeholders: Placeholders;
+  /** The pods' copy of /etc (etc-mirror.ts), beside the placeholders. */
+  readonly etc: EtcMirror;
 
   /**
    * Layers live in `dir` (nothing else does); the placeholders and the used layers waiting for removal in
@@ -81,6 +84,7 @@ export class RootPool {
     readonly aside = `${dir}-aside`,
   ) {
     this.placeholders = { file: path.join(aside, 'cover-file'), dir: path.join(aside, 'cover-dir') };
+    this.etc = new EtcMirror(aside);
   }
 
   /** Makes the pool's folders and placeholders once (a pod on a tmpfs `/` needs the placeholders only). */
@@ -143,7 +147,7 @@ export class RootPool {
   async close(): Promise<void> {
     const building = [...this.free.values()].flat();
     this.free.clear();
-    await Promise.all(building);
+    await Promise.all([...building, this.etc.close()]);
     await this.removing;
     for (const dir of [this.dir, this.aside]) await removeTree(dir).catch(() => rm(dir, { recursive: true, force: true }));
   }

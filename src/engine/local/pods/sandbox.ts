@@ -120,7 +120,7 @@ export function bubblewrap(roots: RootPool): SandboxStrategy {
         layerCommands: true,
         hostOutputs: false,
         command(argv, o) {
-          const confinement = { ...o.confinement, placeholders: roots.placeholders };
+          const confinement = { ...o.confinement, placeholders: roots.placeholders, etc: roots.etc.dir() };
           const { root, layout } = layer!;
           const args = root
             ? bwrapArgs(root, layout, fs!.volumes, o.scriptFile, o.cwd, confinement)
