@@ -2,7 +2,7 @@
 // made it, and the host's /etc with covered secrets before: both show the same files.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { bwrapWorks } from '../../../src/engine/local/pods/sandbox-paths.ts';
@@ -33,6 +33,7 @@ test(
       'wc -c < /etc/shadow 2>/dev/null || echo none',
       'ls -A /etc/ssh 2>/dev/null | wc -l',
       `grep -c '' /proc/self/mountinfo`,
+      'cat /etc/resolv.conf',
     ].join('; ');
     const first = await run(h.engine, shellPod('{name: before-copy}', script));
     assert.equal(first.status?.phase, 'Succeeded', nodeByDisplay(first, 'before-copy').message);
@@ -41,7 +42,7 @@ test(
     assert.ok(copies(h.dataDir).length > 0, 'the engine made its copy of /etc');
     const second = await run(h.engine, shellPod('{name: with-copy}', script));
     assert.equal(second.status?.phase, 'Succeeded', nodeByDisplay(second, 'with-copy').message);
-    const [hostSource, passwd, shadow, ssh, mounts] = await logText(h.engine, 'with-copy');
+    const [hostSource, passwd, shadow, ssh, mounts, resolver] = await logText(h.engine, 'with-copy');
     const before = await logText(h.engine, 'before-copy');
     assert.match(hostSource ?? '', /\/etc-\d+$/, 'the pod’s /etc is the copy');
     assert.equal(passwd, sha(readFileSync('/etc/passwd')), 'a public file reads as on the host');
@@ -49,6 +50,8 @@ test(
     if (existsSync('/etc/shadow')) assert.equal(shadow, '0', '/etc/shadow reads as an empty file');
     if (existsSync('/etc/ssh')) assert.equal(ssh, '0', '/etc/ssh reads as an empty folder');
     assert.deepEqual(before.slice(2, 4), [shadow, ssh], 'the covered host /etc shows the same');
+    if (lstatSync('/etc/resolv.conf', { throwIfNoEntry: false })?.isFile())
+      assert.equal(resolver, before[5], 'the copy names the resolver the bind over the host file gave');
     assert.ok(Number(mounts) < Number(before[4]), `fewer mounts with the copy (${mounts} against ${before[4]})`);
   },
 );

@@ -6,7 +6,8 @@
  *
  * The copy follows the host: a new one is made in the background when /etc's entries change (its mtime) or when
  * the walk for hidden entries runs again (host-view.ts, at most once a minute), and until it is ready pods get
- * the host's /etc with covers. Links are copied as links, files and folders with their modes; other entries
+ * the host's /etc with covers. Its `resolv.conf` (where the host's is a file) names the pods' resolver, so that
+ * needs no bind either. Links are copied as links, files and folders with their modes; other entries
  * (sockets, fifos, devices) are left out. Bounded: past 20,000 entries or 64 MiB no copy is made and pods keep
  * the host's /etc with covers.
  */
@@ -14,6 +15,7 @@ import { chmod, copyFile, lstat, mkdir, readdir, readlink, rename, rm, symlink, 
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { hiddenEntry, hidingSince } from './host-view.ts';
+import { SLIRP_DNS } from './network.ts';
 
 const ENTRY_LIMIT = 20_000;
 const BYTE_LIMIT = 64 * 1024 * 1024;
@@ -34,7 +36,10 @@ async function copyFolder(src: string, dst: string, budget: Budget): Promise<voi
     const to = path.join(dst, name);
     const st = await lstat(from).catch(() => undefined);
     if (!st) continue;
-    if (hiddenEntry(src, name)) {
+    if (src === '/etc' && name === 'resolv.conf' && st.isFile()) {
+      // The resolver pods get (the user-mode network's; a pod without network resolves nothing): no bind over it.
+      await writeFile(to, `nameserver ${SLIRP_DNS}\n`, { mode: 0o644 });
+    } else if (hiddenEntry(src, name)) {
       if (st.isDirectory()) await mkdir(to, { mode: 0o555 });
       else await writeFile(to, '', { mode: 0o444 });
     } else if (st.isSymbolicLink()) await symlink(await readlink(from), to);

@@ -270,7 +270,8 @@ export function bwrapArgs(
     args.push(v.readOnly ? '--ro-bind' : '--bind', v.host, v.path);
   if (scriptFile) args.push('--ro-bind', scriptFile, SCRIPT_PATH);
   // Only over a file the layout binds from the host (a link there would lead the bind out of the pod).
-  if (confinement.resolvConf && layout.resolvBindable) args.push('--ro-bind', confinement.resolvConf, '/etc/resolv.conf');
+  // (The copy of /etc names the same resolver already.)
+  if (confinement.resolvConf && layout.resolvBindable && !etc) args.push('--ro-bind', confinement.resolvConf, '/etc/resolv.conf');
   args.push(
     '--unshare-user',
     '--uid',
