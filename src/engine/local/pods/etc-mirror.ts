@@ -8,8 +8,8 @@
  * the walk for hidden entries runs again (host-view.ts, at most once a minute), and until it is ready pods get
  * the host's /etc with covers. Its `resolv.conf` (where the host's is a file) names the pods' resolver, so that
  * needs no bind either. Links are copied as links, files and folders with their modes; other entries
- * (sockets, fifos, devices) are left out. Bounded: past 20,000 entries or 64 MiB no copy is made and pods keep
- * the host's /etc with covers.
+ * (sockets, fifos, devices) are left out, and no set-id or sticky bit is kept. Bounded: past 20,000 entries or 64 MiB no copy is made and pods keep
+ * the host's /etc with covers (tried again when the host's /etc changes).
  */
 import { chmod, copyFile, lstat, mkdir, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { statSync } from 'node:fs';
@@ -47,12 +47,12 @@ async function copyFolder(src: string, dst: string, budget: Budget): Promise<voi
       await mkdir(to, { mode: 0o700 });
       await copyFolder(from, to, budget);
       // Owner-writable so the engine can remove it (a plain recursive rm); pods get it read-only.
-      await chmod(to, (st.mode & 0o7777) | 0o200);
+      await chmod(to, (st.mode & 0o777) | 0o200);
     } else if (st.isFile()) {
       budget.bytes -= st.size;
       if (budget.bytes < 0) throw new Error(`more than ${BYTE_LIMIT} bytes`);
       await copyFile(from, to);
-      await chmod(to, st.mode & 0o7777);
+      await chmod(to, st.mode & 0o777);
     }
   }
 }
@@ -66,8 +66,8 @@ export class EtcMirror {
   private building: Promise<void> | undefined;
   private next = 0;
   private closed = false;
-  /** Set when a copy failed (too large, unreadable): pods keep the host's /etc with covers. */
-  problem: string | undefined;
+  /** The host state a copy failed for (too large, unreadable, changed meanwhile): tried again once it changes. */
+  private failedKey: string | undefined;
 
   constructor(private readonly parent: string) {}
 
@@ -75,7 +75,8 @@ export class EtcMirror {
   dir(): string | undefined {
     const key = hostKey();
     if (this.current?.key === key) return this.current.dir;
-    if (!this.building && !this.problem && !this.closed) this.building = this.build(key).finally(() => (this.building = undefined));
+    if (!this.building && this.failedKey !== key && !this.closed)
+      this.building = this.build(key).finally(() => (this.building = undefined));
     return undefined;
   }
 
@@ -92,8 +93,9 @@ export class EtcMirror {
       await mkdir(partial, { recursive: true, mode: 0o755 });
       await copyFolder('/etc', partial, { entries: ENTRY_LIMIT, bytes: BYTE_LIMIT, stopped: () => this.closed });
       await rename(partial, dir);
-    } catch (err) {
-      if (!this.closed) this.problem = `no copy of /etc for pods: ${(err as Error).message}`;
+    } catch {
+      // Pods keep the host's /etc with covers until the host's /etc changes and a copy succeeds.
+      this.failedKey = key;
       await rm(partial, { recursive: true, force: true }).catch(() => undefined);
       return;
     }

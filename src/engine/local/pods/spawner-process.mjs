@@ -81,7 +81,7 @@ function killNow(rec, signal) {
  */
 function kill(rec, signal) {
   if (rec.killed !== 'SIGKILL') rec.killed = signal;
-  if (!rec.infoOpen || (rec.gated && !rec.gateOpen)) killNow(rec, signal);
+  if (!rec.infoOpen || rec.gateClosed) killNow(rec, signal);
 }
 
 /** Reads bubblewrap's info (`child-pid`, `pid-namespace`) from `stream`; a held kill is carried out after it. */
@@ -157,7 +157,7 @@ async function connect(rec, egress, onSlirp) {
   }
   if (egress.blocked.length > 0) await blockRanges(child.pid, egress);
   if (rec.killed) return;
-  rec.gateOpen = true;
+  rec.gateClosed = false;
   child.stdio[4].end('go\n');
 }
 
@@ -257,8 +257,7 @@ function start(req) {
     killed: undefined,
     infoOpen: false,
     sandboxInit: undefined,
-    gated: Boolean(req.egress),
-    gateOpen: false,
+    gateClosed: Boolean(req.egress),
   };
   children.set(req.id, rec);
   if (req.infoFd !== undefined && child.stdio[req.infoFd]) watchInfo(rec, child.stdio[req.infoFd]);
